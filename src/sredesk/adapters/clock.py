@@ -1,0 +1,10 @@
+"""Tell the time: the one place the desk reads the wall clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)

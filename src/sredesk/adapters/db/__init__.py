@@ -1,0 +1,1 @@
+"""Store the desk in SQLite or PostgreSQL through SQLAlchemy, with Alembic migrations."""

@@ -1,0 +1,180 @@
+"""Read and write the desk's entities through one SQLAlchemy session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sredesk.adapters.db import tables as t
+from sredesk.core.errors import NotFound
+from sredesk.core.model import (
+    OPEN_STATES,
+    AuditEvent,
+    Channel,
+    EffortEntry,
+    Inquiry,
+    Member,
+    Notification,
+    Shift,
+    State,
+    Team,
+    TimeOff,
+)
+
+
+class _Repo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+class SqlTeamRepository(_Repo):
+    def get(self) -> Team:
+        team = self.session.scalars(select(Team).order_by(t.teams.c.id).limit(1)).first()
+        if team is None:
+            raise NotFound("the desk has no team yet; run 'sredesk init'")
+        return team
+
+    def add(self, team: Team) -> None:
+        self.session.add(team)
+
+
+class SqlInquiryRepository(_Repo):
+    def add(self, inquiry: Inquiry) -> None:
+        self.session.add(inquiry)
+
+    def get(self, number: int) -> Inquiry:
+        inquiry = self.session.get(Inquiry, number)
+        if inquiry is None:
+            raise NotFound(f"no inquiry #{number}; list them with 'sredesk inquiry list'")
+        return inquiry
+
+    def list(
+        self,
+        *,
+        state: State | None = None,
+        assignee: str | None = None,
+        channel: Channel | None = None,
+        open_only: bool = False,
+    ) -> Sequence[Inquiry]:
+        c = t.inquiries.c
+        query = select(Inquiry).order_by(c.number)
+        if state is not None:
+            query = query.where(c.state == state)
+        if assignee is not None:
+            query = query.where(c.assignee == assignee)
+        if channel is not None:
+            query = query.where(c.channel == channel)
+        if open_only:
+            query = query.where(c.state.in_(list(OPEN_STATES)))
+        return self.session.scalars(query).all()
+
+    def by_message_id(self, message_id: str) -> Inquiry | None:
+        refs = t.message_refs.c
+        query = (
+            select(Inquiry)
+            .join(t.message_refs, refs.inquiry_number == t.inquiries.c.number)
+            .where(refs.message_id == message_id)
+        )
+        return self.session.scalars(query).first()
+
+
+class SqlMemberRepository(_Repo):
+    def add(self, member: Member) -> None:
+        self.session.add(member)
+
+    def find(self, handle: str) -> Member | None:
+        return self.session.scalars(select(Member).where(t.members.c.handle == handle)).first()
+
+    def get(self, handle: str) -> Member:
+        member = self.find(handle)
+        if member is None:
+            raise NotFound(f"no member {handle!r}; list them with 'sredesk member list'")
+        return member
+
+    def list(self, *, active_only: bool = False) -> Sequence[Member]:
+        query = select(Member).order_by(t.members.c.handle)
+        if active_only:
+            query = query.where(t.members.c.active.is_(True))
+        return self.session.scalars(query).all()
+
+    def add_time_off(self, time_off: TimeOff) -> None:
+        self.session.add(time_off)
+
+    def time_off(self, handle: str | None = None) -> Sequence[TimeOff]:
+        query = select(TimeOff).order_by(t.time_off.c.start, t.time_off.c.id)
+        if handle is not None:
+            query = query.where(t.time_off.c.member == handle)
+        return self.session.scalars(query).all()
+
+
+class SqlShiftRepository(_Repo):
+    def add(self, shift: Shift) -> None:
+        self.session.add(shift)
+
+    def find(self, week_start: date) -> Shift | None:
+        return self.session.scalars(
+            select(Shift).where(t.shifts.c.week_start == week_start)
+        ).first()
+
+    def get(self, week_start: date) -> Shift:
+        shift = self.find(week_start)
+        if shift is None:
+            raise NotFound(f"no shift for the week of {week_start}; plan or add one first")
+        return shift
+
+    def list(self, *, start: date | None = None, end: date | None = None) -> Sequence[Shift]:
+        c = t.shifts.c
+        query = select(Shift).order_by(c.week_start)
+        if start is not None:
+            query = query.where(c.week_start >= start - timedelta(days=6))
+        if end is not None:
+            query = query.where(c.week_start <= end)
+        return self.session.scalars(query).all()
+
+
+class SqlEffortRepository(_Repo):
+    def add(self, entry: EffortEntry) -> None:
+        self.session.add(entry)
+
+    def list(
+        self, *, member: str | None = None, inquiry_number: int | None = None
+    ) -> Sequence[EffortEntry]:
+        c = t.effort_entries.c
+        query = select(EffortEntry).order_by(c.on, c.id)
+        if member is not None:
+            query = query.where(c.member == member)
+        if inquiry_number is not None:
+            query = query.where(c.inquiry_number == inquiry_number)
+        return self.session.scalars(query).all()
+
+
+class SqlAuditRepository(_Repo):
+    def add(self, event: AuditEvent) -> None:
+        self.session.add(event)
+
+    def list(self, *, inquiry_number: int | None = None) -> Sequence[AuditEvent]:
+        c = t.audit_events.c
+        query = select(AuditEvent).order_by(c.id)
+        if inquiry_number is not None:
+            query = query.where(c.inquiry_number == inquiry_number)
+        return self.session.scalars(query).all()
+
+
+class SqlNotificationRepository(_Repo):
+    def add(self, notification: Notification) -> None:
+        self.session.add(notification)
+
+    def list(self, *, pending_only: bool = False) -> Sequence[Notification]:
+        c = t.notifications.c
+        query = select(Notification).order_by(c.id)
+        if pending_only:
+            query = query.where(c.sent_at.is_(None))
+        return self.session.scalars(query).all()
+
+    def has_key(self, dedupe_key: str) -> bool:
+        c = t.notifications.c
+        found = self.session.execute(select(c.id).where(c.dedupe_key == dedupe_key)).first()
+        return found is not None

@@ -1,0 +1,125 @@
+"""Open the database, bring its schema up to date, and run each command in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sredesk.adapters.db import orm
+from sredesk.adapters.db.repositories import (
+    SqlAuditRepository,
+    SqlEffortRepository,
+    SqlInquiryRepository,
+    SqlMemberRepository,
+    SqlNotificationRepository,
+    SqlShiftRepository,
+    SqlTeamRepository,
+)
+from sredesk.core.errors import InvalidInput
+from sredesk.services.ports import AbstractUnitOfWork
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # Foreign keys are off by default in SQLite; WAL lets the web desk read while a command
+    # writes.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for `url`; a SQLite file and its folder are created on first use."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInput(
+            f"database URL {url!r} is malformed; use sqlite:///path.db or "
+            "postgresql+psycopg://user@host/db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    raise InvalidInput(f"database {backend!r} is not supported; use sqlite or postgresql")
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply the migrations not yet applied; cheap when the schema is current."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        command.upgrade(alembic_config(engine), "head")
+
+
+class SqlUnitOfWork(AbstractUnitOfWork):
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._factory()
+        self.team = SqlTeamRepository(self.session)
+        self.inquiries = SqlInquiryRepository(self.session)
+        self.members = SqlMemberRepository(self.session)
+        self.shifts = SqlShiftRepository(self.session)
+        self.effort = SqlEffortRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
+        self.notifications = SqlNotificationRepository(self.session)
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        super().__exit__(*args)  # type: ignore[arg-type]
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class Database:
+    """The engine and session factory for one database URL."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        orm.start_mappers()
+        self.url = url
+        self.engine = make_engine(url)
+        if migrate:
+            upgrade(self.engine)
+        # Objects stay readable after the commit: services build their views inside it,
+        # but callers may still read what they were given.
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

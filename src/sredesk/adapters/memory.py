@@ -1,0 +1,234 @@
+"""Keep the desk in memory, with real commit and rollback, for the tests of the layers above."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sredesk.core.errors import NotFound
+from sredesk.core.model import (
+    AuditEvent,
+    Channel,
+    EffortEntry,
+    Inquiry,
+    Member,
+    Notification,
+    Shift,
+    State,
+    Team,
+    TimeOff,
+)
+from sredesk.services.ports import AbstractUnitOfWork
+
+
+@dataclass
+class _State:
+    team: Team | None = None
+    inquiries: list[Inquiry] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    time_off: list[TimeOff] = field(default_factory=list)
+    shifts: list[Shift] = field(default_factory=list)
+    effort: list[EffortEntry] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    next_id: int = 1
+
+
+class MemoryStore:
+    """The committed state that every MemoryUnitOfWork opened on it shares."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+
+class _Repo:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _s(self) -> _State:
+        return self._uow.work
+
+    def _new_id(self) -> int:
+        value = self._s.next_id
+        self._s.next_id += 1
+        return value
+
+
+class _Team(_Repo):
+    def get(self) -> Team:
+        if self._s.team is None:
+            raise NotFound("the desk has no team yet; run 'sredesk init'")
+        return self._s.team
+
+    def add(self, team: Team) -> None:
+        team.id = self._new_id()
+        self._s.team = team
+
+
+class _Inquiries(_Repo):
+    def add(self, inquiry: Inquiry) -> None:
+        inquiry.number = max((i.number or 0 for i in self._s.inquiries), default=0) + 1
+        self._s.inquiries.append(inquiry)
+
+    def get(self, number: int) -> Inquiry:
+        for inquiry in self._s.inquiries:
+            if inquiry.number == number:
+                return inquiry
+        raise NotFound(f"no inquiry #{number}; list them with 'sredesk inquiry list'")
+
+    def list(
+        self,
+        *,
+        state: State | None = None,
+        assignee: str | None = None,
+        channel: Channel | None = None,
+        open_only: bool = False,
+    ) -> Sequence[Inquiry]:
+        found = [
+            i
+            for i in self._s.inquiries
+            if (state is None or i.state == state)
+            and (assignee is None or i.assignee == assignee)
+            and (channel is None or i.channel == channel)
+            and (not open_only or i.is_open)
+        ]
+        return sorted(found, key=lambda i: i.number or 0)
+
+    def by_message_id(self, message_id: str) -> Inquiry | None:
+        return next((i for i in self._s.inquiries if message_id in i.message_ids), None)
+
+
+class _Members(_Repo):
+    def add(self, member: Member) -> None:
+        member.id = self._new_id()
+        self._s.members.append(member)
+
+    def find(self, handle: str) -> Member | None:
+        return next((m for m in self._s.members if m.handle == handle), None)
+
+    def get(self, handle: str) -> Member:
+        member = self.find(handle)
+        if member is None:
+            raise NotFound(f"no member {handle!r}; list them with 'sredesk member list'")
+        return member
+
+    def list(self, *, active_only: bool = False) -> Sequence[Member]:
+        return [m for m in self._s.members if m.active or not active_only]
+
+    def add_time_off(self, time_off: TimeOff) -> None:
+        time_off.id = self._new_id()
+        self._s.time_off.append(time_off)
+
+    def time_off(self, handle: str | None = None) -> Sequence[TimeOff]:
+        return [t for t in self._s.time_off if handle is None or t.member == handle]
+
+
+class _Shifts(_Repo):
+    def add(self, shift: Shift) -> None:
+        shift.id = self._new_id()
+        self._s.shifts.append(shift)
+
+    def find(self, week_start: date) -> Shift | None:
+        return next((s for s in self._s.shifts if s.week_start == week_start), None)
+
+    def get(self, week_start: date) -> Shift:
+        shift = self.find(week_start)
+        if shift is None:
+            raise NotFound(f"no shift for the week of {week_start}; plan or add one first")
+        return shift
+
+    def list(self, *, start: date | None = None, end: date | None = None) -> Sequence[Shift]:
+        found = [
+            s
+            for s in self._s.shifts
+            if (start is None or s.week_start + timedelta(days=6) >= start)
+            and (end is None or s.week_start <= end)
+        ]
+        return sorted(found, key=lambda s: s.week_start)
+
+
+class _Effort(_Repo):
+    def add(self, entry: EffortEntry) -> None:
+        entry.id = self._new_id()
+        self._s.effort.append(entry)
+
+    def list(
+        self, *, member: str | None = None, inquiry_number: int | None = None
+    ) -> Sequence[EffortEntry]:
+        return [
+            e
+            for e in self._s.effort
+            if (member is None or e.member == member)
+            and (inquiry_number is None or e.inquiry_number == inquiry_number)
+        ]
+
+
+class _Audit(_Repo):
+    def add(self, event: AuditEvent) -> None:
+        event.id = self._new_id()
+        self._s.audit.append(event)
+
+    def list(self, *, inquiry_number: int | None = None) -> Sequence[AuditEvent]:
+        return [
+            e for e in self._s.audit if inquiry_number is None or e.inquiry_number == inquiry_number
+        ]
+
+
+class _Notifications(_Repo):
+    def add(self, notification: Notification) -> None:
+        notification.id = self._new_id()
+        self._s.notifications.append(notification)
+
+    def list(self, *, pending_only: bool = False) -> Sequence[Notification]:
+        return [n for n in self._s.notifications if n.sent_at is None or not pending_only]
+
+    def has_key(self, dedupe_key: str) -> bool:
+        return any(n.dedupe_key == dedupe_key for n in self._s.notifications)
+
+
+class MemoryUnitOfWork(AbstractUnitOfWork):
+    """Works on a private copy of the store; commit publishes it, rollback discards it."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self.work = copy.deepcopy(store.state)
+        self.commits = 0
+        self.team = _Team(self)
+        self.inquiries = _Inquiries(self)
+        self.members = _Members(self)
+        self.shifts = _Shifts(self)
+        self.effort = _Effort(self)
+        self.audit = _Audit(self)
+        self.notifications = _Notifications(self)
+
+    def commit(self) -> None:
+        self._store.state = self.work
+        self.work = copy.deepcopy(self.work)
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self.work = copy.deepcopy(self._store.state)
+
+    def flush(self) -> None:
+        """Ids are given on add already."""
+
+
+class FixedClock:
+    """A clock the tests set and move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta

@@ -1,0 +1,23 @@
+"""Assemble a desk from settings: the database, the clock and the response policy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sredesk.adapters.clock import SystemClock
+from sredesk.adapters.db.unit_of_work import Database
+from sredesk.core.clock import ResponsePolicy
+from sredesk.services.desk import Desk
+from sredesk.services.ports import Clock
+from sredesk.settings import Settings
+
+
+def build_desk(settings: Settings, *, clock: Clock | None = None) -> tuple[Desk, Database]:
+    database = Database(settings.database_url)
+    desk = Desk(
+        unit_of_work=database.unit_of_work,
+        clock=clock or SystemClock(),
+        calendar_config=settings.calendars,
+        policy=ResponsePolicy(target=timedelta(hours=settings.response_hours)),
+    )
+    return desk, database

@@ -1,0 +1,79 @@
+"""Share what every command needs: the desk from the environment, the actor, and output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import typer
+from sqlalchemy.exc import OperationalError
+from typer.core import TyperGroup
+
+from sredesk.bootstrap import build_desk
+from sredesk.core.calendar import CalendarError
+from sredesk.core.errors import DeskError, InvalidInput
+from sredesk.services import inquiries, shifts
+from sredesk.services.desk import Desk
+from sredesk.settings import Settings
+
+USER_ERRORS: tuple[type[Exception], ...] = (DeskError, CalendarError)
+
+
+class DeskGroup(TyperGroup):
+    """Turn a refused command into one line on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from None
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            typer.echo(
+                f"error: cannot use the database: {reason}; check SREDESK_DATABASE_URL", err=True
+            )
+            raise typer.Exit(2) from None
+
+
+_desks: dict[tuple[str, str], Desk] = {}
+
+
+def desk() -> Desk:
+    """The desk the environment names, built once per process and settings."""
+    settings = Settings.from_env(os.environ)
+    key = (settings.database_url, str(settings.config_path))
+    if key not in _desks:
+        _desks[key], _database = build_desk(settings)
+    return _desks[key]
+
+
+def actor(explicit: str | None, number: int | None = None) -> str:
+    """Who acts: --as, else $SREDESK_USER, else the inquiry's assignee, else the desk holder."""
+    if explicit:
+        return explicit.lstrip("@")
+    from_env = os.environ.get("SREDESK_USER", "").strip()
+    if from_env:
+        return from_env
+    if number is not None:
+        assignee = inquiries.get_inquiry(desk(), number)["assignee"]
+        if assignee:
+            return str(assignee)
+    duty = shifts.current_duty(desk())
+    if duty is None:
+        raise InvalidInput("nobody holds the desk this week; say who acts with --as HANDLE")
+    return str(duty["holder"])
+
+
+def read_body(text: str) -> str:
+    """`-` reads the text from standard input, for long replies and scripts."""
+    return sys.stdin.read() if text == "-" else text
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+AS_OPTION = typer.Option(None, "--as", help="Act as this member (default: $SREDESK_USER).")

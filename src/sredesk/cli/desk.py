@@ -1,0 +1,217 @@
+"""Run the rest of the desk from the shell: members, shifts, handoff and the effort log."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.core.errors import InvalidInput
+from sredesk.services import effort as effort_service
+from sredesk.services import shifts, team
+
+member_app = typer.Typer(help="The team's members.", no_args_is_help=True)
+shift_app = typer.Typer(help="Weekly shifts and delegations.", no_args_is_help=True)
+effort_app = typer.Typer(help="The effort log.", no_args_is_help=True)
+
+
+def _date(value: str | None, what: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{what} {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+@member_app.command("list")
+def member_list(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List the members."""
+    found = team.list_members(desk())
+    if json_out:
+        print_json(found)
+        return
+    table = Table("handle", "name", "percent", "served", "classified", "active")
+    for m in found:
+        table.add_row(
+            m["handle"],
+            m["name"],
+            str(m["percent_time"]),
+            str(m["experience"]),
+            "yes" if m["classified_access"] else "",
+            "yes" if m["active"] else "no",
+        )
+    Console(width=120).print(table)
+
+
+@member_app.command("add")
+def member_add(
+    handle: str,
+    name: str = typer.Option(...),
+    email: str = typer.Option(...),
+    percent_time: int = typer.Option(50, help="1..100; 50 is nominal."),
+    experience: int = typer.Option(0, help="Primary weeks served so far."),
+    classified_access: bool = typer.Option(False),
+    timezone: str = typer.Option("America/Los_Angeles"),
+    github: str | None = typer.Option(None, help="GitHub login."),
+) -> None:
+    """Add a member."""
+    team.add_member(
+        desk(),
+        handle,
+        name,
+        email,
+        percent_time=percent_time,
+        experience=experience,
+        classified_access=classified_access,
+        timezone=timezone,
+        github=github,
+    )
+    typer.echo(f"added {handle.lstrip('@')}")
+
+
+@member_app.command("time-off")
+def member_time_off(
+    handle: str, start: str, end: str, reason: str = typer.Option("vacation")
+) -> None:
+    """Record time-off (inclusive dates); the planner works around it."""
+    first, last = _date(start, "START"), _date(end, "END")
+    assert first is not None
+    assert last is not None
+    team.add_time_off(desk(), handle, first, last, reason)
+    typer.echo(f"time-off recorded for {handle.lstrip('@')}")
+
+
+@shift_app.command("list")
+def shift_list(
+    start: str | None = typer.Option(None),
+    end: str | None = typer.Option(None),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """List shifts, with their delegations."""
+    found = shifts.list_shifts(desk(), start=_date(start, "--start"), end=_date(end, "--end"))
+    if json_out:
+        print_json(found)
+        return
+    for s in found:
+        typer.echo(f"{s['week_start']}  primary {s['primary']:<12} backup {s['backup']}")
+        for d in s["delegations"]:
+            typer.echo(
+                f"    delegation {d['id']}: {d['from_member']} -> {d['to_member']} "
+                f"{d['start'][:16]}..{d['end'][:16]} {d['status']}"
+            )
+
+
+@shift_app.command("set")
+def shift_set(week_start: str, primary: str, backup: str) -> None:
+    """Set the Primary and Backup of the week starting WEEK_START (a Monday)."""
+    week = _date(week_start, "WEEK_START")
+    assert week is not None
+    shifts.set_shift(desk(), week, primary, backup)
+    typer.echo(f"week of {week}: {primary} primary, {backup} backup")
+
+
+@shift_app.command("now")
+def shift_now(json_out: bool = typer.Option(False, "--json")) -> None:
+    """Who holds the desk now."""
+    duty = shifts.current_duty(desk())
+    if json_out:
+        print_json(duty)
+    elif duty is None:
+        typer.echo("nobody: no shift covers this week")
+    else:
+        held = f" (delegated to {duty['delegate']})" if duty["delegate"] else ""
+        typer.echo(f"primary {duty['primary']}{held}, backup {duty['backup']}")
+
+
+@shift_app.command("accept")
+def shift_accept(delegation_id: int, as_: str | None = AS_OPTION) -> None:
+    """Accept a delegation of the Primary role."""
+    shifts.answer_delegation(desk(), delegation_id, by=actor(as_), accept=True)
+    typer.echo(f"delegation {delegation_id} accepted")
+
+
+@shift_app.command("decline")
+def shift_decline(delegation_id: int, as_: str | None = AS_OPTION) -> None:
+    """Decline a delegation of the Primary role."""
+    shifts.answer_delegation(desk(), delegation_id, by=actor(as_), accept=False)
+    typer.echo(f"delegation {delegation_id} declined")
+
+
+@shift_app.command("end")
+def shift_end(delegation_id: int, as_: str | None = AS_OPTION) -> None:
+    """End a delegation early; the Primary holds the role again."""
+    shifts.end_delegation(desk(), delegation_id, by=actor(as_))
+    typer.echo(f"delegation {delegation_id} ended")
+
+
+def handoff(
+    week: str | None = typer.Option(None, help="A day of the ending week (default: this week)."),
+    note: str = typer.Option("", help="Added to the notice customers receive."),
+    dry_run: bool = typer.Option(False, help="Show what would move; change nothing."),
+    as_: str | None = AS_OPTION,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Hand every unresolved inquiry to next week's Primary, except those marked keep."""
+    result = shifts.handoff(
+        desk(), week_start=_date(week, "--week"), by=as_, note=note, dry_run=dry_run
+    )
+    if json_out:
+        print_json(
+            {
+                "from": result.from_member,
+                "to": result.to_member,
+                "backup": result.backup,
+                "handed": result.handed,
+                "kept": result.kept,
+                "dry_run": dry_run,
+            }
+        )
+        return
+    verb = "would hand" if dry_run else "handed"
+    typer.echo(
+        f"{verb} {len(result.handed)} to {result.to_member}: "
+        + (", ".join(f"#{n}" for n in result.handed) or "none")
+    )
+    typer.echo(
+        f"kept by {result.from_member}: " + (", ".join(f"#{n}" for n in result.kept) or "none")
+    )
+
+
+@effort_app.command("log")
+def effort_log(
+    minutes: int,
+    inquiry: int | None = typer.Option(None, help="The inquiry it was for."),
+    on: str | None = typer.Option(None, help="The day (default today)."),
+    note: str = typer.Option(""),
+    as_: str | None = AS_OPTION,
+) -> None:
+    """Log minutes of effort, on an inquiry or on desk work."""
+    entry = effort_service.log_effort(
+        desk(),
+        by=actor(as_, inquiry),
+        minutes=minutes,
+        on=_date(on, "--on"),
+        note=note,
+        inquiry_number=inquiry,
+    )
+    typer.echo(f"logged {minutes} min (entry {entry})")
+
+
+@effort_app.command("list")
+def effort_list(
+    member: str | None = typer.Option(None),
+    inquiry: int | None = typer.Option(None),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """List effort entries."""
+    found = effort_service.list_effort(desk(), member_handle=member, inquiry_number=inquiry)
+    if json_out:
+        print_json(found)
+        return
+    for e in found:
+        on = f"#{e['inquiry']}" if e["inquiry"] else "desk"
+        typer.echo(f"{e['on']}  {e['member']:<10} {e['minutes']:>5} min  {on}  {e['note']}")

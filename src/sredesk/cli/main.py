@@ -1,0 +1,66 @@
+"""Define the `sredesk` command and its groups."""
+
+from __future__ import annotations
+
+import typer
+
+from sredesk.cli import desk as desk_cli
+from sredesk.cli import inquiry as inquiry_cli
+from sredesk.cli.common import DeskGroup, desk
+from sredesk.core.errors import NotFound
+from sredesk.services import demo, team
+
+app = typer.Typer(
+    cls=DeskGroup,
+    help="Run a software team's SRE desk. The database is $SREDESK_DATABASE_URL "
+    "(default sqlite:///sredesk.db).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(inquiry_cli.app, name="inquiry")
+app.add_typer(desk_cli.member_app, name="member")
+app.add_typer(desk_cli.shift_app, name="shift")
+app.add_typer(desk_cli.effort_app, name="effort")
+app.command("handoff")(desk_cli.handoff)
+
+
+@app.command()
+def init(
+    no_demo: bool = typer.Option(False, "--no-demo", help="Create an empty desk."),
+    team_name: str = typer.Option("SRE desk", "--team", help="The team's name, with --no-demo."),
+    calendar: str = typer.Option("llnl", help="The holiday calendar, with --no-demo."),
+) -> None:
+    """Create the database, by default with a demo team, a rotation and a few inquiries."""
+    d = desk()
+    try:
+        with d.unit_of_work() as uow:
+            existing = uow.team.get()
+    except NotFound:
+        existing = None
+    if existing is not None:
+        typer.echo(f"the desk is initialised already (team {existing.name}); nothing changed")
+        return
+    if no_demo:
+        team.create_team(d, team_name, calendar=calendar)
+        typer.echo(f"created an empty desk for team {team_name}")
+    else:
+        demo.seed(d)
+        typer.echo("created the demo desk: team VisIt, 5 members, 13 weeks of shifts")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="The address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="The port."),
+) -> None:
+    """Serve the API (and the web desk) until interrupted."""
+    import uvicorn
+
+    from sredesk.web.app import create_app
+
+    typer.echo(f"serving the desk on http://{host}:{port} (API at /api/v1, docs at /docs)")
+    uvicorn.run(create_app(desk()), host=host, port=port, log_level="info")
+
+
+def run() -> None:
+    app()

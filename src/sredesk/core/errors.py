@@ -1,0 +1,24 @@
+"""Name the ways a desk command can be refused, each with a message that says what to fix."""
+
+
+class DeskError(Exception):
+    """A command was refused; nothing was changed. The message is one line for a person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(DeskError):
+    """The command names an inquiry, member, shift or record that does not exist."""
+
+
+class InvalidTransition(DeskError):
+    """The command is not allowed in the inquiry's current state."""
+
+
+class InvalidInput(DeskError):
+    """A value given to the command is malformed or out of range."""

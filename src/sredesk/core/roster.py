@@ -1,0 +1,185 @@
+"""Decide who holds the desk: the week's Primary, the Backup, delegations, escalations, handoffs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
+from sredesk.core.model import (
+    Delegation,
+    DelegationStatus,
+    Escalation,
+    EscalationStatus,
+    Inquiry,
+    Shift,
+)
+
+# At most a year ahead: a desk with no business day in a year has no calendar at all.
+_MAX_LOOKAHEAD_DAYS = 366
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of the week that holds `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def shift_for(shifts: Sequence[Shift], day: date) -> Shift | None:
+    monday = week_start(day)
+    return next((s for s in shifts if s.week_start == monday), None)
+
+
+def next_business_day(day: date, is_business_day: Callable[[date], bool]) -> date:
+    for offset in range(_MAX_LOOKAHEAD_DAYS):
+        candidate = day + timedelta(days=offset)
+        if is_business_day(candidate):
+            return candidate
+    raise InvalidInput("the business calendar has no open day within a year; give it open hours")
+
+
+@dataclass(frozen=True)
+class Duty:
+    """Who holds the desk at one instant, and why."""
+
+    shift: Shift
+    primary: str
+    backup: str
+    # Set when a delegation is in force: the member who acts as Primary.
+    delegate: str | None = None
+
+    @property
+    def holder(self) -> str:
+        return self.delegate or self.primary
+
+
+def duty_at(
+    shifts: Sequence[Shift],
+    at: datetime,
+    tz: ZoneInfo,
+    is_business_day: Callable[[date], bool],
+) -> Duty | None:
+    """Return who takes an inquiry that arrives at `at`.
+
+    Weekend and holiday arrivals belong to the Primary of the next business day, so the
+    week is found from that day, not from the arrival.
+    """
+    local_day = at.astimezone(tz).date()
+    day = next_business_day(local_day, is_business_day)
+    shift = shift_for(shifts, day)
+    if shift is None:
+        return None
+    delegate = next((d.to_member for d in shift.delegations if d.in_force(at)), None)
+    return Duty(shift=shift, primary=shift.primary, backup=shift.backup, delegate=delegate)
+
+
+def request_delegation(
+    shift: Shift, start: datetime, end: datetime, *, by: str, now: datetime
+) -> Delegation:
+    """The Primary proposes to hand the role to the Backup for [start, end)."""
+    if by != shift.primary:
+        raise InvalidTransition(
+            f"only the Primary of the week of {shift.week_start} ({shift.primary}) can delegate"
+        )
+    if end <= start:
+        raise InvalidInput("the delegation ends before it starts; give an end after the start")
+    for other in shift.delegations:
+        live = other.status in (DelegationStatus.PROPOSED, DelegationStatus.ACCEPTED)
+        if live and other.start < end and start < other.end:
+            raise InvalidTransition(
+                f"delegation {other.id} already covers part of that window; end it first"
+            )
+    delegation = Delegation(
+        from_member=shift.primary,
+        to_member=shift.backup,
+        start=start,
+        end=end,
+        requested_at=now,
+    )
+    shift.delegations.append(delegation)
+    return delegation
+
+
+def answer_delegation(delegation: Delegation, *, by: str, accept: bool, now: datetime) -> None:
+    if delegation.status is not DelegationStatus.PROPOSED:
+        raise InvalidTransition(f"delegation {delegation.id} is {delegation.status.value} already")
+    if by != delegation.to_member:
+        raise InvalidTransition(
+            f"only {delegation.to_member}, the Backup asked, can answer delegation {delegation.id}"
+        )
+    delegation.status = DelegationStatus.ACCEPTED if accept else DelegationStatus.DECLINED
+    delegation.answered_at = now
+
+
+def end_delegation(delegation: Delegation, *, by: str, now: datetime) -> None:
+    if delegation.status not in (DelegationStatus.PROPOSED, DelegationStatus.ACCEPTED):
+        raise InvalidTransition(f"delegation {delegation.id} is {delegation.status.value} already")
+    if by not in (delegation.from_member, delegation.to_member):
+        raise InvalidTransition(
+            f"only the Primary or the Backup can end delegation {delegation.id}"
+        )
+    delegation.status = DelegationStatus.ENDED
+    delegation.end = min(delegation.end, max(now, delegation.start))
+
+
+def escalate(
+    inquiry: Inquiry,
+    to_member: str,
+    *,
+    by: str,
+    backup: str | None,
+    now: datetime,
+    note: str = "",
+) -> Escalation:
+    """Ask for help: the Backup first, then any member by @handle."""
+    if not inquiry.is_open:
+        raise InvalidTransition(
+            f"inquiry #{inquiry.number} is {inquiry.state.value}; reopen it before escalating"
+        )
+    if to_member == by:
+        raise InvalidInput("you cannot escalate to yourself; name the Backup or another member")
+    asked = {e.to_member for e in inquiry.escalations}
+    if backup is not None and to_member != backup and backup not in asked and backup != by:
+        raise InvalidTransition(
+            f"escalate to the Backup ({backup}) first, then to other members by @handle"
+        )
+    pending = [
+        e
+        for e in inquiry.escalations
+        if e.to_member == to_member and e.status is EscalationStatus.REQUESTED
+    ]
+    if pending:
+        raise InvalidTransition(f"{to_member} has been asked already and has not answered")
+    escalation = Escalation(to_member=to_member, requested_by=by, requested_at=now, note=note)
+    inquiry.escalations.append(escalation)
+    return escalation
+
+
+def answer_escalation(
+    escalation: Escalation, answer: str, *, by: str, now: datetime, note: str = ""
+) -> None:
+    """The member asked accepts, delays or declines."""
+    try:
+        status = EscalationStatus(answer)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown answer {answer!r}; use accepted, delayed or declined"
+        ) from None
+    if status is EscalationStatus.REQUESTED:
+        raise InvalidInput("answer with accepted, delayed or declined")
+    if by != escalation.to_member:
+        raise InvalidTransition(f"only {escalation.to_member} can answer this escalation")
+    if escalation.status in (EscalationStatus.ACCEPTED, EscalationStatus.DECLINED):
+        raise InvalidTransition(f"escalation {escalation.id} was {escalation.status.value} already")
+    escalation.status = status
+    escalation.answered_at = now
+    escalation.answer_note = note.strip()
+
+
+def find_delegation(shifts: Sequence[Shift], delegation_id: int) -> Delegation:
+    for shift in shifts:
+        for d in shift.delegations:
+            if d.id == delegation_id:
+                return d
+    raise NotFound(f"no delegation {delegation_id}; list them with the week's shift")

@@ -1,0 +1,120 @@
+"""Bundle what every use case needs: the unit of work, the clock, the calendar and the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sredesk.core.audit import diff, snapshot
+from sredesk.core.calendar import BusinessCalendar, load_calendar
+from sredesk.core.clock import ResponsePolicy
+from sredesk.core.errors import InvalidInput
+from sredesk.core.model import AuditEvent, Inquiry, Member, Notification
+from sredesk.services.ports import AbstractUnitOfWork, Clock
+
+
+@dataclass
+class Desk:
+    """The ports and settings a service call runs with."""
+
+    unit_of_work: Callable[[], AbstractUnitOfWork]
+    clock: Clock
+    calendar_config: dict[str, Any] = field(default_factory=dict)
+    policy: ResponsePolicy = field(default_factory=ResponsePolicy)
+    _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)
+
+    def now(self) -> datetime:
+        now = self.clock.now()
+        if now.tzinfo is None:
+            raise ValueError("the desk clock must give aware datetimes")
+        return now
+
+    def calendar(self, uow: AbstractUnitOfWork) -> BusinessCalendar:
+        name = uow.team.get().calendar
+        if name not in self._calendars:
+            self._calendars[name] = load_calendar(name, self.calendar_config)
+        return self._calendars[name]
+
+
+def member(uow: AbstractUnitOfWork, handle: str, *, active: bool = True) -> Member:
+    found = uow.members.get(handle.lstrip("@"))
+    if active and not found.active:
+        raise InvalidInput(f"member {found.handle!r} is inactive; reactivate them or pick another")
+    return found
+
+
+@contextmanager
+def recorded(
+    uow: AbstractUnitOfWork,
+    inquiry: Inquiry,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> Iterator[None]:
+    """Record the change the block makes to `inquiry` as one audit event."""
+    before = snapshot(inquiry)
+    yield
+    changed_before, changed_after = diff(before, snapshot(inquiry))
+    changed_after.update(extra or {})
+    uow.audit.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=action,
+            inquiry_number=inquiry.number,
+            before=changed_before,
+            after=changed_after,
+        )
+    )
+
+
+def audit(
+    uow: AbstractUnitOfWork,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    after: dict[str, Any],
+    before: dict[str, Any] | None = None,
+    inquiry_number: int | None = None,
+) -> None:
+    uow.audit.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=action,
+            inquiry_number=inquiry_number,
+            before=before or {},
+            after=after,
+        )
+    )
+
+
+def notify(
+    uow: AbstractUnitOfWork,
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    kind: str,
+    now: datetime,
+    inquiry_number: int | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """Queue a notification in this transaction; a sender delivers it after the commit."""
+    uow.notifications.add(
+        Notification(
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            kind=kind,
+            created_at=now,
+            inquiry_number=inquiry_number,
+            dedupe_key=dedupe_key,
+        )
+    )

@@ -1,0 +1,58 @@
+"""Log the effort members spend, per inquiry or on desk work, to inform planning."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sredesk.core.errors import InvalidInput
+from sredesk.core.model import EffortEntry
+from sredesk.services.desk import Desk, audit, member
+from sredesk.services.views import effort_view
+
+# A day's work is the most one entry can hold; longer work is logged per day.
+MAX_MINUTES = 24 * 60
+
+
+def log_effort(
+    desk: Desk,
+    *,
+    by: str,
+    minutes: int,
+    on: date | None = None,
+    note: str = "",
+    inquiry_number: int | None = None,
+) -> int:
+    if not 0 < minutes <= MAX_MINUTES:
+        raise InvalidInput(f"minutes must be between 1 and {MAX_MINUTES}; log a day at a time")
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        handle = member(uow, by).handle
+        if inquiry_number is not None:
+            uow.inquiries.get(inquiry_number)
+        day = on or now.astimezone(desk.calendar(uow).tz).date()
+        entry = EffortEntry(
+            member=handle, minutes=minutes, on=day, note=note.strip(), inquiry_number=inquiry_number
+        )
+        uow.effort.add(entry)
+        uow.flush()
+        audit(
+            uow,
+            "effort.logged",
+            actor=handle,
+            now=now,
+            after=effort_view(entry),
+            inquiry_number=inquiry_number,
+        )
+        entry_id = entry.id
+        uow.commit()
+    assert entry_id is not None
+    return entry_id
+
+
+def list_effort(
+    desk: Desk, *, member_handle: str | None = None, inquiry_number: int | None = None
+) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        entries = uow.effort.list(member=member_handle, inquiry_number=inquiry_number)
+        return [effort_view(e) for e in sorted(entries, key=lambda e: (e.on, e.id or 0))]

@@ -1,0 +1,79 @@
+"""Ask for help on an inquiry: the Backup first, then members by @handle, who may decline."""
+
+from __future__ import annotations
+
+from sredesk.core import roster
+from sredesk.core.errors import NotFound
+from sredesk.core.model import Inquiry
+from sredesk.services.desk import Desk, member, notify, recorded
+from sredesk.services.ports import AbstractUnitOfWork
+
+
+def _backup_for(desk: Desk, uow: AbstractUnitOfWork, inquiry: Inquiry) -> str | None:
+    calendar = desk.calendar(uow)
+    duty = roster.duty_at(uow.shifts.list(), desk.now(), calendar.tz, calendar.is_business_day)
+    return duty.backup if duty else None
+
+
+def escalate(desk: Desk, number: int, *, by: str, to: str | None = None, note: str = "") -> int:
+    """Escalate to `to`, or to this week's Backup when no one is named; returns its id."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        actor = member(uow, by).handle
+        inquiry = uow.inquiries.get(number)
+        backup = _backup_for(desk, uow, inquiry)
+        target = member(uow, to).handle if to else backup
+        if target is None:
+            raise NotFound("no Backup is on the rotation this week; name a member with --to")
+        with recorded(
+            uow, inquiry, "inquiry.escalated", actor=actor, now=now, extra={"to_member": target}
+        ):
+            escalation = roster.escalate(
+                inquiry, target, by=actor, backup=backup, now=now, note=note
+            )
+        notify(
+            uow,
+            target,
+            f"[sredesk #{number}] {actor} asks for your help: {inquiry.title}",
+            note or f"{actor} escalated inquiry #{number} to you. Accept, delay or decline it.",
+            kind="escalation",
+            now=now,
+            inquiry_number=number,
+        )
+        uow.flush()
+        escalation_id = escalation.id
+        uow.commit()
+    assert escalation_id is not None
+    return escalation_id
+
+
+def answer(
+    desk: Desk, number: int, escalation_id: int, answer: str, *, by: str, note: str = ""
+) -> None:
+    """The member asked accepts, delays or declines the escalation."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        actor = member(uow, by).handle
+        inquiry = uow.inquiries.get(number)
+        escalation = next((e for e in inquiry.escalations if e.id == escalation_id), None)
+        if escalation is None:
+            raise NotFound(f"inquiry #{number} has no escalation {escalation_id}")
+        with recorded(
+            uow,
+            inquiry,
+            "inquiry.escalation_answered",
+            actor=actor,
+            now=now,
+            extra={"escalation": escalation_id, "answer": answer},
+        ):
+            roster.answer_escalation(escalation, answer, by=actor, now=now, note=note)
+        notify(
+            uow,
+            escalation.requested_by,
+            f"[sredesk #{number}] {actor} {answer} your escalation",
+            note or f"{actor} {answer} the escalation of inquiry #{number}.",
+            kind="escalation",
+            now=now,
+            inquiry_number=number,
+        )
+        uow.commit()

@@ -1,0 +1,367 @@
+"""Open inquiries and carry their conversation: replies, notes, waits, resolutions, reopenings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sredesk.core import lifecycle
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
+from sredesk.core.model import Channel, Inquiry, MessageRef, State
+from sredesk.core.roster import duty_at
+from sredesk.services import clocks
+from sredesk.services.desk import Desk, member, recorded
+from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.services.views import inquiry_detail, inquiry_summary
+
+ACKNOWLEDGEMENT = (
+    "Thank you for contacting the SRE desk. {primary} is looking into this and will follow up "
+    "here. Reply to this conversation with anything more; it all stays together."
+)
+
+
+def parse_channel(value: str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        known = ", ".join(c.value for c in Channel)
+        raise InvalidInput(f"unknown channel {value!r}; use one of: {known}") from None
+
+
+def parse_state(value: str) -> State:
+    try:
+        return State(value)
+    except ValueError:
+        known = ", ".join(s.value for s in State)
+        raise InvalidInput(f"unknown state {value!r}; use one of: {known}") from None
+
+
+def _title(title: str) -> str:
+    cleaned = " ".join(title.split())
+    if not cleaned:
+        raise InvalidInput("the inquiry needs a title; give a short summary")
+    if len(cleaned) > 300:
+        raise InvalidInput("the title is longer than 300 characters; shorten it")
+    return cleaned
+
+
+def open_inquiry(
+    desk: Desk,
+    *,
+    title: str,
+    channel: str,
+    source: str,
+    customers: Sequence[str] = (),
+    body: str = "",
+    author: str | None = None,
+    actor: str = "system",
+    sensitive: bool = False,
+    serious: bool = False,
+    response_hours: float | None = None,
+    labels: Sequence[str] = (),
+    created_at: datetime | None = None,
+    message_id: str | None = None,
+    redirected_by: str | None = None,
+) -> int:
+    """Track a new inquiry from first contact and give it to whoever holds the desk."""
+    kind = parse_channel(channel)
+    if kind is Channel.REDIRECT and not redirected_by:
+        raise InvalidInput("a redirect needs the member the user reached (--redirected-by)")
+    if response_hours is not None and not 0 < response_hours <= 24 * 365:
+        raise InvalidInput("the required response time must be between 0 and 8760 hours")
+    if not source.strip():
+        raise InvalidInput("the inquiry needs a source: the list, repository or line it came in on")
+    now = desk.now()
+    arrived = created_at or now
+    if arrived.tzinfo is None:
+        raise InvalidInput("the arrival time needs a UTC offset")
+    with desk.unit_of_work() as uow:
+        if redirected_by:
+            redirected_by = member(uow, redirected_by).handle
+        calendar = desk.calendar(uow)
+        duty = duty_at(uow.shifts.list(), arrived, calendar.tz, calendar.is_business_day)
+        inquiry = Inquiry(
+            title=_title(title),
+            channel=kind,
+            source=source.strip(),
+            created_at=arrived,
+            response_due=arrived,
+            customers=[c.strip() for c in customers if c.strip()],
+            assignee=duty.holder if duty else None,
+            sensitive=sensitive,
+            serious=serious,
+            response_hours=response_hours,
+            redirected_by=redirected_by,
+        )
+        lifecycle.set_labels(inquiry, add=labels)
+        inquiry.response_due = clocks.response_due_for(desk, calendar, inquiry)
+        if message_id:
+            inquiry.message_refs.append(MessageRef(message_id=message_id))
+        with recorded(uow, inquiry, "inquiry.created", actor=actor, now=now):
+            uow.inquiries.add(inquiry)
+            uow.flush()
+            if body.strip():
+                writer = author or (inquiry.customers[0] if inquiry.customers else actor)
+                if uow.members.find(writer) is not None and kind is not Channel.EMAIL:
+                    lifecycle.add_member_comment(inquiry, writer, body, public=False, now=arrived)
+                else:
+                    lifecycle.add_customer_comment(
+                        inquiry, writer, body, now=arrived, source_message_id=message_id
+                    )
+        number = inquiry.number
+        uow.commit()
+    assert number is not None
+    return number
+
+
+def get_inquiry(desk: Desk, number: int) -> dict[str, Any]:
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        calendar = desk.calendar(uow)
+        return inquiry_detail(
+            inquiry,
+            clock=clocks.response_clock(desk, calendar, inquiry),
+            effort=uow.effort.list(inquiry_number=number),
+            events=uow.audit.list(inquiry_number=number),
+        )
+
+
+def list_inquiries(
+    desk: Desk,
+    *,
+    state: str | None = None,
+    assignee: str | None = None,
+    channel: str | None = None,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        if assignee is not None:
+            assignee = member(uow, assignee, active=False).handle
+        found = uow.inquiries.list(
+            state=parse_state(state) if state else None,
+            assignee=assignee,
+            channel=parse_channel(channel) if channel else None,
+            open_only=open_only,
+        )
+        calendar = desk.calendar(uow)
+        return [inquiry_summary(i, clocks.response_clock(desk, calendar, i)) for i in found]
+
+
+def _change(
+    desk: Desk,
+    number: int,
+    action: str,
+    actor: str,
+    change: Any,
+    *,
+    as_member: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Run one change on one inquiry in its own transaction, recorded in the audit log."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        if as_member:
+            actor = member(uow, actor).handle
+        inquiry = uow.inquiries.get(number)
+        with recorded(uow, inquiry, action, actor=actor, now=now, extra=extra):
+            change(uow, inquiry, now)
+        uow.commit()
+
+
+def reply(desk: Desk, number: int, body: str, *, by: str) -> None:
+    _change(
+        desk,
+        number,
+        "inquiry.replied",
+        by,
+        lambda uow, i, now: lifecycle.add_member_comment(
+            i, by.lstrip("@"), body, public=True, now=now
+        ),
+    )
+
+
+def note(desk: Desk, number: int, body: str, *, by: str) -> None:
+    _change(
+        desk,
+        number,
+        "inquiry.noted",
+        by,
+        lambda uow, i, now: lifecycle.add_member_comment(
+            i, by.lstrip("@"), body, public=False, now=now
+        ),
+    )
+
+
+def acknowledge(desk: Desk, number: int, *, by: str) -> None:
+    """Post the standard acknowledgement: a response, though not a resolution."""
+
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        if inquiry.first_response_at is not None:
+            raise InvalidTransition(
+                f"inquiry #{inquiry.number} has been responded to already; reply instead"
+            )
+        text = ACKNOWLEDGEMENT.format(primary=inquiry.assignee or by.lstrip("@"))
+        lifecycle.add_member_comment(inquiry, by.lstrip("@"), text, public=True, now=now)
+
+    _change(desk, number, "inquiry.acknowledged", by, change)
+
+
+def customer_wrote(
+    desk: Desk, number: int, *, author: str, body: str, message_id: str | None = None
+) -> None:
+    """Add what a customer wrote; it ends a wait, and reopens a resolved inquiry."""
+    if not author.strip():
+        raise InvalidInput("the customer's address or name is empty")
+
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        lifecycle.add_customer_comment(
+            inquiry, author.strip(), body, now=now, source_message_id=message_id
+        )
+        if message_id and message_id not in inquiry.message_ids:
+            inquiry.message_refs.append(MessageRef(message_id=message_id))
+
+    _change(desk, number, "inquiry.customer_wrote", author, change, as_member=False)
+
+
+def wait_on_customer(desk: Desk, number: int, *, by: str) -> None:
+    _change(
+        desk,
+        number,
+        "inquiry.waiting",
+        by,
+        lambda uow, i, now: lifecycle.wait_on_customer(i, now=now),
+    )
+
+
+def resolve(
+    desk: Desk,
+    number: int,
+    kinds: Iterable[str],
+    *,
+    by: str,
+    note: str = "",
+    link_url: str | None = None,
+    link_kind: str = "constructive-correction",
+) -> None:
+    kinds = list(kinds)
+
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        link = None
+        if link_url:
+            # Build the link apart from the inquiry, so a refused resolution adds nothing.
+            scratch = Inquiry(
+                title="", channel=Channel.EMAIL, source="", created_at=now, response_due=now
+            )
+            link = lifecycle.add_link(scratch, link_url, link_kind, by.lstrip("@"), now=now)
+        lifecycle.resolve(inquiry, kinds, by.lstrip("@"), now=now, note=note, link=link)
+
+    _change(desk, number, "inquiry.resolved", by, change)
+
+
+def reopen(desk: Desk, number: int, *, by: str) -> None:
+    _change(desk, number, "inquiry.reopened", by, lambda uow, i, now: lifecycle.reopen(i))
+
+
+def close(desk: Desk, number: int, *, by: str) -> None:
+    _change(desk, number, "inquiry.closed", by, lambda uow, i, now: lifecycle.close(i, now=now))
+
+
+def mark_serious(desk: Desk, number: int, serious: bool, *, by: str) -> None:
+    _change(
+        desk,
+        number,
+        "inquiry.marked_serious",
+        by,
+        lambda uow, i, now: lifecycle.mark_serious(i, serious),
+    )
+
+
+def keep_at_handoff(desk: Desk, number: int, keep: bool, *, by: str) -> None:
+    _change(desk, number, "inquiry.kept", by, lambda uow, i, now: lifecycle.mark_keep(i, keep))
+
+
+def label(
+    desk: Desk, number: int, *, by: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> None:
+    _change(
+        desk,
+        number,
+        "inquiry.labelled",
+        by,
+        lambda uow, i, now: lifecycle.set_labels(i, add=add, remove=remove),
+    )
+
+
+def link(desk: Desk, number: int, url: str, kind: str, *, by: str) -> None:
+    _change(
+        desk,
+        number,
+        "inquiry.linked",
+        by,
+        lambda uow, i, now: lifecycle.add_link(i, url, kind, by.lstrip("@"), now=now),
+    )
+
+
+def assign(desk: Desk, number: int, to: str, *, by: str) -> None:
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        if not inquiry.is_open:
+            raise InvalidTransition(
+                f"inquiry #{inquiry.number} is {inquiry.state.value}; reopen it to reassign"
+            )
+        inquiry.assignee = member(uow, to).handle
+
+    _change(desk, number, "inquiry.assigned", by, change)
+
+
+def confirm_redirect(desk: Desk, number: int, *, by: str) -> None:
+    _change(
+        desk,
+        number,
+        "inquiry.redirect_confirmed",
+        by,
+        lambda uow, i, now: lifecycle.confirm_redirect(i, now=now),
+    )
+
+
+def set_response_hours(desk: Desk, number: int, hours: float | None, *, by: str) -> None:
+    """Give the inquiry its own required response time, e.g. a classified customer's."""
+    if hours is not None and not 0 < hours <= 24 * 365:
+        raise InvalidInput("the required response time must be between 0 and 8760 hours")
+
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        inquiry.response_hours = hours
+        inquiry.response_due = clocks.response_due_for(desk, desk.calendar(uow), inquiry)
+
+    _change(desk, number, "inquiry.response_time_set", by, change)
+
+
+def find_by_message_id(desk: Desk, message_id: str) -> int:
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.by_message_id(message_id)
+        if inquiry is None or inquiry.number is None:
+            raise NotFound(f"no inquiry holds message {message_id}")
+        return inquiry.number
+
+
+def sweep_stale(desk: Desk) -> list[int]:
+    """Resolve as no-reply every inquiry whose customer has been silent too long."""
+    now = desk.now()
+    closed: list[int] = []
+    with desk.unit_of_work() as uow:
+        days = uow.team.get().stale_after_days
+        for inquiry in uow.inquiries.list(open_only=True):
+            if inquiry.serious or not lifecycle.is_stale(inquiry, now=now, days=days):
+                continue
+            with recorded(uow, inquiry, "inquiry.resolved", actor="system", now=now):
+                lifecycle.resolve(
+                    inquiry,
+                    ["no-reply"],
+                    "system",
+                    now=now,
+                    note=f"No reply from the customer for {days} days.",
+                )
+            assert inquiry.number is not None
+            closed.append(inquiry.number)
+        uow.commit()
+    return closed

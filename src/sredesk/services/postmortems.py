@@ -1,0 +1,41 @@
+"""Write the brief postmortem a serious inquiry needs before it can be resolved."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sredesk.core import lifecycle
+from sredesk.core.model import Postmortem
+from sredesk.core.postmortem import PostmortemDraft, draft_postmortem
+from sredesk.services.desk import Desk, member, recorded
+
+
+def draft(desk: Desk, number: int) -> dict[str, str]:
+    """Pre-fill resources from the effort log and milestones from the audit timeline."""
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        result = draft_postmortem(
+            inquiry,
+            uow.effort.list(inquiry_number=number),
+            uow.audit.list(inquiry_number=number),
+        )
+        return asdict(result)
+
+
+def write(desk: Desk, number: int, text: PostmortemDraft, *, by: str) -> None:
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        author = member(uow, by).handle
+        inquiry = uow.inquiries.get(number)
+        postmortem = Postmortem(
+            what_happened=text.what_happened.strip(),
+            why=text.why.strip(),
+            resources=text.resources.strip(),
+            milestones=text.milestones.strip(),
+            recommendations=text.recommendations.strip(),
+            author=author,
+            written_at=now,
+        )
+        with recorded(uow, inquiry, "inquiry.postmortem_written", actor=author, now=now):
+            lifecycle.attach_postmortem(inquiry, postmortem)
+        uow.commit()

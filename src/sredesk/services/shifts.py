@@ -1,0 +1,237 @@
+"""Keep the weekly shifts, delegations from Primary to Backup, and the end-of-shift handoff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sredesk.core import handoff as handoff_rules
+from sredesk.core import lifecycle, roster
+from sredesk.core.errors import InvalidInput, NotFound
+from sredesk.core.model import Shift
+from sredesk.services.desk import Desk, audit, member, notify, recorded
+from sredesk.services.views import delegation_view, shift_view
+
+
+def set_shift(
+    desk: Desk, week_start: date, primary: str, backup: str, *, actor: str = "system"
+) -> None:
+    """Set who is Primary and Backup for a week, creating or replacing its shift."""
+    if week_start.weekday() != 0:
+        raise InvalidInput(f"{week_start} is not a Monday; shifts start on Mondays")
+    if primary.lstrip("@") == backup.lstrip("@"):
+        raise InvalidInput("the Primary and the Backup must be different members")
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        p, b = member(uow, primary).handle, member(uow, backup).handle
+        shift = uow.shifts.find(week_start)
+        before = shift_view(shift) if shift else {}
+        if shift is None:
+            shift = Shift(week_start=week_start, primary=p, backup=b)
+            uow.shifts.add(shift)
+        else:
+            shift.primary, shift.backup = p, b
+        audit(uow, "shift.set", actor=actor, now=now, before=before, after=shift_view(shift))
+        uow.commit()
+
+
+def list_shifts(
+    desk: Desk, *, start: date | None = None, end: date | None = None
+) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        return [shift_view(s) for s in uow.shifts.list(start=start, end=end)]
+
+
+def current_duty(desk: Desk, at: datetime | None = None) -> dict[str, Any] | None:
+    """Who holds the desk now: Primary, Backup and any delegate in force."""
+    with desk.unit_of_work() as uow:
+        calendar = desk.calendar(uow)
+        duty = roster.duty_at(
+            uow.shifts.list(), at or desk.now(), calendar.tz, calendar.is_business_day
+        )
+        if duty is None:
+            return None
+        return {
+            "week_start": duty.shift.week_start.isoformat(),
+            "primary": duty.primary,
+            "backup": duty.backup,
+            "delegate": duty.delegate,
+            "holder": duty.holder,
+        }
+
+
+def delegate(desk: Desk, start: datetime, end: datetime, *, by: str) -> int:
+    """The Primary proposes handing the role to the Backup; it is in force once accepted.
+
+    The window belongs to the shift of the week in which it starts.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("the delegation window needs times with a UTC offset")
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        actor = member(uow, by).handle
+        local_start = start.astimezone(desk.calendar(uow).tz).date()
+        shift = uow.shifts.get(roster.week_start(local_start))
+        delegation = roster.request_delegation(shift, start, end, by=actor, now=now)
+        uow.flush()
+        audit(uow, "delegation.requested", actor=actor, now=now, after=delegation_view(delegation))
+        notify(
+            uow,
+            delegation.to_member,
+            f"[sredesk] {actor} asks you to act as Primary",
+            f"{actor} asks you to hold the Primary role from {start:%Y-%m-%d %H:%M} "
+            f"to {end:%Y-%m-%d %H:%M}. Accept or decline it.",
+            kind="delegation",
+            now=now,
+        )
+        delegation_id = delegation.id
+        uow.commit()
+    assert delegation_id is not None
+    return delegation_id
+
+
+def answer_delegation(desk: Desk, delegation_id: int, *, by: str, accept: bool) -> None:
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        actor = member(uow, by).handle
+        delegation = roster.find_delegation(uow.shifts.list(), delegation_id)
+        before = delegation_view(delegation)
+        roster.answer_delegation(delegation, by=actor, accept=accept, now=now)
+        audit(
+            uow,
+            "delegation.answered",
+            actor=actor,
+            now=now,
+            before=before,
+            after=delegation_view(delegation),
+        )
+        notify(
+            uow,
+            delegation.from_member,
+            f"[sredesk] {actor} {'accepted' if accept else 'declined'} your delegation",
+            f"Delegation {delegation_id} is {delegation.status.value}.",
+            kind="delegation",
+            now=now,
+        )
+        uow.commit()
+
+
+def end_delegation(desk: Desk, delegation_id: int, *, by: str) -> None:
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        actor = member(uow, by).handle
+        delegation = roster.find_delegation(uow.shifts.list(), delegation_id)
+        before = delegation_view(delegation)
+        roster.end_delegation(delegation, by=actor, now=now)
+        audit(
+            uow,
+            "delegation.ended",
+            actor=actor,
+            now=now,
+            before=before,
+            after=delegation_view(delegation),
+        )
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class HandoffResult:
+    from_member: str
+    to_member: str
+    backup: str
+    handed: list[int]
+    kept: list[int]
+
+
+def handoff(
+    desk: Desk,
+    *,
+    week_start: date | None = None,
+    by: str | None = None,
+    note: str = "",
+    dry_run: bool = False,
+) -> HandoffResult:
+    """Hand every unresolved inquiry of the ending week to the next Primary, in one commit.
+
+    Each handed inquiry gets a public comment naming the next Primary and Backup, which the
+    mail and GitHub channels carry to the customer. Inquiries marked keep stay.
+    """
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        calendar = desk.calendar(uow)
+        week = roster.week_start(week_start or now.astimezone(calendar.tz).date())
+        outgoing = uow.shifts.find(week)
+        incoming = uow.shifts.find(week + timedelta(days=7))
+        if outgoing is None:
+            raise NotFound(f"no shift for the week of {week}; nothing to hand off")
+        if incoming is None:
+            raise NotFound(
+                f"no shift for the week of {week + timedelta(days=7)}; "
+                "plan the next week before handing off"
+            )
+        actor = member(uow, by).handle if by else outgoing.primary
+        holders = {outgoing.primary, *(d.to_member for d in outgoing.delegations)}
+        plan = handoff_rules.plan_handoff(uow.inquiries.list(open_only=True), holders)
+        result = HandoffResult(
+            from_member=outgoing.primary,
+            to_member=incoming.primary,
+            backup=incoming.backup,
+            handed=[i.number for i in plan.handed if i.number is not None],
+            kept=[i.number for i in plan.kept if i.number is not None],
+        )
+        if dry_run:
+            return result
+        notice = handoff_rules.handoff_notice(
+            incoming.primary, incoming.backup, incoming.week_start, note
+        )
+        for inquiry in [*plan.handed, *plan.kept]:
+            handed = inquiry in plan.handed
+            with recorded(
+                uow, inquiry, "inquiry.handed_off", actor=actor, now=now, extra={"kept": not handed}
+            ):
+                single = handoff_rules.HandoffPlan(
+                    handed=[inquiry] if handed else [], kept=[] if handed else [inquiry]
+                )
+                handoff_rules.apply_handoff(
+                    single,
+                    from_member=outgoing.primary,
+                    to_member=incoming.primary,
+                    now=now,
+                    note=note,
+                )
+                if handed:
+                    lifecycle.add_member_comment(
+                        inquiry, actor, notice, public=True, now=now, is_response=False
+                    )
+        if result.handed:
+            notify(
+                uow,
+                incoming.primary,
+                f"[sredesk] {len(result.handed)} inquiries handed to you",
+                "Handed over: " + ", ".join(f"#{n}" for n in result.handed),
+                kind="handoff",
+                now=now,
+            )
+        audit(
+            uow,
+            "shift.handoff",
+            actor=actor,
+            now=now,
+            after={
+                "week_start": week.isoformat(),
+                "to": incoming.primary,
+                "handed": result.handed,
+                "kept": result.kept,
+            },
+        )
+        uow.commit()
+    return result
+
+
+def require_week(value: str) -> date:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date; write YYYY-MM-DD") from None
+    return day

@@ -1,0 +1,177 @@
+"""Keep the team and its members: percent-time, experience, classified access, time-off."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sredesk.core.errors import InvalidInput, NotFound
+from sredesk.core.model import Member, Team, TimeOff
+from sredesk.services.desk import Desk, audit
+from sredesk.services.views import member_view
+
+HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,38}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_member_fields(
+    handle: str, email: str, percent_time: int, experience: int, timezone: str
+) -> None:
+    if not HANDLE.match(handle):
+        raise InvalidInput(
+            f"handle {handle!r} must be lower-case letters, digits, '.', '_' or '-' (max 39)"
+        )
+    if not EMAIL.match(email):
+        raise InvalidInput(f"e-mail {email!r} is not an address; give name@host")
+    if not 1 <= percent_time <= 100:
+        raise InvalidInput(f"percent_time {percent_time} is outside 1..100")
+    if experience < 0:
+        raise InvalidInput("experience (Primary weeks served) cannot be negative")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {timezone!r}; use an IANA name") from None
+
+
+def create_team(
+    desk: Desk, name: str, *, calendar: str = "llnl", timezone: str = "America/Los_Angeles"
+) -> None:
+    if not name.strip():
+        raise InvalidInput("the team needs a name")
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        try:
+            existing = uow.team.get()
+        except NotFound:
+            existing = None
+        if existing is not None:
+            raise InvalidInput(f"this desk already serves team {existing.name!r}")
+        team = Team(name=name.strip(), calendar=calendar, timezone=timezone)
+        uow.team.add(team)
+        desk.calendar(uow)  # refuse an unknown calendar before committing
+        audit(
+            uow,
+            "team.created",
+            actor="system",
+            now=now,
+            after={"name": team.name, "calendar": calendar, "timezone": timezone},
+        )
+        uow.commit()
+
+
+def add_member(
+    desk: Desk,
+    handle: str,
+    name: str,
+    email: str,
+    *,
+    percent_time: int = 50,
+    experience: int = 0,
+    classified_access: bool = False,
+    timezone: str = "America/Los_Angeles",
+    github: str | None = None,
+    actor: str = "system",
+) -> None:
+    handle = handle.lstrip("@")
+    check_member_fields(handle, email, percent_time, experience, timezone)
+    if not name.strip():
+        raise InvalidInput("the member needs a name")
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        if uow.members.find(handle) is not None:
+            raise InvalidInput(f"member {handle!r} exists already; pick another handle")
+        new = Member(
+            handle=handle,
+            name=name.strip(),
+            email=email,
+            percent_time=percent_time,
+            experience=experience,
+            classified_access=classified_access,
+            timezone=timezone,
+            github=github,
+        )
+        uow.members.add(new)
+        audit(uow, "member.added", actor=actor, now=now, after=member_view(new))
+        uow.commit()
+
+
+_EDITABLE = {
+    "name",
+    "email",
+    "percent_time",
+    "experience",
+    "classified_access",
+    "timezone",
+    "active",
+    "github",
+}
+
+
+def update_member(desk: Desk, handle: str, *, actor: str = "system", **changes: Any) -> None:
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise InvalidInput(
+            f"cannot change {', '.join(sorted(unknown))}; editable: " + ", ".join(sorted(_EDITABLE))
+        )
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        found = uow.members.get(handle.lstrip("@"))
+        before = member_view(found)
+        merged = {**before, **changes}
+        check_member_fields(
+            found.handle,
+            merged["email"],
+            merged["percent_time"],
+            merged["experience"],
+            merged["timezone"],
+        )
+        for key, value in changes.items():
+            setattr(found, key, value)
+        after = member_view(found)
+        keys = [k for k in after if after[k] != before[k]]
+        audit(
+            uow,
+            "member.updated",
+            actor=actor,
+            now=now,
+            before={k: before[k] for k in keys},
+            after={k: after[k] for k in keys},
+        )
+        uow.commit()
+
+
+def list_members(desk: Desk, *, active_only: bool = False) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        return [member_view(m) for m in uow.members.list(active_only=active_only)]
+
+
+def add_time_off(
+    desk: Desk,
+    handle: str,
+    start: date,
+    end: date,
+    reason: str = "vacation",
+    *,
+    actor: str = "system",
+) -> None:
+    if end < start:
+        raise InvalidInput(f"time-off ends ({end}) before it starts ({start}); swap them")
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        found = uow.members.get(handle.lstrip("@"))
+        uow.members.add_time_off(TimeOff(member=found.handle, start=start, end=end, reason=reason))
+        audit(
+            uow,
+            "member.time_off",
+            actor=actor,
+            now=now,
+            after={
+                "member": found.handle,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "reason": reason,
+            },
+        )
+        uow.commit()

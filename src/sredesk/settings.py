@@ -1,0 +1,53 @@
+"""Read the desk's configuration from an environment mapping and an optional TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sredesk.core.errors import InvalidInput
+
+DEFAULT_DATABASE_URL = "sqlite:///sredesk.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    config_path: Path | None = None
+    # The [calendars] table of the configuration file: extra and removed holidays, half days,
+    # other named calendars.
+    calendars: dict[str, Any] = field(default_factory=dict)
+    response_hours: float = 4.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        url = env.get("SREDESK_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        path_text = env.get("SREDESK_CONFIG", "").strip()
+        config: dict[str, Any] = {}
+        path = None
+        if path_text:
+            path = Path(path_text)
+            config = _read_config(path)
+        hours = config.get("desk", {}).get("response_hours", 4.0)
+        if not isinstance(hours, int | float) or isinstance(hours, bool) or hours <= 0:
+            raise InvalidInput(f"{path}: desk.response_hours must be a positive number of hours")
+        calendars = config.get("calendars", {})
+        if not isinstance(calendars, dict):
+            raise InvalidInput(f"{path}: [calendars] must be a table")
+        return cls(
+            database_url=url, config_path=path, calendars=calendars, response_hours=float(hours)
+        )
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput(f"cannot read SREDESK_CONFIG {path}: {error.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"{path}: {error}; fix the TOML") from None

@@ -1,0 +1,1 @@
+"""Expose the desk's use cases as a versioned JSON API under /api/v1."""

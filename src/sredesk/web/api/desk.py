@@ -1,0 +1,139 @@
+"""Serve the team, the shifts, delegations, the handoff and the desk's records."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+
+from sredesk.services import effort, shifts, team
+from sredesk.services.desk import Desk
+from sredesk.services.views import audit_view, notification_view
+from sredesk.web.deps import DeskDep
+from sredesk.web.schemas import (
+    ActorIn,
+    Created,
+    DelegationIn,
+    EffortIn,
+    HandoffIn,
+    MemberIn,
+    ShiftIn,
+)
+
+router = APIRouter(tags=["desk"])
+
+
+@router.get("/members")
+def members(desk: DeskDep, active_only: bool = False) -> list[dict[str, Any]]:
+    return team.list_members(desk, active_only=active_only)
+
+
+@router.post("/members", status_code=201)
+def add_member(desk: DeskDep, body: MemberIn) -> list[dict[str, Any]]:
+    team.add_member(
+        desk,
+        body.handle,
+        body.name,
+        body.email,
+        percent_time=body.percent_time,
+        experience=body.experience,
+        classified_access=body.classified_access,
+        timezone=body.timezone,
+        github=body.github,
+    )
+    return team.list_members(desk)
+
+
+@router.get("/shifts")
+def list_shifts(
+    desk: DeskDep, start: date | None = None, end: date | None = None
+) -> list[dict[str, Any]]:
+    return shifts.list_shifts(desk, start=start, end=end)
+
+
+@router.put("/shifts/{week_start}")
+def set_shift(desk: DeskDep, week_start: date, body: ShiftIn) -> list[dict[str, Any]]:
+    shifts.set_shift(desk, week_start, body.primary, body.backup)
+    return shifts.list_shifts(desk, start=week_start, end=week_start)
+
+
+@router.get("/duty")
+def duty(desk: DeskDep) -> dict[str, Any] | None:
+    """Who holds the desk now: Primary, Backup, and any delegate in force."""
+    return shifts.current_duty(desk)
+
+
+@router.post("/delegations", status_code=201, response_model=Created)
+def delegate(desk: DeskDep, body: DelegationIn) -> Created:
+    return Created(id=shifts.delegate(desk, body.start, body.end, by=body.by))
+
+
+@router.post("/delegations/{delegation_id}/accept")
+def accept(desk: DeskDep, delegation_id: int, body: ActorIn) -> dict[str, Any] | None:
+    shifts.answer_delegation(desk, delegation_id, by=body.by, accept=True)
+    return shifts.current_duty(desk)
+
+
+@router.post("/delegations/{delegation_id}/decline")
+def decline(desk: DeskDep, delegation_id: int, body: ActorIn) -> dict[str, Any] | None:
+    shifts.answer_delegation(desk, delegation_id, by=body.by, accept=False)
+    return shifts.current_duty(desk)
+
+
+@router.post("/delegations/{delegation_id}/end")
+def end(desk: DeskDep, delegation_id: int, body: ActorIn) -> dict[str, Any] | None:
+    shifts.end_delegation(desk, delegation_id, by=body.by)
+    return shifts.current_duty(desk)
+
+
+@router.post("/handoff")
+def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
+    result = shifts.handoff(
+        desk, week_start=body.week_start, by=body.by, note=body.note, dry_run=body.dry_run
+    )
+    return {
+        "from": result.from_member,
+        "to": result.to_member,
+        "backup": result.backup,
+        "handed": result.handed,
+        "kept": result.kept,
+        "dry_run": body.dry_run,
+    }
+
+
+@router.get("/effort")
+def list_effort(
+    desk: DeskDep, member: str | None = None, inquiry: int | None = None
+) -> list[dict[str, Any]]:
+    return effort.list_effort(desk, member_handle=member, inquiry_number=inquiry)
+
+
+@router.post("/effort", status_code=201, response_model=Created)
+def log_effort(desk: DeskDep, body: EffortIn) -> Created:
+    return Created(
+        id=effort.log_effort(
+            desk,
+            by=body.by,
+            minutes=body.minutes,
+            on=body.on,
+            note=body.note,
+            inquiry_number=body.inquiry,
+        )
+    )
+
+
+@router.get("/audit")
+def audit_log(desk: DeskDep, inquiry: int | None = None) -> list[dict[str, Any]]:
+    return _records(desk, inquiry)
+
+
+@router.get("/notifications")
+def notifications(desk: DeskDep, pending_only: bool = False) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        return [notification_view(n) for n in uow.notifications.list(pending_only=pending_only)]
+
+
+def _records(desk: Desk, inquiry: int | None) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        return [audit_view(e) for e in uow.audit.list(inquiry_number=inquiry)]

@@ -1,0 +1,200 @@
+"""Serve inquiries: list, open, show, and every change to their conversation and state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from sredesk.core.postmortem import PostmortemDraft
+from sredesk.services import escalations, inquiries, postmortems
+from sredesk.web.deps import DeskDep
+from sredesk.web.schemas import (
+    ActorIn,
+    AssignIn,
+    Created,
+    CustomerMessageIn,
+    EscalateIn,
+    EscalationAnswerIn,
+    FlagIn,
+    InquiryDetailOut,
+    InquiryIn,
+    InquiryOut,
+    LabelsIn,
+    LinkIn,
+    PostmortemIn,
+    ResolveIn,
+    ResponseTimeIn,
+    TextIn,
+)
+
+router = APIRouter(prefix="/inquiries", tags=["inquiries"])
+
+
+@router.get("", response_model=list[InquiryOut])
+def list_inquiries(
+    desk: DeskDep,
+    state: str | None = Query(None, description="new, responded, waiting-on-customer, ..."),
+    assignee: str | None = None,
+    channel: str | None = None,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    return inquiries.list_inquiries(
+        desk, state=state, assignee=assignee, channel=channel, open_only=open_only
+    )
+
+
+@router.post("", status_code=201, response_model=InquiryDetailOut)
+def open_inquiry(desk: DeskDep, body: InquiryIn) -> dict[str, Any]:
+    number = inquiries.open_inquiry(
+        desk,
+        title=body.title,
+        channel=body.channel,
+        source=body.source,
+        customers=body.customers,
+        body=body.body,
+        actor=body.by,
+        sensitive=body.sensitive,
+        serious=body.serious,
+        response_hours=body.response_hours,
+        labels=body.labels,
+        created_at=body.created_at,
+        redirected_by=body.redirected_by,
+    )
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.get("/{number}", response_model=InquiryDetailOut)
+def show(desk: DeskDep, number: int) -> dict[str, Any]:
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/replies", response_model=InquiryDetailOut)
+def reply(desk: DeskDep, number: int, body: TextIn) -> dict[str, Any]:
+    inquiries.reply(desk, number, body.body, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/notes", response_model=InquiryDetailOut)
+def note(desk: DeskDep, number: int, body: TextIn) -> dict[str, Any]:
+    inquiries.note(desk, number, body.body, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/customer-messages", response_model=InquiryDetailOut)
+def customer_message(desk: DeskDep, number: int, body: CustomerMessageIn) -> dict[str, Any]:
+    inquiries.customer_wrote(
+        desk, number, author=body.author, body=body.body, message_id=body.message_id
+    )
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/acknowledge", response_model=InquiryDetailOut)
+def acknowledge(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+    inquiries.acknowledge(desk, number, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/wait", response_model=InquiryDetailOut)
+def wait(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+    inquiries.wait_on_customer(desk, number, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/resolve", response_model=InquiryDetailOut)
+def resolve(desk: DeskDep, number: int, body: ResolveIn) -> dict[str, Any]:
+    inquiries.resolve(
+        desk,
+        number,
+        body.kinds,
+        by=body.by,
+        note=body.note,
+        link_url=body.link_url,
+        link_kind=body.link_kind,
+    )
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/reopen", response_model=InquiryDetailOut)
+def reopen(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+    inquiries.reopen(desk, number, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/close", response_model=InquiryDetailOut)
+def close(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+    inquiries.close(desk, number, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/serious", response_model=InquiryDetailOut)
+def serious(desk: DeskDep, number: int, body: FlagIn) -> dict[str, Any]:
+    inquiries.mark_serious(desk, number, body.value, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/keep", response_model=InquiryDetailOut)
+def keep(desk: DeskDep, number: int, body: FlagIn) -> dict[str, Any]:
+    inquiries.keep_at_handoff(desk, number, body.value, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/labels", response_model=InquiryDetailOut)
+def labels(desk: DeskDep, number: int, body: LabelsIn) -> dict[str, Any]:
+    inquiries.label(desk, number, by=body.by, add=body.add, remove=body.remove)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/links", response_model=InquiryDetailOut)
+def link(desk: DeskDep, number: int, body: LinkIn) -> dict[str, Any]:
+    inquiries.link(desk, number, body.url, body.kind, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/assign", response_model=InquiryDetailOut)
+def assign(desk: DeskDep, number: int, body: AssignIn) -> dict[str, Any]:
+    inquiries.assign(desk, number, body.to, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/response-time", response_model=InquiryDetailOut)
+def response_time(desk: DeskDep, number: int, body: ResponseTimeIn) -> dict[str, Any]:
+    inquiries.set_response_hours(desk, number, body.hours, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/redirect-confirmed", response_model=InquiryDetailOut)
+def redirect_confirmed(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+    inquiries.confirm_redirect(desk, number, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/escalations", status_code=201, response_model=Created)
+def escalate(desk: DeskDep, number: int, body: EscalateIn) -> Created:
+    return Created(id=escalations.escalate(desk, number, by=body.by, to=body.to, note=body.note))
+
+
+@router.post("/{number}/escalations/{escalation_id}", response_model=InquiryDetailOut)
+def answer_escalation(
+    desk: DeskDep, number: int, escalation_id: int, body: EscalationAnswerIn
+) -> dict[str, Any]:
+    escalations.answer(desk, number, escalation_id, body.answer, by=body.by, note=body.note)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.get("/{number}/postmortem/draft")
+def postmortem_draft(desk: DeskDep, number: int) -> dict[str, str]:
+    return postmortems.draft(desk, number)
+
+
+@router.put("/{number}/postmortem", response_model=InquiryDetailOut)
+def postmortem(desk: DeskDep, number: int, body: PostmortemIn) -> dict[str, Any]:
+    text = PostmortemDraft(
+        what_happened=body.what_happened,
+        why=body.why,
+        resources=body.resources,
+        milestones=body.milestones,
+        recommendations=body.recommendations,
+    )
+    postmortems.write(desk, number, text, by=body.by)
+    return inquiries.get_inquiry(desk, number)

@@ -1,0 +1,56 @@
+"""Create and configure the desk's web application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from sredesk import __version__
+from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
+from sredesk.services.desk import Desk
+from sredesk.web.api import desk as desk_api
+from sredesk.web.api import inquiries as inquiries_api
+
+_STATUS = {NotFound: 404, InvalidTransition: 409, InvalidInput: 422}
+
+
+def _desk_error(request: Request, error: Exception) -> JSONResponse:
+    status = next((code for cls, code in _STATUS.items() if isinstance(error, cls)), 400)
+    return JSONResponse({"detail": str(error)}, status_code=status)
+
+
+def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"] if p != "body")
+        problems.append(f"{where}: {item['msg']}")
+    return JSONResponse(
+        {
+            "detail": "; ".join(problems) or "invalid request",
+            "errors": jsonable_encoder(error.errors()),
+        },
+        status_code=422,
+    )
+
+
+def create_app(desk: Desk) -> FastAPI:
+    app = FastAPI(
+        title="sredesk",
+        version=__version__,
+        openapi_url="/openapi.json",
+        description="The SRE desk's JSON API: inquiries, shifts, effort and records.",
+    )
+    app.state.desk = desk
+    app.add_exception_handler(DeskError, _desk_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(inquiries_api.router, prefix="/api/v1")
+    app.include_router(desk_api.router, prefix="/api/v1")
+
+    @app.get("/api/v1/health", tags=["desk"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

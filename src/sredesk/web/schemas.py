@@ -1,0 +1,199 @@
+"""Describe what the API accepts and returns, so OpenAPI documents it and bad input is refused."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a UTC offset, e.g. 2026-11-25T16:30:00-08:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Handle = Annotated[str, Field(min_length=1, max_length=40, description="a member's handle")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InquiryIn(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    channel: Literal["email", "github", "hotline", "walk-in", "redirect"]
+    source: str = Field(min_length=1, max_length=300)
+    customers: list[str] = []
+    body: str = ""
+    by: str = Field("system", description="who records it: a member's handle, or system")
+    sensitive: bool = False
+    serious: bool = False
+    response_hours: float | None = Field(None, gt=0, le=8760)
+    labels: list[str] = []
+    created_at: AwareDatetime | None = None
+    redirected_by: str | None = None
+
+
+class TextIn(Strict):
+    body: str = Field(min_length=1)
+    by: Handle
+
+
+class ActorIn(Strict):
+    by: Handle
+
+
+class FlagIn(Strict):
+    by: Handle
+    value: bool = True
+
+
+class EscalateIn(Strict):
+    by: Handle
+    to: str | None = Field(None, description="a member's handle; the Backup when omitted")
+    note: str = ""
+
+
+class EscalationAnswerIn(Strict):
+    by: Handle
+    answer: Literal["accepted", "delayed", "declined"]
+    note: str = ""
+
+
+class ResolveIn(Strict):
+    by: Handle
+    kinds: list[str] = Field(min_length=1)
+    note: str = ""
+    link_url: str | None = None
+    link_kind: Literal["constructive-correction", "comprehensive-solution"] = (
+        "constructive-correction"
+    )
+
+
+class LabelsIn(Strict):
+    by: Handle
+    add: list[str] = []
+    remove: list[str] = []
+
+
+class LinkIn(Strict):
+    by: Handle
+    url: str
+    kind: Literal["constructive-correction", "comprehensive-solution"]
+
+
+class AssignIn(Strict):
+    by: Handle
+    to: Handle
+
+
+class ResponseTimeIn(Strict):
+    by: Handle
+    hours: float | None = Field(None, gt=0, le=8760)
+
+
+class PostmortemIn(Strict):
+    by: Handle
+    what_happened: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    resources: str = ""
+    milestones: str = ""
+    recommendations: str = Field(min_length=1)
+
+
+class CustomerMessageIn(Strict):
+    author: str = Field(min_length=1)
+    body: str
+    message_id: str | None = None
+
+
+class EffortIn(Strict):
+    by: Handle
+    minutes: int = Field(gt=0, le=1440)
+    on: date | None = None
+    note: str = ""
+    inquiry: int | None = Field(None, gt=0)
+
+
+class MemberIn(Strict):
+    handle: Handle
+    name: str = Field(min_length=1)
+    email: str
+    percent_time: int = Field(50, ge=1, le=100)
+    experience: int = Field(0, ge=0)
+    classified_access: bool = False
+    timezone: str = "America/Los_Angeles"
+    github: str | None = None
+
+
+class ShiftIn(Strict):
+    primary: Handle
+    backup: Handle
+
+
+class DelegationIn(Strict):
+    by: Handle
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class HandoffIn(Strict):
+    by: Handle | None = None
+    week_start: date | None = None
+    note: str = ""
+    dry_run: bool = False
+
+
+class Created(BaseModel):
+    number: int | None = None
+    id: int | None = None
+
+
+class ClockOut(BaseModel):
+    state: str
+    due: str
+    used: float
+    remaining_seconds: int
+
+
+class InquiryOut(BaseModel):
+    number: int
+    title: str
+    state: str
+    channel: str
+    source: str
+    assignee: str | None
+    customers: list[str]
+    created_at: datetime
+    response_due: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    labels: list[str]
+    sensitive: bool
+    serious: bool
+    keep_at_handoff: bool
+    response_hours: float | None
+    message_ids: list[str]
+    clock: ClockOut | None
+
+
+class InquiryDetailOut(InquiryOut):
+    redirected_by: str | None
+    redirect_confirmed_at: datetime | None
+    comments: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+    handoffs: list[dict[str, Any]]
+    resolutions: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    postmortem: dict[str, Any] | None
+    effort: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+
+
+class ErrorOut(BaseModel):
+    detail: str
