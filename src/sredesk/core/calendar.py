@@ -29,6 +29,8 @@ US = timedelta(microseconds=1)
 US_PER_S = 1_000_000
 # Year 1 and 9999 have no neighbour year in `datetime`; holidays look one year each side.
 MIN_YEAR, MAX_YEAR = 2, 9998
+# Spans of years closer than this to the current timeline are joined to it.
+JOIN_YEARS = 20
 # A calendar that stays shut this many years running would never reach a deadline.
 MAX_SHUT_YEARS = 10
 
@@ -46,7 +48,7 @@ class BusinessCalendar:
         self.tz: ZoneInfo = spec.tz
         self._lock = threading.Lock()
         self._timeline: Timeline | None = None
-        self._year_cache: dict[int, tuple[list[int], list[int]]] = {}
+        self._year_cache: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._holiday_cache: dict[int, frozenset[date]] = {}
 
     def __repr__(self) -> str:
@@ -204,12 +206,18 @@ class BusinessCalendar:
         return self._timeline
 
     def _covering(self, t_min: int, t_max: int) -> Timeline:
-        """A timeline whose span includes both instants, extended if need be."""
+        """A timeline whose span includes both instants, extended or replaced if need be."""
         tl = self._timeline
         if tl is not None and tl.lo <= t_min and t_max < tl.hi:
             return tl
         first, last = self._year_of(t_min), self._year_of(t_max)
-        if tl is not None:
+        # Join a nearby span so the timeline settles on the years in use, but start afresh
+        # for a far one: one stray instant in 9000 must not build every year up to it.
+        if (
+            tl is not None
+            and first <= tl.years[1] + JOIN_YEARS
+            and last >= tl.years[0] - JOIN_YEARS
+        ):
             first, last = min(first, tl.years[0]), max(last, tl.years[1])
         return self._span(first, last)
 
@@ -246,22 +254,15 @@ class BusinessCalendar:
             tl = self._timeline
             if tl is not None and tl.years[0] <= first and last <= tl.years[1]:
                 return tl
-            opens: list[int] = []
-            closes: list[int] = []
-            for year in range(first, last + 1):
-                o, c = self._year_intervals(year)
-                opens += o
-                closes += c
-            o_arr, c_arr = merge_intervals(
-                np.array(opens, dtype=np.int64), np.array(closes, dtype=np.int64)
+            years = [self._year_intervals(year) for year in range(first, last + 1)]
+            opens, closes = merge_intervals(
+                np.concatenate([o for o, _ in years]), np.concatenate([c for _, c in years])
             )
-            tl = Timeline(
-                (first, last), self._year_start(first), self._year_start(last + 1), o_arr, c_arr
-            )
-            self._timeline = tl
+            lo, hi = self._year_start(first), self._year_start(last + 1)
+            tl = self._timeline = Timeline((first, last), lo, hi, opens, closes)
             return tl
 
-    def _year_intervals(self, year: int) -> tuple[list[int], list[int]]:
+    def _year_intervals(self, year: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         cached = self._year_cache.get(year)
         if cached is not None:
             return cached
@@ -275,8 +276,9 @@ class BusinessCalendar:
                 opens.append((midnight + timedelta(seconds=s) - EPOCH) // US)
                 closes.append((midnight + timedelta(seconds=e) - EPOCH) // US)
             day += timedelta(days=1)
-        self._year_cache[year] = (opens, closes)
-        return opens, closes
+        arrays = np.array(opens, dtype=np.int64), np.array(closes, dtype=np.int64)
+        self._year_cache[year] = arrays
+        return arrays
 
     def _year_start(self, year: int) -> int:
         return (datetime(year, 1, 1, tzinfo=self.tz) - EPOCH) // US

@@ -8,6 +8,9 @@ A clock is met when it stops at or before its due instant and missed when it sto
 a running clock is breached once `now` is past due. Due instants are compared on the wall
 clock, not in business time: a response at 18:00 to a question due at 17:00 is late even
 though no business time passed in between.
+
+Instants are compared and subtracted in UTC: Python does both on the local wall clock
+when two datetimes share a zone, which is wrong across a daylight-saving change.
 """
 
 from __future__ import annotations
@@ -153,7 +156,7 @@ def response_due(
     calendar: BusinessCalendar, created_at: datetime, policy: ResponsePolicy = ResponsePolicy()
 ) -> datetime:
     """When the first public response is due for an inquiry that arrived at `created_at`."""
-    return _reach(calendar, policy, created_at, policy.target)
+    return _reach(calendar, policy, _utc(created_at), policy.target).astimezone(calendar.tz)
 
 
 def threshold_times(
@@ -164,7 +167,11 @@ def threshold_times(
     For business targets these are open instants or closing times; a watcher that only
     sends during business hours moves one at a closing time to the next opening.
     """
-    return tuple(_reach(calendar, policy, created_at, policy.target * t) for t in policy.thresholds)
+    start = _utc(created_at)
+    return tuple(
+        _reach(calendar, policy, start, policy.target * t).astimezone(calendar.tz)
+        for t in policy.thresholds
+    )
 
 
 def response_status(
@@ -176,9 +183,9 @@ def response_status(
 ) -> ClockStatus:
     """The response clock at `now`; a response later than `now` has not happened yet."""
     due = response_due(calendar, created_at, policy)
-    stopped = (
-        first_response_at if first_response_at is not None and first_response_at <= now else None
-    )
+    created_at, now = _utc(created_at), _utc(now)
+    responded = _utc(first_response_at) if first_response_at is not None else None
+    stopped = responded if responded is not None and responded <= now else None
     spent = _spent(calendar, policy, created_at, stopped or now)
     return ClockStatus(
         state=_state(policy, spent, due, stopped, now),
@@ -188,7 +195,7 @@ def response_status(
         remaining=max(policy.target - spent, timedelta(0)),
         thresholds_crossed=_crossed(policy, spent),
         warn_at=threshold_times(calendar, created_at, policy),
-        stopped_at=stopped,
+        stopped_at=_local(calendar, stopped),
     )
 
 
@@ -203,7 +210,8 @@ def resolution_due(
     None while a wait that began before the due instant is still open: the clock is
     stopped, so there is no due instant until the customer answers.
     """
-    return _reach_with_pauses(calendar, policy, created_at, policy.target, _merge(pauses))
+    due = _reach_with_pauses(calendar, policy, _utc(created_at), policy.target, _merge(pauses))
+    return _local(calendar, due)
 
 
 def resolution_status(
@@ -214,11 +222,20 @@ def resolution_status(
     policy: ResponsePolicy,
     pauses: Sequence[Pause] = (),
 ) -> ResolutionStatus:
-    """The resolution clock at `now`, not counting time spent waiting on the customer."""
-    stopped = resolved_at if resolved_at is not None and resolved_at <= now else None
+    """The resolution clock at `now`, not counting time spent waiting on the customer.
+
+    A resolution or a wait later than `now` has not happened yet.
+    """
+    created_at, now = _utc(created_at), _utc(now)
+    resolved = _utc(resolved_at) if resolved_at is not None else None
+    stopped = resolved if resolved is not None and resolved <= now else None
     end = stopped or now
-    # Resolving ends any wait; the clock is stopped either way.
-    merged = [(s, e if e is not None or stopped is None else stopped) for s, e in _merge(pauses)]
+    # Waits that begin after `now` have not happened yet; resolving ends any open wait.
+    merged = [
+        (s, stopped if e is None and stopped is not None else e)
+        for s, e in _merge(pauses)
+        if s <= end
+    ]
     due = _reach_with_pauses(calendar, policy, created_at, policy.target, merged)
     spent = _spent(calendar, policy, created_at, end)
     for start, stop in merged:
@@ -226,13 +243,13 @@ def resolution_status(
         spent -= _spent(calendar, policy, lo, hi)
     return ResolutionStatus(
         state=_state(policy, spent, due, stopped, now),
-        due=due,
+        due=_local(calendar, due),
         used=spent / policy.target,
         spent=spent,
         remaining=max(policy.target - spent, timedelta(0)),
         thresholds_crossed=_crossed(policy, spent),
         paused=stopped is None and any(s <= now and (e is None or now < e) for s, e in merged),
-        stopped_at=stopped,
+        stopped_at=_local(calendar, stopped),
     )
 
 
@@ -259,18 +276,16 @@ def _spent(
 ) -> timedelta:
     if policy.basis is TargetBasis.BUSINESS:
         return calendar.elapsed(start, end)
-    _aware(start, "start")
-    _aware(end, "end")
-    return max(end - start, timedelta(0))
+    return max(_utc(end) - _utc(start), timedelta(0))
 
 
 def _reach(
     calendar: BusinessCalendar, policy: ResponsePolicy, start: datetime, amount: timedelta
 ) -> datetime:
     if policy.basis is TargetBasis.BUSINESS:
-        return calendar.add(start, amount)
+        return calendar.add(start, amount).astimezone(UTC)
     # Through UTC, so the days are real 24-hour days even across a daylight-saving change.
-    return (_aware(start, "start").astimezone(UTC) + amount).astimezone(calendar.tz)
+    return _utc(start) + amount
 
 
 def _reach_with_pauses(
@@ -297,7 +312,8 @@ def _reach_with_pauses(
 def _merge(pauses: Sequence[Pause]) -> list[Pause]:
     """Sort the pauses and join overlapping ones, so no time is subtracted twice."""
     merged: list[Pause] = []
-    for start, end in sorted(pauses, key=lambda p: _aware(p[0], "pause start")):
+    in_utc = [(_utc(s), _utc(e) if e is not None else None) for s, e in pauses]
+    for start, end in sorted(in_utc, key=lambda p: p[0]):
         if end is not None and end < start:
             raise PolicyError(f"a pause ends ({end.isoformat()}) before it starts")
         if merged and (merged[-1][1] is None or start <= merged[-1][1]):
@@ -309,7 +325,11 @@ def _merge(pauses: Sequence[Pause]) -> list[Pause]:
     return merged
 
 
-def _aware(at: datetime, what: str) -> datetime:
+def _utc(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
-        raise CalendarError(f"{what} {at.isoformat()} has no time zone; attach one")
-    return at
+        raise CalendarError(f"instant {at.isoformat()} has no time zone; attach one")
+    return at.astimezone(UTC)
+
+
+def _local(calendar: BusinessCalendar, at: datetime | None) -> datetime | None:
+    return at.astimezone(calendar.tz) if at is not None else None

@@ -72,7 +72,7 @@ class LlnlHolidays:
 
     def _closure(self, year: int) -> Iterator[date]:
         """Yield the closure that starts in December of `year`."""
-        if self.winter_closure is None:
+        if self.winter_closure is None or year >= date.max.year:
             return
         (m0, d0), (m1, d1) = self.winter_closure
         day = date(year, m0, d0)
