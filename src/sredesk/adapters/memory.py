@@ -6,6 +6,7 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sredesk.core.errors import NotFound
 from sredesk.core.model import (
@@ -34,6 +35,18 @@ class _State:
     audit: list[AuditEvent] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     next_id: int = 1
+
+
+_INQUIRY_CHILDREN = (
+    "comments",
+    "attachments",
+    "escalations",
+    "handoffs",
+    "resolutions",
+    "links",
+    "postmortems",
+    "message_refs",
+)
 
 
 class MemoryStore:
@@ -208,6 +221,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.notifications = _Notifications(self)
 
     def commit(self) -> None:
+        self.flush()
         self._store.state = self.work
         self.work = copy.deepcopy(self.work)
         self.commits += 1
@@ -216,7 +230,18 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.work = copy.deepcopy(self._store.state)
 
     def flush(self) -> None:
-        """Ids are given on add already."""
+        """Number the new children of inquiries and shifts, as the database would."""
+        state = self.work
+        children: list[Any] = []
+        for inquiry in state.inquiries:
+            for name in _INQUIRY_CHILDREN:
+                children.extend(getattr(inquiry, name))
+        for shift in state.shifts:
+            children.extend(shift.delegations)
+        for child in children:
+            if child.id is None:
+                child.id = state.next_id
+                state.next_id += 1
 
 
 class FixedClock:

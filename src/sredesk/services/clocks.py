@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sredesk.core.calendar import BusinessCalendar
@@ -34,7 +34,7 @@ def response_clock(
     )
     return {
         "state": status.state.value,
-        "due": status.due.isoformat(),
+        "due": status.due.astimezone(UTC).isoformat(),
         "used": round(status.used, 4),
         "remaining_seconds": int(status.remaining.total_seconds()),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sredesk.core.model import (
@@ -18,7 +18,8 @@ from sredesk.core.model import (
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    # One zone for every backend: SQLite and PostgreSQL give UTC back, whatever went in.
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 def inquiry_summary(inquiry: Inquiry, clock: dict[str, Any] | None = None) -> dict[str, Any]:

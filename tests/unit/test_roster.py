@@ -1,0 +1,173 @@
+"""Who holds the desk: weekend and holiday arrivals, delegations, escalations, handoffs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from sredesk.core import roster
+from sredesk.core.calendar import default_calendar
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
+from sredesk.core.handoff import apply_handoff, handoff_notice, plan_handoff
+from sredesk.core.model import Channel, EscalationStatus, Inquiry, Shift, State
+
+CAL = default_calendar()
+SHIFTS = [
+    Shift(week_start=date(2026, 11, 16), primary="alice", backup="bob"),
+    Shift(week_start=date(2026, 11, 23), primary="carol", backup="alice"),
+    Shift(week_start=date(2026, 11, 30), primary="bob", backup="carol"),
+]
+
+
+def pst(*args: int) -> datetime:
+    return datetime(*args, tzinfo=CAL.tz)  # type: ignore[misc]
+
+
+def holder(at: datetime) -> str | None:
+    duty = roster.duty_at(SHIFTS, at, CAL.tz, CAL.is_business_day)
+    return duty.holder if duty else None
+
+
+def test_weekday_arrival_goes_to_that_weeks_primary_even_after_hours() -> None:
+    assert holder(pst(2026, 11, 18, 10)) == "alice"
+    assert holder(pst(2026, 11, 20, 22)) == "alice"  # Friday night is still a business day
+
+
+def test_weekend_arrival_goes_to_the_next_primary() -> None:
+    assert holder(pst(2026, 11, 21, 9)) == "carol"
+    assert holder(pst(2026, 11, 22, 23, 59)) == "carol"
+
+
+def test_holiday_arrival_goes_to_the_primary_of_the_next_business_day() -> None:
+    # Thanksgiving and the day after are holidays; the weekend follows; Monday is bob's week.
+    assert holder(pst(2026, 11, 26, 10)) == "bob"
+
+
+def test_no_shift_means_no_holder() -> None:
+    assert holder(pst(2027, 3, 3, 10)) is None
+
+
+def test_an_accepted_delegation_is_in_force_only_in_its_window() -> None:
+    shift = Shift(week_start=date(2026, 11, 16), primary="alice", backup="bob")
+    start, end = pst(2026, 11, 18, 12), pst(2026, 11, 19, 12)
+    with pytest.raises(InvalidTransition, match="only the Primary"):
+        roster.request_delegation(shift, start, end, by="bob", now=start)
+    with pytest.raises(InvalidInput, match="ends before"):
+        roster.request_delegation(shift, end, start, by="alice", now=start)
+    delegation = roster.request_delegation(shift, start, end, by="alice", now=start)
+    delegation.id = 7
+    with pytest.raises(InvalidTransition, match="already covers"):
+        roster.request_delegation(shift, start, end, by="alice", now=start)
+
+    def who(at: datetime) -> str | None:
+        duty = roster.duty_at([shift], at, CAL.tz, CAL.is_business_day)
+        return duty.holder if duty else None
+
+    assert who(pst(2026, 11, 18, 13)) == "alice"  # proposed is not in force
+    with pytest.raises(InvalidTransition, match="only bob"):
+        roster.answer_delegation(delegation, by="carol", accept=True, now=start)
+    roster.answer_delegation(delegation, by="bob", accept=True, now=start)
+    with pytest.raises(InvalidTransition, match="already"):
+        roster.answer_delegation(delegation, by="bob", accept=True, now=start)
+    assert who(pst(2026, 11, 18, 13)) == "bob"
+    assert who(pst(2026, 11, 19, 12)) == "alice"  # the window is half-open
+    assert roster.find_delegation([shift], 7) is delegation
+    with pytest.raises(NotFound):
+        roster.find_delegation([shift], 8)
+    with pytest.raises(InvalidTransition, match="only the Primary or the Backup"):
+        roster.end_delegation(delegation, by="carol", now=start)
+    roster.end_delegation(delegation, by="alice", now=pst(2026, 11, 18, 15))
+    assert who(pst(2026, 11, 18, 16)) == "alice"
+    with pytest.raises(InvalidTransition):
+        roster.end_delegation(delegation, by="alice", now=start)
+
+
+def make() -> Inquiry:
+    t = pst(2026, 11, 18, 10)
+    inquiry = Inquiry(
+        title="t", channel=Channel.EMAIL, source="l", created_at=t, response_due=t, assignee="alice"
+    )
+    inquiry.number = 4
+    return inquiry
+
+
+def test_escalation_goes_to_the_backup_first_then_by_handle() -> None:
+    inquiry, now = make(), pst(2026, 11, 18, 11)
+    with pytest.raises(InvalidTransition, match="Backup \\(bob\\) first"):
+        roster.escalate(inquiry, "carol", by="alice", backup="bob", now=now)
+    with pytest.raises(InvalidInput, match="yourself"):
+        roster.escalate(inquiry, "alice", by="alice", backup="bob", now=now)
+    first = roster.escalate(inquiry, "bob", by="alice", backup="bob", now=now)
+    with pytest.raises(InvalidTransition, match="asked already"):
+        roster.escalate(inquiry, "bob", by="alice", backup="bob", now=now)
+    roster.answer_escalation(first, "delayed", by="bob", now=now, note="after lunch")
+    roster.answer_escalation(first, "declined", by="bob", now=now)
+    with pytest.raises(InvalidTransition, match="declined already"):
+        roster.answer_escalation(first, "accepted", by="bob", now=now)
+    second = roster.escalate(inquiry, "carol", by="alice", backup="bob", now=now)
+    with pytest.raises(InvalidInput):
+        roster.answer_escalation(second, "maybe", by="carol", now=now)
+    with pytest.raises(InvalidInput):
+        roster.answer_escalation(second, "requested", by="carol", now=now)
+    with pytest.raises(InvalidTransition, match="only carol"):
+        roster.answer_escalation(second, "accepted", by="bob", now=now)
+    roster.answer_escalation(second, "accepted", by="carol", now=now)
+    assert [e.status for e in inquiry.escalations] == [
+        EscalationStatus.DECLINED,
+        EscalationStatus.ACCEPTED,
+    ]
+
+
+def test_the_backup_may_escalate_past_themself() -> None:
+    inquiry = make()
+    roster.escalate(inquiry, "carol", by="bob", backup="bob", now=pst(2026, 11, 18, 11))
+    assert inquiry.escalations[0].to_member == "carol"
+
+
+def test_a_resolved_inquiry_cannot_be_escalated() -> None:
+    inquiry = make()
+    inquiry.state = State.RESOLVED
+    with pytest.raises(InvalidTransition, match="reopen"):
+        roster.escalate(inquiry, "bob", by="alice", backup="bob", now=pst(2026, 11, 18, 11))
+
+
+def test_handoff_moves_the_unresolved_and_leaves_the_kept() -> None:
+    mine, kept, done, others = make(), make(), make(), make()
+    mine.number, kept.number, done.number, others.number = 1, 2, 3, 4
+    kept.keep_at_handoff = True
+    done.state = State.RESOLVED
+    others.assignee = "dave"
+    unassigned = make()
+    unassigned.number, unassigned.assignee = 5, None
+    plan = plan_handoff([others, done, kept, mine, unassigned], {"alice"})
+    assert [i.number for i in plan.handed] == [1, 5]
+    assert [i.number for i in plan.kept] == [2]
+    now = pst(2026, 11, 20, 16)
+    apply_handoff(plan, from_member="alice", to_member="carol", now=now)
+    assert mine.assignee == "carol"
+    assert mine.handoffs[0].from_member == "alice"
+    assert kept.assignee == "alice"
+    assert kept.handoffs[0].kept_by_previous
+    assert not kept.keep_at_handoff
+
+
+def test_handoff_notice_names_the_next_primary_and_backup() -> None:
+    text = handoff_notice("carol", "alice", date(2026, 11, 23), "Logs are attached.")
+    assert "carol (Primary, with alice as Backup)" in text
+    assert "2026-11-23" in text
+    assert text.endswith("Logs are attached.")
+
+
+def test_week_start_and_next_business_day() -> None:
+    assert roster.week_start(date(2026, 11, 22)) == date(2026, 11, 16)
+    assert roster.next_business_day(date(2026, 11, 26), CAL.is_business_day) == date(2026, 11, 30)
+    with pytest.raises(InvalidInput, match="no open day"):
+        roster.next_business_day(date(2026, 1, 1), lambda d: False)
+
+
+def test_duty_uses_utc_instants_in_the_calendar_zone() -> None:
+    # 06:00 UTC Monday 23 Nov is Sunday 22:00 in San Francisco: still the weekend.
+    assert holder(datetime(2026, 11, 23, 6, tzinfo=UTC)) == "carol"
+    assert holder(datetime(2026, 11, 21, 6, tzinfo=UTC)) == "alice"  # Friday 22:00 local
+    assert holder(datetime(2026, 11, 21, 6, tzinfo=UTC) + timedelta(hours=3)) == "carol"

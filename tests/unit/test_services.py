@@ -1,0 +1,362 @@
+"""The use cases on the in-memory desk: assignment, clock, escalation, handoff, records."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from tests.conftest import NOW
+
+from sredesk.adapters.memory import FixedClock
+from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
+from sredesk.core.postmortem import PostmortemDraft
+from sredesk.services import effort, escalations, inquiries, postmortems, shifts, team
+from sredesk.services.desk import Desk
+
+
+def audit_count(desk: Desk) -> int:
+    with desk.unit_of_work() as uow:
+        return len(uow.audit.list())
+
+
+def open_one(desk: Desk, **kw: object) -> int:
+    args: dict[str, object] = {
+        "title": "Crash on open",
+        "channel": "email",
+        "source": "visit-users",
+        "customers": ["u@example.edu"],
+        "body": "It crashes.",
+    }
+    args.update(kw)
+    return inquiries.open_inquiry(desk, **args)  # type: ignore[arg-type]
+
+
+def test_new_inquiry_goes_to_the_primary_with_a_four_business_hour_due(
+    memory_desk: Desk,
+) -> None:
+    number = open_one(memory_desk, message_id="<a@x>")
+    data = inquiries.get_inquiry(memory_desk, number)
+    assert data["assignee"] == "alice"
+    assert data["state"] == "new"
+    # Wednesday 10:00 PST + 4 business hours, with the lunch hour skipped: 15:00 PST.
+    assert datetime.fromisoformat(data["response_due"]) == datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
+    assert data["message_ids"] == ["<a@x>"]
+    assert data["comments"][0]["by_member"] is False
+    assert data["clock"]["state"] == "on-track"
+    assert data["timeline"][0]["action"] == "inquiry.created"
+
+
+def test_the_worked_example_from_thanksgiving_week(memory_desk: Desk) -> None:
+    arrival = datetime(2026, 11, 25, 16, 30, tzinfo=memory_desk_tz(memory_desk))
+    number = open_one(memory_desk, created_at=arrival)
+    due = datetime.fromisoformat(inquiries.get_inquiry(memory_desk, number)["response_due"])
+    assert due == datetime(2026, 11, 30, 11, 30, tzinfo=memory_desk_tz(memory_desk))
+
+
+def memory_desk_tz(desk: Desk):  # type: ignore[no-untyped-def]
+    with desk.unit_of_work() as uow:
+        return desk.calendar(uow).tz
+
+
+def test_own_required_response_time_replaces_the_goal(memory_desk: Desk) -> None:
+    number = open_one(memory_desk, sensitive=True, response_hours=1)
+    data = inquiries.get_inquiry(memory_desk, number)
+    assert datetime.fromisoformat(data["response_due"]) == NOW + timedelta(hours=1)
+    inquiries.set_response_hours(memory_desk, number, 16, by="alice")
+    data = inquiries.get_inquiry(memory_desk, number)
+    # 16 business hours from Wednesday 10:00 is Friday 10:00.
+    assert datetime.fromisoformat(data["response_due"]) == NOW + timedelta(days=2)
+
+
+def test_reply_stops_the_clock_and_the_state_moves(memory_desk: Desk, clock: FixedClock) -> None:
+    number = open_one(memory_desk)
+    clock.advance(timedelta(hours=1))
+    inquiries.reply(memory_desk, number, "Which version?", by="alice")
+    clock.advance(timedelta(days=10))
+    data = inquiries.get_inquiry(memory_desk, number)
+    assert data["state"] == "responded"
+    assert data["first_response_at"] == (NOW + timedelta(hours=1)).isoformat()
+    assert data["clock"]["state"] == "met"
+
+
+def test_unanswered_inquiry_breaches(memory_desk: Desk, clock: FixedClock) -> None:
+    number = open_one(memory_desk)
+    clock.advance(timedelta(hours=3))  # 13:00 PST: 2 business hours used
+    assert inquiries.get_inquiry(memory_desk, number)["clock"]["state"] == "at-risk"
+    clock.advance(timedelta(hours=3))
+    assert inquiries.get_inquiry(memory_desk, number)["clock"]["state"] == "breached"
+
+
+def test_refused_commands_change_nothing(memory_desk: Desk) -> None:
+    number = open_one(memory_desk)
+    before = (inquiries.get_inquiry(memory_desk, number), audit_count(memory_desk))
+    bad_calls = [
+        lambda: inquiries.reply(memory_desk, number, "  ", by="alice"),
+        lambda: inquiries.reply(memory_desk, number, "hi", by="nobody"),
+        lambda: inquiries.resolve(memory_desk, number, ["promoted"], by="alice"),
+        lambda: inquiries.resolve(
+            memory_desk, number, ["answered"], by="alice", link_url="not a url"
+        ),
+        lambda: inquiries.close(memory_desk, number, by="alice"),
+        lambda: inquiries.wait_on_customer(memory_desk, number, by="alice"),
+        lambda: inquiries.assign(memory_desk, number, "zed", by="alice"),
+        lambda: inquiries.reply(memory_desk, 999, "hi", by="alice"),
+        lambda: open_one(memory_desk, channel="fax"),
+        lambda: open_one(memory_desk, title="  "),
+        lambda: open_one(memory_desk, channel="redirect"),
+        lambda: open_one(memory_desk, response_hours=-1),
+        lambda: open_one(memory_desk, created_at=datetime(2026, 11, 18, 10)),
+    ]
+    for call in bad_calls:
+        with pytest.raises(DeskError):
+            call()
+    assert (inquiries.get_inquiry(memory_desk, number), audit_count(memory_desk)) == before
+
+
+def test_a_failed_resolution_keeps_the_link_it_brought_out(memory_desk: Desk) -> None:
+    number = open_one(memory_desk, serious=True)
+    with pytest.raises(InvalidTransition, match="postmortem"):
+        inquiries.resolve(
+            memory_desk,
+            number,
+            ["promoted"],
+            by="alice",
+            link_url="https://github.com/o/r/issues/9",
+        )
+    assert inquiries.get_inquiry(memory_desk, number)["links"] == []
+
+
+def test_every_change_is_audited_with_before_and_after(memory_desk: Desk) -> None:
+    number = open_one(memory_desk)
+    inquiries.label(memory_desk, number, by="alice", add=["crash"])
+    events = inquiries.get_inquiry(memory_desk, number)["timeline"]
+    assert [e["action"] for e in events] == ["inquiry.created", "inquiry.labelled"]
+    assert events[1]["before"] == {"labels": []}
+    assert events[1]["after"] == {"labels": ["crash"]}
+    assert events[1]["actor"] == "alice"
+
+
+def test_escalation_defaults_to_the_backup_and_notifies(memory_desk: Desk) -> None:
+    number = open_one(memory_desk)
+    with pytest.raises(InvalidTransition, match="Backup \\(bob\\) first"):
+        escalations.escalate(memory_desk, number, by="alice", to="carol")
+    esc = escalations.escalate(memory_desk, number, by="alice", note="Silo expert?")
+    escalations.answer(memory_desk, number, esc, "declined", by="bob", note="travelling")
+    escalations.escalate(memory_desk, number, by="alice", to="@carol")
+    with pytest.raises(NotFound):
+        escalations.answer(memory_desk, number, 999, "accepted", by="carol")
+    data = inquiries.get_inquiry(memory_desk, number)
+    assert [(e["to_member"], e["status"]) for e in data["escalations"]] == [
+        ("bob", "declined"),
+        ("carol", "requested"),
+    ]
+    with memory_desk.unit_of_work() as uow:
+        sent = [(n.recipient, n.kind) for n in uow.notifications.list()]
+    assert sent == [("bob", "escalation"), ("alice", "escalation"), ("carol", "escalation")]
+
+
+def test_delegation_reroutes_new_inquiries_once_accepted(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    d = shifts.delegate(memory_desk, NOW, NOW + timedelta(hours=6), by="alice")
+    assert inquiries.get_inquiry(memory_desk, open_one(memory_desk))["assignee"] == "alice"
+    with pytest.raises(InvalidTransition):
+        shifts.answer_delegation(memory_desk, d, by="carol", accept=True)
+    shifts.answer_delegation(memory_desk, d, by="bob", accept=True)
+    assert shifts.current_duty(memory_desk)["holder"] == "bob"  # type: ignore[index]
+    assert inquiries.get_inquiry(memory_desk, open_one(memory_desk))["assignee"] == "bob"
+    shifts.end_delegation(memory_desk, d, by="alice")
+    assert inquiries.get_inquiry(memory_desk, open_one(memory_desk))["assignee"] == "alice"
+    with pytest.raises(InvalidInput, match="UTC offset"):
+        shifts.delegate(memory_desk, datetime(2026, 11, 18), NOW, by="alice")
+
+
+def test_handoff_reassigns_posts_a_notice_and_keeps_the_kept(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    handed = open_one(memory_desk)
+    kept = open_one(memory_desk, title="Nearly there")
+    done = open_one(memory_desk, title="Done")
+    inquiries.keep_at_handoff(memory_desk, kept, True, by="alice")
+    inquiries.resolve(memory_desk, done, ["answered"], by="alice")
+    preview = shifts.handoff(memory_desk, dry_run=True)
+    assert (preview.handed, preview.kept) == ([handed], [kept])
+    assert inquiries.get_inquiry(memory_desk, handed)["assignee"] == "alice"
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    result = shifts.handoff(memory_desk, note="Logs are on the ticket.")
+    assert (result.to_member, result.backup) == ("carol", "alice")
+    data = inquiries.get_inquiry(memory_desk, handed)
+    assert data["assignee"] == "carol"
+    notice = data["comments"][-1]
+    assert notice["public"]
+    assert "carol (Primary, with alice as Backup)" in notice["body"]
+    assert data["state"] == "new"  # a handoff notice is not a response
+    assert data["first_response_at"] is None
+    kept_data = inquiries.get_inquiry(memory_desk, kept)
+    assert kept_data["assignee"] == "alice"
+    assert kept_data["handoffs"][0]["kept_by_previous"]
+    assert inquiries.get_inquiry(memory_desk, done)["handoffs"] == []
+
+
+def test_handoff_needs_both_weeks_planned(memory_desk: Desk) -> None:
+    with pytest.raises(NotFound, match="plan the next week"):
+        shifts.handoff(memory_desk, week_start=date(2026, 12, 7))
+    with pytest.raises(NotFound, match="nothing to hand off"):
+        shifts.handoff(memory_desk, week_start=date(2027, 3, 1))
+
+
+def test_postmortem_is_prefilled_from_effort_and_timeline(memory_desk: Desk) -> None:
+    number = open_one(memory_desk, serious=True)
+    inquiries.reply(memory_desk, number, "On it.", by="alice")
+    escalations.escalate(memory_desk, number, by="alice")
+    effort.log_effort(memory_desk, by="alice", minutes=90, inquiry_number=number)
+    effort.log_effort(memory_desk, by="bob", minutes=30, inquiry_number=number)
+    effort.log_effort(memory_desk, by="bob", minutes=600, note="unrelated desk work")
+    draft = postmortems.draft(memory_desk, number)
+    assert draft["resources"] == "- alice: 1.5 h\n- bob: 0.5 h\nTotal: 2.0 h by 2 member(s)"
+    assert "opened (system)" in draft["milestones"]
+    assert "public reply (alice)" in draft["milestones"]
+    assert "escalated to bob (alice)" in draft["milestones"]
+    postmortems.write(
+        memory_desk,
+        number,
+        PostmortemDraft(
+            what_happened=draft["what_happened"],
+            why="Launcher profile was stale.",
+            resources=draft["resources"],
+            milestones=draft["milestones"],
+            recommendations="Test launch profiles nightly.",
+        ),
+        by="alice",
+    )
+    inquiries.resolve(memory_desk, number, ["diagnosed"], by="alice")
+    data = inquiries.get_inquiry(memory_desk, number)
+    assert data["state"] == "resolved"
+    assert data["postmortem"]["why"] == "Launcher profile was stale."
+
+
+def test_effort_log_rejects_bad_minutes_and_unknown_inquiries(memory_desk: Desk) -> None:
+    for minutes in (0, -5, 24 * 60 + 1):
+        with pytest.raises(InvalidInput, match="minutes"):
+            effort.log_effort(memory_desk, by="alice", minutes=minutes)
+    with pytest.raises(NotFound):
+        effort.log_effort(memory_desk, by="alice", minutes=5, inquiry_number=42)
+    entry = effort.log_effort(memory_desk, by="alice", minutes=45, note="desk")
+    assert effort.list_effort(memory_desk) == [
+        {
+            "id": entry,
+            "member": "alice",
+            "minutes": 45,
+            "on": "2026-11-18",
+            "note": "desk",
+            "inquiry": None,
+        }
+    ]
+
+
+def test_stale_inquiries_are_resolved_as_no_reply(memory_desk: Desk, clock: FixedClock) -> None:
+    silent = open_one(memory_desk)
+    talking = open_one(memory_desk)
+    untouched = open_one(memory_desk)
+    inquiries.reply(memory_desk, silent, "Try 3.4.1?", by="alice")
+    inquiries.reply(memory_desk, talking, "Try 3.4.1?", by="alice")
+    clock.advance(timedelta(days=10))
+    inquiries.customer_wrote(memory_desk, talking, author="u@example.edu", body="Trying.")
+    clock.advance(timedelta(days=11))
+    assert inquiries.sweep_stale(memory_desk) == [silent]
+    data = inquiries.get_inquiry(memory_desk, silent)
+    assert data["resolutions"][-1]["kinds"] == ["no-reply"]
+    assert inquiries.get_inquiry(memory_desk, untouched)["state"] == "new"
+    assert inquiries.get_inquiry(memory_desk, talking)["state"] == "responded"
+
+
+def test_customer_message_ids_are_kept_once(memory_desk: Desk) -> None:
+    number = open_one(memory_desk, message_id="<1@x>")
+    inquiries.customer_wrote(memory_desk, number, author="u@x.org", body="more", message_id="<2@x>")
+    inquiries.customer_wrote(memory_desk, number, author="u@x.org", body="dup", message_id="<2@x>")
+    assert inquiries.get_inquiry(memory_desk, number)["message_ids"] == ["<1@x>", "<2@x>"]
+    assert inquiries.find_by_message_id(memory_desk, "<2@x>") == number
+    with pytest.raises(NotFound):
+        inquiries.find_by_message_id(memory_desk, "<3@x>")
+    with pytest.raises(InvalidInput):
+        inquiries.customer_wrote(memory_desk, number, author=" ", body="x")
+
+
+def test_redirect_is_logged_for_the_primary_and_confirmed(memory_desk: Desk) -> None:
+    number = open_one(
+        memory_desk,
+        channel="redirect",
+        source="hallway",
+        redirected_by="bob",
+        body="Asked about the CLI",
+        author="bob",
+    )
+    data = inquiries.get_inquiry(memory_desk, number)
+    assert (data["assignee"], data["redirected_by"]) == ("alice", "bob")
+    assert data["comments"][0]["public"] is False  # bob's record of the chat is internal
+    inquiries.confirm_redirect(memory_desk, number, by="alice")
+    assert inquiries.get_inquiry(memory_desk, number)["redirect_confirmed_at"] == NOW.isoformat()
+
+
+def test_list_filters(memory_desk: Desk) -> None:
+    a = open_one(memory_desk)
+    b = open_one(memory_desk, channel="hotline", source="phone")
+    inquiries.assign(memory_desk, b, "carol", by="alice")
+    inquiries.acknowledge(memory_desk, a, by="alice")
+    with pytest.raises(InvalidTransition, match="reply instead"):
+        inquiries.acknowledge(memory_desk, a, by="alice")
+    assert [i["number"] for i in inquiries.list_inquiries(memory_desk)] == [a, b]
+    assert [i["number"] for i in inquiries.list_inquiries(memory_desk, channel="hotline")] == [b]
+    assert [i["number"] for i in inquiries.list_inquiries(memory_desk, assignee="carol")] == [b]
+    assert [i["number"] for i in inquiries.list_inquiries(memory_desk, state="responded")] == [a]
+    with pytest.raises(InvalidInput, match="unknown state"):
+        inquiries.list_inquiries(memory_desk, state="open")
+    with pytest.raises(NotFound):
+        inquiries.list_inquiries(memory_desk, assignee="zed")
+
+
+def test_team_members_and_time_off(memory_desk: Desk) -> None:
+    with pytest.raises(InvalidInput, match="exists already"):
+        team.add_member(memory_desk, "alice", "A", "a@x.org")
+    for kwargs, message in [
+        ({"handle": "Bad Handle"}, "handle"),
+        ({"email": "nope"}, "e-mail"),
+        ({"percent_time": 0}, "percent_time"),
+        ({"percent_time": 101}, "percent_time"),
+        ({"timezone": "Mars/Base"}, "time zone"),
+        ({"experience": -1}, "negative"),
+    ]:
+        args = {"handle": "erin", "name": "Erin", "email": "e@x.org"} | kwargs
+        with pytest.raises(InvalidInput, match=message):
+            team.add_member(
+                memory_desk, args.pop("handle"), args.pop("name"), args.pop("email"), **args
+            )
+    team.update_member(memory_desk, "dave", percent_time=80)
+    with pytest.raises(InvalidInput, match="cannot change"):
+        team.update_member(memory_desk, "dave", github_login="david")
+    with pytest.raises(InvalidInput, match="percent_time"):
+        team.update_member(memory_desk, "dave", percent_time=200)
+    team.update_member(memory_desk, "dave", active=False)
+    assert [m["handle"] for m in team.list_members(memory_desk, active_only=True)] == [
+        "alice",
+        "bob",
+        "carol",
+    ]
+    with pytest.raises(InvalidInput, match="inactive"):
+        inquiries.reply(memory_desk, open_one(memory_desk), "hi", by="dave")
+    with pytest.raises(InvalidInput, match="before it starts"):
+        team.add_time_off(memory_desk, "bob", date(2026, 12, 5), date(2026, 12, 1))
+    team.add_time_off(memory_desk, "bob", date(2026, 12, 1), date(2026, 12, 5))
+    with pytest.raises(InvalidInput, match="already serves"):
+        team.create_team(memory_desk, "Other")
+
+
+def test_shifts_need_mondays_and_two_people(memory_desk: Desk) -> None:
+    with pytest.raises(InvalidInput, match="not a Monday"):
+        shifts.set_shift(memory_desk, date(2026, 11, 18), "alice", "bob")
+    with pytest.raises(InvalidInput, match="different"):
+        shifts.set_shift(memory_desk, date(2026, 11, 16), "alice", "@alice")
+    shifts.set_shift(memory_desk, date(2026, 11, 16), "dave", "alice")
+    assert shifts.list_shifts(memory_desk, start=date(2026, 11, 18), end=date(2026, 11, 18)) == [
+        {"week_start": "2026-11-16", "primary": "dave", "backup": "alice", "delegations": []}
+    ]
