@@ -1,0 +1,313 @@
+"""Plan Primary and Backup weeks with CP-SAT, fair by percent-time and stable across re-plans.
+
+Hard rules: every week has one Primary and one Backup, who differ, and nobody is assigned
+in a week where one of their time-off days falls on a business day.
+
+The objective is lexicographic. Each level is minimised in turn, then held at its optimum
+while the next one is minimised:
+
+1. the largest |Primary weeks - target| of any member, history included;
+2. the total of those Primary deviations;
+3. the largest Backup deviation;
+4. the total Backup deviation;
+5. the number of back-to-back Primary weeks (the week before the horizon counts);
+6. the number of weeks whose Primary and Backup are both inexperienced (fewer than
+   `experienced_after` Primary weeks served by that week, planned weeks included);
+7. the number of Primary and Backup slots that differ from the previous published plan.
+
+A target is the member's percent-time share of all weeks served by current members over
+history plus horizon, so fairness debt carries over from one plan to the next. Fairness comes
+before the softer rules: a back-to-back or an inexperienced pair appears only when avoiding
+it would make someone's share less fair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from math import gcd
+
+from ortools.sat.python import cp_model
+
+from sredesk.core.fairness import fairness_report, role_counts
+from sredesk.core.rotation_model import (
+    MAX_HORIZON_WEEKS,
+    IsBusinessDay,
+    Plan,
+    PlanningError,
+    Role,
+    RosterMember,
+    ShiftLike,
+    WeekAssignment,
+    as_assignments,
+    check_monday,
+    check_roster,
+    is_away,
+)
+
+#: Deterministic time (the solver's own work unit, about a second) allowed per objective level.
+#: A wall-clock limit would make the plan depend on the machine's speed.
+DEFAULT_EFFORT = 20.0
+
+_WEEK = timedelta(days=7)
+Slot = tuple[int, int]  # (week index, member index)
+
+
+def plan_rotation(
+    members: Sequence[RosterMember],
+    *,
+    start: date,
+    weeks: int,
+    is_business_day: IsBusinessDay,
+    experienced_after: int = 4,
+    history: Sequence[ShiftLike] = (),
+    previous: Sequence[ShiftLike] = (),
+    effort: float = DEFAULT_EFFORT,
+) -> Plan:
+    """Assign a Primary and a Backup to each of `weeks` weeks from the Monday `start`.
+
+    `history` holds the weeks already served (before `start`); `previous` is the last
+    published plan, kept wherever fairness allows. The same input gives the same plan.
+    Raises PlanningError naming the week when a week has fewer than two members available.
+    """
+    past = _check_request(members, start, weeks, history)
+    mondays = [start + i * _WEEK for i in range(weeks)]
+    available = [_available(members, monday, is_business_day) for monday in mondays]
+    rotation = _Rotation(members, mondays, available, past, experienced_after)
+    rotation.add_fairness(Role.PRIMARY)
+    rotation.add_fairness(Role.BACKUP)
+    rotation.add_back_to_back()
+    rotation.add_pairing()
+    rotation.add_stability(as_assignments(previous))
+    planned, optimal = rotation.solve(effort)
+    return Plan(
+        weeks=planned,
+        optimal=optimal,
+        fairness=fairness_report(members, past, planned, experienced_after=experienced_after),
+        moved=moved_slots(previous, planned),
+    )
+
+
+def moved_slots(previous: Sequence[ShiftLike], weeks: Sequence[ShiftLike]) -> int:
+    """Count the Primary and Backup slots that differ between two plans' common weeks."""
+    before = {w.week_start: w for w in previous}
+    return sum(
+        (old.primary != w.primary) + (old.backup != w.backup)
+        for w in weeks
+        if (old := before.get(w.week_start)) is not None
+    )
+
+
+def _check_request(
+    members: Sequence[RosterMember], start: date, weeks: int, history: Sequence[ShiftLike]
+) -> tuple[WeekAssignment, ...]:
+    check_roster(members)
+    check_monday(start, "the horizon starts on")
+    if not 1 <= weeks <= MAX_HORIZON_WEEKS:
+        raise PlanningError(f"a horizon of {weeks} weeks; give 1 to {MAX_HORIZON_WEEKS}")
+    past = as_assignments(history)
+    for w in past:
+        if w.week_start >= start:
+            raise PlanningError(
+                f"week of {w.week_start}: history reaches into the horizon; plan from a later"
+                " Monday or drop that week from the history"
+            )
+    return past
+
+
+def _available(
+    members: Sequence[RosterMember], monday: date, is_business_day: IsBusinessDay
+) -> list[int]:
+    free = [i for i, m in enumerate(members) if not is_away(m, monday, is_business_day)]
+    if len(free) < 2:
+        who = f" ({members[free[0]].handle})" if free else ""
+        count = "only 1 member" if free else "no member"
+        raise PlanningError(
+            f"week of {monday}: {count} available{who}; a week needs a Primary and a Backup,"
+            " so move someone's time-off or add a member"
+        )
+    return free
+
+
+@dataclass
+class _Rotation:
+    """The CP-SAT model: one Boolean per (week, member) for each role, plus the levels."""
+
+    members: Sequence[RosterMember]
+    mondays: list[date]
+    available: list[list[int]]
+    history: tuple[WeekAssignment, ...]
+    experienced_after: int
+    cp: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    primary: dict[Slot, cp_model.IntVar] = field(default_factory=dict)
+    backup: dict[Slot, cp_model.IntVar] = field(default_factory=dict)
+    levels: list[cp_model.LinearExprT] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for w, free in enumerate(self.available):
+            for m in free:
+                self.primary[w, m] = self.cp.new_bool_var(f"p{w}_{m}")
+                self.backup[w, m] = self.cp.new_bool_var(f"b{w}_{m}")
+                self.cp.add_at_most_one(self.primary[w, m], self.backup[w, m])
+            self.cp.add_exactly_one(self.primary[w, m] for m in free)
+            self.cp.add_exactly_one(self.backup[w, m] for m in free)
+
+    def role_vars(self, role: Role) -> dict[Slot, cp_model.IntVar]:
+        return self.primary if role is Role.PRIMARY else self.backup
+
+    def add_fairness(self, role: Role) -> None:
+        """Add the largest and the total deviation from the percent-time targets."""
+        served = role_counts(self.members, self.history, role)
+        slots = sum(served.values()) + len(self.mondays)
+        total_pct = sum(m.percent_time for m in self.members)
+        # Scaled by the total percent-time, targets are integers: T * p / P becomes T * p.
+        scale = gcd(total_pct, *(slots * m.percent_time for m in self.members))
+        bound = total_pct * slots // scale
+        chosen = self.role_vars(role)
+        deviations = []
+        counts = []
+        for m, member in enumerate(self.members):
+            weeks = self.cp.new_int_var(0, slots, f"n_{role.value}_{m}")
+            self.cp.add(
+                weeks == served[member.handle] + sum(v for (_, i), v in chosen.items() if i == m)
+            )
+            counts.append(weeks)
+            excess = total_pct // scale * weeks - slots * member.percent_time // scale
+            deviation = self.cp.new_int_var(0, bound, f"dev_{role.value}_{m}")
+            self.cp.add(deviation >= excess)
+            self.cp.add(deviation >= -excess)
+            deviations.append(deviation)
+        self.cp.add(sum(counts) == slots)
+        largest = self.cp.new_int_var(0, bound, f"largest_{role.value}")
+        self.cp.add_max_equality(largest, deviations)
+        self.levels += [largest, sum(deviations)]
+
+    def add_back_to_back(self) -> None:
+        before = {w.week_start: w.primary for w in self.history}.get(self.mondays[0] - _WEEK)
+        runs: list[cp_model.LinearExprT] = [
+            v for (w, m), v in self.primary.items() if w == 0 and self.members[m].handle == before
+        ]
+        for (w, m), second in self.primary.items():
+            first = self.primary.get((w - 1, m))
+            if first is not None:
+                run = self.cp.new_bool_var(f"run{w}_{m}")
+                self.cp.add_bool_or([first.Not(), second.Not(), run])
+                runs.append(run)
+        self.levels.append(sum(runs))
+
+    def add_pairing(self) -> None:
+        """Count weeks whose Primary and Backup are both below `experienced_after`."""
+        experienced = self._experience_flags()
+        pairs = []
+        for w, free in enumerate(self.available):
+            novices = [m for m in free if experienced.get((w, m)) is not True]
+            if not novices:
+                continue
+            novice_primary = self.cp.new_bool_var(f"np{w}")
+            novice_backup = self.cp.new_bool_var(f"nb{w}")
+            for m in novices:
+                flag = experienced.get((w, m))
+                seasoned = 0 if flag is None or flag is False else flag
+                self.cp.add(novice_primary >= self.primary[w, m] - seasoned)
+                self.cp.add(novice_backup >= self.backup[w, m] - seasoned)
+            pair = self.cp.new_bool_var(f"pair{w}")
+            self.cp.add(pair >= novice_primary + novice_backup - 1)
+            pairs.append(pair)
+        self.levels.append(sum(pairs))
+
+    def _experience_flags(self) -> dict[Slot, bool | cp_model.IntVar]:
+        """Map (week, member) to True when experienced, or to a flag the solver may raise.
+
+        A flag can be true only once the member's planned Primary weeks before that week
+        bring them to `experienced_after`; the objective raises it whenever it can.
+        """
+        served = role_counts(self.members, self.history, Role.PRIMARY)
+        flags: dict[Slot, bool | cp_model.IntVar] = {}
+        for m, member in enumerate(self.members):
+            missing = self.experienced_after - member.primary_weeks_served - served[member.handle]
+            if missing <= 0:
+                flags.update({(w, m): True for w in range(len(self.mondays))})
+                continue
+            before: list[cp_model.IntVar] = []
+            for w in range(len(self.mondays)):
+                if w >= missing:
+                    flag = self.cp.new_bool_var(f"exp{w}_{m}")
+                    self.cp.add(cp_model.LinearExpr.sum(before) >= missing).only_enforce_if(flag)
+                    flags[w, m] = flag
+                if (w, m) in self.primary:
+                    before.append(self.primary[w, m])
+        return flags
+
+    def add_stability(self, previous: tuple[WeekAssignment, ...]) -> None:
+        index = {m.handle: i for i, m in enumerate(self.members)}
+        week_of = {monday: w for w, monday in enumerate(self.mondays)}
+        kept: list[cp_model.IntVar] = []
+        for old in previous:
+            w = week_of.get(old.week_start)
+            if w is None:
+                continue
+            for role in Role:
+                var = self.role_vars(role).get((w, index.get(old.holder(role), -1)))
+                if var is not None:
+                    kept.append(var)
+        self.levels.append(-sum(kept))
+
+    def solve(self, effort: float) -> tuple[tuple[WeekAssignment, ...], bool]:
+        """Minimise each level in turn; report whether every level was proven optimal."""
+        solver = cp_model.CpSolver()
+        # One worker with a fixed seed and a deterministic-time limit: the same input
+        # always gives the same plan. Two workers race and may return different optima.
+        solver.parameters.num_workers = 1
+        solver.parameters.optimize_with_core = True
+        solver.parameters.random_seed = 7
+        solver.parameters.max_deterministic_time = effort
+        solution = self._greedy()
+        optimal = True
+        for level in self.levels:
+            if isinstance(level, int):
+                continue
+            self._hint(solution)
+            self.cp.minimize(level)
+            status = solver.solve(self.cp)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return self._weeks(solution), False
+            optimal = optimal and status == cp_model.OPTIMAL
+            self.cp.add(level <= round(solver.objective_value))
+            solution = (
+                {slot for slot, v in self.primary.items() if solver.value(v)},
+                {slot for slot, v in self.backup.items() if solver.value(v)},
+            )
+        return self._weeks(solution), optimal
+
+    def _greedy(self) -> tuple[set[Slot], set[Slot]]:
+        """A fair-ish start: each week, whoever is furthest below their percent-time share.
+
+        Webster's divisor rule, so a member at 50% comes up half as often as one at 100%.
+        """
+        chosen: tuple[set[Slot], set[Slot]] = (set(), set())
+        for role, slots in zip(Role, chosen, strict=True):
+            served = role_counts(self.members, self.history, role)
+            counts = [served[m.handle] for m in self.members]
+            for w, free in enumerate(self.available):
+                taken = {m for (week, m) in chosen[0] if week == w}
+                m = min(
+                    (i for i in free if i not in taken),
+                    key=lambda i: ((counts[i] + 0.5) / self.members[i].percent_time, i),
+                )
+                counts[m] += 1
+                slots.add((w, m))
+        return chosen
+
+    def _hint(self, solution: tuple[set[Slot], set[Slot]]) -> None:
+        self.cp.clear_hints()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
+        for chosen, variables in zip(solution, (self.primary, self.backup), strict=True):
+            for slot, var in variables.items():
+                self.cp.add_hint(var, slot in chosen)
+
+    def _weeks(self, solution: tuple[set[Slot], set[Slot]]) -> tuple[WeekAssignment, ...]:
+        primary, backup = (dict(sorted(s)) for s in solution)
+        return tuple(
+            WeekAssignment(monday, self.members[primary[w]].handle, self.members[backup[w]].handle)
+            for w, monday in enumerate(self.mondays)
+        )

@@ -1,0 +1,444 @@
+"""Read and write the team file: settings, members with their time-off, and past weeks."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from difflib import get_close_matches
+from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sredesk.core.rotation_model import RosterMember, TimeOffRange, WeekAssignment
+
+T = TypeVar("T")
+Path = tuple[str | int, ...]
+
+# Handles appear in calendar URLs and @mentions, so they stay to URL-safe characters.
+_HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+_TOP_KEYS = ("team", "member", "history")
+_TEAM_KEYS = ("name", "timezone", "calendar", "experienced_after")
+_MEMBER_KEYS = (
+    "handle",
+    "name",
+    "email",
+    "percent_time",
+    "primary_weeks_served",
+    "classified_access",
+    "time_off",
+)
+_TIME_OFF_KEYS = ("start", "end", "reason")
+_HISTORY_KEYS = ("week_start", "primary", "backup")
+
+# Shown in the fix of a type error: what a correct line looks like.
+_EXAMPLES = {
+    "name": '"VisIt"',
+    "timezone": '"America/Los_Angeles"',
+    "calendar": '"llnl"',
+    "experienced_after": "4",
+    "handle": '"alice"',
+    "email": '"alice@example.org"',
+    "percent_time": "100",
+    "primary_weeks_served": "0",
+    "classified_access": "false",
+    "start": "2027-01-11",
+    "end": "2027-01-15",
+    "reason": '"vacation"',
+    "week_start": "2026-12-28",
+    "primary": '"alice"',
+    "backup": '"bob"',
+}
+
+
+class TeamFileError(ValueError):
+    """The team file is wrong; the one-line message names the file, the line and the fix."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}")
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    name: str
+    timezone: str = "America/Los_Angeles"
+    calendar: str = "llnl"  # the business calendar's holiday set
+    # Primary weeks served before someone counts as experienced.
+    experienced_after: int = 4
+
+
+@dataclass(frozen=True)
+class TeamFile:
+    team: TeamSettings
+    members: tuple[RosterMember, ...]
+    history: tuple[WeekAssignment, ...] = ()
+
+
+def parse_team(text: str, path: str = "team.toml") -> TeamFile:
+    """Parse the team file's text; `path` only names the file in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise TeamFileError(path, _decode_line(error, text), _decode_problem(error)) from None
+    reader = _Reader(path, _Locator(text))
+    reader.keys(data, (), _TOP_KEYS)
+    team = _team(reader, reader.table(data, "team", ()))
+    members = tuple(
+        _member(reader, item, ("member", i))
+        for i, item in enumerate(reader.tables(data, "member", ()))
+    )
+    _check_unique_handles(reader, members)
+    history = _history(reader, reader.tables(data, "history", ()), members)
+    return TeamFile(team=team, members=members, history=history)
+
+
+def dump_team(team_file: TeamFile) -> str:
+    """Write a team file that `parse_team` reads back to the same value."""
+    team = team_file.team
+    lines = ["[team]"]
+    lines += _assignments(
+        name=team.name,
+        timezone=team.timezone,
+        calendar=team.calendar,
+        experienced_after=team.experienced_after,
+    )
+    for m in team_file.members:
+        lines += ["", "[[member]]"]
+        lines += _assignments(
+            handle=m.handle,
+            name=m.name,
+            email=m.email,
+            percent_time=m.percent_time,
+            primary_weeks_served=m.primary_weeks_served,
+            classified_access=m.classified_access,
+        )
+        for t in m.time_off:
+            lines += ["", "[[member.time_off]]"]
+            lines += _assignments(start=t.start, end=t.end, reason=t.reason)
+    for w in team_file.history:
+        lines += ["", "[[history]]"]
+        lines += _assignments(week_start=w.week_start, primary=w.primary, backup=w.backup)
+    return "\n".join(lines) + "\n"
+
+
+def _team(reader: _Reader, table: Mapping[str, Any]) -> TeamSettings:
+    where: Path = ("team",)
+    reader.keys(table, where, _TEAM_KEYS)
+    defaults = TeamSettings(name="")
+    timezone = reader.value(table, "timezone", where, str, defaults.timezone)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.fail(
+            (*where, "timezone"),
+            f'unknown timezone {timezone!r}; give an IANA name such as "Europe/Paris"',
+        )
+    experienced_after = reader.value(
+        table, "experienced_after", where, int, defaults.experienced_after
+    )
+    if experienced_after < 0:
+        reader.fail((*where, "experienced_after"), "experienced_after is negative; give 0 or more")
+    return TeamSettings(
+        name=reader.value(table, "name", where, str),
+        timezone=timezone,
+        calendar=reader.value(table, "calendar", where, str, defaults.calendar),
+        experienced_after=experienced_after,
+    )
+
+
+def _member(reader: _Reader, table: Mapping[str, Any], where: Path) -> RosterMember:
+    reader.keys(table, where, _MEMBER_KEYS)
+    handle = reader.value(table, "handle", where, str)
+    if not _HANDLE.fullmatch(handle):
+        reader.fail(
+            (*where, "handle"),
+            f"handle {handle!r} is not usable in a URL; use letters, digits, '.', '_' or '-'",
+        )
+    percent = reader.value(table, "percent_time", where, int, RosterMember.percent_time)
+    if not 1 <= percent <= 100:
+        reader.fail(
+            (*where, "percent_time"),
+            f"percent_time of {handle} is {percent}; give a whole number from 1 to 100",
+        )
+    served = reader.value(table, "primary_weeks_served", where, int, 0)
+    if served < 0:
+        reader.fail(
+            (*where, "primary_weeks_served"), "primary_weeks_served is negative; give 0 or more"
+        )
+    time_off = tuple(
+        _time_off(reader, item, (*where, "time_off", j))
+        for j, item in enumerate(reader.tables(table, "time_off", where))
+    )
+    return RosterMember(
+        handle=handle,
+        percent_time=percent,
+        primary_weeks_served=served,
+        time_off=time_off,
+        name=reader.value(table, "name", where, str, ""),
+        email=reader.value(table, "email", where, str, ""),
+        classified_access=reader.value(table, "classified_access", where, bool, False),
+    )
+
+
+def _time_off(reader: _Reader, table: Mapping[str, Any], where: Path) -> TimeOffRange:
+    reader.keys(table, where, _TIME_OFF_KEYS)
+    start = reader.value(table, "start", where, date)
+    end = reader.value(table, "end", where, date)
+    if end < start:
+        reader.fail(
+            (*where, "end"),
+            f"time-off ends on {end}, before it starts on {start};"
+            " give an end on or after the start",
+        )
+    return TimeOffRange(start, end, reader.value(table, "reason", where, str, ""))
+
+
+def _check_unique_handles(reader: _Reader, members: tuple[RosterMember, ...]) -> None:
+    seen: set[str] = set()
+    for i, m in enumerate(members):
+        if m.handle in seen:
+            reader.fail(
+                ("member", i, "handle"),
+                f"handle {m.handle!r} is already used by another member; give each a unique handle",
+            )
+        seen.add(m.handle)
+
+
+def _history(
+    reader: _Reader, tables: list[Mapping[str, Any]], members: tuple[RosterMember, ...]
+) -> tuple[WeekAssignment, ...]:
+    handles = sorted(m.handle for m in members)
+    weeks: dict[date, WeekAssignment] = {}
+    for i, table in enumerate(tables):
+        where: Path = ("history", i)
+        reader.keys(table, where, _HISTORY_KEYS)
+        week_start = reader.value(table, "week_start", where, date)
+        if week_start.weekday() != 0:
+            reader.fail(
+                (*where, "week_start"),
+                f"week_start {week_start} is a {week_start:%A}; give the Monday of that week",
+            )
+        if week_start in weeks:
+            reader.fail(
+                (*where, "week_start"), f"the week of {week_start} is listed twice; keep one entry"
+            )
+        roles = {}
+        for role in ("primary", "backup"):
+            handle = reader.value(table, role, where, str)
+            if handle not in handles:
+                reader.fail((*where, role), _unknown_member(handle, handles))
+            roles[role] = handle
+        if roles["primary"] == roles["backup"]:
+            reader.fail(
+                (*where, "backup"),
+                f"{roles['backup']} is both Primary and Backup; name two different members",
+            )
+        weeks[week_start] = WeekAssignment(week_start, roles["primary"], roles["backup"])
+    return tuple(weeks[d] for d in sorted(weeks))
+
+
+def _unknown_member(handle: str, handles: list[str]) -> str:
+    close = get_close_matches(handle, handles, n=1)
+    fix = f"did you mean {close[0]!r}?" if close else "add a [[member]] with that handle"
+    return f"history names {handle!r}, who is not a member; {fix}"
+
+
+class _Reader:
+    """Check the parsed tables, raising errors that point at the offending line."""
+
+    def __init__(self, path: str, locator: _Locator) -> None:
+        self.path = path
+        self.locator = locator
+
+    def fail(self, where: Path, problem: str) -> None:
+        raise TeamFileError(self.path, self.locator.line(where), problem)
+
+    def keys(self, table: Mapping[str, Any], where: Path, allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                close = get_close_matches(key, allowed, n=1)
+                fix = (
+                    f"did you mean {close[0]!r}?"
+                    if close
+                    else f"remove it (allowed: {', '.join(allowed)})"
+                )
+                section = _section_name(where)
+                self.fail((*where, key), f"unknown key {key!r} in {section}; {fix}")
+
+    def value(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: Path,
+        kind: type[T],
+        default: T | None = None,
+    ) -> T:
+        if key not in table:
+            if default is None:
+                section = _section_name(where)
+                self.fail(where, f"{section} has no {key}; add {key} = {_EXAMPLES[key]}")
+            return default  # type: ignore[return-value]
+        value = table[key]
+        if not _is_kind(value, kind):
+            self.fail(
+                (*where, key),
+                f"{key} is {_describe(value)}; write {key} = {_EXAMPLES[key]}"
+                f" ({_describe_kind(kind)})",
+            )
+        return value  # type: ignore[no-any-return]
+
+    def table(self, data: Mapping[str, Any], key: str, where: Path) -> Mapping[str, Any]:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            problem = "no [team] table" if value is None else f"{key} is {_describe(value)}"
+            self.fail((*where, key), f'{problem}; start the file with [team] and name = "..."')
+        return value  # type: ignore[return-value]
+
+    def tables(self, data: Mapping[str, Any], key: str, where: Path) -> list[Mapping[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            header = ".".join(str(p) for p in (*where, key) if isinstance(p, str))
+            self.fail(
+                (*where, key), f"{key} is {_describe(value)}; write each entry under [[{header}]]"
+            )
+        return cast(list[Mapping[str, Any]], value)
+
+
+def _is_kind(value: object, kind: type) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return isinstance(value, kind)
+
+
+_DESCRIPTIONS: list[tuple[type, str]] = [
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a float"),
+    (str, "a string"),
+    (datetime, "a date-time"),
+    (date, "a date"),
+    (time, "a time"),
+    (list, "an array"),
+    (dict, "a table"),
+]
+
+
+def _describe(value: object) -> str:
+    kind = next(name for t, name in _DESCRIPTIONS if isinstance(value, t))
+    if isinstance(value, str | int | float | date | time):
+        return f"{kind} ({_toml(value)})"
+    return kind
+
+
+def _describe_kind(kind: type) -> str:
+    return next(name for t, name in _DESCRIPTIONS if t is kind)
+
+
+def _section_name(where: Path) -> str:
+    names = [p for p in where if isinstance(p, str)]
+    if not names:
+        return "the file"
+    if names == ["team"]:
+        return "[team]"
+    return f"[[{'.'.join(names)}]]"
+
+
+def _decode_line(error: tomllib.TOMLDecodeError, text: str) -> int:
+    found = re.search(r"\(at line (\d+), column \d+\)", str(error))
+    return int(found.group(1)) if found else max(1, text.count("\n") + 1)
+
+
+def _decode_problem(error: tomllib.TOMLDecodeError) -> str:
+    message = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(error))
+    return f"not valid TOML: {message}; fix the syntax (strings in quotes, dates as 2027-01-11)"
+
+
+class _Locator:
+    """Find the line of a key, since tomllib keeps no positions.
+
+    It follows [table] and [[array]] headers and `key =` lines, which is how team files
+    are written; a key it cannot see (in an inline table) falls back to its section.
+    """
+
+    _HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"\s*([A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[Path, int] = {}
+        section: Path = ()
+        counts: dict[Path, int] = {}
+        in_string = False
+        for number, line in enumerate(text.splitlines(), start=1):
+            was_in_string = in_string
+            in_string ^= (line.count('"""') + line.count("'''")) % 2 == 1
+            if was_in_string:
+                continue
+            header = self._HEADER.match(line)
+            if header:
+                section = self._section(header.group(1), header.group(2), section, counts)
+                self.lines.setdefault(section, number)
+            elif key := self._KEY.match(line):
+                self.lines.setdefault((*section, key.group(1).strip("\"'")), number)
+
+    @staticmethod
+    def _section(bracket: str, name: str, current: Path, counts: dict[Path, int]) -> Path:
+        parts = [p.strip().strip("\"'") for p in name.split(".")]
+        path: Path = ()
+        for depth, part in enumerate(parts):
+            path = (*path, part)
+            last = depth == len(parts) - 1
+            if last and bracket == "[[":
+                counts[path] = counts.get(path, -1) + 1
+                path = (*path, counts[path])
+            elif not last and path in counts:
+                # A sub-table such as [[member.time_off]] belongs to the latest member.
+                path = (*path, counts[path])
+        return path
+
+    def line(self, where: Path) -> int:
+        for size in range(len(where), 0, -1):
+            if where[:size] in self.lines:
+                return self.lines[where[:size]]
+        return 1
+
+
+def _assignments(**values: object) -> list[str]:
+    return [f"{key} = {_toml(value)}" for key, value in values.items()]
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | date | time):
+        return value.isoformat() if isinstance(value, date | time) else str(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    raise TypeError(f"cannot write {type(value).__name__} to the team file")
+
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_string(text: str) -> str:
+    return '"' + "".join(_escape(c) for c in text) + '"'
+
+
+def _escape(char: str) -> str:
+    # TOML forbids raw control characters, DEL included, in basic strings.
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    return f"\\u{ord(char):04X}" if ord(char) < 0x20 or ord(char) == 0x7F else char
