@@ -12,6 +12,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from sredesk.core.calendar import BusinessCalendar, CalendarError, default_calendar, load_calendar
+from sredesk.core.calendar_spec import CalendarSpec, load_spec
+from sredesk.core.holiday_rules import LlnlHolidays
 from tests.strategies import (
     LA,
     business_durations,
@@ -19,10 +23,6 @@ from tests.strategies import (
     instants,
     second_instants,
 )
-
-from sredesk.core.calendar import BusinessCalendar, CalendarError, default_calendar, load_calendar
-from sredesk.core.calendar_spec import CalendarSpec, load_spec
-from sredesk.core.holiday_rules import LlnlHolidays
 
 CAL = default_calendar()
 H = timedelta(hours=1)
@@ -153,6 +153,12 @@ def test_arrival_on_a_weekend_counts_from_monday() -> None:
 def test_arrival_on_a_holiday_counts_from_the_next_business_day() -> None:
     assert CAL.add(la(2026, 1, 19, 10), 4 * H) == la(2026, 1, 20, 12)  # MLK Day
     assert not CAL.is_open(la(2026, 1, 19, 10))
+
+
+def test_next_opening_past_the_years_built_so_far() -> None:
+    fresh = load_calendar("llnl")
+    assert fresh.is_open(la(2026, 12, 31, 18)) is False
+    assert fresh.next_opening(la(2026, 12, 31, 18)) == la(2027, 1, 4, 8)
 
 
 def test_zero_duration_gives_the_next_opening() -> None:
@@ -341,6 +347,12 @@ DURATION:P1D
 RRULE:FREQ=YEARLY;UNTIL=20270531
 SUMMARY:Founders day
 END:VEVENT
+BEGIN:VEVENT
+UID:5
+DTSTART;VALUE=DATE:20200714
+RRULE:FREQ=YEARLY
+SUMMARY:Every year from 2020
+END:VEVENT
 END:VCALENDAR
 """
 
@@ -356,9 +368,11 @@ def test_ics_holidays() -> None:
         date(2026, 4, 15),
         date(2026, 4, 16),
         date(2026, 6, 1),
+        date(2026, 7, 14),
     ]
-    assert cal.holidays(2028) == [date(2028, 2, 29)]
-    assert cal.holidays(2027) == []  # founders day ended before 1 June 2027
+    assert cal.holidays(2028) == [date(2028, 2, 29), date(2028, 7, 14)]
+    assert cal.holidays(2027) == [date(2027, 7, 14)]  # founders day ended before 1 June 2027
+    assert cal.holidays(2019) == []
 
 
 @pytest.mark.parametrize(
@@ -373,6 +387,7 @@ def test_ics_holidays() -> None:
         ({"x": {"hours": {"mon": "08:00-12:00"}}}, None, "must be a list"),
         ({"x": {"hours": {"mon": ["08:00"]}}}, None, "must look like 08:00-12:00"),
         ({"x": {"hours": {"mon": ["8h-12h"]}}}, None, "not a time of day"),
+        ({"x": {"hours": {"mon": ["ab:cd-12:00"]}}}, None, "not a time of day"),
         ({"x": {"hours": {"mon": ["12:00-08:00"]}}}, None, "open before they close"),
         ({"x": {"hours": {"mon": ["08:00-12:00", "11:00-13:00"]}}}, None, "overlap"),
         ({"x": {"hours": {"funday": ["08:00-12:00"]}}}, None, "not a weekday"),
@@ -429,6 +444,7 @@ def test_a_calendar_that_never_opens_is_refused() -> None:
         (lambda: CAL.add(la(9998, 12, 20), 1000 * H), "after the year 9998"),
         (lambda: CAL.holidays(10_000), "outside the supported years"),
         (lambda: CAL.add_batch(np.array([1, 2]), H), "datetime64"),
+        (lambda: CAL.add_batch(np.array(["20000-01-01"], "datetime64[D]"), H), "outside"),
     ],
 )
 def test_bad_arguments_raise_calendar_error(call: Any, message: str) -> None:

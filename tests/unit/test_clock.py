@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.strategies import LA, instants
 
 from sredesk.core.calendar import CalendarError, default_calendar
 from sredesk.core.clock import (
@@ -22,6 +21,7 @@ from sredesk.core.clock import (
     response_status,
     threshold_times,
 )
+from tests.strategies import LA, instants
 
 CAL = default_calendar()
 H = timedelta(hours=1)
@@ -255,7 +255,10 @@ def test_resolution_in_calendar_days_with_a_wait() -> None:
 def waits(draw: st.DrawFn) -> list[Pause]:
     starts = draw(st.lists(instants(first_year=2026, last_year=2026), max_size=3))
     lengths = draw(st.lists(st.integers(0, 200), min_size=len(starts), max_size=len(starts)))
-    return [(s, s + timedelta(hours=h)) for s, h in zip(starts, lengths, strict=True)]
+    # Through UTC: adding to a local time loses its fold and can land before it.
+    return [
+        (s, s.astimezone(UTC) + timedelta(hours=h)) for s, h in zip(starts, lengths, strict=True)
+    ]
 
 
 POLICIES = st.sampled_from([DEFAULT, EIGHT_HOURS, ResponsePolicy.calendar_days(2)])

@@ -110,9 +110,7 @@ class BusinessCalendar:
             # Growing may also move the timeline's start (another thread), so recount.
             tl = self._grow(tl, target)
             target = tl.business_at(t) + d
-        reached = tl.reach(target)
-        assert reached is not None  # _grow guarantees it
-        return self._dt(reached)
+        return self._dt(tl.reach(target))
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Business time between two instants; zero if `end` is not after `start`."""

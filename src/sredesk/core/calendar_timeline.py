@@ -74,9 +74,6 @@ class Timeline:
         """Business time from `lo` to `hi`."""
         return self._cum_end[-1]
 
-    def covers(self, t: int) -> bool:
-        return self.lo <= t < self.hi
-
     # One instant at a time.
 
     def business_at(self, t: int) -> int:
@@ -95,11 +92,9 @@ class Timeline:
             return None
         return max(t, self._opens[j])
 
-    def reach(self, target: int) -> int | None:
-        """Earliest instant with `target` (> 0) business time since `lo`; None if beyond."""
+    def reach(self, target: int) -> int:
+        """Earliest instant with `target` business time since `lo`; 0 < target <= total."""
         j = bisect_left(self._cum_end, target)
-        if j == len(self._cum_end):
-            return None
         return self._opens[j] + (target - self._cum[j])
 
     # Arrays of instants.
