@@ -493,6 +493,25 @@ def test_elapsed_batch_broadcasts_and_gives_nan_for_nat() -> None:
     assert CAL.elapsed_batch(np.datetime64("2026-11-30T19:30"), starts[:1])[0] == 0.0
 
 
+def test_batch_steps_through_many_short_intervals_per_hour() -> None:
+    slots = [f"08:{m:02d}-08:{m + 5:02d}" for m in range(0, 60, 10)]
+    cal = load_calendar("slots", {"slots": {"hours": {"mon-fri": slots}}})
+    rng = np.random.default_rng(7)
+    starts = np.datetime64("2026-01-01") + rng.integers(0, 86_400 * 365, 2000).astype(
+        "timedelta64[s]"
+    )
+    single = [
+        cal.add(datetime.fromtimestamp(int(t), UTC), 17 * timedelta(minutes=1))
+        for t in starts.astype("int64")
+    ]
+    expected = [d.astimezone(UTC).replace(tzinfo=None) for d in single]
+    assert cal.add_batch(starts, 17 * timedelta(minutes=1)).tolist() == expected
+    assert cal.add_batch(starts, timedelta(0)).tolist() == [
+        cal.next_opening(datetime.fromtimestamp(int(t), UTC)).astimezone(UTC).replace(tzinfo=None)
+        for t in starts.astype("int64")
+    ]
+
+
 def test_a_long_duration_reaches_years_ahead() -> None:
     start = la(2026, 3, 3, 8)
     due = CAL.add(start, 8000 * H)
