@@ -132,7 +132,8 @@ def _team(reader: _Reader, table: Mapping[str, Any]) -> TeamSettings:
     timezone = reader.value(table, "timezone", where, str, defaults.timezone)
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A folder of the zone database ("Pacific") raises OSError rather than NotFound.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         reader.fail(
             (*where, "timezone"),
             f'unknown timezone {timezone!r}; give an IANA name such as "Europe/Paris"',

@@ -1,0 +1,441 @@
+"""Test the rotation planner, its fairness report and swap suggestions."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from sredesk.core.fairness import fairness_report, swap_candidates
+from sredesk.core.rotation import moved_slots, plan_rotation
+from sredesk.core.rotation_model import (
+    BackToBack,
+    FairnessReport,
+    Plan,
+    PlanningError,
+    Role,
+    RosterMember,
+    TimeOffRange,
+    WeekAssignment,
+    is_away,
+)
+from tests.strategies_rotation import (
+    START,
+    WEEK,
+    Scenario,
+    feasible_assignments,
+    mondays,
+    plannable_scenarios,
+    scenarios,
+    weekdays,
+)
+
+PROPERTY = settings(max_examples=30, deadline=None)
+
+
+def plan(scenario: Scenario, **kwargs: object) -> Plan:
+    return plan_rotation(
+        scenario.members,
+        start=START,
+        weeks=scenario.weeks,
+        is_business_day=weekdays,
+        experienced_after=scenario.experienced_after,
+        history=scenario.history,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def member(handle: str, percent: int = 100, served: int = 10, *away: date) -> RosterMember:
+    """A member away for the whole week of each Monday in `away`."""
+    time_off = tuple(TimeOffRange(d, d + timedelta(days=4)) for d in away)
+    return RosterMember(handle, percent, served, time_off)
+
+
+def objective(report: FairnessReport, moved: int = 0) -> tuple[float | int, ...]:
+    """The planner's lexicographic objective, recomputed from a plan's fairness report."""
+    levels: list[float | int] = []
+    for role in Role:
+        deviations = [abs(m.role(role).deviation) for m in report.members]
+        levels += [round(max(deviations), 9), round(sum(deviations), 9)]
+    return (*levels, len(report.back_to_back), len(report.pairing_exceptions), moved)
+
+
+# Hard rules
+
+
+@PROPERTY
+@given(scenarios())
+def test_every_week_gets_two_available_members_or_the_first_short_week_is_named(
+    scenario: Scenario,
+) -> None:
+    short = [d for d in mondays(START, scenario.weeks) if len(scenario.available(d)) < 2]
+    if short:
+        with pytest.raises(PlanningError, match=f"^week of {short[0]}: (only 1|no) member"):
+            plan(scenario)
+        return
+    result = plan(scenario)
+    assert [w.week_start for w in result.weeks] == mondays(START, scenario.weeks)
+    by_handle = {m.handle: m for m in scenario.members}
+    for week in result.weeks:
+        assert week.primary != week.backup
+        for handle in (week.primary, week.backup):
+            assert not is_away(by_handle[handle], week.week_start, weekdays)
+
+
+@settings(max_examples=60, deadline=None)
+@given(plannable_scenarios(max_members=4, max_weeks=4), st.data())
+def test_the_plan_is_lexicographically_best_of_every_feasible_plan(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    per_week = [
+        [WeekAssignment(d, p, b) for p, b in itertools.permutations(scenario.available(d), 2)]
+        for d in mondays(START, scenario.weeks)
+    ]
+    assume(math.prod(len(pairs) for pairs in per_week) <= 3000)
+    previous = data.draw(feasible_assignments(scenario))
+    result = plan(scenario, previous=previous)
+    assert result.optimal
+    best = min(
+        objective(
+            fairness_report(
+                scenario.members,
+                scenario.history,
+                weeks,
+                experienced_after=scenario.experienced_after,
+            ),
+            moved_slots(previous, weeks),
+        )
+        for weeks in itertools.product(*per_week)
+    )
+    assert objective(result.fairness, result.moved) == best
+
+
+@PROPERTY
+@given(plannable_scenarios(), st.data())
+def test_no_feasible_plan_has_a_smaller_largest_primary_deviation(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    result = plan(scenario)
+    other = data.draw(feasible_assignments(scenario))
+    report = fairness_report(
+        scenario.members, scenario.history, other, experienced_after=scenario.experienced_after
+    )
+    assert result.optimal
+    assert objective(result.fairness)[:2] <= objective(report)[:2]
+
+
+@PROPERTY
+@given(plannable_scenarios(max_weeks=12))
+def test_without_time_off_or_history_primary_weeks_round_the_percent_time_share(
+    scenario: Scenario,
+) -> None:
+    members = tuple(RosterMember(m.handle, m.percent_time) for m in scenario.members)
+    result = plan(Scenario(members, scenario.weeks, (), 0))
+    for m in result.fairness.members:
+        assert abs(m.primary.deviation) < 1
+        assert m.primary.actual == m.primary.actual_horizon
+
+
+@settings(max_examples=15, deadline=None)
+@given(plannable_scenarios())
+def test_the_same_input_gives_the_same_plan_and_replanning_moves_nothing(
+    scenario: Scenario,
+) -> None:
+    first = plan(scenario)
+    assert plan(scenario) == first
+    again = plan(scenario, previous=first.weeks)
+    assert again.weeks == first.weeks
+    assert again.moved == 0
+
+
+# Fairness
+
+
+def test_percent_time_weights_primary_weeks() -> None:
+    members = [member("alice", 100), member("bob", 50), member("carol", 50)]
+    result = plan_rotation(members, start=START, weeks=8, is_business_day=weekdays)
+    counts = {m.handle: m.primary.actual for m in result.fairness.members}
+    assert counts == {"alice": 4, "bob": 2, "carol": 2}
+    assert result.optimal
+    assert result.fairness.largest_deviation(Role.PRIMARY) == 0
+
+
+def test_a_debt_from_history_is_paid_in_the_next_plan() -> None:
+    history = [WeekAssignment(START - (4 - i) * WEEK, "alice", "bob") for i in range(4)]
+    members = [member("alice"), member("bob"), member("carol")]
+    result = plan_rotation(members, start=START, weeks=5, is_business_day=weekdays, history=history)
+    fair = {m.handle: m.primary for m in result.fairness.members}
+    assert fair["alice"].actual_horizon == 0
+    assert fair["alice"].actual == 4
+    assert fair["alice"].target == pytest.approx(3)
+    assert fair["bob"].target_horizon == pytest.approx(5 / 3)
+    assert {fair["bob"].actual, fair["carol"].actual} == {3, 2}
+
+
+def test_time_off_on_a_holiday_leaves_the_member_available() -> None:
+    holiday = START + 2 * WEEK  # a Monday
+    alice = RosterMember("alice", 100, 10, (TimeOffRange(holiday, holiday, "bridge day"),))
+
+    def open_days(day: date) -> bool:
+        return weekdays(day) and day != holiday
+
+    assert not is_away(alice, holiday, open_days)
+    assert is_away(alice, holiday, weekdays)
+    weekend = RosterMember(
+        "bob", time_off=(TimeOffRange(START + timedelta(5), START + timedelta(6)),)
+    )
+    assert not is_away(weekend, START, weekdays)
+
+
+def test_back_to_back_primary_is_avoided_when_fairness_allows() -> None:
+    members = [member("alice", 100), member("bob", 100), member("carol", 10)]
+    result = plan_rotation(members, start=START, weeks=10, is_business_day=weekdays)
+    primaries = [w.primary for w in result.weeks]
+    assert all(a != b for a, b in itertools.pairwise(primaries))
+    assert result.fairness.back_to_back == ()
+
+
+def test_back_to_back_is_reported_when_fairness_demands_it() -> None:
+    history = [WeekAssignment(START - WEEK, "alice", "bob")]
+    members = [member("alice", 100), member("bob", 1)]
+    result = plan_rotation(members, start=START, weeks=3, is_business_day=weekdays, history=history)
+    assert [w.primary for w in result.weeks] == ["alice"] * 3
+    assert result.fairness.back_to_back == tuple(BackToBack("alice", d) for d in mondays(START, 3))
+
+
+def test_an_inexperienced_primary_gets_an_experienced_backup() -> None:
+    members = [member("alice", served=9), member("bob", served=0), member("carol", served=0)]
+    members.append(member("dave", served=9))
+    result = plan_rotation(
+        members, start=START, weeks=8, is_business_day=weekdays, experienced_after=4
+    )
+    assert result.fairness.pairing_exceptions == ()
+    seasoned = {"alice", "dave"}
+    for w in result.weeks:
+        assert w.primary in seasoned or w.backup in seasoned
+
+
+def test_a_member_becomes_experienced_during_the_horizon() -> None:
+    # Nobody is experienced at first; bob's first Primary week makes him so, and from
+    # then on he backs up a novice. One more week is unavoidably a novice pair.
+    members = [member("alice", served=0), member("bob", served=3), member("carol", served=0)]
+    result = plan_rotation(
+        members, start=START, weeks=3, is_business_day=weekdays, experienced_after=4
+    )
+    bob_primary = next(w.week_start for w in result.weeks if w.primary == "bob")
+    bob_backup = next(w.week_start for w in result.weeks if w.backup == "bob")
+    assert result.optimal
+    assert bob_primary < bob_backup
+    assert len(result.fairness.pairing_exceptions) == 2
+    assert bob_backup not in result.fairness.pairing_exceptions
+
+
+def test_replanning_after_new_time_off_moves_only_what_it_must() -> None:
+    members = [member("alice"), member("bob"), member("carol"), member("dave")]
+    first = plan_rotation(members, start=START, weeks=8, is_business_day=weekdays)
+    week = first.weeks[3]
+    away = [
+        member(m.handle, 100, 10, week.week_start) if m.handle == week.primary else m
+        for m in members
+    ]
+    second = plan_rotation(
+        away, start=START, weeks=8, is_business_day=weekdays, previous=first.weeks
+    )
+    assert second.weeks[3].primary != week.primary
+    assert second.fairness.largest_deviation(Role.PRIMARY) == 0
+    assert second.moved == moved_slots(first.weeks, second.weeks) <= 4
+
+
+def test_a_former_members_history_is_left_out_of_the_targets() -> None:
+    history = [WeekAssignment(START - WEEK, "zoe", "alice")]
+    report = fairness_report(
+        [member("alice"), member("bob")],
+        history,
+        [WeekAssignment(START, "alice", "bob")],
+        experienced_after=4,
+    )
+    alice = report.member("alice")
+    assert (alice.primary.target, alice.primary.actual) == (0.5, 1)
+    assert (alice.backup.target, alice.backup.actual) == (1.0, 1)
+
+
+def test_the_json_document_keeps_the_cli_contract() -> None:
+    members = [member("alice"), member("bob", 50)]
+    document = plan_rotation(members, start=START, weeks=2, is_business_day=weekdays).to_json()
+    first, second = document["weeks"]
+    assert first == {
+        "week_start": "2027-03-01",
+        "primary": first["primary"],
+        "backup": second["primary"],
+    }
+    assert second == {
+        "week_start": "2027-03-08",
+        "primary": first["backup"],
+        "backup": first["primary"],
+    }
+    assert document["optimal"] is True
+    alice = document["fairness"]["members"][0]
+    assert alice["handle"] == "alice"
+    assert alice["primary"] == {
+        "target": 1.333,
+        "actual": alice["primary"]["actual"],
+        "target_horizon": 1.333,
+        "actual_horizon": alice["primary"]["actual"],
+        "deviation": round(alice["primary"]["actual"] - 4 / 3, 3),
+    }
+    assert set(document["fairness"]) == {
+        "members",
+        "largest_primary_deviation",
+        "largest_backup_deviation",
+        "pairing_exceptions",
+        "back_to_back",
+    }
+
+
+# Refusals
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"start": START + timedelta(days=1)},
+            "2027-03-02 is a Tuesday; give a Monday such as 2027-03-01",
+        ),
+        ({"weeks": 0}, "a horizon of 0 weeks; give 1 to 52"),
+        ({"weeks": 53}, "a horizon of 53 weeks; give 1 to 52"),
+        ({"members": []}, "the roster is empty"),
+        ({"members": [member("alice"), member("alice")]}, "member alice appears twice"),
+        ({"members": [member("alice", 0), member("bob")]}, "percent_time 0; give 1 to 100"),
+        (
+            {"history": [WeekAssignment(START, "alice", "bob")]},
+            "week of 2027-03-01: history reaches into the horizon",
+        ),
+    ],
+)
+def test_a_malformed_request_is_refused(kwargs: dict[str, object], message: str) -> None:
+    request: dict[str, object] = {
+        "members": [member("alice"), member("bob")],
+        "start": START,
+        "weeks": 4,
+        "is_business_day": weekdays,
+    }
+    with pytest.raises(PlanningError, match=message):
+        plan_rotation(**(request | kwargs))  # type: ignore[arg-type]
+
+
+def test_a_week_with_one_member_free_is_named() -> None:
+    week = START + WEEK
+    members = [member("alice"), member("bob", 100, 10, week), member("carol", 100, 10, week)]
+    with pytest.raises(PlanningError) as caught:
+        plan_rotation(members, start=START, weeks=4, is_business_day=weekdays)
+    assert str(caught.value) == (
+        "week of 2027-03-08: only 1 member available (alice); a week needs a Primary and a"
+        " Backup, so move someone's time-off or add a member"
+    )
+
+
+def test_a_week_with_nobody_free_is_named() -> None:
+    week = START + 2 * WEEK
+    members = [member("alice", 100, 10, week), member("bob", 100, 10, week)]
+    with pytest.raises(PlanningError, match=r"^week of 2027-03-15: no member available;"):
+        plan_rotation(members, start=START, weeks=4, is_business_day=weekdays)
+
+
+def test_a_tiny_effort_still_returns_a_valid_plan_marked_not_optimal() -> None:
+    members = [member(f"m{i}", 100 - 7 * i, i) for i in range(10)]
+    result = plan_rotation(members, start=START, weeks=26, is_business_day=weekdays, effort=1e-6)
+    assert not result.optimal
+    assert all(w.primary != w.backup for w in result.weeks)
+
+
+# Swaps
+
+
+SWAP_PLAN = (
+    WeekAssignment(START, "alice", "bob"),
+    WeekAssignment(START + WEEK, "carol", "alice"),
+    WeekAssignment(START + 2 * WEEK, "bob", "carol"),
+    WeekAssignment(START + 3 * WEEK, "alice", "dave"),
+)
+
+
+def test_swap_candidates_rank_by_fairness_debt_then_distance() -> None:
+    roster = [member("alice"), member("bob"), member("carol"), member("dave"), member("erin")]
+    candidates = swap_candidates(
+        SWAP_PLAN, START + 3 * WEEK, Role.PRIMARY, "alice", roster, is_business_day=weekdays
+    )
+    assert [c.handle for c in candidates] == ["erin", "bob", "carol"]
+    assert [c.distance_weeks for c in candidates] == [None, 1, 1]
+    assert candidates[0].fairness_debt == pytest.approx(0.8)
+    assert candidates[1].fairness_debt == pytest.approx(-0.2)
+
+
+def test_swap_candidates_leave_out_the_away_and_prefer_a_longer_rest() -> None:
+    week = START + 3 * WEEK
+    roster = [member("alice"), member("bob"), member("carol", 100, 10, week), member("dave")]
+    roster.append(member("erin", 100, 10, week))
+    candidates = swap_candidates(
+        Plan(SWAP_PLAN, True, fairness_report(roster, (), SWAP_PLAN, experienced_after=4)),
+        week,
+        Role.BACKUP,
+        "dave",
+        roster,
+        is_business_day=weekdays,
+        history=[WeekAssignment(START - WEEK, "bob", "carol")],
+    )
+    assert [c.handle for c in candidates] == ["bob"]
+
+
+def test_swap_candidates_rank_equal_debts_by_distance() -> None:
+    pairs = [("alice", "bob"), ("carol", "alice"), ("bob", "dave"), ("dave", "carol")]
+    weeks = [WeekAssignment(START + i * WEEK, p, b) for i, (p, b) in enumerate(pairs)]
+    roster = [member(h) for h in ("alice", "bob", "carol", "dave")]
+    candidates = swap_candidates(
+        weeks, START, Role.PRIMARY, "alice", roster, is_business_day=weekdays
+    )
+    assert [(c.handle, c.distance_weeks) for c in candidates] == [("dave", 2), ("carol", 1)]
+
+
+@pytest.mark.parametrize(
+    ("week", "holder", "message"),
+    [
+        (START + 9 * WEEK, "alice", "week of 2027-05-03: not in the plan"),
+        (START, "bob", r"week of 2027-03-01: bob is not Primary \(alice is\)"),
+    ],
+)
+def test_a_swap_must_name_a_planned_week_and_its_holder(
+    week: date, holder: str, message: str
+) -> None:
+    with pytest.raises(PlanningError, match=message):
+        swap_candidates(
+            SWAP_PLAN, week, Role.PRIMARY, holder, [member("alice")], is_business_day=weekdays
+        )
+
+
+@PROPERTY
+@given(plannable_scenarios(), st.data())
+def test_swap_candidates_are_free_and_not_in_the_week(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    weeks = data.draw(feasible_assignments(scenario))
+    week = data.draw(st.sampled_from(weeks))
+    role = data.draw(st.sampled_from(list(Role)))
+    candidates = swap_candidates(
+        weeks,
+        week.week_start,
+        role,
+        week.holder(role),
+        scenario.members,
+        is_business_day=weekdays,
+        history=scenario.history,
+    )
+    handles = [c.handle for c in candidates]
+    expected = set(scenario.available(week.week_start)) - {week.primary, week.backup}
+    assert set(handles) == expected
+    debts = [c.fairness_debt for c in candidates]
+    assert debts == sorted(debts, reverse=True)
