@@ -443,6 +443,7 @@ def test_a_calendar_that_never_opens_is_refused() -> None:
         (lambda: CAL.add(datetime(1, 1, 2, tzinfo=UTC), H), "outside the supported years"),
         (lambda: CAL.add(la(9998, 12, 20), 1000 * H), "after the year 9998"),
         (lambda: CAL.holidays(10_000), "outside the supported years"),
+        (lambda: CAL.is_business_day(date(9999, 1, 4)), "outside the supported years"),
         (lambda: CAL.add_batch(np.array([1, 2]), H), "datetime64"),
         (lambda: CAL.add_batch(np.array(["20000-01-01"], "datetime64[D]"), H), "outside"),
     ],

@@ -143,6 +143,8 @@ def test_parse_response_times(text: str, target: timedelta, basis: TargetBasis) 
         (lambda: ResponsePolicy.parse("soon"), "must look like"),
         (lambda: ResponsePolicy.parse("0h"), "positive"),
         (lambda: ResponsePolicy.business_hours(float("nan")), "positive"),
+        (lambda: ResponsePolicy.calendar_days(-2), "-2 days must be a positive"),
+        (lambda: ResponsePolicy.business_hours(1e300), "too long"),
         (lambda: ResponsePolicy(timedelta(0)), "longer than zero"),
         (lambda: ResponsePolicy(thresholds=(0.75, 0.5)), "rise strictly"),
         (lambda: ResponsePolicy(thresholds=(0.5, 1.0)), "rise strictly"),

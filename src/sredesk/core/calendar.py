@@ -66,6 +66,7 @@ class BusinessCalendar:
 
     def hours_on(self, day: date) -> DayHours:
         """Open intervals of a day in seconds after local midnight; empty when closed."""
+        _check_year(day.year)
         usual = self.spec.week[day.weekday()]
         closing = self.spec.half_days.get(day)
         if closing is not None:
@@ -104,7 +105,7 @@ class BusinessCalendar:
         t, d = self._us(start, "start"), _duration_us(duration)
         tl = self._covering(t, t)
         if d == 0:
-            return self._dt(self._opening(tl, t))
+            return self._dt(self._opening(tl, t)[0])
         target = tl.business_at(t) + d
         while target > tl.total:
             # Growing may also move the timeline's start (another thread), so recount.
@@ -121,13 +122,14 @@ class BusinessCalendar:
         return timedelta(microseconds=tl.business_at(t1) - tl.business_at(t0))
 
     def is_open(self, at: datetime) -> bool:
+        """Whether the desk is open at `at`: yes at 08:00:00, no at 12:00:00 or 17:00:00."""
         t = self._us(at, "at")
         return self._covering(t, t).is_open(t)
 
     def next_opening(self, at: datetime) -> datetime:
         """First open instant at or after `at`: `at` itself when open."""
         t = self._us(at, "at")
-        return self._dt(self._opening(self._covering(t, t), t))
+        return self._dt(self._opening(self._covering(t, t), t)[0])
 
     # Arrays of instants.
 
@@ -145,8 +147,8 @@ class BusinessCalendar:
             valid = t[~missing]
             tl = self._covering(int(valid.min()), int(valid.max()))
             if d == 0:
-                self._opening(tl, int(valid.max()))  # grows the timeline if it must
-                tl = self._current()
+                # The latest start's opening is the latest answer: make sure it is covered.
+                tl = self._opening(tl, int(valid.max()))[1]
                 out[~missing] = tl.next_opening_many(valid)
             else:
                 latest = int(valid[np.argmax(valid)])
@@ -199,10 +201,6 @@ class BusinessCalendar:
 
     # The timeline of open intervals.
 
-    def _current(self) -> Timeline:
-        assert self._timeline is not None
-        return self._timeline
-
     def _covering(self, t_min: int, t_max: int) -> Timeline:
         """A timeline whose span includes both instants, extended or replaced if need be."""
         tl = self._timeline
@@ -240,12 +238,13 @@ class BusinessCalendar:
                 )
         return tl
 
-    def _opening(self, tl: Timeline, t: int) -> int:
+    def _opening(self, tl: Timeline, t: int) -> tuple[int, Timeline]:
+        """The first open instant at or after `t`, and a timeline that covers it."""
         opening = tl.next_opening(t)
         while opening is None:
             tl = self._grow(tl, tl.total + 1)
             opening = tl.next_opening(t)
-        return opening
+        return opening, tl
 
     def _span(self, first: int, last: int) -> Timeline:
         with self._lock:
@@ -325,7 +324,7 @@ def load_calendar(
 
         [calendars.llnl]                  # edit the built-in
         winter_closure = ["12-24", "01-01"]   # first and last day, or false for none
-        extra_holidays = [2026-12-23]     # TOML dates or "YYYY-MM-DD" strings
+        extra_holidays = [2026-07-02]     # TOML dates or "YYYY-MM-DD" strings
         removed_holidays = ["2026-11-27"]
         half_days = { "2026-12-23" = "12:00" }   # open until that time, even on a holiday
 

@@ -92,13 +92,13 @@ class ResponsePolicy:
     def business_hours(
         cls, hours: float, thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
     ) -> ResponsePolicy:
-        return cls(_hours(hours, "hours"), thresholds, TargetBasis.BUSINESS)
+        return cls(_span(hours, "hours"), thresholds, TargetBasis.BUSINESS)
 
     @classmethod
     def calendar_days(
         cls, days: float, thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
     ) -> ResponsePolicy:
-        return cls(_hours(days * 24, "days"), thresholds, TargetBasis.CALENDAR)
+        return cls(_span(days, "days"), thresholds, TargetBasis.CALENDAR)
 
     @classmethod
     def parse(cls, text: str, thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS) -> ResponsePolicy:
@@ -115,13 +115,16 @@ class ResponsePolicy:
         """This policy with its target replaced by `hours` business hours, if given."""
         if hours is None:
             return self
-        return replace(self, target=_hours(hours, "hours"), basis=TargetBasis.BUSINESS)
+        return replace(self, target=_span(hours, "hours"), basis=TargetBasis.BUSINESS)
 
 
-def _hours(value: float, unit: str) -> timedelta:
+def _span(value: float, unit: str) -> timedelta:
     if not math.isfinite(value) or value <= 0:
         raise PolicyError(f"response time of {value} {unit} must be a positive number")
-    return timedelta(hours=value)
+    try:
+        return timedelta(**{unit: value})
+    except OverflowError:
+        raise PolicyError(f"response time of {value} {unit} is too long") from None
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class ClockStatus:
 
     state: ClockState
     due: datetime
-    used: float  # fraction of the target used; above 1 once breached
+    used: float  # fraction of the target used; can pass 1 once past due
     spent: timedelta  # clock time used: business time unless the target is in calendar days
     remaining: timedelta  # target minus spent, never below zero
     thresholds_crossed: tuple[float, ...]
