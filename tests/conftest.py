@@ -88,6 +88,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[s
         yield from _postgres_url()
 
 
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One database per module and backend, for tests that only read or are refused."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module')}/desk.db"
+    else:
+        yield from _postgres_url()
+
+
 @pytest.fixture
 def sql_desk_factory(database_url: str, clock: FixedClock) -> Iterator[Callable[[], Desk]]:
     from sredesk.adapters.db.unit_of_work import Database

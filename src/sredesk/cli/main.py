@@ -7,6 +7,7 @@ import typer
 from sredesk.cli import desk as desk_cli
 from sredesk.cli import inquiry as inquiry_cli
 from sredesk.cli.common import DeskGroup, desk
+from sredesk.cli.sla import calendar_app, sla_app
 from sredesk.core.errors import NotFound
 from sredesk.services import demo, team
 
@@ -22,6 +23,8 @@ app.add_typer(desk_cli.member_app, name="member")
 app.add_typer(desk_cli.shift_app, name="shift")
 app.add_typer(desk_cli.effort_app, name="effort")
 app.command("handoff")(desk_cli.handoff)
+app.add_typer(sla_app, name="sla")
+app.add_typer(calendar_app, name="calendar")
 
 
 @app.command()
@@ -34,11 +37,11 @@ def init(
     d = desk()
     try:
         with d.unit_of_work() as uow:
-            existing = uow.team.get()
+            existing: str | None = uow.team.get().name
     except NotFound:
         existing = None
     if existing is not None:
-        typer.echo(f"the desk is initialised already (team {existing.name}); nothing changed")
+        typer.echo(f"the desk is initialised already (team {existing}); nothing changed")
         return
     if no_demo:
         team.create_team(d, team_name, calendar=calendar)

@@ -1,0 +1,209 @@
+"""The `sredesk` command as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SREDESK = str(Path(sys.executable).parent / "sredesk")
+
+
+def run(
+    db_url: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "SREDESK_DATABASE_URL": db_url, **(env or {})}
+    environment.pop("SREDESK_USER", None)
+    return subprocess.run(
+        [SREDESK, *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def _init(url: str) -> str:
+    result = run(url, "init")
+    assert result.returncode == 0, result.stderr
+    assert "demo desk" in result.stdout
+    return url
+
+
+@pytest.fixture
+def demo(database_url: str) -> str:
+    """A fresh demo desk, for tests that change it."""
+    return _init(database_url)
+
+
+@pytest.fixture(scope="module")
+def shared_demo(module_database_url: str) -> str:
+    """One demo desk per backend, for tests that only read it or are refused."""
+    return _init(module_database_url)
+
+
+def test_init_creates_the_demo_once(shared_demo: str) -> None:
+    demo = shared_demo
+    again = run(demo, "init")
+    assert again.returncode == 0
+    assert "initialised already" in again.stdout
+    listed = json.loads(run(demo, "inquiry", "list", "--json").stdout)
+    assert len(listed) == 7
+
+
+def test_sqlite_file_is_created_on_first_use(tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "desk.db"
+    result = run(f"sqlite:///{target}", "init", "--no-demo", "--team", "VisIt")
+    assert result.returncode == 0, result.stderr
+    assert target.exists()
+    assert json.loads(run(f"sqlite:///{target}", "inquiry", "list", "--json").stdout) == []
+
+
+def test_list_json_carries_the_contract_fields(shared_demo: str) -> None:
+    demo = shared_demo
+    listed = json.loads(run(demo, "inquiry", "list", "--json").stdout)
+    required = {
+        "number",
+        "title",
+        "state",
+        "channel",
+        "source",
+        "assignee",
+        "created_at",
+        "response_due",
+        "first_response_at",
+        "resolved_at",
+        "labels",
+        "sensitive",
+        "serious",
+        "message_ids",
+    }
+    for item in listed:
+        assert required <= set(item)
+    by_number = {i["number"]: i for i in listed}
+    assert by_number[1]["message_ids"] == ["<crash-1@univ.example.edu>"]
+    assert by_number[5]["state"] == "resolved"
+    assert by_number[6]["sensitive"] is True
+    emails = json.loads(run(demo, "inquiry", "list", "--json", "--channel", "email").stdout)
+    assert {i["channel"] for i in emails} == {"email"}
+    waiting = json.loads(
+        run(demo, "inquiry", "list", "--json", "--state", "waiting-on-customer").stdout
+    )
+    assert [i["number"] for i in waiting] == [4]
+
+
+def test_reply_from_stdin_then_show(demo: str) -> None:
+    owner = json.loads(run(demo, "inquiry", "show", "1", "--json").stdout)["assignee"]
+    result = run(
+        demo, "inquiry", "reply", "1", "-", "--as", owner, stdin="Please send the file.\nThanks."
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(run(demo, "inquiry", "show", "1", "--json").stdout)
+    assert shown["state"] == "responded"
+    assert shown["comments"][-1]["body"] == "Please send the file.\nThanks."
+    assert shown["comments"][-1]["author"] == owner
+    text = run(demo, "inquiry", "show", "1").stdout
+    assert "Please send the file." in text
+
+
+def test_a_whole_workflow_from_the_shell(demo: str) -> None:
+    opened = run(
+        demo,
+        "inquiry",
+        "new",
+        "--title",
+        "Hotline: license question",
+        "--channel",
+        "hotline",
+        "--source",
+        "desk hotline",
+        "--customer",
+        "Pat",
+        "--json",
+    )
+    assert opened.returncode == 0, opened.stderr
+    n = str(json.loads(opened.stdout)["number"])
+    owner = json.loads(opened.stdout)["assignee"]
+    steps = [
+        ("inquiry", "ack", n, "--as", owner),
+        ("inquiry", "note", n, "Checked the license file", "--as", owner),
+        ("inquiry", "escalate", n, "--as", owner),
+        ("effort", "log", "30", "--inquiry", n, "--as", owner),
+        ("inquiry", "resolve", n, "--kind", "answered", "--kind", "diagnosed", "--as", owner),
+        ("inquiry", "reopen", n, "--as", owner),
+    ]
+    for step in steps:
+        result = run(demo, *step)
+        assert result.returncode == 0, (step, result.stderr)
+    shown = json.loads(run(demo, "inquiry", "show", n, "--json").stdout)
+    assert shown["state"] == "responded"
+    assert shown["resolutions"][0]["kinds"] == ["answered", "diagnosed"]
+    assert shown["effort"][0]["minutes"] == 30
+    assert len(shown["escalations"]) == 1
+    handoff = run(demo, "handoff", "--dry-run", "--json")
+    assert handoff.returncode == 0, handoff.stderr
+    preview = json.loads(handoff.stdout)
+    # On a weekday the new inquiry is this week's to hand on; on a weekend it belongs to
+    # the incoming Primary already.
+    assert int(n) in preview["handed"] or owner == preview["to"]
+    after = json.loads(run(demo, "inquiry", "show", n, "--json").stdout)
+    assert after["assignee"] == owner  # a dry run changes nothing
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("inquiry", "show", "999"), "no inquiry #999"),
+        (
+            ("inquiry", "resolve", "1", "--kind", "fixed", "--as", "alice"),
+            "unknown resolution kind",
+        ),
+        (("inquiry", "list", "--state", "open"), "unknown state"),
+        (
+            ("inquiry", "new", "--title", "x", "--source", "s", "--channel", "fax"),
+            "unknown channel",
+        ),
+        (
+            ("inquiry", "new", "--title", "x", "--source", "s", "--created-at", "yesterday"),
+            "not ISO-8601",
+        ),
+        (("inquiry", "reply", "1", "hi", "--as", "nobody"), "no member 'nobody'"),
+        (("inquiry", "close", "1", "--as", "alice"), "closing needs"),
+        (("effort", "log", "0", "--as", "alice"), "minutes must be between"),
+        (("shift", "set", "2026-11-18", "alice", "bob"), "not a Monday"),
+        (
+            ("member", "add", "erin", "--name", "E", "--email", "e@x.org", "--percent-time", "150"),
+            "percent_time 150 is outside 1..100",
+        ),
+        (("sla", "deadline", "not-a-time"), "not an ISO-8601 instant"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(
+    shared_demo: str, args: tuple[str, ...], message: str
+) -> None:
+    demo = shared_demo
+    before = run(demo, "inquiry", "list", "--json").stdout
+    result = run(demo, *args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert run(demo, "inquiry", "list", "--json").stdout == before
+
+
+def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
+    for url, message in [
+        ("nonsense://", "not supported"),
+        ("::::", "malformed"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot use the database"),
+    ]:
+        result = run(url, "inquiry", "list")
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr

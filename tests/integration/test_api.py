@@ -1,0 +1,222 @@
+"""The JSON API on SQLite and PostgreSQL: the use cases, and errors that say what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
+
+
+@pytest.fixture
+def client(sql_desk: Desk) -> Iterator[TestClient]:
+    with TestClient(create_app(sql_desk)) as test_client:
+        yield test_client
+
+
+def new(client: TestClient, **extra: object) -> dict:  # type: ignore[type-arg]
+    body = {
+        "title": "Crash",
+        "channel": "email",
+        "source": "visit-users",
+        "customers": ["u@example.edu"],
+        "body": "It crashes.",
+    } | extra
+    response = client.post("/api/v1/inquiries", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_openapi_describes_the_versioned_api(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["info"]["title"] == "sredesk"
+    paths = set(spec["paths"])
+    assert {
+        "/api/v1/inquiries",
+        "/api/v1/inquiries/{number}",
+        "/api/v1/handoff",
+        "/api/v1/effort",
+        "/api/v1/audit",
+    } <= paths
+    assert all(p.startswith("/api/v1/") for p in paths)
+
+
+def test_an_inquiry_through_its_life(client: TestClient) -> None:
+    created = new(client)
+    n = created["number"]
+    assert (created["state"], created["assignee"]) == ("new", "alice")
+    assert created["clock"]["state"] == "on-track"
+    replied = client.post(
+        f"/api/v1/inquiries/{n}/replies", json={"by": "alice", "body": "Which version?"}
+    ).json()
+    assert replied["state"] == "responded"
+    assert replied["clock"]["state"] == "met"
+    esc = client.post(f"/api/v1/inquiries/{n}/escalations", json={"by": "alice"})
+    assert esc.status_code == 201
+    answered = client.post(
+        f"/api/v1/inquiries/{n}/escalations/{esc.json()['id']}",
+        json={"by": "bob", "answer": "delayed"},
+    ).json()
+    assert answered["escalations"][0]["status"] == "delayed"
+    resolved = client.post(
+        f"/api/v1/inquiries/{n}/resolve", json={"by": "alice", "kinds": ["workaround"]}
+    ).json()
+    assert resolved["state"] == "resolved"
+    listed = client.get("/api/v1/inquiries", params={"state": "resolved"}).json()
+    assert [i["number"] for i in listed] == [n]
+    audit = client.get("/api/v1/audit", params={"inquiry": n}).json()
+    assert [e["action"] for e in audit] == [
+        "inquiry.created",
+        "inquiry.replied",
+        "inquiry.escalated",
+        "inquiry.escalation_answered",
+        "inquiry.resolved",
+    ]
+    pending = client.get("/api/v1/notifications", params={"pending_only": True}).json()
+    assert [p["recipient"] for p in pending] == ["bob", "alice"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "detail"),
+    [
+        ("get", "/api/v1/inquiries/999", None, 404, "no inquiry #999"),
+        ("post", "/api/v1/inquiries/999/replies", {"by": "alice", "body": "x"}, 404, "#999"),
+        ("post", "/api/v1/inquiries/{n}/close", {"by": "alice"}, 409, "closing needs"),
+        ("post", "/api/v1/inquiries/{n}/wait", {"by": "alice"}, 409, "is new"),
+        ("post", "/api/v1/inquiries/{n}/replies", {"by": "zed", "body": "x"}, 404, "no member"),
+        (
+            "post",
+            "/api/v1/inquiries/{n}/resolve",
+            {"by": "alice", "kinds": ["x"]},
+            422,
+            "unknown resolution kind",
+        ),
+        ("post", "/api/v1/inquiries/{n}/resolve", {"by": "alice", "kinds": []}, 422, "kinds"),
+        ("post", "/api/v1/inquiries", {"title": "x"}, 422, "channel: Field required"),
+        (
+            "post",
+            "/api/v1/inquiries",
+            {"title": "x", "channel": "fax", "source": "s"},
+            422,
+            "channel",
+        ),
+        (
+            "post",
+            "/api/v1/inquiries",
+            {"title": "x", "channel": "email", "source": "s", "created_at": "2026-11-18T10:00"},
+            422,
+            "UTC offset",
+        ),
+        (
+            "post",
+            "/api/v1/inquiries/{n}/replies",
+            {"by": "alice", "body": "x", "extra": 1},
+            422,
+            "extra",
+        ),
+        ("get", "/api/v1/inquiries?state=open", None, 422, "unknown state"),
+        ("post", "/api/v1/effort", {"by": "alice", "minutes": 0}, 422, "minutes"),
+        (
+            "put",
+            "/api/v1/shifts/2026-11-18",
+            {"primary": "alice", "backup": "bob"},
+            422,
+            "not a Monday",
+        ),
+        ("post", "/api/v1/handoff", {"week_start": "2027-06-07"}, 404, "no shift"),
+    ],
+)
+def test_errors_are_json_say_what_to_fix_and_change_nothing(
+    client: TestClient,
+    method: str,
+    path: str,
+    body: dict | None,
+    status: int,
+    detail: str,  # type: ignore[type-arg]
+) -> None:
+    n = new(client)["number"]
+    before = (client.get(f"/api/v1/inquiries/{n}").json(), client.get("/api/v1/audit").json())
+    response = client.request(method, path.format(n=n), json=body)
+    assert response.status_code == status, response.text
+    assert detail in response.json()["detail"]
+    assert "\n" not in response.json()["detail"]
+    after = (client.get(f"/api/v1/inquiries/{n}").json(), client.get("/api/v1/audit").json())
+    assert after == before
+
+
+def test_members_shifts_delegation_and_handoff(client: TestClient) -> None:
+    assert [m["handle"] for m in client.get("/api/v1/members").json()] == [
+        "alice",
+        "bob",
+        "carol",
+        "dave",
+    ]
+    added = client.post(
+        "/api/v1/members",
+        json={"handle": "erin", "name": "Erin", "email": "erin@x.org", "percent_time": 80},
+    )
+    assert added.status_code == 201
+    assert (
+        client.post(
+            "/api/v1/members", json={"handle": "erin", "name": "E", "email": "e@x.org"}
+        ).status_code
+        == 422
+    )
+    shift = client.put("/api/v1/shifts/2026-11-30", json={"primary": "erin", "backup": "alice"})
+    assert shift.json() == [
+        {"week_start": "2026-11-30", "primary": "erin", "backup": "alice", "delegations": []}
+    ]
+    d = client.post(
+        "/api/v1/delegations",
+        json={
+            "by": "alice",
+            "start": "2026-11-18T10:00:00-08:00",
+            "end": "2026-11-18T16:00:00-08:00",
+        },
+    )
+    assert d.status_code == 201
+    duty = client.post(f"/api/v1/delegations/{d.json()['id']}/accept", json={"by": "bob"}).json()
+    assert duty["holder"] == "bob"
+    n = new(client)["number"]
+    assert client.get(f"/api/v1/inquiries/{n}").json()["assignee"] == "bob"
+    dry = client.post("/api/v1/handoff", json={"dry_run": True}).json()
+    assert dry["handed"] == [n]
+    assert client.get(f"/api/v1/inquiries/{n}").json()["assignee"] == "bob"
+    done = client.post("/api/v1/handoff", json={"note": "See the logs."}).json()
+    assert (done["to"], done["handed"]) == ("carol", [n])
+    assert client.get(f"/api/v1/inquiries/{n}").json()["assignee"] == "carol"
+
+
+def test_postmortem_and_effort(client: TestClient) -> None:
+    n = new(client, serious=True)["number"]
+    assert (
+        client.post(
+            f"/api/v1/inquiries/{n}/resolve", json={"by": "alice", "kinds": ["diagnosed"]}
+        ).status_code
+        == 409
+    )
+    client.post("/api/v1/effort", json={"by": "alice", "minutes": 60, "inquiry": n})
+    draft = client.get(f"/api/v1/inquiries/{n}/postmortem/draft").json()
+    assert draft["resources"] == "- alice: 1.0 h\nTotal: 1.0 h by 1 member(s)"
+    written = client.put(
+        f"/api/v1/inquiries/{n}/postmortem",
+        json={
+            "by": "alice",
+            "what_happened": "Crash",
+            "why": "Bad input",
+            "resources": draft["resources"],
+            "milestones": draft["milestones"],
+            "recommendations": "Validate input",
+        },
+    )
+    assert written.status_code == 200, written.text
+    assert (
+        client.post(
+            f"/api/v1/inquiries/{n}/resolve", json={"by": "alice", "kinds": ["diagnosed"]}
+        ).json()["state"]
+        == "resolved"
+    )
+    assert client.get("/api/v1/effort", params={"inquiry": n}).json()[0]["minutes"] == 60
