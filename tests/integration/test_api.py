@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from sredesk.adapters.memory import FixedClock
+from sredesk.services import inquiries
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 
@@ -220,3 +224,19 @@ def test_postmortem_and_effort(client: TestClient) -> None:
         == "resolved"
     )
     assert client.get("/api/v1/effort", params={"inquiry": n}).json()[0]["minutes"] == 60
+
+
+def test_the_served_app_runs_the_clock_watcher(sql_desk: Desk, clock: FixedClock) -> None:
+    n = new_via_service(sql_desk)
+    clock.advance(timedelta(hours=3))  # half the response time used
+    with TestClient(create_app(sql_desk, watch_every=0.05)) as served:
+        for _ in range(100):
+            sent = served.get("/api/v1/notifications").json()
+            if sent:
+                break
+            time.sleep(0.05)
+    assert [(s["recipient"], s["kind"], s["inquiry"]) for s in sent] == [("alice", "clock", n)]
+
+
+def new_via_service(desk: Desk) -> int:
+    return inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")

@@ -55,6 +55,7 @@ def init(
 def serve(
     host: str = typer.Option("127.0.0.1", help="The address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="The port."),
+    watch_every: float = typer.Option(60, help="Seconds between clock-watcher runs; 0 stops it."),
 ) -> None:
     """Serve the API (and the web desk) until interrupted."""
     import uvicorn
@@ -62,7 +63,27 @@ def serve(
     from sredesk.web.app import create_app
 
     typer.echo(f"serving the desk on http://{host}:{port} (API at /api/v1, docs at /docs)")
-    uvicorn.run(create_app(desk()), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(desk(), watch_every=watch_every or None), host=host, port=port, log_level="info"
+    )
+
+
+@sla_app.command("watch")
+def watch(
+    once: bool = typer.Option(False, "--once", help="Run one pass and exit."),
+    every: float = typer.Option(60, min=1, help="Seconds between passes."),
+) -> None:
+    """Warn assignees at each clock threshold and the Backup at breach, in business hours."""
+    import time
+
+    from sredesk.services import watcher
+
+    while True:
+        for warning in watcher.watch_once(desk()):
+            typer.echo(f"#{warning.inquiry}: {warning.key} -> {warning.recipient}")
+        if once:
+            return
+        time.sleep(every)
 
 
 def run() -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -9,9 +15,12 @@ from fastapi.responses import JSONResponse
 
 from sredesk import __version__
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
+from sredesk.services import watcher
 from sredesk.services.desk import Desk
 from sredesk.web.api import desk as desk_api
 from sredesk.web.api import inquiries as inquiries_api
+
+log = logging.getLogger("sredesk.web")
 
 _STATUS = {NotFound: 404, InvalidTransition: 409, InvalidInput: 422}
 
@@ -36,12 +45,34 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def create_app(desk: Desk) -> FastAPI:
+async def _watch_forever(desk: Desk, every: float) -> None:
+    """Run the clock watcher in a worker thread, so the event loop never waits on the database."""
+    while True:
+        try:
+            await asyncio.to_thread(watcher.watch_once, desk)
+        except Exception:  # a bad pass must not stop the watcher; the next one retries
+            log.exception("the clock watcher failed; retrying in %s s", every)
+        await asyncio.sleep(every)
+
+
+def create_app(desk: Desk, *, watch_every: float | None = None) -> FastAPI:
+    """Build the application; with `watch_every`, run the clock watcher that often (seconds)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_watch_forever(desk, watch_every)) if watch_every else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
         title="sredesk",
         version=__version__,
         openapi_url="/openapi.json",
         description="The SRE desk's JSON API: inquiries, shifts, effort and records.",
+        lifespan=lifespan,
     )
     app.state.desk = desk
     app.add_exception_handler(DeskError, _desk_error)

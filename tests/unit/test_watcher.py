@@ -1,0 +1,59 @@
+"""The clock watcher: each warning once, to the right person, in business hours only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sredesk.adapters.memory import FixedClock
+from sredesk.services import inquiries, watcher
+from sredesk.services.desk import Desk
+
+
+def pending(desk: Desk) -> list[tuple[str, str | None]]:
+    with desk.unit_of_work() as uow:
+        return [(n.recipient, n.dedupe_key) for n in uow.notifications.list() if n.kind == "clock"]
+
+
+def test_thresholds_then_breach_each_once(memory_desk: Desk, clock: FixedClock) -> None:
+    n = inquiries.open_inquiry(memory_desk, title="Crash", channel="email", source="l")
+    assert watcher.watch_once(memory_desk) == []
+    clock.advance(timedelta(hours=3))  # Wed 13:00: 2 business hours, 50%
+    assert [w.key for w in watcher.watch_once(memory_desk)] == [f"clock:{n}:50"]
+    assert watcher.watch_once(memory_desk) == []  # not again
+    clock.advance(timedelta(hours=1))  # 14:00: 75%
+    assert [w.key for w in watcher.watch_once(memory_desk)] == [f"clock:{n}:75"]
+    clock.advance(timedelta(hours=1, minutes=1))  # 15:01: breached
+    breach = watcher.watch_once(memory_desk)
+    assert [(w.recipient, w.key) for w in breach] == [("bob", f"clock:{n}:breach")]
+    assert pending(memory_desk) == [
+        ("alice", f"clock:{n}:50"),
+        ("alice", f"clock:{n}:75"),
+        ("bob", f"clock:{n}:breach"),
+    ]
+
+
+def test_responded_inquiries_are_not_watched(memory_desk: Desk, clock: FixedClock) -> None:
+    n = inquiries.open_inquiry(memory_desk, title="Crash", channel="email", source="l")
+    inquiries.acknowledge(memory_desk, n, by="alice")
+    clock.advance(timedelta(hours=8))
+    assert watcher.watch_once(memory_desk) == []
+
+
+def test_warnings_wait_for_the_next_opening(memory_desk: Desk, clock: FixedClock) -> None:
+    # Arrives Wednesday 16:00 PST; 50% is reached at Thursday 09:00 PST.
+    clock.current = datetime(2026, 11, 19, 0, 0, tzinfo=UTC)
+    n = inquiries.open_inquiry(memory_desk, title="Late", channel="email", source="l")
+    clock.current = datetime(2026, 11, 19, 6, 0, tzinfo=UTC)  # Wed 22:00 PST: closed
+    assert watcher.watch_once(memory_desk) == []
+    clock.current = datetime(2026, 11, 19, 19, 0, tzinfo=UTC)  # Thu 11:00 PST: 3 h used
+    assert [w.key for w in watcher.watch_once(memory_desk)] == [f"clock:{n}:50", f"clock:{n}:75"]
+
+
+def test_a_restart_does_not_repeat_warnings(memory_desk: Desk, clock: FixedClock) -> None:
+    inquiries.open_inquiry(memory_desk, title="Crash", channel="email", source="l")
+    clock.advance(timedelta(hours=3))
+    first = watcher.watch_once(memory_desk)
+    # A new desk on the same store is what a restarted service sees.
+    restarted = Desk(unit_of_work=memory_desk.unit_of_work, clock=clock)
+    assert len(first) == 1
+    assert watcher.watch_once(restarted) == []
