@@ -240,3 +240,33 @@ def test_the_served_app_runs_the_clock_watcher(sql_desk: Desk, clock: FixedClock
 
 def new_via_service(desk: Desk) -> int:
     return inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")
+
+
+def test_attachments_are_private_until_approved(client: TestClient) -> None:
+    n = new(client)["number"]
+    upload = client.post(
+        f"/api/v1/inquiries/{n}/attachments",
+        data={"by": "alice"},
+        files={"file": ("../../etc/passwd;x.txt", b"segfault at 0x0", "text/plain")},
+    )
+    assert upload.status_code == 201, upload.text
+    a = upload.json()["id"]
+    shown = client.get(f"/api/v1/inquiries/{n}").json()["attachments"]
+    assert shown == [
+        {
+            "id": a,
+            "filename": "_.._etc_passwd_x.txt",
+            "content_type": "text/plain",
+            "size": 15,
+            "world_readable": False,
+            "approved_by": None,
+        }
+    ]
+    assert client.get(f"/api/v1/inquiries/{n}/attachments/{a}/public").status_code == 404
+    approved = client.post(f"/api/v1/inquiries/{n}/attachments/{a}/approve", json={"by": "bob"})
+    assert approved.json()["attachments"][0]["approved_by"] == "bob"
+    public = client.get(f"/api/v1/inquiries/{n}/attachments/{a}/public")
+    assert public.status_code == 200
+    assert public.content == b"segfault at 0x0"
+    again = client.post(f"/api/v1/inquiries/{n}/attachments/{a}/approve", json={"by": "bob"})
+    assert again.status_code == 409

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import mimetypes
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -290,3 +292,38 @@ def postmortem(
     )
     postmortems.write(desk(), number, text, by=actor(as_, number))
     typer.echo(f"postmortem written for #{number}")
+
+
+@app.command("sweep-stale")
+def sweep_stale(
+    days: int | None = typer.Option(None, help="Days of silence (default 21)."),
+) -> None:
+    """Resolve as no-reply the inquiries whose customer has been silent too long."""
+    closed = inquiries.sweep_stale(desk(), days=days)
+    typer.echo("resolved as no-reply: " + (", ".join(f"#{n}" for n in closed) or "none"))
+
+
+@app.command("attach")
+def attach(
+    number: int,
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    as_: str | None = AS_OPTION,
+) -> None:
+    """Attach a file; it stays private until a member approves it for world read."""
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    attachment = inquiries.attach(
+        desk(),
+        number,
+        filename=path.name,
+        content_type=content_type,
+        content=path.read_bytes(),
+        by=actor(as_, number),
+    )
+    typer.echo(f"attachment {attachment} on #{number} (private)")
+
+
+@app.command("approve")
+def approve(number: int, attachment_id: int, as_: str | None = AS_OPTION) -> None:
+    """Approve an attachment for world read."""
+    inquiries.approve_attachment(desk(), number, attachment_id, by=actor(as_, number))
+    typer.echo(f"attachment {attachment_id} on #{number} is world-readable")

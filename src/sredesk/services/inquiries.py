@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sredesk.core import lifecycle
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
-from sredesk.core.model import Channel, Inquiry, MessageRef, State
+from sredesk.core.model import Attachment, Channel, Inquiry, MessageRef, State
 from sredesk.core.roster import duty_at
 from sredesk.services import clocks
 from sredesk.services.desk import Desk, member, recorded
@@ -344,12 +345,18 @@ def find_by_message_id(desk: Desk, message_id: str) -> int:
         return inquiry.number
 
 
-def sweep_stale(desk: Desk) -> list[int]:
-    """Resolve as no-reply every inquiry whose customer has been silent too long."""
+def sweep_stale(desk: Desk, *, days: int | None = None) -> list[int]:
+    """Resolve as no-reply every inquiry whose customer has been silent too long.
+
+    `days` defaults to the team's setting (21). Serious inquiries are left alone: they need
+    a postmortem, which no sweep can write.
+    """
+    if days is not None and days < 1:
+        raise InvalidInput("the stale period must be at least one day")
     now = desk.now()
     closed: list[int] = []
     with desk.unit_of_work() as uow:
-        days = uow.team.get().stale_after_days
+        days = days or uow.team.get().stale_after_days
         for inquiry in uow.inquiries.list(open_only=True):
             if inquiry.serious or not lifecycle.is_stale(inquiry, now=now, days=days):
                 continue
@@ -365,3 +372,65 @@ def sweep_stale(desk: Desk) -> list[int]:
             closed.append(inquiry.number)
         uow.commit()
     return closed
+
+
+# Attachments larger than this are refused; the mail gateway applies its own configured limit.
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+
+def attach(
+    desk: Desk, number: int, *, filename: str, content_type: str, content: bytes, by: str
+) -> int:
+    """Store a file on the inquiry; it stays private until a member approves it."""
+    # Only plain characters survive: the name ends up in paths and download headers.
+    name = re.sub(r"[^A-Za-z0-9._ -]", "_", filename.strip()).strip(". ")
+    if not name:
+        raise InvalidInput("the attachment needs a file name")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput(f"{name} is larger than {MAX_ATTACHMENT_BYTES // 2**20} MiB")
+    holder: dict[str, int] = {}
+
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        attachment = Attachment(
+            filename=name,
+            content_type=content_type or "application/octet-stream",
+            size=len(content),
+            content=content,
+            created_at=now,
+        )
+        inquiry.attachments.append(attachment)
+        uow.flush()
+        assert attachment.id is not None
+        holder["id"] = attachment.id
+
+    _change(desk, number, "inquiry.attached", by, change, extra={"filename": name})
+    return holder["id"]
+
+
+def approve_attachment(desk: Desk, number: int, attachment_id: int, *, by: str) -> None:
+    """A member approves an attachment for world read."""
+
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        found = next((a for a in inquiry.attachments if a.id == attachment_id), None)
+        if found is None:
+            raise NotFound(f"inquiry #{number} has no attachment {attachment_id}")
+        if found.world_readable:
+            raise InvalidTransition(f"attachment {attachment_id} is approved already")
+        found.world_readable = True
+        found.approved_by = by.lstrip("@")
+
+    _change(
+        desk, number, "inquiry.attachment_approved", by, change, extra={"attachment": attachment_id}
+    )
+
+
+def attachment_content(
+    desk: Desk, number: int, attachment_id: int, *, public_only: bool
+) -> tuple[str, str, bytes]:
+    """The file's name, type and bytes; `public_only` refuses one not approved yet."""
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        found = next((a for a in inquiry.attachments if a.id == attachment_id), None)
+        if found is None or (public_only and not found.world_readable):
+            raise NotFound(f"inquiry #{number} has no readable attachment {attachment_id}")
+        return found.filename, found.content_type, bytes(found.content)

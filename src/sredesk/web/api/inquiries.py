@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import escalations, inquiries, postmortems
@@ -198,3 +199,41 @@ def postmortem(desk: DeskDep, number: int, body: PostmortemIn) -> dict[str, Any]
     )
     postmortems.write(desk, number, text, by=body.by)
     return inquiries.get_inquiry(desk, number)
+
+
+@router.post("/{number}/attachments", status_code=201, response_model=Created)
+async def attach(
+    desk: DeskDep, number: int, by: str = Form(...), file: UploadFile = File(...)
+) -> Created:
+    content = await file.read()
+    attachment = await run_in_threadpool(
+        inquiries.attach,
+        desk,
+        number,
+        filename=file.filename or "",
+        content=content,
+        content_type=file.content_type or "application/octet-stream",
+        by=by,
+    )
+    return Created(id=attachment)
+
+
+@router.post("/{number}/attachments/{attachment_id}/approve", response_model=InquiryDetailOut)
+def approve_attachment(
+    desk: DeskDep, number: int, attachment_id: int, body: ActorIn
+) -> dict[str, Any]:
+    inquiries.approve_attachment(desk, number, attachment_id, by=body.by)
+    return inquiries.get_inquiry(desk, number)
+
+
+@router.get("/{number}/attachments/{attachment_id}/public")
+def public_attachment(desk: DeskDep, number: int, attachment_id: int) -> Response:
+    """An attachment a member approved for world read; a private one is not found."""
+    name, content_type, content = inquiries.attachment_content(
+        desk, number, attachment_id, public_only=True
+    )
+    return Response(
+        content,
+        media_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
