@@ -18,6 +18,7 @@ def build_desk(settings: Settings, *, clock: Clock | None = None) -> tuple[Desk,
         unit_of_work=database.unit_of_work,
         clock=clock or SystemClock(),
         calendar_config=settings.calendars,
+        read_calendar_file=settings.read_calendar_file,
         policy=ResponsePolicy(target=timedelta(hours=settings.response_hours)),
     )
     return desk, database

@@ -22,6 +22,15 @@ class Settings:
     calendars: dict[str, Any] = field(default_factory=dict)
     response_hours: float = 4.0
 
+    def read_calendar_file(self, path: str) -> str:
+        """Read an .ics holiday file; a relative path is relative to the configuration file."""
+        base = self.config_path.parent if self.config_path is not None else Path()
+        full = base / path
+        try:
+            return full.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidInput(f"cannot read the .ics file {full}: {error}") from None
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         url = env.get("SREDESK_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -45,9 +54,10 @@ class Settings:
 def _read_config(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidInput(f"cannot read SREDESK_CONFIG {path}: {error.strerror}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise InvalidInput(f"cannot read $SREDESK_CONFIG file {path}: {reason}") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise InvalidInput(f"{path}: {error}; fix the TOML") from None
+        raise InvalidInput(f"$SREDESK_CONFIG file {path} is not valid TOML: {error}") from None

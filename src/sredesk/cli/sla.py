@@ -10,16 +10,16 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tomllib
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
 
 from sredesk.core.calendar import BusinessCalendar, CalendarError, load_calendar
+from sredesk.core.errors import DeskError
+from sredesk.settings import Settings
 
 CONFIG_ENV = "SREDESK_CONFIG"
 BAD_INPUT = 2
@@ -175,35 +175,9 @@ def _batch_lines(path: str) -> list[str]:
 
 
 def _calendar(name: str | None) -> BusinessCalendar:
-    config, base = _settings()
-    chosen = name or str(config.get("default") or "llnl")
-
-    def read_text(path: str) -> str:
-        # Relative .ics paths are relative to the settings file, not the working directory.
-        full = base / path if base is not None else Path(path)
-        try:
-            return full.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CalendarError(f"cannot read the .ics file {full}: {exc}") from exc
-
     try:
-        return load_calendar(chosen, config, read_text=read_text)
-    except CalendarError as exc:
+        settings = Settings.from_env(os.environ)
+        chosen = name or str(settings.calendars.get("default") or "llnl")
+        return load_calendar(chosen, settings.calendars, read_text=settings.read_calendar_file)
+    except (CalendarError, DeskError) as exc:
         fail(str(exc))
-
-
-def _settings() -> tuple[Mapping[str, Any], Path | None]:
-    """The `[calendars]` table of the settings file named by $SREDESK_CONFIG, if any."""
-    path = os.environ.get(CONFIG_ENV)
-    if not path:
-        return {}, None
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read ${CONFIG_ENV} file {path}: {getattr(exc, 'strerror', None) or exc}")
-    except tomllib.TOMLDecodeError as exc:
-        fail(f"${CONFIG_ENV} file {path} is not valid TOML: {exc}")
-    calendars = data.get("calendars", {})
-    if not isinstance(calendars, dict):
-        fail(f"[calendars] in {path} must be a table")
-    return calendars, Path(path).parent

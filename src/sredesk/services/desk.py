@@ -24,6 +24,8 @@ class Desk:
     clock: Clock
     calendar_config: dict[str, Any] = field(default_factory=dict)
     policy: ResponsePolicy = field(default_factory=ResponsePolicy)
+    # Reads the .ics files a configured calendar names; None refuses such calendars.
+    read_calendar_file: Callable[[str], str] | None = None
     _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)
 
     def now(self) -> datetime:
@@ -35,7 +37,9 @@ class Desk:
     def calendar(self, uow: AbstractUnitOfWork) -> BusinessCalendar:
         name = uow.team.get().calendar
         if name not in self._calendars:
-            self._calendars[name] = load_calendar(name, self.calendar_config)
+            self._calendars[name] = load_calendar(
+                name, self.calendar_config, read_text=self.read_calendar_file
+            )
         return self._calendars[name]
 
 

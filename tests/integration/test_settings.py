@@ -1,0 +1,70 @@
+"""Settings from the environment and a TOML file reach the desk's calendar and clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sredesk.adapters.memory import FixedClock
+from sredesk.bootstrap import build_desk
+from sredesk.core.errors import InvalidInput
+from sredesk.services import inquiries, team
+from sredesk.settings import DEFAULT_DATABASE_URL, Settings
+
+LA = ZoneInfo("America/Los_Angeles")
+ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:site-day@example.org
+DTSTAMP:20260101T000000Z
+DTSTART;VALUE=DATE:20261119
+SUMMARY:Site shutdown
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_a_configured_ics_calendar_and_goal_set_response_due(tmp_path: Path) -> None:
+    (tmp_path / "site.ics").write_text(ICS)
+    config = tmp_path / "sredesk.toml"
+    config.write_text('[desk]\nresponse_hours = 8\n\n[calendars.site]\nics = "site.ics"\n')
+    settings = Settings.from_env(
+        {"SREDESK_DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "SREDESK_CONFIG": str(config)}
+    )
+    wednesday_ten = datetime(2026, 11, 18, 10, tzinfo=LA)
+    desk, database = build_desk(settings, clock=FixedClock(wednesday_ten))
+    try:
+        team.create_team(desk, "VisIt", calendar="site")
+        n = inquiries.open_inquiry(desk, title="Q", channel="email", source="l")
+        due = datetime.fromisoformat(inquiries.get_inquiry(desk, n)["response_due"])
+    finally:
+        database.dispose()
+    # 8 business hours from Wednesday 10:00, with Thursday closed by the .ics: Friday 10:00.
+    assert due == wednesday_ten + timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[desk\n", "not valid TOML"),
+        ("[desk]\nresponse_hours = -1\n", "positive number"),
+        ("calendars = 3\n", "must be a table"),
+    ],
+)
+def test_bad_configuration_is_one_line(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "sredesk.toml"
+    config.write_text(text)
+    with pytest.raises(InvalidInput, match=message):
+        Settings.from_env({"SREDESK_CONFIG": str(config)})
+
+
+def test_defaults_and_missing_files(tmp_path: Path) -> None:
+    assert Settings.from_env({}).database_url == DEFAULT_DATABASE_URL
+    with pytest.raises(InvalidInput, match="cannot read"):
+        Settings.from_env({"SREDESK_CONFIG": str(tmp_path / "none.toml")})
+    with pytest.raises(InvalidInput, match=r"cannot read the \.ics file"):
+        Settings(config_path=tmp_path / "x.toml").read_calendar_file("missing.ics")
