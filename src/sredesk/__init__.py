@@ -1,4 +1,4 @@
-"""Run a software team's SRE desk: inquiries, their response clock, the rotation, one conversation each."""
+"""Run a software team's SRE desk: inquiries, their response clock, the rotation."""
 
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
 

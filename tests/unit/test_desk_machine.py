@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, Phase, settings
-from tests.conftest import populate
-from tests.desk_machine import DeskMachine
 
 from sredesk.adapters.memory import FixedClock, MemoryStore
 from sredesk.services.desk import Desk
+from tests.conftest import populate
+from tests.desk_machine import DeskMachine
 
 
 def memory_desk(clock: FixedClock) -> Desk:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.conftest import NOW
 
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import effort, escalations, inquiries, postmortems, shifts, team
 from sredesk.services.desk import Desk
+from tests.conftest import NOW
 
 
 def audit_count(desk: Desk) -> int:
