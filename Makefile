@@ -36,7 +36,7 @@ run: install ## Initialise a SQLite demo desk and serve it on 127.0.0.1:8000
 
 .PHONY: test
 test: dev ## Run the whole suite (SQLite and PostgreSQL)
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=sredesk.core --cov-report=term:skip-covered --cov-fail-under=90
 
 .PHONY: lint
 lint: dev ## Check style and imports with ruff
