@@ -152,6 +152,63 @@ def test_the_same_input_gives_the_same_plan_and_replanning_moves_nothing(
     assert again.moved == 0
 
 
+# Trade-offs between levels, found by brute force over every feasible plan. Each case
+# names what the documented order gives and what another order would have given.
+
+
+def away(handle: str, percent: int, served: int, *weeks: int) -> RosterMember:
+    return member(handle, percent, served, *(START + w * WEEK for w in weeks))
+
+
+def plan_of(*pairs: str) -> tuple[WeekAssignment, ...]:
+    return tuple(WeekAssignment(START + i * WEEK, p[0], p[1]) for i, p in enumerate(pairs))
+
+
+TRADE_OFFS = {
+    # Primary fairness first: Backup deviations of 1.6 rather than 0.8 with Primary at 1.0.
+    # Also, fewer novice pairs beat stability: 2 pairs and 4 moves rather than 3 and 3.
+    "primary before backup, pairing before stability": (
+        [away("a", 10, 3, 2), away("b", 20, 3), away("c", 50, 2, 0), away("d", 20, 4, 0)],
+        [WeekAssignment(START - WEEK, "c", "a")],
+        5,
+        plan_of("ab", "db", "cb"),
+        (0.4, 0.8, 1.6, 3.6, 0, 2, 4),
+    ),
+    # Fairness first: 2 back-to-back weeks rather than none with Primary deviation 2.29.
+    "fairness before back-to-back": (
+        [away("a", 50, 4, 0), away("b", 10, 0, 1), away("c", 10, 0, 2)],
+        [WeekAssignment(START - 2 * WEEK, "c", "b"), WeekAssignment(START - WEEK, "c", "a")],
+        4,
+        plan_of("cb", "ac", "ba", "bc"),
+        (1.285714286, 2.571428571, 3.285714286, 6.571428571, 2, 1, 5),
+    ),
+    # No back-to-back first: 3 novice pairs rather than 1 back-to-back week and 2 pairs.
+    "back-to-back before pairing": (
+        [away("a", 20, 4), away("b", 50, 1, 1), away("c", 10, 0, 2)],
+        [],
+        5,
+        plan_of("ac", "ac", "ab", "ab"),
+        (0.5, 1.0, 1.5, 3.0, 0, 3, 4),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TRADE_OFFS, ids=list(TRADE_OFFS))
+def test_levels_give_way_in_the_documented_order(case: str) -> None:
+    members, history, experienced_after, previous, expected = TRADE_OFFS[case]
+    result = plan_rotation(
+        members,
+        start=START,
+        weeks=len(previous),
+        is_business_day=weekdays,
+        experienced_after=experienced_after,
+        history=history,
+        previous=previous,
+    )
+    assert result.optimal
+    assert objective(result.fairness, result.moved) == expected
+
+
 # Fairness
 
 

@@ -130,6 +130,14 @@ def _available(
     return free
 
 
+@dataclass(frozen=True)
+class _Level:
+    """One level of the objective, and a value it cannot go below."""
+
+    objective: cp_model.LinearExprT
+    floor: int = 0
+
+
 @dataclass
 class _Rotation:
     """The CP-SAT model: one Boolean per (week, member) for each role, plus the levels."""
@@ -142,7 +150,7 @@ class _Rotation:
     cp: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     primary: dict[Slot, cp_model.IntVar] = field(default_factory=dict)
     backup: dict[Slot, cp_model.IntVar] = field(default_factory=dict)
-    levels: list[cp_model.LinearExprT] = field(default_factory=list)
+    levels: list[_Level] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for w, free in enumerate(self.available):
@@ -175,13 +183,12 @@ class _Rotation:
             counts.append(weeks)
             excess = total_pct // scale * weeks - slots * member.percent_time // scale
             deviation = self.cp.new_int_var(0, bound, f"dev_{role.value}_{m}")
-            self.cp.add(deviation >= excess)
-            self.cp.add(deviation >= -excess)
+            self.cp.add_abs_equality(deviation, excess)
             deviations.append(deviation)
         self.cp.add(sum(counts) == slots)
         largest = self.cp.new_int_var(0, bound, f"largest_{role.value}")
         self.cp.add_max_equality(largest, deviations)
-        self.levels += [largest, sum(deviations)]
+        self.levels += [_Level(largest), _Level(sum(deviations))]
 
     def add_back_to_back(self) -> None:
         before = {w.week_start: w.primary for w in self.history}.get(self.mondays[0] - _WEEK)
@@ -192,48 +199,56 @@ class _Rotation:
             first = self.primary.get((w - 1, m))
             if first is not None:
                 run = self.cp.new_bool_var(f"run{w}_{m}")
-                self.cp.add_bool_or([first.Not(), second.Not(), run])
+                self.cp.add_multiplication_equality(run, [first, second])
                 runs.append(run)
-        self.levels.append(sum(runs))
+        self.levels.append(_Level(sum(runs)))
 
     def add_pairing(self) -> None:
         """Count weeks whose Primary and Backup are both below `experienced_after`."""
         experienced = self._experience_flags()
         pairs = []
         for w, free in enumerate(self.available):
-            novices = [m for m in free if experienced.get((w, m)) is not True]
-            if not novices:
+            if all(experienced.get((w, m)) is True for m in free):
                 continue
-            novice_primary = self.cp.new_bool_var(f"np{w}")
-            novice_backup = self.cp.new_bool_var(f"nb{w}")
-            for m in novices:
-                flag = experienced.get((w, m))
-                seasoned = 0 if flag is None or flag is False else flag
-                self.cp.add(novice_primary >= self.primary[w, m] - seasoned)
-                self.cp.add(novice_backup >= self.backup[w, m] - seasoned)
+            novice = {role: self.cp.new_bool_var(f"novice_{role.value}{w}") for role in Role}
+            for role, flag in novice.items():
+                for m in free:
+                    seasoned = experienced.get((w, m), False)
+                    # The flag is exact: set if and only if the role's holder is a novice.
+                    holder = self.role_vars(role)[w, m]
+                    if seasoned is False:
+                        self.cp.add_implication(holder, flag)
+                    elif seasoned is True:
+                        self.cp.add_implication(flag, holder.Not())
+                    else:
+                        self.cp.add_bool_or([holder.Not(), seasoned, flag])
+                        self.cp.add_bool_or([flag.Not(), holder.Not(), seasoned.Not()])
             pair = self.cp.new_bool_var(f"pair{w}")
-            self.cp.add(pair >= novice_primary + novice_backup - 1)
+            self.cp.add_multiplication_equality(pair, list(novice.values()))
             pairs.append(pair)
-        self.levels.append(sum(pairs))
+        self.levels.append(_Level(sum(pairs)))
 
     def _experience_flags(self) -> dict[Slot, bool | cp_model.IntVar]:
-        """Map (week, member) to True when experienced, or to a flag the solver may raise.
+        """Map (week, member) to True when experienced, False when not, or a flag.
 
-        A flag can be true only once the member's planned Primary weeks before that week
-        bring them to `experienced_after`; the objective raises it whenever it can.
+        A flag is true exactly when the member's planned Primary weeks before that week
+        bring them to `experienced_after`.
         """
         served = role_counts(self.members, self.history, Role.PRIMARY)
         flags: dict[Slot, bool | cp_model.IntVar] = {}
         for m, member in enumerate(self.members):
             missing = self.experienced_after - member.primary_weeks_served - served[member.handle]
-            if missing <= 0:
-                flags.update({(w, m): True for w in range(len(self.mondays))})
-                continue
             before: list[cp_model.IntVar] = []
             for w in range(len(self.mondays)):
-                if w >= missing:
+                if missing <= 0:
+                    flags[w, m] = True
+                elif len(before) < missing:
+                    flags[w, m] = False
+                else:
                     flag = self.cp.new_bool_var(f"exp{w}_{m}")
-                    self.cp.add(cp_model.LinearExpr.sum(before) >= missing).only_enforce_if(flag)
+                    so_far = cp_model.LinearExpr.sum(before)
+                    self.cp.add(so_far >= missing).only_enforce_if(flag)
+                    self.cp.add(so_far < missing).only_enforce_if(flag.Not())
                     flags[w, m] = flag
                 if (w, m) in self.primary:
                     before.append(self.primary[w, m])
@@ -251,7 +266,7 @@ class _Rotation:
                 var = self.role_vars(role).get((w, index.get(old.holder(role), -1)))
                 if var is not None:
                     kept.append(var)
-        self.levels.append(-sum(kept))
+        self.levels.append(_Level(-sum(kept), floor=-len(kept)))
 
     def solve(self, effort: float) -> tuple[tuple[WeekAssignment, ...], bool]:
         """Minimise each level in turn; report whether every level was proven optimal."""
@@ -263,21 +278,31 @@ class _Rotation:
         solver.parameters.random_seed = 7
         solver.parameters.max_deterministic_time = effort
         solution = self._greedy()
-        optimal = True
+        self._hint(solution)
+        optimal, solved = True, False
         for level in self.levels:
-            if isinstance(level, int):
+            if isinstance(level.objective, int):
                 continue
-            self._hint(solution)
-            self.cp.minimize(level)
+            if solved and solver.value(level.objective) <= level.floor:
+                # The plan in hand already reaches the level's floor: nothing to search.
+                self.cp.add(level.objective <= level.floor)
+                continue
+            self.cp.minimize(level.objective)
             status = solver.solve(self.cp)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return self._weeks(solution), False
-            optimal = optimal and status == cp_model.OPTIMAL
-            self.cp.add(level <= round(solver.objective_value))
+            optimal, solved = optimal and status == cp_model.OPTIMAL, True
+            self.cp.add(level.objective <= round(solver.objective_value))
             solution = (
                 {slot for slot, v in self.primary.items() if solver.value(v)},
                 {slot for slot, v in self.backup.items() if solver.value(v)},
             )
+            # Hint every variable, not just the assignment: with the levels above held at
+            # their optimum, the solver may not find a way back to a feasible point alone.
+            values = list(solver.response_proto.solution)
+            self.cp.proto.clear_solution_hint()
+            self.cp.proto.solution_hint.vars.extend(range(len(values)))
+            self.cp.proto.solution_hint.values.extend(values)
         return self._weeks(solution), optimal
 
     def _greedy(self) -> tuple[set[Slot], set[Slot]]:
@@ -300,7 +325,6 @@ class _Rotation:
         return chosen
 
     def _hint(self, solution: tuple[set[Slot], set[Slot]]) -> None:
-        self.cp.clear_hints()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
         for chosen, variables in zip(solution, (self.primary, self.backup), strict=True):
             for slot, var in variables.items():
                 self.cp.add_hint(var, slot in chosen)
