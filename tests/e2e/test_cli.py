@@ -207,3 +207,121 @@ def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
         assert result.returncode == 2, result.stderr
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+TEAM_FILE = """[team]
+name = "VisIt"
+experienced_after = 2
+
+[[member]]
+handle = "alice"
+percent_time = 100
+primary_weeks_served = 6
+
+[[member]]
+handle = "bob"
+percent_time = 50
+
+[[member]]
+handle = "carol"
+percent_time = 100
+"""
+
+
+def test_schedule_plan_contract_from_a_team_file(tmp_path: Path) -> None:
+    team = tmp_path / "team.toml"
+    team.write_text(TEAM_FILE)
+    url = f"sqlite:///{tmp_path}/unused.db"
+    result = run(
+        url,
+        "schedule",
+        "plan",
+        "--team",
+        str(team),
+        "--start",
+        "2027-01-04",
+        "--weeks",
+        "6",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert set(plan) >= {"weeks", "optimal", "fairness"}
+    assert plan["optimal"] is True
+    assert [w["week_start"] for w in plan["weeks"]] == [
+        "2027-01-04",
+        "2027-01-11",
+        "2027-01-18",
+        "2027-01-25",
+        "2027-02-01",
+        "2027-02-08",
+    ]
+    for week in plan["weeks"]:
+        assert set(week) == {"week_start", "primary", "backup"}
+        assert week["primary"] != week["backup"]
+    primaries = [w["primary"] for w in plan["weeks"]]
+    # Weighted by percent-time: bob (50%) is Primary half as often as alice or carol.
+    assert (primaries.count("alice"), primaries.count("bob"), primaries.count("carol")) == (
+        2,
+        1,
+        2,
+    ) or primaries.count("bob") < primaries.count("alice")
+    assert not (tmp_path / "unused.db").exists()  # planning from a file stores nothing
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("percent_time = 50", "percent_time = 0"), "team.toml:12:"),
+        (('handle = "carol"', 'handle = "bob"'), "already used by another member"),
+        (("[team]", '[team]\ncolour = "red"'), "colour"),
+    ],
+)
+def test_schedule_plan_refuses_a_bad_team_file(
+    tmp_path: Path, edit: tuple[str, str], message: str
+) -> None:
+    team = tmp_path / "team.toml"
+    team.write_text(TEAM_FILE.replace(*edit))
+    result = run(
+        f"sqlite:///{tmp_path}/d.db",
+        "schedule",
+        "plan",
+        "--team",
+        str(team),
+        "--start",
+        "2027-01-04",
+        "--weeks",
+        "4",
+        "--json",
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_schedule_plan_names_the_week_it_cannot_staff(tmp_path: Path) -> None:
+    team = tmp_path / "team.toml"
+    text = TEAM_FILE.replace(
+        'handle = "bob"\npercent_time = 50',
+        'handle = "bob"\npercent_time = 50\n\n[[member.time_off]]\nstart = 2027-03-01\n'
+        "end = 2027-03-05",
+    ).replace(
+        'handle = "carol"\npercent_time = 100',
+        'handle = "carol"\npercent_time = 100\n\n[[member.time_off]]\nstart = 2027-03-01\n'
+        "end = 2027-03-05",
+    )
+    team.write_text(text)
+    result = run(
+        f"sqlite:///{tmp_path}/d.db",
+        "schedule",
+        "plan",
+        "--team",
+        str(team),
+        "--start",
+        "2027-02-22",
+        "--weeks",
+        "3",
+    )
+    assert result.returncode == 2
+    assert "week of 2027-03-01: only 1 member available" in result.stderr

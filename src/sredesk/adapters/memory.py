@@ -13,11 +13,16 @@ from sredesk.core.model import (
     AuditEvent,
     Channel,
     EffortEntry,
+    FeedEvent,
+    FeedToken,
     Inquiry,
     Member,
     Notification,
+    PlanStatus,
+    RotationPlan,
     Shift,
     State,
+    Swap,
     Team,
     TimeOff,
 )
@@ -34,6 +39,10 @@ class _State:
     effort: list[EffortEntry] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    plans: list[RotationPlan] = field(default_factory=list)
+    swaps: list[Swap] = field(default_factory=list)
+    tokens: list[FeedToken] = field(default_factory=list)
+    feed_events: list[FeedEvent] = field(default_factory=list)
     next_id: int = 1
 
 
@@ -205,6 +214,42 @@ class _Notifications(_Repo):
         return any(n.dedupe_key == dedupe_key for n in self._s.notifications)
 
 
+class _Rotation(_Repo):
+    def add_plan(self, plan: RotationPlan) -> None:
+        plan.id = self._new_id()
+        self._s.plans.append(plan)
+
+    def get_plan(self, plan_id: int) -> RotationPlan:
+        for plan in self._s.plans:
+            if plan.id == plan_id:
+                return plan
+        raise NotFound(f"no plan {plan_id}; list them with 'sredesk schedule plans'")
+
+    def plans(self, *, status: PlanStatus | None = None) -> Sequence[RotationPlan]:
+        return [p for p in self._s.plans if status is None or p.status == status]
+
+    def add_swap(self, swap: Swap) -> None:
+        swap.id = self._new_id()
+        self._s.swaps.append(swap)
+
+    def swaps(self) -> Sequence[Swap]:
+        return list(self._s.swaps)
+
+    def add_token(self, token: FeedToken) -> None:
+        token.id = self._new_id()
+        self._s.tokens.append(token)
+
+    def tokens(self) -> Sequence[FeedToken]:
+        return list(self._s.tokens)
+
+    def add_feed_event(self, event: FeedEvent) -> None:
+        event.id = self._new_id()
+        self._s.feed_events.append(event)
+
+    def feed_events(self) -> Sequence[FeedEvent]:
+        return list(self._s.feed_events)
+
+
 class MemoryUnitOfWork(AbstractUnitOfWork):
     """Works on a private copy of the store; commit publishes it, rollback discards it."""
 
@@ -219,6 +264,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.effort = _Effort(self)
         self.audit = _Audit(self)
         self.notifications = _Notifications(self)
+        self.rotation = _Rotation(self)
 
     def commit(self) -> None:
         self.flush()
@@ -238,6 +284,8 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
                 children.extend(getattr(inquiry, name))
         for shift in state.shifts:
             children.extend(shift.delegations)
+        for plan in state.plans:
+            children.extend(plan.weeks)
         for child in children:
             if child.id is None:
                 child.id = state.next_id

@@ -13,12 +13,21 @@ from typer.core import TyperGroup
 
 from sredesk.bootstrap import build_desk
 from sredesk.core.calendar import CalendarError
+from sredesk.core.clock import PolicyError
 from sredesk.core.errors import DeskError, InvalidInput
+from sredesk.core.rotation_model import PlanningError
+from sredesk.core.teamfile import TeamFileError
 from sredesk.services import inquiries, shifts
 from sredesk.services.desk import Desk
 from sredesk.settings import Settings
 
-USER_ERRORS: tuple[type[Exception], ...] = (DeskError, CalendarError)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    DeskError,
+    CalendarError,
+    PolicyError,
+    PlanningError,
+    TeamFileError,
+)
 
 
 class DeskGroup(TyperGroup):

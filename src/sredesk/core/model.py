@@ -300,3 +300,71 @@ class Notification:
     # The one-time key a warning is sent under, so a restart never sends it twice.
     dedupe_key: str | None = None
     id: int | None = None
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    # A published plan whose weeks a later publication replaced.
+    SUPERSEDED = "superseded"
+
+
+@dataclass(eq=False)
+class PlannedWeek:
+    week_start: date
+    primary: str
+    backup: str
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class RotationPlan:
+    """A planner run over a horizon: drafted, then published to become the desk's shifts."""
+
+    start: date
+    weeks_count: int
+    created_at: datetime
+    created_by: str
+    optimal: bool
+    # The fairness report as JSON-ready data, as it stood when the plan was made.
+    fairness: dict[str, Any] = field(default_factory=dict)
+    moved: int = 0
+    status: PlanStatus = PlanStatus.DRAFT
+    published_at: datetime | None = None
+    weeks: list[PlannedWeek] = field(default_factory=list)
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Swap:
+    """One side of a week's pair replaced by a willing member, recorded for the ledger."""
+
+    week_start: date
+    role: str
+    from_member: str
+    to_member: str
+    at: datetime
+    by: str
+    note: str = ""
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class FeedToken:
+    """The secret in a calendar feed's URL; stored hashed, revocable."""
+
+    scope: str  # "team", or a member's handle
+    token_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class FeedEvent:
+    """What a calendar event looked like when last published, to raise its SEQUENCE on change."""
+
+    uid: str
+    sequence: int
+    fingerprint: str
+    id: int | None = None

@@ -12,11 +12,16 @@ from sredesk.core.model import (
     AuditEvent,
     Channel,
     EffortEntry,
+    FeedEvent,
+    FeedToken,
     Inquiry,
     Member,
     Notification,
+    PlanStatus,
+    RotationPlan,
     Shift,
     State,
+    Swap,
     Team,
     TimeOff,
 )
@@ -74,6 +79,20 @@ class NotificationRepository(Protocol):
     def has_key(self, dedupe_key: str) -> bool: ...
 
 
+class RotationRepository(Protocol):
+    """Plans, swaps and the calendar feeds' tokens and published events."""
+
+    def add_plan(self, plan: RotationPlan) -> None: ...
+    def get_plan(self, plan_id: int) -> RotationPlan: ...
+    def plans(self, *, status: PlanStatus | None = None) -> Sequence[RotationPlan]: ...
+    def add_swap(self, swap: Swap) -> None: ...
+    def swaps(self) -> Sequence[Swap]: ...
+    def add_token(self, token: FeedToken) -> None: ...
+    def tokens(self) -> Sequence[FeedToken]: ...
+    def add_feed_event(self, event: FeedEvent) -> None: ...
+    def feed_events(self) -> Sequence[FeedEvent]: ...
+
+
 class TeamRepository(Protocol):
     def get(self) -> Team: ...
     def add(self, team: Team) -> None: ...
@@ -89,6 +108,7 @@ class AbstractUnitOfWork(abc.ABC):
     effort: EffortRepository
     audit: AuditRepository
     notifications: NotificationRepository
+    rotation: RotationRepository
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self

@@ -14,15 +14,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sredesk import __version__
+from sredesk.core.calendar import CalendarError
+from sredesk.core.clock import PolicyError
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
+from sredesk.core.rotation_model import PlanningError
+from sredesk.core.teamfile import TeamFileError
 from sredesk.services import watcher
 from sredesk.services.desk import Desk
 from sredesk.web.api import desk as desk_api
 from sredesk.web.api import inquiries as inquiries_api
+from sredesk.web.api import rotation as rotation_api
 
 log = logging.getLogger("sredesk.web")
 
-_STATUS = {NotFound: 404, InvalidTransition: 409, InvalidInput: 422}
+# The core's own input errors (calendar, policy, planner, team file) are 422 as well.
+_STATUS = {NotFound: 404, InvalidTransition: 409, InvalidInput: 422, ValueError: 422}
 
 
 def _desk_error(request: Request, error: Exception) -> JSONResponse:
@@ -75,10 +81,13 @@ def create_app(desk: Desk, *, watch_every: float | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.desk = desk
-    app.add_exception_handler(DeskError, _desk_error)
+    for error in (DeskError, CalendarError, PolicyError, PlanningError, TeamFileError):
+        app.add_exception_handler(error, _desk_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(inquiries_api.router, prefix="/api/v1")
     app.include_router(desk_api.router, prefix="/api/v1")
+    app.include_router(rotation_api.router, prefix="/api/v1")
+    app.include_router(rotation_api.calendar_router)
 
     @app.get("/api/v1/health", tags=["desk"])
     def health() -> dict[str, str]:

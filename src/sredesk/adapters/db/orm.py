@@ -66,4 +66,20 @@ def start_mappers() -> None:
     mr.map_imperatively(m.EffortEntry, t.effort_entries)
     mr.map_imperatively(m.AuditEvent, t.audit_events)
     mr.map_imperatively(m.Notification, t.notifications)
+    mr.map_imperatively(m.PlannedWeek, t.planned_weeks)
+    mr.map_imperatively(
+        m.RotationPlan,
+        t.rotation_plans,
+        properties={
+            "weeks": relationship(
+                m.PlannedWeek,
+                cascade="all, delete-orphan",
+                order_by=t.planned_weeks.c.week_start,
+                lazy="selectin",
+            )
+        },
+    )
+    mr.map_imperatively(m.Swap, t.swaps)
+    mr.map_imperatively(m.FeedToken, t.feed_tokens)
+    mr.map_imperatively(m.FeedEvent, t.feed_events)
     _mapped = True

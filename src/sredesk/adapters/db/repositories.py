@@ -15,11 +15,16 @@ from sredesk.core.model import (
     AuditEvent,
     Channel,
     EffortEntry,
+    FeedEvent,
+    FeedToken,
     Inquiry,
     Member,
     Notification,
+    PlanStatus,
+    RotationPlan,
     Shift,
     State,
+    Swap,
     Team,
     TimeOff,
 )
@@ -178,3 +183,39 @@ class SqlNotificationRepository(_Repo):
         c = t.notifications.c
         found = self.session.execute(select(c.id).where(c.dedupe_key == dedupe_key)).first()
         return found is not None
+
+
+class SqlRotationRepository(_Repo):
+    def add_plan(self, plan: RotationPlan) -> None:
+        self.session.add(plan)
+
+    def get_plan(self, plan_id: int) -> RotationPlan:
+        plan = self.session.get(RotationPlan, plan_id)
+        if plan is None:
+            raise NotFound(f"no plan {plan_id}; list them with 'sredesk schedule plans'")
+        return plan
+
+    def plans(self, *, status: PlanStatus | None = None) -> Sequence[RotationPlan]:
+        c = t.rotation_plans.c
+        query = select(RotationPlan).order_by(c.id)
+        if status is not None:
+            query = query.where(c.status == status)
+        return self.session.scalars(query).all()
+
+    def add_swap(self, swap: Swap) -> None:
+        self.session.add(swap)
+
+    def swaps(self) -> Sequence[Swap]:
+        return self.session.scalars(select(Swap).order_by(t.swaps.c.id)).all()
+
+    def add_token(self, token: FeedToken) -> None:
+        self.session.add(token)
+
+    def tokens(self) -> Sequence[FeedToken]:
+        return self.session.scalars(select(FeedToken).order_by(t.feed_tokens.c.id)).all()
+
+    def add_feed_event(self, event: FeedEvent) -> None:
+        self.session.add(event)
+
+    def feed_events(self) -> Sequence[FeedEvent]:
+        return self.session.scalars(select(FeedEvent).order_by(t.feed_events.c.id)).all()

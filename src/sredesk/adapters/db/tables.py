@@ -31,6 +31,7 @@ from sredesk.core.model import (
     DelegationStatus,
     EscalationStatus,
     LinkKind,
+    PlanStatus,
     State,
 )
 
@@ -315,3 +316,66 @@ notifications = Table(
 )
 
 Index("ix_notifications_pending", notifications.c.sent_at)
+
+rotation_plans = Table(
+    "rotation_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("start", Date, nullable=False),
+    Column("weeks_count", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(320), nullable=False),
+    Column("optimal", Boolean, nullable=False),
+    Column("fairness", _json_dict(), nullable=False),
+    Column("moved", Integer, nullable=False),
+    Column("status", _enum(PlanStatus, "plan_status"), nullable=False, index=True),
+    Column("published_at", UTCDateTime, nullable=True),
+)
+
+planned_weeks = Table(
+    "planned_weeks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "plan_id",
+        Integer,
+        ForeignKey("rotation_plans.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("week_start", Date, nullable=False),
+    Column("primary", String(39), nullable=False),
+    Column("backup", String(39), nullable=False),
+)
+
+swaps = Table(
+    "swaps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("week_start", Date, nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("from_member", String(39), nullable=False),
+    Column("to_member", String(39), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(39), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(39), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+feed_events = Table(
+    "feed_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String(255), nullable=False, unique=True),
+    Column("sequence", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+)

@@ -20,6 +20,7 @@ from sredesk.adapters.db.repositories import (
     SqlInquiryRepository,
     SqlMemberRepository,
     SqlNotificationRepository,
+    SqlRotationRepository,
     SqlShiftRepository,
     SqlTeamRepository,
 )
@@ -89,6 +90,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.effort = SqlEffortRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
         self.notifications = SqlNotificationRepository(self.session)
+        self.rotation = SqlRotationRepository(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

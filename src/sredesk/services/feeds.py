@@ -1,0 +1,118 @@
+"""Serve the rotation as iCalendar feeds behind revocable secret tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sredesk.core.errors import InvalidTransition, NotFound
+from sredesk.core.ics import EventVersion, Holiday, RotationCalendar, member_feed, team_feed
+from sredesk.core.model import FeedEvent, FeedToken
+from sredesk.services.desk import Desk, audit, member
+from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.services.rotation import _assignments, roster_of
+
+TEAM = "team"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(desk: Desk, scope: str = TEAM, *, by: str = "system") -> str:
+    """Create a feed token for the team or a member; it is shown once and stored hashed."""
+    now = desk.now()
+    token = secrets.token_urlsafe(24)
+    with desk.unit_of_work() as uow:
+        if scope != TEAM:
+            scope = member(uow, scope).handle
+        uow.rotation.add_token(FeedToken(scope=scope, token_hash=_hash(token), created_at=now))
+        audit(uow, "feed.token_issued", actor=by, now=now, after={"scope": scope})
+        uow.commit()
+    return token
+
+
+def revoke_tokens(desk: Desk, scope: str = TEAM, *, by: str = "system") -> int:
+    """Revoke every live token of the scope; subscribed calendars stop updating."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        live = [t for t in uow.rotation.tokens() if t.scope == scope and t.revoked_at is None]
+        if not live:
+            raise InvalidTransition(f"no live feed token for {scope}; nothing to revoke")
+        for token in live:
+            token.revoked_at = now
+        audit(
+            uow,
+            "feed.token_revoked",
+            actor=by,
+            now=now,
+            after={"scope": scope, "revoked": len(live)},
+        )
+        uow.commit()
+    return len(live)
+
+
+def _authorised(uow: AbstractUnitOfWork, scope: str, token: str) -> bool:
+    digest = _hash(token)
+    for stored in uow.rotation.tokens():
+        # The team's token opens every feed; a member's opens only their own.
+        if (
+            stored.revoked_at is None
+            and stored.scope in (scope, TEAM)
+            and hmac.compare_digest(stored.token_hash, digest)
+        ):
+            return True
+    return False
+
+
+def render(desk: Desk, scope: str = TEAM, *, token: str | None = None) -> bytes:
+    """Build a feed; with `token`, refuse (as not found) unless it opens this feed.
+
+    Rendering records each event's version, so an event that changed since the last
+    rendering carries a higher SEQUENCE and calendar clients replace it.
+    """
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        if scope != TEAM and uow.members.find(scope) is None:
+            raise NotFound(f"no calendar feed {scope}")
+        if token is not None and not _authorised(uow, scope, token):
+            raise NotFound(f"no calendar feed {scope} for that token")
+        team = uow.team.get()
+        calendar = desk.calendar(uow)
+        shifts = list(uow.shifts.list())
+        years = (
+            range(shifts[0].week_start.year, shifts[-1].week_start.year + 1)
+            if shifts
+            else range(now.year, now.year + 1)
+        )
+        holidays = [
+            Holiday(day, "Holiday: desk closed") for y in years for day in calendar.holidays(y)
+        ]
+        rotation = RotationCalendar(
+            team=team.name,
+            timezone=str(calendar.tz),
+            weeks=_assignments(shifts),
+            members=roster_of(uow),
+            holidays=holidays,
+        )
+        stored = {e.uid: e for e in uow.rotation.feed_events()}
+        previous = {uid: EventVersion(e.sequence, e.fingerprint) for uid, e in stored.items()}
+        feed = (
+            team_feed(rotation, previous=previous, now=now)
+            if scope == TEAM
+            else member_feed(rotation, scope, previous=previous, now=now)
+        )
+        for uid, version in feed.versions.items():
+            if uid not in stored:
+                uow.rotation.add_feed_event(FeedEvent(uid, version.sequence, version.fingerprint))
+            elif (stored[uid].sequence, stored[uid].fingerprint) != (
+                version.sequence,
+                version.fingerprint,
+            ):
+                stored[uid].sequence, stored[uid].fingerprint = (
+                    version.sequence,
+                    version.fingerprint,
+                )
+        uow.commit()
+    return feed.ical

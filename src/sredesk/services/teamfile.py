@@ -1,0 +1,97 @@
+"""Import the roster from a team file and export it back, in one transaction each."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sredesk.core.errors import NotFound
+from sredesk.core.model import Member, Shift, Team, TimeOff
+from sredesk.core.roster import week_start
+from sredesk.core.rotation_model import WeekAssignment
+from sredesk.core.teamfile import TeamFile, TeamSettings, dump_team, parse_team
+from sredesk.services.desk import Desk, audit
+from sredesk.services.rotation import roster_of
+
+
+def import_team(desk: Desk, text: str, path: str) -> dict[str, Any]:
+    """Create or update the team, its members, time-off and past weeks from a team file."""
+    parsed = parse_team(text, path)
+    now = desk.now()
+    added = updated = weeks = 0
+    with desk.unit_of_work() as uow:
+        try:
+            team = uow.team.get()
+        except NotFound:
+            team = Team(name=parsed.team.name)
+            uow.team.add(team)
+        team.name, team.timezone = parsed.team.name, parsed.team.timezone
+        team.calendar, team.experienced_after = parsed.team.calendar, parsed.team.experienced_after
+        desk.calendar(uow)  # an unknown calendar is refused before anything is committed
+        known_off = {(t.member, t.start, t.end) for t in uow.members.time_off()}
+        for m in parsed.members:
+            existing = uow.members.find(m.handle)
+            if existing is None:
+                uow.members.add(
+                    Member(
+                        handle=m.handle,
+                        name=m.name or m.handle,
+                        email=m.email or f"{m.handle}@invalid",
+                        percent_time=m.percent_time,
+                        experience=m.primary_weeks_served,
+                        classified_access=m.classified_access,
+                    )
+                )
+                added += 1
+            else:
+                existing.name = m.name or existing.name
+                existing.email = m.email or existing.email
+                existing.percent_time, existing.experience = m.percent_time, m.primary_weeks_served
+                existing.classified_access, existing.active = m.classified_access, True
+                updated += 1
+            for off in m.time_off:
+                if (m.handle, off.start, off.end) not in known_off:
+                    uow.members.add_time_off(TimeOff(m.handle, off.start, off.end, off.reason))
+        uow.flush()
+        for past in parsed.history:
+            shift = uow.shifts.find(past.week_start)
+            if shift is None:
+                uow.shifts.add(Shift(past.week_start, past.primary, past.backup))
+            else:
+                shift.primary, shift.backup = past.primary, past.backup
+            weeks += 1
+        summary = {
+            "team": team.name,
+            "members_added": added,
+            "members_updated": updated,
+            "history_weeks": weeks,
+        }
+        audit(uow, "team.imported", actor="system", now=now, after={"file": path, **summary})
+        uow.commit()
+    return summary
+
+
+def export_team(desk: Desk, *, history_before: date | None = None) -> str:
+    """Write the roster as a team file; past weeks (before this one) become its history."""
+    with desk.unit_of_work() as uow:
+        team = uow.team.get()
+        cutoff = history_before or week_start(desk.now().astimezone(desk.calendar(uow).tz).date())
+        history = tuple(
+            WeekAssignment(s.week_start, s.primary, s.backup)
+            for s in uow.shifts.list()
+            if s.week_start < cutoff
+        )
+        active = {m.handle for m in uow.members.list(active_only=True)}
+        history = tuple(h for h in history if {h.primary, h.backup} <= active)
+        return dump_team(
+            TeamFile(
+                team=TeamSettings(
+                    name=team.name,
+                    timezone=team.timezone,
+                    calendar=team.calendar,
+                    experienced_after=team.experienced_after,
+                ),
+                members=tuple(roster_of(uow)),
+                history=history,
+            )
+        )

@@ -1,0 +1,73 @@
+"""Serve the rotation: plans, publishing, swaps, fairness, and the iCalendar feeds."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
+
+from sredesk.services import feeds, rotation, shifts
+from sredesk.web.deps import DeskDep
+from sredesk.web.schemas import Handle, Strict
+
+router = APIRouter(tags=["rotation"])
+calendar_router = APIRouter(tags=["calendar"])
+
+
+class PlanIn(Strict):
+    start: date
+    weeks: int = Field(ge=1, le=52)
+    by: str = "system"
+
+
+class SwapIn(Strict):
+    by: Handle
+    week: date
+    role: Literal["primary", "backup"]
+    member: Handle
+    to: Handle
+    note: str = ""
+
+
+@router.get("/plans")
+def plans(desk: DeskDep) -> list[dict[str, Any]]:
+    return rotation.list_plans(desk)
+
+
+@router.post("/plans", status_code=201)
+async def draft(desk: DeskDep, body: PlanIn) -> dict[str, Any]:
+    # The solver runs for up to seconds: keep it off the event loop.
+    return await run_in_threadpool(rotation.plan, desk, body.start, body.weeks, by=body.by)
+
+
+@router.post("/plans/{plan_id}/publish")
+def publish(desk: DeskDep, plan_id: int) -> dict[str, Any]:
+    return rotation.publish(desk, plan_id)
+
+
+@router.get("/swaps/options")
+def swap_options(
+    desk: DeskDep, week: date, role: Literal["primary", "backup"], member: str
+) -> list[dict[str, Any]]:
+    return rotation.swap_options(desk, week, role, member)
+
+
+@router.post("/swaps", status_code=201)
+def swap(desk: DeskDep, body: SwapIn) -> list[dict[str, Any]]:
+    rotation.swap(desk, body.week, body.role, body.member, body.to, by=body.by, note=body.note)
+    return shifts.list_shifts(desk, start=body.week, end=body.week)
+
+
+@router.get("/fairness")
+def fairness(desk: DeskDep) -> dict[str, Any]:
+    return rotation.fairness(desk)
+
+
+@calendar_router.get("/calendar/{name}.ics", response_class=Response)
+def feed(desk: DeskDep, name: str, token: str = Query(..., min_length=8)) -> Response:
+    """The team's feed (name `team`) or a member's; the URL's token must open it."""
+    body = feeds.render(desk, name, token=token)
+    return Response(body, media_type="text/calendar; charset=utf-8")

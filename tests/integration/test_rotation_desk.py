@@ -1,0 +1,265 @@
+"""The rotation on SQLite and PostgreSQL: team files, plans, publishing, swaps, feeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import icalendar
+import pytest
+from fastapi.testclient import TestClient
+
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
+from sredesk.core.teamfile import TeamFileError, parse_team
+from sredesk.services import feeds, rotation, shifts, teamfile
+from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
+
+TEAM_FILE = """
+[team]
+name = "VisIt"
+timezone = "America/Los_Angeles"
+calendar = "llnl"
+experienced_after = 4
+
+[[member]]
+handle = "alice"
+name = "Alice Liddell"
+email = "alice@example.org"
+percent_time = 100
+primary_weeks_served = 12
+
+[[member]]
+handle = "bob"
+name = "Bob Tanaka"
+email = "bob@example.org"
+percent_time = 50
+primary_weeks_served = 8
+
+[[member.time_off]]
+start = 2027-01-11
+end = 2027-01-15
+reason = "vacation"
+
+[[member]]
+handle = "carol"
+name = "Carol Okafor"
+email = "carol@example.org"
+percent_time = 100
+
+[[member]]
+handle = "dave"
+name = "Dave Lindqvist"
+email = "dave@example.org"
+percent_time = 50
+
+[[history]]
+week_start = 2026-12-28
+primary = "alice"
+backup = "bob"
+"""
+START = date(2027, 1, 4)
+
+
+@pytest.fixture
+def desk(sql_desk_factory) -> Desk:  # type: ignore[no-untyped-def]
+    d: Desk = sql_desk_factory()
+    teamfile.import_team(d, TEAM_FILE, "team.toml")
+    return d
+
+
+def test_import_creates_the_roster_and_export_round_trips(desk: Desk) -> None:
+    assert [s["week_start"] for s in shifts.list_shifts(desk)] == ["2026-12-28"]
+    exported = teamfile.export_team(desk, history_before=START)
+    again = parse_team(exported, "export.toml")
+    original = parse_team(TEAM_FILE, "team.toml")
+    assert again.team == original.team
+    assert again.history == original.history
+    assert {m.handle: m.time_off for m in again.members} == {
+        m.handle: m.time_off for m in original.members
+    }
+    summary = teamfile.import_team(desk, exported, "export.toml")
+    assert summary["members_added"] == 0
+    assert summary["members_updated"] == 4
+
+
+def test_a_bad_team_file_names_the_line_and_changes_nothing(desk: Desk) -> None:
+    broken = TEAM_FILE.replace(
+        "percent_time = 50\nprimary_weeks_served = 8",
+        "percent_time = 150\nprimary_weeks_served = 8",
+    )
+    with pytest.raises(TeamFileError, match=r"bad\.toml:\d+: .*percent_time"):
+        teamfile.import_team(desk, broken, "bad.toml")
+    assert [m.percent_time for m in rotation.roster_of_desk(desk)] == [100, 50, 100, 50]
+
+
+def test_plan_publish_replan_and_supersede(desk: Desk) -> None:
+    draft = rotation.plan(desk, START, 8)
+    assert draft["status"] == "draft"
+    assert draft["optimal"] is True
+    weeks = draft["weeks"]
+    assert len(weeks) == 8
+    for w in weeks:
+        assert w["primary"] != w["backup"]
+        if w["week_start"] == "2027-01-11":
+            assert "bob" not in (w["primary"], w["backup"])  # on vacation that week
+    assert shifts.list_shifts(desk, start=START) == []  # a draft is not the desk's yet
+    published = rotation.publish(desk, draft["id"])
+    assert published["status"] == "published"
+    assert [
+        (s["week_start"], s["primary"], s["backup"]) for s in shifts.list_shifts(desk, start=START)
+    ] == [(w["week_start"], w["primary"], w["backup"]) for w in weeks]
+    with pytest.raises(InvalidTransition, match="published"):
+        rotation.publish(desk, draft["id"])
+    again = rotation.plan(desk, START, 8)
+    assert again["moved"] == 0  # nothing changed, so nothing moves
+    rotation.publish(desk, again["id"])
+    assert [p["status"] for p in rotation.list_plans(desk)] == ["superseded", "published"]
+    with desk.unit_of_work() as uow:
+        kinds = {n.kind for n in uow.notifications.list()}
+    assert "rotation" in kinds
+
+
+def test_refused_plans(desk: Desk) -> None:
+    with pytest.raises(InvalidInput, match="not a Monday"):
+        rotation.plan(desk, START + timedelta(days=1), 4)
+    with pytest.raises(InvalidInput, match=r"1\.\.52"):
+        rotation.plan(desk, START, 53)
+    with pytest.raises(NotFound):
+        rotation.publish(desk, 999)
+
+
+def test_swap_lists_the_eligible_and_applies(desk: Desk) -> None:
+    rotation.publish(desk, rotation.plan(desk, START, 4)["id"])
+    week = shifts.list_shifts(desk, start=date(2027, 1, 11), end=date(2027, 1, 11))[0]
+    options = rotation.swap_options(desk, date(2027, 1, 13), "primary", week["primary"])
+    handles = [o["handle"] for o in options]
+    assert "bob" not in handles  # away that week
+    assert week["backup"] not in handles
+    assert handles, "someone must be able to take the week"
+    with pytest.raises(InvalidInput, match="cannot take that week"):
+        rotation.swap(
+            desk, date(2027, 1, 11), "primary", week["primary"], "bob", by=week["primary"]
+        )
+    rotation.swap(
+        desk,
+        date(2027, 1, 11),
+        "primary",
+        week["primary"],
+        handles[0],
+        by=week["primary"],
+        note="dentist",
+    )
+    after = shifts.list_shifts(desk, start=date(2027, 1, 11), end=date(2027, 1, 11))[0]
+    assert after["primary"] == handles[0]
+    with desk.unit_of_work() as uow:
+        assert [(s.from_member, s.to_member) for s in uow.rotation.swaps()] == [
+            (week["primary"], handles[0])
+        ]
+        swap_notices = [n for n in uow.notifications.list() if n.kind == "swap"]
+    assert len(swap_notices) == 4  # everyone on the team is told
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[TestClient]:
+    with TestClient(create_app(desk)) as test_client:
+        yield test_client
+
+
+def test_feeds_need_a_live_token_and_raise_sequence_on_change(
+    desk: Desk, client: TestClient
+) -> None:
+    rotation.publish(desk, rotation.plan(desk, START, 4)["id"])
+    token = feeds.issue_token(desk)
+    assert client.get("/calendar/team.ics", params={"token": "x" * 20}).status_code == 404
+    first = client.get("/calendar/team.ics", params={"token": token})
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("text/calendar")
+    cal = icalendar.Calendar.from_ical(first.content)
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    assert any(c.name == "VTIMEZONE" for c in cal.walk())
+    week = shifts.list_shifts(desk, start=date(2027, 1, 18), end=date(2027, 1, 18))[0]
+    primary_uid = next(
+        uid
+        for uid, e in events.items()
+        if "2027-01-18" in str(e.get("DTSTART").dt) and "Primary" in str(e["SUMMARY"])
+    )
+    options = rotation.swap_options(desk, date(2027, 1, 18), "primary", week["primary"])
+    rotation.swap(
+        desk,
+        date(2027, 1, 18),
+        "primary",
+        week["primary"],
+        options[0]["handle"],
+        by=week["primary"],
+    )
+    second = icalendar.Calendar.from_ical(
+        client.get("/calendar/team.ics", params={"token": token}).content
+    )
+    updated = {str(e["UID"]): e for e in second.walk("VEVENT")}
+    assert set(updated) == set(events)  # UIDs are stable across changes
+    assert int(updated[primary_uid]["SEQUENCE"]) == int(events[primary_uid].get("SEQUENCE", 0)) + 1
+    unchanged = next(uid for uid in events if uid != primary_uid)
+    assert updated[unchanged].get("SEQUENCE") == events[unchanged].get("SEQUENCE")
+    mine = feeds.issue_token(desk, "alice")
+    assert client.get("/calendar/alice.ics", params={"token": mine}).status_code == 200
+    assert client.get("/calendar/bob.ics", params={"token": mine}).status_code == 404
+    assert client.get("/calendar/bob.ics", params={"token": token}).status_code == 200
+    feeds.revoke_tokens(desk)
+    assert client.get("/calendar/team.ics", params={"token": token}).status_code == 404
+    with pytest.raises(InvalidTransition):
+        feeds.revoke_tokens(desk)
+
+
+def test_the_rotation_api(client: TestClient) -> None:
+    drafted = client.post("/api/v1/plans", json={"start": "2027-01-04", "weeks": 4})
+    assert drafted.status_code == 201, drafted.text
+    plan_id = drafted.json()["id"]
+    assert client.post(f"/api/v1/plans/{plan_id}/publish").json()["status"] == "published"
+    assert client.post("/api/v1/plans", json={"start": "2027-01-05", "weeks": 4}).status_code == 422
+    report = client.get("/api/v1/fairness").json()
+    assert {m["handle"] for m in report["members"]} == {"alice", "bob", "carol", "dave"}
+
+
+def test_khal_imports_the_team_feed(desk: Desk, tmp_path: Path) -> None:
+    khal = shutil.which("khal")
+    if khal is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("khal is not installed; .ci/run installs it")
+        pytest.skip("khal is not installed (apt-get install khal)")
+    rotation.publish(desk, rotation.plan(desk, START, 4)["id"])
+    feed = tmp_path / "team.ics"
+    feed.write_bytes(feeds.render(desk))
+    vdir = tmp_path / "calendars" / "desk"
+    vdir.mkdir(parents=True)
+    config = tmp_path / "khal.conf"
+    config.write_text(
+        f"[calendars]\n[[desk]]\npath = {vdir}\n\n[locale]\ntimeformat = %H:%M\n"
+        "dateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\ndatetimeformat = %Y-%m-%d %H:%M\n"
+        "longdatetimeformat = %Y-%m-%d %H:%M\n"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    imported = subprocess.run(
+        [khal, "-c", str(config), "import", "--batch", str(feed)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert len(list(vdir.glob("*.ics"))) >= 8  # a Primary and a Backup event per week
+    listed = subprocess.run(
+        [khal, "-c", str(config), "list", "2027-01-04", "28d"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "Primary" in listed.stdout
