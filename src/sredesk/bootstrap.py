@@ -20,5 +20,10 @@ def build_desk(settings: Settings, *, clock: Clock | None = None) -> tuple[Desk,
         calendar_config=settings.calendars,
         read_calendar_file=settings.read_calendar_file,
         policy=ResponsePolicy(target=timedelta(hours=settings.response_hours)),
+        resolution_policy=(
+            ResponsePolicy(target=timedelta(hours=settings.resolution_hours))
+            if settings.resolution_hours
+            else None
+        ),
     )
     return desk, database

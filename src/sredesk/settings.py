@@ -21,6 +21,8 @@ class Settings:
     # other named calendars.
     calendars: dict[str, Any] = field(default_factory=dict)
     response_hours: float = 4.0
+    # Business hours to resolve an inquiry, not counting waits on the customer; None: no goal.
+    resolution_hours: float | None = None
 
     def read_calendar_file(self, path: str) -> str:
         """Read an .ics holiday file; a relative path is relative to the configuration file."""
@@ -43,11 +45,22 @@ class Settings:
         hours = config.get("desk", {}).get("response_hours", 4.0)
         if not isinstance(hours, int | float) or isinstance(hours, bool) or hours <= 0:
             raise InvalidInput(f"{path}: desk.response_hours must be a positive number of hours")
+        resolution = config.get("desk", {}).get("resolution_hours")
+        if resolution is not None and (
+            not isinstance(resolution, int | float)
+            or isinstance(resolution, bool)
+            or resolution <= 0
+        ):
+            raise InvalidInput(f"{path}: desk.resolution_hours must be a positive number of hours")
         calendars = config.get("calendars", {})
         if not isinstance(calendars, dict):
             raise InvalidInput(f"{path}: [calendars] must be a table")
         return cls(
-            database_url=url, config_path=path, calendars=calendars, response_hours=float(hours)
+            database_url=url,
+            config_path=path,
+            calendars=calendars,
+            response_hours=float(hours),
+            resolution_hours=float(resolution) if resolution is not None else None,
         )
 
 

@@ -360,3 +360,28 @@ def test_shifts_need_mondays_and_two_people(memory_desk: Desk) -> None:
     assert shifts.list_shifts(memory_desk, start=date(2026, 11, 18), end=date(2026, 11, 18)) == [
         {"week_start": "2026-11-16", "primary": "dave", "backup": "alice", "delegations": []}
     ]
+
+
+def test_resolution_clock_pauses_while_waiting_on_the_customer(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    from dataclasses import replace
+
+    from sredesk.core.clock import ResponsePolicy
+
+    desk = replace(memory_desk, resolution_policy=ResponsePolicy(target=timedelta(hours=8)))
+    assert inquiries.get_inquiry(memory_desk, open_one(memory_desk))["resolution_clock"] is None
+    n = open_one(desk)  # Wednesday 10:00 PST
+    clock.advance(timedelta(hours=1))
+    inquiries.reply(desk, n, "Which version?", by="alice")
+    inquiries.wait_on_customer(desk, n, by="alice")  # 1 business hour used
+    clock.advance(timedelta(days=1))  # Thursday 11:00: a whole business day of waiting
+    waiting = inquiries.get_inquiry(desk, n)["resolution_clock"]
+    assert waiting["paused"] is True
+    assert waiting["remaining_seconds"] == 7 * 3600
+    inquiries.customer_wrote(desk, n, author="u@example.edu", body="3.4")
+    clock.advance(timedelta(hours=2))  # Thursday 13:00: one more business hour (lunch)
+    running = inquiries.get_inquiry(desk, n)["resolution_clock"]
+    assert running["paused"] is False
+    assert running["remaining_seconds"] == 6 * 3600
+    assert running["state"] == "on-track"

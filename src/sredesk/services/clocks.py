@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sredesk.core.calendar import BusinessCalendar
-from sredesk.core.clock import ResponsePolicy, response_due, response_status
-from sredesk.core.model import Inquiry
+from sredesk.core.clock import (
+    Pause,
+    ResponsePolicy,
+    resolution_status,
+    response_due,
+    response_status,
+)
+from sredesk.core.model import AuditEvent, Inquiry, State
 
 if TYPE_CHECKING:
     from sredesk.services.desk import Desk
@@ -37,4 +44,43 @@ def response_clock(
         "due": status.due.astimezone(UTC).isoformat(),
         "used": round(status.used, 4),
         "remaining_seconds": int(status.remaining.total_seconds()),
+    }
+
+
+def waiting_pauses(events: Iterable[AuditEvent]) -> list[Pause]:
+    """The intervals spent waiting on the customer, read from the audit timeline."""
+    waiting = State.WAITING.value
+    pauses: list[Pause] = []
+    started: datetime | None = None
+    for event in sorted(events, key=lambda e: (e.at, e.id or 0)):
+        if event.after.get("state") == waiting and started is None:
+            started = event.at
+        elif event.before.get("state") == waiting and started is not None:
+            pauses.append((started, event.at))
+            started = None
+    if started is not None:
+        pauses.append((started, None))
+    return pauses
+
+
+def resolution_clock(
+    desk: Desk, calendar: BusinessCalendar, inquiry: Inquiry, events: Iterable[AuditEvent]
+) -> dict[str, Any] | None:
+    """The resolution clock, paused while waiting on the customer; None without a target."""
+    if desk.resolution_policy is None:
+        return None
+    status = resolution_status(
+        calendar,
+        inquiry.created_at,
+        inquiry.resolved_at,
+        desk.now(),
+        desk.resolution_policy,
+        waiting_pauses(events),
+    )
+    return {
+        "state": status.state.value,
+        "due": status.due.astimezone(UTC).isoformat() if status.due else None,
+        "used": round(status.used, 4),
+        "remaining_seconds": int(status.remaining.total_seconds()),
+        "paused": status.paused,
     }

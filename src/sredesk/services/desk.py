@@ -24,6 +24,8 @@ class Desk:
     clock: Clock
     calendar_config: dict[str, Any] = field(default_factory=dict)
     policy: ResponsePolicy = field(default_factory=ResponsePolicy)
+    # An optional resolution target; its clock pauses while waiting on the customer.
+    resolution_policy: ResponsePolicy | None = None
     # Reads the .ics files a configured calendar names; None refuses such calendars.
     read_calendar_file: Callable[[str], str] | None = None
     _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)

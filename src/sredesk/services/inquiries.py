@@ -120,12 +120,15 @@ def get_inquiry(desk: Desk, number: int) -> dict[str, Any]:
     with desk.unit_of_work() as uow:
         inquiry = uow.inquiries.get(number)
         calendar = desk.calendar(uow)
-        return inquiry_detail(
+        events = uow.audit.list(inquiry_number=number)
+        detail = inquiry_detail(
             inquiry,
             clock=clocks.response_clock(desk, calendar, inquiry),
             effort=uow.effort.list(inquiry_number=number),
-            events=uow.audit.list(inquiry_number=number),
+            events=events,
         )
+        detail["resolution_clock"] = clocks.resolution_clock(desk, calendar, inquiry, events)
+        return detail
 
 
 def list_inquiries(

@@ -181,7 +181,16 @@ class InquiryOut(BaseModel):
     clock: ClockOut | None
 
 
+class ResolutionClockOut(BaseModel):
+    state: str
+    due: str | None
+    used: float
+    remaining_seconds: int
+    paused: bool
+
+
 class InquiryDetailOut(InquiryOut):
+    resolution_clock: ResolutionClockOut | None
     redirected_by: str | None
     redirect_confirmed_at: datetime | None
     comments: list[dict[str, Any]]
