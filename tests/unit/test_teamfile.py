@@ -9,6 +9,7 @@ from hypothesis import given, settings
 
 from sredesk.core.rotation_model import RosterMember, TimeOffRange, WeekAssignment
 from sredesk.core.teamfile import TeamFile, TeamFileError, TeamSettings, dump_team, parse_team
+from sredesk.core.teamfile_toml import toml_value
 from tests.strategies_rotation import team_files
 
 # The example from the rotation issue, plus a second member so the history is valid.
@@ -295,3 +296,8 @@ def test_a_time_off_table_belongs_to_the_member_above_it() -> None:
     )
     with pytest.raises(TeamFileError, match=r"^team\.toml:28: time-off ends on 2027-01-01"):
         parse_team(text)
+
+
+def test_only_toml_scalars_are_written() -> None:
+    with pytest.raises(TypeError, match="cannot write list to the team file"):
+        toml_value([1])

@@ -48,7 +48,7 @@ from sredesk.core.rotation_model import (
 
 #: Deterministic time (the solver's own work unit, about a second) allowed per objective level.
 #: A wall-clock limit would make the plan depend on the machine's speed.
-DEFAULT_EFFORT = 20.0
+DEFAULT_EFFORT = 10.0
 
 _WEEK = timedelta(days=7)
 Slot = tuple[int, int]  # (week index, member index)
@@ -72,6 +72,8 @@ def plan_rotation(
     Raises PlanningError naming the week when a week has fewer than two members available.
     """
     past = _check_request(members, start, weeks, history)
+    if experienced_after < 0:
+        raise PlanningError(f"experienced_after is {experienced_after}; give 0 or more")
     mondays = [start + i * _WEEK for i in range(weeks)]
     available = [_available(members, monday, is_business_day) for monday in mondays]
     rotation = _Rotation(members, mondays, available, past, experienced_after)
@@ -151,6 +153,10 @@ class _Rotation:
     primary: dict[Slot, cp_model.IntVar] = field(default_factory=dict)
     backup: dict[Slot, cp_model.IntVar] = field(default_factory=dict)
     levels: list[_Level] = field(default_factory=list)
+    # The previous plan's holder of each role by week, where they are still available.
+    previous: dict[Role, dict[int, int]] = field(
+        default_factory=lambda: {role: {} for role in Role}
+    )
 
     def __post_init__(self) -> None:
         for w, free in enumerate(self.available):
@@ -263,9 +269,11 @@ class _Rotation:
             if w is None:
                 continue
             for role in Role:
-                var = self.role_vars(role).get((w, index.get(old.holder(role), -1)))
+                m = index.get(old.holder(role), -1)
+                var = self.role_vars(role).get((w, m))
                 if var is not None:
                     kept.append(var)
+                    self.previous[role][w] = m
         self.levels.append(_Level(-sum(kept), floor=-len(kept)))
 
     def solve(self, effort: float) -> tuple[tuple[WeekAssignment, ...], bool]:
@@ -306,9 +314,10 @@ class _Rotation:
         return self._weeks(solution), optimal
 
     def _greedy(self) -> tuple[set[Slot], set[Slot]]:
-        """A fair-ish start: each week, whoever is furthest below their percent-time share.
+        """A start: the previous plan where it still holds, else a fair-ish pick.
 
-        Webster's divisor rule, so a member at 50% comes up half as often as one at 100%.
+        The pick is Webster's divisor rule: whoever is furthest below their percent-time
+        share, so a member at 50% comes up half as often as one at 100%.
         """
         chosen: tuple[set[Slot], set[Slot]] = (set(), set())
         for role, slots in zip(Role, chosen, strict=True):
@@ -316,10 +325,12 @@ class _Rotation:
             counts = [served[m.handle] for m in self.members]
             for w, free in enumerate(self.available):
                 taken = {m for (week, m) in chosen[0] if week == w}
-                m = min(
-                    (i for i in free if i not in taken),
-                    key=lambda i: ((counts[i] + 0.5) / self.members[i].percent_time, i),
-                )
+                m = self.previous[role].get(w, -1)
+                if m in taken or m < 0:
+                    m = min(
+                        (i for i in free if i not in taken),
+                        key=lambda i: ((counts[i] + 0.5) / self.members[i].percent_time, i),
+                    )
                 counts[m] += 1
                 slots.add((w, m))
         return chosen

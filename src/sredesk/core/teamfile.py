@@ -12,9 +12,16 @@ from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sredesk.core.rotation_model import RosterMember, TimeOffRange, WeekAssignment
+from sredesk.core.teamfile_toml import (
+    KeyLocator,
+    Path,
+    assignments,
+    decode_line,
+    decode_problem,
+    toml_value,
+)
 
 T = TypeVar("T")
-Path = tuple[str | int, ...]
 
 # Handles appear in calendar URLs and @mentions, so they stay to URL-safe characters.
 _HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -83,8 +90,8 @@ def parse_team(text: str, path: str = "team.toml") -> TeamFile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise TeamFileError(path, _decode_line(error, text), _decode_problem(error)) from None
-    reader = _Reader(path, _Locator(text))
+        raise TeamFileError(path, decode_line(error, text), decode_problem(error)) from None
+    reader = _Reader(path, KeyLocator(text))
     reader.keys(data, (), _TOP_KEYS)
     team = _team(reader, reader.table(data, "team", ()))
     members = tuple(
@@ -100,7 +107,7 @@ def dump_team(team_file: TeamFile) -> str:
     """Write a team file that `parse_team` reads back to the same value."""
     team = team_file.team
     lines = ["[team]"]
-    lines += _assignments(
+    lines += assignments(
         name=team.name,
         timezone=team.timezone,
         calendar=team.calendar,
@@ -108,7 +115,7 @@ def dump_team(team_file: TeamFile) -> str:
     )
     for m in team_file.members:
         lines += ["", "[[member]]"]
-        lines += _assignments(
+        lines += assignments(
             handle=m.handle,
             name=m.name,
             email=m.email,
@@ -118,10 +125,10 @@ def dump_team(team_file: TeamFile) -> str:
         )
         for t in m.time_off:
             lines += ["", "[[member.time_off]]"]
-            lines += _assignments(start=t.start, end=t.end, reason=t.reason)
+            lines += assignments(start=t.start, end=t.end, reason=t.reason)
     for w in team_file.history:
         lines += ["", "[[history]]"]
-        lines += _assignments(week_start=w.week_start, primary=w.primary, backup=w.backup)
+        lines += assignments(week_start=w.week_start, primary=w.primary, backup=w.backup)
     return "\n".join(lines) + "\n"
 
 
@@ -251,7 +258,7 @@ def _unknown_member(handle: str, handles: list[str]) -> str:
 class _Reader:
     """Check the parsed tables, raising errors that point at the offending line."""
 
-    def __init__(self, path: str, locator: _Locator) -> None:
+    def __init__(self, path: str, locator: KeyLocator) -> None:
         self.path = path
         self.locator = locator
 
@@ -333,7 +340,7 @@ _DESCRIPTIONS: list[tuple[type, str]] = [
 def _describe(value: object) -> str:
     kind = next(name for t, name in _DESCRIPTIONS if isinstance(value, t))
     if isinstance(value, str | int | float | date | time):
-        return f"{kind} ({_toml(value)})"
+        return f"{kind} ({toml_value(value)})"
     return kind
 
 
@@ -348,98 +355,3 @@ def _section_name(where: Path) -> str:
     if names == ["team"]:
         return "[team]"
     return f"[[{'.'.join(names)}]]"
-
-
-def _decode_line(error: tomllib.TOMLDecodeError, text: str) -> int:
-    found = re.search(r"\(at line (\d+), column \d+\)", str(error))
-    return int(found.group(1)) if found else max(1, text.count("\n") + 1)
-
-
-def _decode_problem(error: tomllib.TOMLDecodeError) -> str:
-    message = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(error))
-    return f"not valid TOML: {message}; fix the syntax (strings in quotes, dates as 2027-01-11)"
-
-
-class _Locator:
-    """Find the line of a key, since tomllib keeps no positions.
-
-    It follows [table] and [[array]] headers and `key =` lines, which is how team files
-    are written; a key it cannot see (in an inline table) falls back to its section.
-    """
-
-    _HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
-    _KEY = re.compile(r"\s*([A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*=")
-
-    def __init__(self, text: str) -> None:
-        self.lines: dict[Path, int] = {}
-        section: Path = ()
-        counts: dict[Path, int] = {}
-        in_string = False
-        for number, line in enumerate(text.splitlines(), start=1):
-            was_in_string = in_string
-            in_string ^= (line.count('"""') + line.count("'''")) % 2 == 1
-            if was_in_string:
-                continue
-            header = self._HEADER.match(line)
-            if header:
-                section = self._section(header.group(1), header.group(2), section, counts)
-                self.lines.setdefault(section, number)
-            elif key := self._KEY.match(line):
-                self.lines.setdefault((*section, key.group(1).strip("\"'")), number)
-
-    @staticmethod
-    def _section(bracket: str, name: str, current: Path, counts: dict[Path, int]) -> Path:
-        parts = [p.strip().strip("\"'") for p in name.split(".")]
-        path: Path = ()
-        for depth, part in enumerate(parts):
-            path = (*path, part)
-            last = depth == len(parts) - 1
-            if last and bracket == "[[":
-                counts[path] = counts.get(path, -1) + 1
-                path = (*path, counts[path])
-            elif not last and path in counts:
-                # A sub-table such as [[member.time_off]] belongs to the latest member.
-                path = (*path, counts[path])
-        return path
-
-    def line(self, where: Path) -> int:
-        for size in range(len(where), 0, -1):
-            if where[:size] in self.lines:
-                return self.lines[where[:size]]
-        return 1
-
-
-def _assignments(**values: object) -> list[str]:
-    return [f"{key} = {_toml(value)}" for key, value in values.items()]
-
-
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | date | time):
-        return value.isoformat() if isinstance(value, date | time) else str(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    raise TypeError(f"cannot write {type(value).__name__} to the team file")
-
-
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-}
-
-
-def _toml_string(text: str) -> str:
-    return '"' + "".join(_escape(c) for c in text) + '"'
-
-
-def _escape(char: str) -> str:
-    # TOML forbids raw control characters, DEL included, in basic strings.
-    if char in _ESCAPES:
-        return _ESCAPES[char]
-    return f"\\u{ord(char):04X}" if ord(char) < 0x20 or ord(char) == 0x7F else char
