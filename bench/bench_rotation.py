@@ -128,6 +128,10 @@ def run(case: Case, seed: int, is_business_day: IsBusinessDay) -> dict[str, floa
     }
 
 
+def _pair(planner: float | bool, baseline: float | bool, spec: str = ".2f") -> str:
+    return f"{planner:{spec}} / {baseline:{spec}}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="rosters to draw per case")
@@ -135,11 +139,11 @@ def main() -> int:
     args = parser.parse_args()
     calendar = default_calendar()
     failed = False
+    print("largest deviation from the percent-time target, in weeks: planner / least-recent")
     print(
-        f"{'case':>12} {'seed':>5} {'seconds':>8} {'optimal':>8}"
-        f" {'largest deviation: Primary':>27} {'Backup':>15} {'novice pairs':>13}"
+        f"{'case':<12} {'seed':>5} {'seconds':>8} {'optimal':>8} {'Primary':>13} {'Backup':>13}"
+        f" {'novice pairs':>13}"
     )
-    print(f"{'':>43} {'planner / least-recent':>27} {'planner / l-r':>15} {'planner / l-r':>13}")
     for case in CASES:
         times = []
         for seed in range(args.seed, args.seed + args.seeds):
@@ -148,14 +152,14 @@ def main() -> int:
             slow = r["seconds"] > case.target_seconds
             failed |= slow or not r["optimal"]
             print(
-                f"{case.members:>3} x {case.weeks:>2} wk {seed:>5} {r['seconds']:>8.2f}"
+                f"{case.members:>2} x {case.weeks:>2} wks {seed:>5} {r['seconds']:>8.2f}"
                 f" {'yes' if r['optimal'] else 'NO':>8}"
-                f" {r['primary']:>13.2f} / {r['lro_primary']:<11.2f}"
-                f" {r['backup']:>6.2f} / {r['lro_backup']:<6.2f}"
-                f" {r['pairs']:>5} / {r['lro_pairs']:<5}{'  SLOW' if slow else ''}"
+                f" {_pair(r['primary'], r['lro_primary']):>13}"
+                f" {_pair(r['backup'], r['lro_backup']):>13}"
+                f" {_pair(r['pairs'], r['lro_pairs'], '.0f'):>13}{'  SLOW' if slow else ''}"
             )
         print(
-            f"{case.members:>3} x {case.weeks:>2} wk: median {statistics.median(times):.2f} s,"
+            f"{case.members:>2} x {case.weeks:>2} wks: median {statistics.median(times):.2f} s,"
             f" max {max(times):.2f} s, target {case.target_seconds:.0f} s"
         )
     return 1 if failed else 0
