@@ -10,6 +10,7 @@ from typing import Any
 
 from sredesk.core.errors import NotFound
 from sredesk.core.model import (
+    INQUIRY_CHILDREN,
     AuditEvent,
     Channel,
     EffortEntry,
@@ -44,18 +45,6 @@ class _State:
     tokens: list[FeedToken] = field(default_factory=list)
     feed_events: list[FeedEvent] = field(default_factory=list)
     next_id: int = 1
-
-
-_INQUIRY_CHILDREN = (
-    "comments",
-    "attachments",
-    "escalations",
-    "handoffs",
-    "resolutions",
-    "links",
-    "postmortems",
-    "message_refs",
-)
 
 
 class MemoryStore:
@@ -280,7 +269,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         state = self.work
         children: list[Any] = []
         for inquiry in state.inquiries:
-            for name in _INQUIRY_CHILDREN:
+            for name in INQUIRY_CHILDREN:
                 children.extend(getattr(inquiry, name))
         for shift in state.shifts:
             children.extend(shift.delegations)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sredesk.core.model import Inquiry
+from sredesk.core.model import INQUIRY_CHILDREN, Inquiry
 
 _FIELDS = (
     "title",
@@ -27,16 +27,6 @@ _FIELDS = (
     "waiting_since",
     "redirect_confirmed_at",
 )
-_COUNTED = (
-    "comments",
-    "attachments",
-    "escalations",
-    "handoffs",
-    "resolutions",
-    "links",
-    "postmortems",
-    "message_refs",
-)
 
 
 def plain(value: Any) -> Any:
@@ -52,7 +42,7 @@ def plain(value: Any) -> Any:
 
 def snapshot(inquiry: Inquiry) -> dict[str, Any]:
     data = {name: plain(getattr(inquiry, name)) for name in _FIELDS}
-    data.update({name: len(getattr(inquiry, name)) for name in _COUNTED})
+    data.update({name: len(getattr(inquiry, name)) for name in INQUIRY_CHILDREN})
     # Escalation and delegation answers change a child, not a count; record their states.
     data["escalation_states"] = [e.status.value for e in inquiry.escalations]
     data["world_readable"] = [a.world_readable for a in inquiry.attachments]

@@ -27,6 +27,18 @@ class State(StrEnum):
 
 OPEN_STATES = frozenset({State.NEW, State.RESPONDED, State.WAITING})
 
+# The collections recorded on an inquiry, each a child row in storage.
+INQUIRY_CHILDREN = (
+    "comments",
+    "attachments",
+    "escalations",
+    "handoffs",
+    "resolutions",
+    "links",
+    "postmortems",
+    "message_refs",
+)
+
 
 class ResolutionKind(StrEnum):
     ANSWERED = "answered"  # answered, or referred to the docs
