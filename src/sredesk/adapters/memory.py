@@ -19,6 +19,7 @@ from sredesk.core.model import (
     Inquiry,
     Member,
     Notification,
+    OutboundMessage,
     PlanStatus,
     RotationPlan,
     Shift,
@@ -44,6 +45,7 @@ class _State:
     swaps: list[Swap] = field(default_factory=list)
     tokens: list[FeedToken] = field(default_factory=list)
     feed_events: list[FeedEvent] = field(default_factory=list)
+    outbox: list[OutboundMessage] = field(default_factory=list)
     next_id: int = 1
 
 
@@ -239,6 +241,42 @@ class _Rotation(_Repo):
         return list(self._s.feed_events)
 
 
+class _Outbox(_Repo):
+    def add(self, message: OutboundMessage) -> None:
+        if message.dedupe_key is not None and self.has_key(message.dedupe_key):
+            raise ValueError(f"outbox key {message.dedupe_key} is taken")  # as the database would
+        message.id = self._new_id()
+        self._s.outbox.append(message)
+
+    def get(self, message_id: int) -> OutboundMessage:
+        for message in self._s.outbox:
+            if message.id == message_id:
+                return message
+        raise NotFound(f"no outbound message {message_id}")
+
+    def has_key(self, dedupe_key: str) -> bool:
+        return any(m.dedupe_key == dedupe_key for m in self._s.outbox)
+
+    def due(self, now: datetime, *, limit: int = 100) -> Sequence[OutboundMessage]:
+        return [
+            m
+            for m in self._s.outbox
+            if m.sent_at is None
+            and not m.failed
+            and (m.next_attempt_at is None or m.next_attempt_at <= now)
+        ][:limit]
+
+    def list(
+        self, *, inquiry_number: int | None = None, pending_only: bool = False
+    ) -> Sequence[OutboundMessage]:
+        return [
+            m
+            for m in self._s.outbox
+            if (inquiry_number is None or m.inquiry_number == inquiry_number)
+            and (not pending_only or m.sent_at is None)
+        ]
+
+
 class MemoryUnitOfWork(AbstractUnitOfWork):
     """Works on a private copy of the store; commit publishes it, rollback discards it."""
 
@@ -254,6 +292,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.audit = _Audit(self)
         self.notifications = _Notifications(self)
         self.rotation = _Rotation(self)
+        self.outbox = _Outbox(self)
 
     def commit(self) -> None:
         self.flush()

@@ -380,3 +380,27 @@ class FeedEvent:
     sequence: int
     fingerprint: str
     id: int | None = None
+
+
+@dataclass(eq=False)
+class OutboundMessage:
+    """Something to send off the desk (an e-mail, a GitHub write), queued with its cause.
+
+    It is added in the same transaction as the change that caused it, so a rollback never
+    sends it and a crash never loses it; a worker delivers it afterwards, with retries.
+    """
+
+    channel: str  # "email" or "github": which sender delivers it
+    kind: str  # what it is, e.g. "reply", "acknowledgement", "handoff", "github.comment"
+    payload: dict[str, Any]
+    created_at: datetime
+    inquiry_number: int | None = None
+    # Unique when set: the same cause never queues the same message twice.
+    dedupe_key: str | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    # Given up after too many attempts; visible in the API until someone retries it.
+    failed: bool = False
+    id: int | None = None

@@ -12,8 +12,10 @@ from sredesk.core.audit import diff, snapshot
 from sredesk.core.calendar import BusinessCalendar, load_calendar
 from sredesk.core.clock import ResponsePolicy
 from sredesk.core.errors import InvalidInput
-from sredesk.core.model import AuditEvent, Inquiry, Member, Notification
+from sredesk.core.model import AuditEvent, Comment, Inquiry, Member, Notification
 from sredesk.services.ports import AbstractUnitOfWork, Clock
+
+Publisher = Callable[["AbstractUnitOfWork", "Inquiry", "Comment", datetime], None]
 
 
 @dataclass
@@ -26,6 +28,9 @@ class Desk:
     policy: ResponsePolicy = field(default_factory=ResponsePolicy)
     # An optional resolution target; its clock pauses while waiting on the customer.
     resolution_policy: ResponsePolicy | None = None
+    # Called with each public comment the desk writes, inside its transaction: a channel
+    # (mail, GitHub) queues what it must send in the outbox there.
+    publishers: list[Publisher] = field(default_factory=list)
     # Reads the .ics files a configured calendar names; None refuses such calendars.
     read_calendar_file: Callable[[str], str] | None = None
     _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)
@@ -35,6 +40,16 @@ class Desk:
         if now.tzinfo is None:
             raise ValueError("the desk clock must give aware datetimes")
         return now
+
+    def publish(
+        self, uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: datetime
+    ) -> None:
+        """Hand a public comment to every channel; internal notes never come here."""
+        if not comment.public:
+            raise ValueError("internal notes are never published")
+        uow.flush()  # the comment's id names what the channels queue
+        for publisher in self.publishers:
+            publisher(uow, inquiry, comment, now)
 
     def calendar(self, uow: AbstractUnitOfWork) -> BusinessCalendar:
         name = uow.team.get().calendar

@@ -174,15 +174,13 @@ def _change(
 
 
 def reply(desk: Desk, number: int, body: str, *, by: str) -> None:
-    _change(
-        desk,
-        number,
-        "inquiry.replied",
-        by,
-        lambda uow, i, now: lifecycle.add_member_comment(
-            i, by.lstrip("@"), body, public=True, now=now
-        ),
-    )
+    """Reply to the customer; every channel the inquiry lives on carries it out."""
+
+    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
+        comment = lifecycle.add_member_comment(inquiry, by.lstrip("@"), body, public=True, now=now)
+        desk.publish(uow, inquiry, comment, now)
+
+    _change(desk, number, "inquiry.replied", by, change)
 
 
 def note(desk: Desk, number: int, body: str, *, by: str) -> None:
@@ -206,7 +204,8 @@ def acknowledge(desk: Desk, number: int, *, by: str) -> None:
                 f"inquiry #{inquiry.number} has been responded to already; reply instead"
             )
         text = ACKNOWLEDGEMENT.format(primary=inquiry.assignee or by.lstrip("@"))
-        lifecycle.add_member_comment(inquiry, by.lstrip("@"), text, public=True, now=now)
+        comment = lifecycle.add_member_comment(inquiry, by.lstrip("@"), text, public=True, now=now)
+        desk.publish(uow, inquiry, comment, now)
 
     _change(desk, number, "inquiry.acknowledged", by, change)
 

@@ -17,6 +17,7 @@ from sredesk.core.model import (
     Inquiry,
     Member,
     Notification,
+    OutboundMessage,
     PlanStatus,
     RotationPlan,
     Shift,
@@ -93,6 +94,16 @@ class RotationRepository(Protocol):
     def feed_events(self) -> Sequence[FeedEvent]: ...
 
 
+class OutboxRepository(Protocol):
+    def add(self, message: OutboundMessage) -> None: ...
+    def get(self, message_id: int) -> OutboundMessage: ...
+    def has_key(self, dedupe_key: str) -> bool: ...
+    def due(self, now: datetime, *, limit: int = 100) -> Sequence[OutboundMessage]: ...
+    def list(
+        self, *, inquiry_number: int | None = None, pending_only: bool = False
+    ) -> Sequence[OutboundMessage]: ...
+
+
 class TeamRepository(Protocol):
     def get(self) -> Team: ...
     def add(self, team: Team) -> None: ...
@@ -109,6 +120,7 @@ class AbstractUnitOfWork(abc.ABC):
     audit: AuditRepository
     notifications: NotificationRepository
     rotation: RotationRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self

@@ -201,9 +201,10 @@ def handoff(
                     note=note,
                 )
                 if handed:
-                    lifecycle.add_member_comment(
+                    comment = lifecycle.add_member_comment(
                         inquiry, actor, notice, public=True, now=now, is_response=False
                     )
+                    desk.publish(uow, inquiry, comment, now)
         if result.handed:
             notify(
                 uow,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sredesk.adapters.db import tables as t
@@ -20,6 +20,7 @@ from sredesk.core.model import (
     Inquiry,
     Member,
     Notification,
+    OutboundMessage,
     PlanStatus,
     RotationPlan,
     Shift,
@@ -219,3 +220,42 @@ class SqlRotationRepository(_Repo):
 
     def feed_events(self) -> Sequence[FeedEvent]:
         return self.session.scalars(select(FeedEvent).order_by(t.feed_events.c.id)).all()
+
+
+class SqlOutboxRepository(_Repo):
+    def add(self, message: OutboundMessage) -> None:
+        self.session.add(message)
+
+    def get(self, message_id: int) -> OutboundMessage:
+        found = self.session.get(OutboundMessage, message_id)
+        if found is None:
+            raise NotFound(f"no outbound message {message_id}")
+        return found
+
+    def has_key(self, dedupe_key: str) -> bool:
+        c = t.outbox.c
+        return (
+            self.session.execute(select(c.id).where(c.dedupe_key == dedupe_key)).first() is not None
+        )
+
+    def due(self, now: datetime, *, limit: int = 100) -> Sequence[OutboundMessage]:
+        c = t.outbox.c
+        query = (
+            select(OutboundMessage)
+            .where(c.sent_at.is_(None), c.failed.is_(False))
+            .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def list(
+        self, *, inquiry_number: int | None = None, pending_only: bool = False
+    ) -> Sequence[OutboundMessage]:
+        c = t.outbox.c
+        query = select(OutboundMessage).order_by(c.id)
+        if inquiry_number is not None:
+            query = query.where(c.inquiry_number == inquiry_number)
+        if pending_only:
+            query = query.where(c.sent_at.is_(None))
+        return self.session.scalars(query).all()

@@ -379,3 +379,22 @@ feed_events = Table(
     Column("sequence", Integer, nullable=False),
     Column("fingerprint", String(64), nullable=False),
 )
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("payload", _json_dict(), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("inquiry_number", Integer, nullable=True, index=True),
+    Column("dedupe_key", String(200), nullable=True, unique=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("failed", Boolean, nullable=False),
+)
+
+Index("ix_outbox_pending", outbox.c.sent_at, outbox.c.failed, outbox.c.next_attempt_at)

@@ -20,6 +20,7 @@ from sredesk.adapters.db.repositories import (
     SqlInquiryRepository,
     SqlMemberRepository,
     SqlNotificationRepository,
+    SqlOutboxRepository,
     SqlRotationRepository,
     SqlShiftRepository,
     SqlTeamRepository,
@@ -91,6 +92,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.audit = SqlAuditRepository(self.session)
         self.notifications = SqlNotificationRepository(self.session)
         self.rotation = SqlRotationRepository(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from sredesk.services import effort, shifts, team
+from sredesk.services import outbox as outbox_service
 from sredesk.services.desk import Desk
 from sredesk.services.views import audit_view, notification_view
 from sredesk.web.deps import DeskDep
@@ -132,6 +133,20 @@ def audit_log(desk: DeskDep, inquiry: int | None = None) -> list[dict[str, Any]]
 def notifications(desk: DeskDep, pending_only: bool = False) -> list[dict[str, Any]]:
     with desk.unit_of_work() as uow:
         return [notification_view(n) for n in uow.notifications.list(pending_only=pending_only)]
+
+
+@router.get("/outbox")
+def outbox(
+    desk: DeskDep, inquiry: int | None = None, pending_only: bool = False
+) -> list[dict[str, Any]]:
+    """What the desk queued to send, with attempts and the last error of each."""
+    return outbox_service.list_outbox(desk, inquiry_number=inquiry, pending_only=pending_only)
+
+
+@router.post("/outbox/{message_id}/retry")
+def retry_outbox(desk: DeskDep, message_id: int, body: ActorIn) -> list[dict[str, Any]]:
+    outbox_service.retry(desk, message_id, by=body.by)
+    return outbox_service.list_outbox(desk, pending_only=True)
 
 
 def _records(desk: Desk, inquiry: int | None) -> list[dict[str, Any]]:

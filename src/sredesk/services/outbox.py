@@ -1,0 +1,184 @@
+"""Deliver what the desk queued to send: each message claimed, sent once, retried with backoff.
+
+A worker claims a message by pushing its next attempt past a lease before it sends, in a
+transaction of its own, so two workers never send it at once. A send that fails is retried
+later with exponential backoff, and given up after `max_attempts`, visibly. A process that
+dies between sending and recording the send will send again once the lease runs out. Every
+message carries a stable identity (e-mail Message-ID, GitHub idempotency key) so that the
+receiving side can recognise the repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sredesk.core.errors import InvalidTransition
+from sredesk.core.model import OutboundMessage
+from sredesk.services.desk import Desk, audit
+from sredesk.services.ports import AbstractUnitOfWork
+
+log = logging.getLogger("sredesk.outbox")
+
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+class DeliveryError(Exception):
+    """The send failed; it may work later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The send can never work as it stands (e.g. a rejected address); do not retry."""
+
+
+class Sender(Protocol):
+    def send(self, message: OutboundMessage) -> None: ...
+
+
+def queue(uow: AbstractUnitOfWork, message: OutboundMessage) -> bool:
+    """Queue `message` in the caller's transaction; False when its key is queued already."""
+    if message.dedupe_key is not None and uow.outbox.has_key(message.dedupe_key):
+        return False
+    uow.outbox.add(message)
+    return True
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def deliver_due(
+    desk: Desk, senders: Mapping[str, Sender], *, limit: int = 100, max_attempts: int = 8
+) -> DeliveryReport:
+    """Send every due message whose channel has a sender."""
+    report = DeliveryReport()
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        due = [m.id for m in uow.outbox.due(now, limit=limit) if m.channel in senders]
+    for message_id in due:
+        assert message_id is not None
+        claimed = _claim(desk, message_id)
+        if claimed is None:
+            continue
+        try:
+            senders[claimed.channel].send(claimed)
+        except DeliveryError as error:
+            permanent = isinstance(error, PermanentDeliveryError)
+            gave_up = _record_failure(desk, message_id, str(error), permanent, max_attempts)
+            report.failed += gave_up
+            report.retrying += not gave_up
+            log.warning("outbox %s (%s) failed: %s", message_id, claimed.kind, error)
+            continue
+        _record_sent(desk, message_id)
+        report.sent += 1
+    return report
+
+
+def _claim(desk: Desk, message_id: int) -> OutboundMessage | None:
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        message = uow.outbox.get(message_id)
+        if message.sent_at is not None or message.failed:
+            return None
+        if message.next_attempt_at is not None and message.next_attempt_at > now:
+            return None  # another worker holds it
+        message.next_attempt_at = now + LEASE
+        message.attempts += 1
+        snapshot = OutboundMessage(
+            channel=message.channel,
+            kind=message.kind,
+            payload=dict(message.payload),
+            created_at=message.created_at,
+            inquiry_number=message.inquiry_number,
+            dedupe_key=message.dedupe_key,
+            attempts=message.attempts,
+            id=message.id,
+        )
+        uow.commit()
+    return snapshot
+
+
+def _record_sent(desk: Desk, message_id: int) -> None:
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        message = uow.outbox.get(message_id)
+        message.sent_at, message.last_error, message.next_attempt_at = now, None, None
+        uow.commit()
+
+
+def _record_failure(
+    desk: Desk, message_id: int, error: str, permanent: bool, max_attempts: int
+) -> bool:
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        message = uow.outbox.get(message_id)
+        message.last_error = error[:2000]
+        gave_up = permanent or message.attempts >= max_attempts
+        message.failed = gave_up
+        message.next_attempt_at = None if gave_up else now + backoff(message.attempts)
+        if gave_up:
+            audit(
+                uow,
+                "outbox.failed",
+                actor="system",
+                now=now,
+                after={"outbox": message_id, "kind": message.kind, "error": error[:500]},
+                inquiry_number=message.inquiry_number,
+            )
+        uow.commit()
+    return gave_up
+
+
+def retry(desk: Desk, message_id: int, *, by: str = "system") -> None:
+    """Put a message that was given up back in the queue."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        message = uow.outbox.get(message_id)
+        if not message.failed:
+            raise InvalidTransition(f"outbound message {message_id} has not failed")
+        message.failed, message.attempts, message.next_attempt_at = False, 0, None
+        audit(
+            uow,
+            "outbox.retried",
+            actor=by,
+            now=now,
+            after={"outbox": message_id},
+            inquiry_number=message.inquiry_number,
+        )
+        uow.commit()
+
+
+def outbox_view(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "channel": message.channel,
+        "kind": message.kind,
+        "inquiry": message.inquiry_number,
+        "created_at": message.created_at.isoformat(),
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "attempts": message.attempts,
+        "failed": message.failed,
+        "last_error": message.last_error,
+        "next_attempt_at": message.next_attempt_at.isoformat() if message.next_attempt_at else None,
+    }
+
+
+def list_outbox(
+    desk: Desk, *, inquiry_number: int | None = None, pending_only: bool = False
+) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        return [
+            outbox_view(m)
+            for m in uow.outbox.list(inquiry_number=inquiry_number, pending_only=pending_only)
+        ]

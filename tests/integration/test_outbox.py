@@ -1,0 +1,119 @@
+"""The transactional outbox on SQLite and PostgreSQL: queued with its cause, sent once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from sredesk.adapters.memory import FixedClock
+from sredesk.core.errors import DeskError, InvalidTransition
+from sredesk.core.model import Comment, Inquiry, OutboundMessage
+from sredesk.services import inquiries, outbox, shifts
+from sredesk.services.desk import Desk
+from sredesk.services.ports import AbstractUnitOfWork
+
+
+class RecordingSender:
+    """Stands in for a channel's sender: records what it was asked to send."""
+
+    def __init__(self, failures: list[Exception] | None = None) -> None:
+        self.sent: list[tuple[str, int | None]] = []
+        self.failures = list(failures or [])
+
+    def send(self, message: OutboundMessage) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((message.kind, message.inquiry_number))
+
+
+def email_publisher(
+    uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: datetime
+) -> None:
+    outbox.queue(
+        uow,
+        OutboundMessage(
+            channel="email",
+            kind="reply",
+            payload={"body": comment.body},
+            created_at=now,
+            inquiry_number=inquiry.number,
+            dedupe_key=f"email:comment:{comment.id}",
+        ),
+    )
+
+
+@pytest.fixture
+def desk(sql_desk: Desk) -> Desk:
+    sql_desk.publishers.append(email_publisher)
+    return sql_desk
+
+
+def open_one(desk: Desk) -> int:
+    return inquiries.open_inquiry(
+        desk, title="Q", channel="email", source="visit-users", customers=["u@example.edu"]
+    )
+
+
+def test_public_comments_are_queued_and_notes_are_not(desk: Desk) -> None:
+    n = open_one(desk)
+    inquiries.note(desk, n, "internal only", by="alice")
+    inquiries.acknowledge(desk, n, by="alice")
+    inquiries.reply(desk, n, "Try 3.4.1", by="alice")
+    queued = outbox.list_outbox(desk, inquiry_number=n)
+    assert [q["kind"] for q in queued] == ["reply", "reply"]
+    with pytest.raises(DeskError):
+        inquiries.reply(desk, n, "   ", by="alice")  # refused: nothing queued
+    assert len(outbox.list_outbox(desk)) == 2
+
+
+def test_a_handoff_notice_goes_out_too(desk: Desk, clock: FixedClock) -> None:
+    n = open_one(desk)
+    shifts.handoff(desk)
+    assert [q["inquiry"] for q in outbox.list_outbox(desk)] == [n]
+
+
+def test_delivery_retries_with_backoff_then_sends_once(desk: Desk, clock: FixedClock) -> None:
+    n = open_one(desk)
+    inquiries.reply(desk, n, "hello", by="alice")
+    sender = RecordingSender([outbox.DeliveryError("421 try later")])
+    report = outbox.deliver_due(desk, {"email": sender})
+    assert (report.sent, report.retrying) == (0, 1)
+    assert outbox.list_outbox(desk)[0]["last_error"] == "421 try later"
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 0  # backing off
+    clock.advance(timedelta(minutes=2))
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 1
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 0
+    assert sender.sent == [("reply", n)]
+    assert outbox.list_outbox(desk, pending_only=True) == []
+
+
+def test_a_permanent_failure_is_visible_and_can_be_retried(desk: Desk) -> None:
+    inquiries.reply(desk, open_one(desk), "hello", by="alice")
+    sender = RecordingSender([outbox.PermanentDeliveryError("550 no such user")])
+    assert outbox.deliver_due(desk, {"email": sender}).failed == 1
+    failed = outbox.list_outbox(desk)[0]
+    assert failed["failed"] is True
+    with desk.unit_of_work() as uow:
+        assert [e.action for e in uow.audit.list()][-1] == "outbox.failed"
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 0
+    outbox.retry(desk, failed["id"])
+    with pytest.raises(InvalidTransition):
+        outbox.retry(desk, failed["id"])
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 1
+
+
+def test_a_claimed_message_is_not_sent_by_a_second_worker(desk: Desk) -> None:
+    inquiries.reply(desk, open_one(desk), "hello", by="alice")
+    message_id = outbox.list_outbox(desk)[0]["id"]
+    assert outbox._claim(desk, message_id) is not None
+    # A second worker, while the first holds the lease, finds nothing to send.
+    sender = RecordingSender()
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 0
+    assert sender.sent == []
+
+
+def test_channels_without_a_sender_wait(desk: Desk) -> None:
+    inquiries.reply(desk, open_one(desk), "hello", by="alice")
+    assert outbox.deliver_due(desk, {"github": RecordingSender()}).sent == 0
+    assert len(outbox.list_outbox(desk, pending_only=True)) == 1
