@@ -1,0 +1,153 @@
+"""Read GitHub webhook deliveries into desk events, and recognise the desk's own writes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sredesk.core.errors import InvalidInput
+
+# Every comment the desk writes on GitHub ends with this marker, so the webhook that echoes
+# it back is recognised even when it arrives before the desk has recorded the write.
+_MARKER = "<!-- sredesk:{key} -->"
+_MARKER_RE = re.compile(r"<!-- sredesk:([A-Za-z0-9:_#/.-]+) -->")
+_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+_KNOWN_RE = re.compile(r"^([A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100})#(\d{1,9})$")
+
+HANDLED = {
+    "issues": {"opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned"},
+    "issue_comment": {"created", "edited", "deleted"},
+    "discussion": {"created", "answered"},
+    "discussion_comment": {"created"},
+}
+
+
+def signature_valid(secret: bytes, body: bytes, header: str | None) -> bool:
+    """Check X-Hub-Signature-256 in constant time; a missing header is never valid."""
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header)
+
+
+def mark(body: str, key: str) -> str:
+    """Append the desk's marker to a body it writes to GitHub."""
+    return f"{body.rstrip()}\n\n{_MARKER.format(key=key)}"
+
+
+def marker_of(body: str | None) -> str | None:
+    found = _MARKER_RE.search(body or "")
+    return found.group(1) if found else None
+
+
+def parse_repo(text: str) -> str:
+    cleaned = text.strip()
+    if not _REPO_RE.match(cleaned):
+        raise InvalidInput(f"repository {text!r} must look like owner/name")
+    return cleaned
+
+
+def parse_known_issue(text: str) -> tuple[str, int]:
+    found = _KNOWN_RE.match(text.strip())
+    if found is None:
+        raise InvalidInput(f"known issue {text!r} must look like owner/name#123")
+    return found.group(1), int(found.group(2))
+
+
+@dataclass(frozen=True)
+class Thread:
+    """An issue or a discussion in a repository: what an inquiry is linked to."""
+
+    repo: str
+    kind: str  # "issue" or "discussion"
+    number: int
+    url: str
+    node_id: str = ""
+
+
+@dataclass(frozen=True)
+class GitHubEvent:
+    event: str
+    action: str
+    thread: Thread
+    title: str
+    body: str
+    author: str
+    labels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    comment_id: int | None = None
+    # The desk's own write coming back: its marker key, else None.
+    echo_of: str | None = None
+
+
+def _login(user: Any) -> str:
+    return str(user.get("login", "")) if isinstance(user, dict) else ""
+
+
+def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
+    """Read a delivery; None for events and actions the desk does not handle."""
+    action = str(payload.get("action", ""))
+    if action not in HANDLED.get(event, set()):
+        return None
+    repo = str((payload.get("repository") or {}).get("full_name", ""))
+    kind = "discussion" if event.startswith("discussion") else "issue"
+    item = payload.get(kind) or {}
+    if not repo or not isinstance(item, dict) or "number" not in item:
+        return None
+    thread = Thread(
+        repo=repo,
+        kind=kind,
+        number=int(item["number"]),
+        url=str(item.get("html_url", "")),
+        node_id=str(item.get("node_id", "")),
+    )
+    comment = payload.get("comment") if event.endswith("_comment") else None
+    if event == "discussion" and action == "answered":
+        comment = payload.get("answer")
+    text_source = comment if isinstance(comment, dict) else item
+    body = str(text_source.get("body") or "")
+    return GitHubEvent(
+        event=event,
+        action=action,
+        thread=thread,
+        title=str(item.get("title") or ""),
+        body=body,
+        author=_login(text_source.get("user")) or _login(payload.get("sender")),
+        labels=tuple(
+            str(label.get("name", ""))
+            for label in item.get("labels") or []
+            if isinstance(label, dict)
+        ),
+        assignees=tuple(_login(a) for a in item.get("assignees") or []),
+        comment_id=int(comment["id"]) if isinstance(comment, dict) and "id" in comment else None,
+        echo_of=marker_of(body),
+    )
+
+
+_ESTIMATE_RE = re.compile(
+    r"(?i)(?:\b(?:estimate|effort)\s*[:=~]?|~)\s*(\d+(?:\.\d+)?)\s*"
+    r"(h|hours?|d|days?|m|min(?:utes?)?)\b"
+)
+_LABEL_RE = re.compile(r"(?i)^(?:estimate|effort|size)?[:/ -]*(\d+(?:\.\d+)?)\s*(h|d|m)$")
+
+
+def estimate_hours(labels: tuple[str, ...] | list[str], body: str) -> float | None:
+    """An estimate in hours from labels like `2h`, or a body line like `estimate: 90m`."""
+    for label in labels:
+        found = _LABEL_RE.match(label.strip())
+        if found:
+            return _hours(float(found.group(1)), found.group(2))
+    found = _ESTIMATE_RE.search(body or "")
+    return _hours(float(found.group(1)), found.group(2)) if found else None
+
+
+def _hours(amount: float, unit: str) -> float:
+    unit = unit.lower()
+    if unit.startswith("d"):
+        return amount * 8  # a working day
+    if unit.startswith("m"):
+        return amount / 60
+    return amount

@@ -1,0 +1,102 @@
+"""GitHub deliveries read into desk events, on GitHub's own published examples."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sredesk.core.errors import InvalidInput
+from sredesk.core.github import (
+    HANDLED,
+    estimate_hours,
+    mark,
+    marker_of,
+    parse_event,
+    parse_known_issue,
+    parse_repo,
+    signature_valid,
+)
+
+WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
+EXAMPLES = sorted(p for event in HANDLED for p in (WEBHOOKS / event).glob("*.payload.json"))
+
+
+def test_the_shared_examples_are_there() -> None:
+    assert len(EXAMPLES) > 40, f"expected GitHub's examples under {WEBHOOKS}"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_example_parses_or_is_knowingly_ignored(path: Path) -> None:
+    event = path.parent.name
+    payload = json.loads(path.read_text())
+    parsed = parse_event(event, payload)
+    if payload["action"] not in HANDLED[event]:
+        assert parsed is None
+        return
+    assert parsed is not None
+    assert parsed.thread.repo == payload["repository"]["full_name"]
+    kind = "discussion" if event.startswith("discussion") else "issue"
+    assert parsed.thread.number == payload[kind]["number"]
+    assert parsed.author
+    if event.endswith("_comment"):
+        assert parsed.comment_id == payload["comment"]["id"]
+        assert parsed.body == (payload["comment"]["body"] or "")
+    assert parsed.echo_of is None  # none of GitHub's examples was written by the desk
+
+
+def test_unknown_events_and_broken_payloads_are_ignored() -> None:
+    assert parse_event("push", {"action": "opened"}) is None
+    assert parse_event("issues", {"action": "opened"}) is None
+    assert (
+        parse_event(
+            "issues", {"action": "opened", "repository": {"full_name": "a/b"}, "issue": "nope"}
+        )
+        is None
+    )
+
+
+def test_signatures_are_checked_exactly() -> None:
+    body = b'{"action":"opened"}'
+    good = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert signature_valid(b"s3cret", body, good)
+    assert not signature_valid(b"s3cret", body + b" ", good)
+    assert not signature_valid(b"other", body, good)
+    assert not signature_valid(b"s3cret", body, None)
+    assert not signature_valid(b"s3cret", body, good.replace("sha256=", "sha1="))
+    assert not signature_valid(b"", body, good)
+
+
+@given(st.text(max_size=200), st.from_regex(r"[a-z]+:[0-9]{1,6}", fullmatch=True))
+def test_a_marked_body_is_recognised(body: str, key: str) -> None:
+    assert marker_of(mark(body, key)) == key
+
+
+def test_repositories_and_known_issues() -> None:
+    assert parse_repo(" visit-dav/visit ") == "visit-dav/visit"
+    assert parse_known_issue("visit-dav/visit#19876") == ("visit-dav/visit", 19876)
+    for bad in ("visit", "a/b/c", "", "a b/c"):
+        with pytest.raises(InvalidInput, match="owner/name"):
+            parse_repo(bad)
+    with pytest.raises(InvalidInput, match="owner/name#123"):
+        parse_known_issue("visit-dav/visit")
+
+
+@pytest.mark.parametrize(
+    ("labels", "body", "hours"),
+    [
+        (["2h"], "", 2.0),
+        (["estimate: 1d"], "", 8.0),
+        (["bug"], "Estimate: 90m", 1.5),
+        (["bug"], "effort ~ 3 hours", 3.0),
+        (["bug"], "no idea", None),
+        ([], "~2h", 2.0),
+    ],
+)
+def test_estimates_from_labels_or_body(labels: list[str], body: str, hours: float | None) -> None:
+    assert estimate_hours(labels, body) == hours
