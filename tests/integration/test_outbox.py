@@ -117,3 +117,15 @@ def test_channels_without_a_sender_wait(desk: Desk) -> None:
     inquiries.reply(desk, open_one(desk), "hello", by="alice")
     assert outbox.deliver_due(desk, {"github": RecordingSender()}).sent == 0
     assert len(outbox.list_outbox(desk, pending_only=True)) == 1
+
+
+def test_a_rate_limit_reset_postpones_the_retry(desk: Desk, clock: FixedClock) -> None:
+    inquiries.reply(desk, open_one(desk), "hello", by="alice")
+    limited = outbox.DeliveryError("403 rate limited")
+    limited.retry_at = clock.current + timedelta(minutes=30)
+    sender = RecordingSender([limited])
+    assert outbox.deliver_due(desk, {"email": sender}).retrying == 1
+    clock.advance(timedelta(minutes=29))  # past the 1-minute backoff, before the reset
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 0
+    clock.advance(timedelta(minutes=1))
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sredesk.core.errors import InvalidTransition
@@ -28,7 +28,9 @@ MAX_BACKOFF = timedelta(hours=6)
 
 
 class DeliveryError(Exception):
-    """The send failed; it may work later."""
+    """The send failed; it may work later, not before `retry_at` when the peer said so."""
+
+    retry_at: datetime | None = None
 
 
 class PermanentDeliveryError(DeliveryError):
@@ -75,7 +77,9 @@ def deliver_due(
             senders[claimed.channel].send(claimed)
         except DeliveryError as error:
             permanent = isinstance(error, PermanentDeliveryError)
-            gave_up = _record_failure(desk, message_id, str(error), permanent, max_attempts)
+            gave_up = _record_failure(
+                desk, message_id, str(error), permanent, max_attempts, error.retry_at
+            )
             report.failed += gave_up
             report.retrying += not gave_up
             log.warning("outbox %s (%s) failed: %s", message_id, claimed.kind, error)
@@ -118,7 +122,12 @@ def _record_sent(desk: Desk, message_id: int) -> None:
 
 
 def _record_failure(
-    desk: Desk, message_id: int, error: str, permanent: bool, max_attempts: int
+    desk: Desk,
+    message_id: int,
+    error: str,
+    permanent: bool,
+    max_attempts: int,
+    retry_at: datetime | None = None,
 ) -> bool:
     now = desk.now()
     with desk.unit_of_work() as uow:
@@ -126,7 +135,9 @@ def _record_failure(
         message.last_error = error[:2000]
         gave_up = permanent or message.attempts >= max_attempts
         message.failed = gave_up
-        message.next_attempt_at = None if gave_up else now + backoff(message.attempts)
+        later = now + backoff(message.attempts)
+        # A peer's own "not before" (a rate limit's reset) wins over our backoff.
+        message.next_attempt_at = None if gave_up else max(later, retry_at or later)
         if gave_up:
             audit(
                 uow,

@@ -1,0 +1,1 @@
+"""Talk to GitHub's REST API and GraphQL endpoint for the desk's bridge."""

@@ -1,0 +1,154 @@
+"""Write to GitHub through githubkit, turning rate limits and failures into outbox retries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+from githubkit import GitHub
+from githubkit.exception import GitHubException, RequestFailed
+
+from sredesk.services.outbox import DeliveryError, PermanentDeliveryError
+
+
+class RateLimited(DeliveryError):
+    """GitHub asked the desk to wait; `retry_at` says until when."""
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at: datetime | None = retry_at
+
+
+@dataclass(frozen=True)
+class CreatedIssue:
+    number: int
+    url: str
+
+
+class GitHubPort(Protocol):
+    """The writes and reads the bridge needs; the real one talks to GitHub."""
+
+    def comment(self, repo: str, number: int, body: str) -> int: ...
+    def discussion_comment(self, node_id: str, body: str) -> None: ...
+    def update_issue(self, repo: str, number: int, fields: dict[str, Any]) -> None: ...
+    def remove_label(self, repo: str, number: int, label: str) -> None: ...
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> CreatedIssue: ...
+    def open_issues(self, repo: str, label: str) -> list[dict[str, Any]]: ...
+
+
+def _split(repo: str) -> tuple[str, str]:
+    owner, name = repo.split("/", 1)
+    return owner, name
+
+
+def _retry_at(response: httpx.Response, now: datetime) -> datetime | None:
+    """When GitHub allows the next request, from Retry-After or the rate-limit headers."""
+    after = response.headers.get("retry-after")
+    if after and after.isdigit():
+        return now + timedelta(seconds=int(after))
+    if response.headers.get("x-ratelimit-remaining") == "0":
+        reset = response.headers.get("x-ratelimit-reset", "")
+        if reset.isdigit():
+            return datetime.fromtimestamp(int(reset), UTC)
+        return now + timedelta(minutes=1)
+    return None
+
+
+class GitHubClient:
+    """The real port, on githubkit. Its own retries are off: the outbox owns retrying."""
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = "https://api.github.com",
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._gh = GitHub(
+            token or None,
+            base_url=api_url.rstrip("/") + "/",
+            auto_retry=False,
+            http_cache=False,
+            transport=transport,
+            timeout=30.0,
+        )
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RequestFailed as error:
+            response = error.response.raw_response
+            status = response.status_code
+            retry_at = _retry_at(response, datetime.now(UTC))
+            if status in (403, 429) and retry_at is not None:
+                raise RateLimited(f"{what}: rate limited ({status})", retry_at) from None
+            if status >= 500 or status == 429:
+                raise DeliveryError(f"{what}: GitHub answered {status}") from None
+            raise PermanentDeliveryError(f"{what}: GitHub refused it ({status})") from None
+        except (GitHubException, httpx.HTTPError) as error:
+            raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
+
+    def comment(self, repo: str, number: int, body: str) -> int:
+        owner, name = _split(repo)
+        response = self._call(
+            "comment", self._gh.rest.issues.create_comment, owner, name, number, data={"body": body}
+        )
+        return int(response.parsed_data.id)
+
+    def discussion_comment(self, node_id: str, body: str) -> None:
+        query = (
+            "mutation($id: ID!, $body: String!) "
+            "{ addDiscussionComment(input: {discussionId: $id, body: $body}) "
+            "{ comment { id } } }"
+        )
+        self._call(
+            "discussion comment", self._gh.graphql, query, variables={"id": node_id, "body": body}
+        )
+
+    def update_issue(self, repo: str, number: int, fields: dict[str, Any]) -> None:
+        owner, name = _split(repo)
+        self._call("update issue", self._gh.rest.issues.update, owner, name, number, data=fields)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        owner, name = _split(repo)
+        try:
+            self._call(
+                "remove label", self._gh.rest.issues.remove_label, owner, name, number, label
+            )
+        except PermanentDeliveryError as error:
+            if "(404)" not in str(error):  # already absent: the goal is met
+                raise
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> CreatedIssue:
+        owner, name = _split(repo)
+        response = self._call(
+            "create issue",
+            self._gh.rest.issues.create,
+            owner,
+            name,
+            data={"title": title, "body": body, "labels": labels},
+        )
+        return CreatedIssue(
+            number=int(response.parsed_data.number), url=str(response.parsed_data.html_url)
+        )
+
+    def open_issues(self, repo: str, label: str) -> list[dict[str, Any]]:
+        owner, name = _split(repo)
+        found: list[dict[str, Any]] = []
+        for page in range(1, 11):  # at most 1,000 issues: a backlog, not an archive
+            response = self._call(
+                "list issues",
+                self._gh.rest.issues.list_for_repo,
+                owner,
+                name,
+                state="open",
+                labels=label,
+                per_page=100,
+                page=page,
+            )
+            batch = response.json()
+            found.extend(i for i in batch if "pull_request" not in i)
+            if len(batch) < 100:
+                break
+        return found
