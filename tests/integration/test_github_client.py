@@ -1,0 +1,89 @@
+"""The GitHub adapter against a loopback stub that checks GitHub's published description."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from sredesk.adapters.github.client import GitHubClient, RateLimited
+from sredesk.services.outbox import PermanentDeliveryError
+from tests.github_stub import GitHubStub, running_stub
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[GitHubStub]:
+    yield from running_stub()
+
+
+@pytest.fixture
+def client(stub: GitHubStub) -> GitHubClient:
+    stub.requests.clear()
+    stub.violations.clear()
+    return GitHubClient("test-token", api_url=stub.url)
+
+
+def test_every_write_conforms_to_githubs_description(
+    stub: GitHubStub, client: GitHubClient
+) -> None:
+    repo = "visit-dav/visit-help"
+    stub.issue(repo, 7)
+    assert client.comment(repo, 7, "Thanks, try 3.4.1") > 1000
+    client.update_issue(repo, 7, {"state": "closed"})
+    client.update_issue(repo, 7, {"assignees": ["alice-visit"], "labels": ["sre", "serious"]})
+    client.remove_label(repo, 7, "reviewed")
+    created = client.create_issue("visit-dav/visit", "Engine launch fails", "Body", ["bug"])
+    assert created.url.startswith("https://github.com/visit-dav/visit/issues/")
+    client.discussion_comment("D_kwDOABC", "An answer")
+    assert stub.violations == []
+    assert [(r.method, r.path) for r in stub.requests] == [
+        ("POST", f"/repos/{repo}/issues/7/comments"),
+        ("PATCH", f"/repos/{repo}/issues/7"),
+        ("PATCH", f"/repos/{repo}/issues/7"),
+        ("DELETE", f"/repos/{repo}/issues/7/labels/reviewed"),
+        ("POST", "/repos/visit-dav/visit/issues"),
+        ("POST", "/graphql"),
+    ]
+    assert stub.requests[0].body == {"body": "Thanks, try 3.4.1"}
+
+
+def test_listing_skips_pull_requests(stub: GitHubStub, client: GitHubClient) -> None:
+    issue = stub.issue("visit-dav/visit", 11, title="Typo in docs")
+    pr = "https://api.github.com/repos/visit-dav/visit/pulls/12"
+    pull = dict(
+        stub.issue("visit-dav/visit", 12),
+        pull_request={
+            "url": pr,
+            "html_url": "https://github.com/visit-dav/visit/pull/12",
+            "diff_url": f"{pr}.diff",
+            "patch_url": f"{pr}.patch",
+            "merged_at": None,
+        },
+    )
+    stub.listing = [issue, pull]
+    found = client.open_issues("visit-dav/visit", "low-hanging fruit")
+    assert [i["number"] for i in found] == [11]
+    assert stub.requests[-1].query["labels"] == ["low-hanging fruit"]
+    assert stub.violations == []
+
+
+def test_a_rate_limit_says_when_to_retry(stub: GitHubStub, client: GitHubClient) -> None:
+    stub.rate_limit_next = 1
+    with pytest.raises(RateLimited) as caught:
+        client.comment("visit-dav/visit-help", 7, "hello")
+    assert caught.value.retry_at == datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def test_a_nonconforming_request_is_caught(stub: GitHubStub, client: GitHubClient) -> None:
+    # An issue number that is not an integer breaks the path's schema.
+    with pytest.raises(PermanentDeliveryError):
+        client._call(
+            "bad",
+            client._gh.rest.issues.create_comment,
+            "o",
+            "r",
+            "abc",  # type: ignore[arg-type]
+            data={"body": "x"},
+        )
+    assert stub.violations, "the stub must flag a request GitHub's description rejects"
