@@ -73,47 +73,100 @@ def open_inquiry(
         raise InvalidInput("the required response time must be between 0 and 8760 hours")
     if not source.strip():
         raise InvalidInput("the inquiry needs a source: the list, repository or line it came in on")
-    now = desk.now()
-    arrived = created_at or now
-    if arrived.tzinfo is None:
-        raise InvalidInput("the arrival time needs a UTC offset")
     with desk.unit_of_work() as uow:
-        if redirected_by:
-            redirected_by = member(uow, redirected_by).handle
-        calendar = desk.calendar(uow)
-        duty = duty_at(uow.shifts.list(), arrived, calendar.tz, calendar.is_business_day)
-        inquiry = Inquiry(
-            title=_title(title),
+        inquiry = create_in(
+            desk,
+            uow,
+            title=title,
             channel=kind,
-            source=source.strip(),
-            created_at=arrived,
-            response_due=arrived,
-            customers=[c.strip() for c in customers if c.strip()],
-            assignee=duty.holder if duty else None,
+            source=source,
+            customers=customers,
+            body=body,
+            author=author,
+            actor=actor,
             sensitive=sensitive,
             serious=serious,
             response_hours=response_hours,
+            labels=labels,
+            created_at=created_at,
+            message_id=message_id,
             redirected_by=redirected_by,
         )
-        lifecycle.set_labels(inquiry, add=labels)
-        inquiry.response_due = clocks.response_due_for(desk, calendar, inquiry)
-        if message_id:
-            inquiry.message_refs.append(MessageRef(message_id=message_id))
-        with recorded(uow, inquiry, "inquiry.created", actor=actor, now=now):
-            uow.inquiries.add(inquiry)
-            uow.flush()
-            if body.strip():
-                writer = author or (inquiry.customers[0] if inquiry.customers else actor)
-                if uow.members.find(writer) is not None and kind is not Channel.EMAIL:
-                    lifecycle.add_member_comment(inquiry, writer, body, public=False, now=arrived)
-                else:
-                    lifecycle.add_customer_comment(
-                        inquiry, writer, body, now=arrived, source_message_id=message_id
-                    )
         number = inquiry.number
         uow.commit()
     assert number is not None
     return number
+
+
+def create_in(
+    desk: Desk,
+    uow: AbstractUnitOfWork,
+    *,
+    title: str,
+    channel: Channel,
+    source: str,
+    customers: Sequence[str] = (),
+    body: str = "",
+    author: str | None = None,
+    actor: str = "system",
+    sensitive: bool = False,
+    serious: bool = False,
+    response_hours: float | None = None,
+    labels: Sequence[str] = (),
+    created_at: datetime | None = None,
+    message_id: str | None = None,
+    redirected_by: str | None = None,
+    source_id: str | None = None,
+) -> Inquiry:
+    """Open an inquiry inside the caller's transaction, so a channel can add its own records.
+
+    `source_id` identifies the first message on its channel (a GitHub issue's id) when it
+    is not an e-mail Message-ID.
+    """
+    now = desk.now()
+    arrived = created_at or now
+    if arrived.tzinfo is None:
+        raise InvalidInput("the arrival time needs a UTC offset")
+    if redirected_by:
+        redirected_by = member(uow, redirected_by).handle
+    calendar = desk.calendar(uow)
+    duty = duty_at(uow.shifts.list(), arrived, calendar.tz, calendar.is_business_day)
+    inquiry = Inquiry(
+        title=_title(title),
+        channel=channel,
+        source=source.strip(),
+        created_at=arrived,
+        response_due=arrived,
+        customers=[c.strip() for c in customers if c.strip()],
+        assignee=duty.holder if duty else None,
+        sensitive=sensitive,
+        serious=serious,
+        response_hours=response_hours,
+        redirected_by=redirected_by,
+    )
+    lifecycle.set_labels(inquiry, add=labels)
+    inquiry.response_due = clocks.response_due_for(desk, calendar, inquiry)
+    if message_id:
+        inquiry.message_refs.append(MessageRef(message_id=message_id))
+    with recorded(uow, inquiry, "inquiry.created", actor=actor, now=now):
+        uow.inquiries.add(inquiry)
+        uow.flush()
+        if body.strip():
+            writer = author or (inquiry.customers[0] if inquiry.customers else actor)
+            # A member recording a call or a chat writes a note; e-mail and GitHub
+            # bodies are what the customer wrote.
+            customer_facing = channel in (Channel.EMAIL, Channel.GITHUB)
+            if uow.members.find(writer) is not None and not customer_facing:
+                lifecycle.add_member_comment(inquiry, writer, body, public=False, now=arrived)
+            else:
+                lifecycle.add_customer_comment(
+                    inquiry,
+                    writer,
+                    body,
+                    now=arrived,
+                    source_message_id=message_id or source_id,
+                )
+    return inquiry
 
 
 def get_inquiry(desk: Desk, number: int) -> dict[str, Any]:
