@@ -16,6 +16,7 @@ from sredesk.core.model import AuditEvent, Comment, Inquiry, Member, Notificatio
 from sredesk.services.ports import AbstractUnitOfWork, Clock
 
 Publisher = Callable[["AbstractUnitOfWork", "Inquiry", "Comment", datetime], None]
+Observer = Callable[["AbstractUnitOfWork", "Inquiry", str, datetime], None]
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Desk:
     # Called with each public comment the desk writes, inside its transaction: a channel
     # (mail, GitHub) queues what it must send in the outbox there.
     publishers: list[Publisher] = field(default_factory=list)
+    # Called after each recorded change to an inquiry, inside its transaction, with the
+    # audit action: a channel that mirrors state (GitHub) queues its sync there.
+    observers: list[Observer] = field(default_factory=list)
     # Reads the .ics files a configured calendar names; None refuses such calendars.
     read_calendar_file: Callable[[str], str] | None = None
     _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)
@@ -50,6 +54,12 @@ class Desk:
         uow.flush()  # the comment's id names what the channels queue
         for publisher in self.publishers:
             publisher(uow, inquiry, comment, now)
+
+    def observe(
+        self, uow: AbstractUnitOfWork, inquiry: Inquiry, action: str, now: datetime
+    ) -> None:
+        for observer in self.observers:
+            observer(uow, inquiry, action, now)
 
     def calendar(self, uow: AbstractUnitOfWork) -> BusinessCalendar:
         name = uow.team.get().calendar

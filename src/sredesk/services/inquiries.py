@@ -166,6 +166,7 @@ def create_in(
                     now=arrived,
                     source_message_id=message_id or source_id,
                 )
+    desk.observe(uow, inquiry, "inquiry.created", now)
     return inquiry
 
 
@@ -223,6 +224,7 @@ def _change(
         inquiry = uow.inquiries.get(number)
         with recorded(uow, inquiry, action, actor=actor, now=now, extra=extra):
             change(uow, inquiry, now)
+        desk.observe(uow, inquiry, action, now)
         uow.commit()
 
 
@@ -423,6 +425,7 @@ def sweep_stale(desk: Desk, *, days: int | None = None) -> list[int]:
                     now=now,
                     note=f"No reply from the customer for {days} days.",
                 )
+            desk.observe(uow, inquiry, "inquiry.resolved", now)
             assert inquiry.number is not None
             closed.append(inquiry.number)
         uow.commit()

@@ -205,6 +205,7 @@ def handoff(
                         inquiry, actor, notice, public=True, now=now, is_response=False
                     )
                     desk.publish(uow, inquiry, comment, now)
+            desk.observe(uow, inquiry, "inquiry.handed_off", now)
         if result.handed:
             notify(
                 uow,
