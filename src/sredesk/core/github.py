@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sredesk.core.errors import InvalidInput
@@ -151,3 +152,44 @@ def _hours(amount: float, unit: str) -> float:
     if unit.startswith("m"):
         return amount / 60
     return amount
+
+
+@dataclass(eq=False)
+class GitHubLink:
+    """An inquiry's thread on GitHub: the issue or discussion it lives on, or was mirrored to."""
+
+    inquiry_number: int
+    repo: str
+    kind: str  # "issue" or "discussion"
+    number: int
+    url: str
+    node_id: str = ""
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class GitHubDelivery:
+    """A webhook delivery already handled: GitHub redelivers, the desk acts once."""
+
+    delivery_id: str
+    event: str
+    received_at: datetime
+    outcome: str
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class LowHangingFruit:
+    """An open product issue labelled as fixable in about four hours."""
+
+    repo: str
+    number: int
+    title: str
+    url: str
+    labels: list[str]
+    estimate_hours: float | None
+    synced_at: datetime
+    open: bool = True
+    done_at: datetime | None = None
+    done_by: str | None = None
+    id: int | None = None

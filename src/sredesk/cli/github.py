@@ -1,0 +1,110 @@
+"""Work with GitHub from the shell: promote, mirror, the backlog, and sending."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from sredesk.adapters.github.client import GitHubClient
+from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.core.github import parse_known_issue, parse_repo
+from sredesk.services import backlog, github, outbox
+from sredesk.services.github_sender import GitHubSender
+
+lhf_app = typer.Typer(help="Low-hanging fruit from the product backlog.", no_args_is_help=True)
+github_app = typer.Typer(help="The GitHub bridge.", no_args_is_help=True)
+
+
+def _settings() -> GitHubSettings:
+    return GitHubSettings.from_env(os.environ)
+
+
+def _sender() -> GitHubSender:
+    config = _settings()
+    return GitHubSender(desk(), config, GitHubClient(config.token, config.api_url))
+
+
+def promote(
+    number: int,
+    repo: str | None = typer.Option(None, help="File a new issue in OWNER/NAME."),
+    known: str | None = typer.Option(None, help="Update OWNER/NAME#NUM instead."),
+    title: str | None = typer.Option(None, help="The new issue's title."),
+    comprehensive: bool = typer.Option(False, help="It is the full solution, not a correction."),
+    note: str = typer.Option("", help="With --known: what is new."),
+    as_: str | None = AS_OPTION,
+) -> None:
+    """Promote to a product-development issue (--repo) or update a known one (--known)."""
+    by = actor(as_, number)
+    if (repo is None) == (known is None):
+        typer.echo(
+            "error: give exactly one of --repo OWNER/NAME or --known OWNER/NAME#NUM", err=True
+        )
+        raise typer.Exit(2)
+    if known is not None:
+        known_repo, issue = parse_known_issue(known)
+        github.update_known(desk(), number, known_repo, issue, by=by, note=note)
+        typer.echo(f"#{number} resolved: {known} updated and flagged for review")
+        return
+    assert repo is not None
+    kind = "comprehensive-solution" if comprehensive else "constructive-correction"
+    github.promote(desk(), number, parse_repo(repo), by=by, title=title, kind=kind)
+    report = outbox.deliver_due(desk(), {"github": _sender()})
+    state = "filed" if report.sent else "queued; 'sredesk github send' retries it"
+    typer.echo(f"#{number}: product issue {state}")
+
+
+def mirror(
+    number: int,
+    repo: str = typer.Option(..., help="The SRE repository."),
+    as_: str | None = AS_OPTION,
+) -> None:
+    """Copy an e-mail inquiry and its conversation to the SRE repository."""
+    github.mirror(desk(), number, parse_repo(repo), by=actor(as_, number))
+    outbox.deliver_due(desk(), {"github": _sender()})
+    typer.echo(f"#{number} mirrored to {repo}")
+
+
+@github_app.command("send")
+def send(once: bool = typer.Option(True, help="One pass (default).")) -> None:
+    """Deliver what the desk queued for GitHub."""
+    report = outbox.deliver_due(desk(), {"github": _sender()})
+    typer.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+
+
+@lhf_app.command("sync")
+def lhf_sync() -> None:
+    """Fetch labelled open issues from the product repositories."""
+    config = _settings()
+    summary = backlog.sync(desk(), config, GitHubClient(config.token, config.api_url))
+    typer.echo(
+        f"added {summary['added']}, updated {summary['updated']}, closed {summary['closed']}"
+    )
+
+
+@lhf_app.command("list")
+def lhf_list(
+    max_hours: float = typer.Option(4.0, help="Largest estimate to show."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Low-hanging fruit for the Primary, smallest estimate first."""
+    found = backlog.ranked(desk(), max_hours=max_hours)
+    if json_out:
+        print_json(found)
+        return
+    for f in found:
+        hours = f"{f['estimate_hours']:.1f} h" if f["estimate_hours"] is not None else "  ? h"
+        typer.echo(f"{f['id']:>4}  {hours:>7}  {f['repo']}#{f['number']}  {f['title']}")
+
+
+@lhf_app.command("done")
+def lhf_done(
+    fruit_id: int,
+    minutes: int = typer.Option(..., help="Effort spent."),
+    note: str = typer.Option(""),
+    as_: str | None = AS_OPTION,
+) -> None:
+    """Mark fruit fixed and log the effort."""
+    backlog.done(desk(), fruit_id, by=actor(as_), minutes=minutes, note=note)
+    typer.echo(f"fruit {fruit_id} done; {minutes} min logged")

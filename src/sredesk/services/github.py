@@ -1,0 +1,383 @@
+"""Bridge the desk and GitHub: deliveries in, comments and state out, through the outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.core import lifecycle
+from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition
+from sredesk.core.github import (
+    GitHubDelivery,
+    GitHubEvent,
+    GitHubLink,
+    mark,
+    parse_event,
+    signature_valid,
+)
+from sredesk.core.model import Channel, Comment, Inquiry, OutboundMessage, State
+from sredesk.services import inquiries
+from sredesk.services.desk import Desk, recorded
+from sredesk.services.outbox import queue
+from sredesk.services.ports import AbstractUnitOfWork
+
+
+class Unauthorized(DeskError):
+    """The delivery's signature is missing or wrong; nothing was stored."""
+
+
+def receive(
+    desk: Desk,
+    config: GitHubSettings,
+    *,
+    event: str,
+    delivery_id: str,
+    body: bytes,
+    signature: str | None,
+) -> str:
+    """Handle one webhook delivery once; return what was done, for the log and the sender."""
+    if not signature_valid(config.webhook_secret.encode(), body, signature):
+        raise Unauthorized("the X-Hub-Signature-256 header is missing or wrong")
+    if not delivery_id.strip():
+        raise InvalidInput("the X-GitHub-Delivery header is missing")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise InvalidInput("the delivery's body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise InvalidInput("the delivery's body is not a JSON object")
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        if uow.github.delivery(delivery_id) is not None:
+            return "duplicate delivery"
+        parsed = parse_event(event, payload)
+        if parsed is None:
+            outcome = f"ignored: {event} {payload.get('action', '')}".strip()
+        elif parsed.thread.repo not in config.sre_repos:
+            outcome = f"ignored: {parsed.thread.repo} is not an SRE repository"
+        else:
+            outcome = _apply(desk, uow, config, parsed, now)
+        uow.github.add_delivery(
+            GitHubDelivery(
+                delivery_id=delivery_id, event=event, received_at=now, outcome=outcome[:200]
+            )
+        )
+        uow.commit()
+    return outcome
+
+
+def _member_for(uow: AbstractUnitOfWork, login: str) -> str | None:
+    return next((m.handle for m in uow.members.list() if m.github and m.github == login), None)
+
+
+def _apply(
+    desk: Desk, uow: AbstractUnitOfWork, config: GitHubSettings, e: GitHubEvent, now: datetime
+) -> str:
+    link = uow.github.link_for_thread(e.thread.repo, e.thread.kind, e.thread.number)
+    opening = e.action in ("opened", "created") and not e.event.endswith("_comment")
+    if opening:
+        if link is not None:
+            return "echo: thread already linked"
+        inquiry = inquiries.create_in(
+            desk,
+            uow,
+            title=e.title or f"{e.thread.repo}#{e.thread.number}",
+            channel=Channel.GITHUB,
+            source=e.thread.repo,
+            customers=[e.author],
+            body=e.body,
+            author=e.author,
+            actor=f"github:{e.author}",
+            source_id=f"github:{e.thread.kind}:{e.thread.repo}#{e.thread.number}",
+        )
+        assert inquiry.number is not None
+        uow.github.add_link(
+            GitHubLink(
+                inquiry.number,
+                e.thread.repo,
+                e.thread.kind,
+                e.thread.number,
+                e.thread.url,
+                e.thread.node_id,
+            )
+        )
+        return f"opened inquiry #{inquiry.number}"
+    if link is None:
+        return "ignored: thread not linked to an inquiry"
+    inquiry = uow.inquiries.get(link.inquiry_number)
+    if e.echo_of is not None:
+        return f"echo of the desk's {e.echo_of}"
+    actor = f"github:{e.author}"
+    with recorded(uow, inquiry, f"github.{e.event}.{e.action}", actor=actor, now=now):
+        result = _change(uow, config, inquiry, e, now)
+    return result
+
+
+def _change(
+    uow: AbstractUnitOfWork, config: GitHubSettings, inquiry: Inquiry, e: GitHubEvent, now: datetime
+) -> str:
+    source = f"github:comment:{e.comment_id}" if e.comment_id else None
+    if e.event in ("issue_comment", "discussion_comment") and e.action == "created":
+        return _comment(uow, inquiry, e, now, source)
+    if e.event == "issue_comment" and e.action in ("edited", "deleted"):
+        stored = next((c for c in inquiry.comments if c.source_message_id == source), None)
+        if stored is None:
+            return "ignored: comment not on record"
+        if e.action == "edited":
+            stored.body = e.body.strip() or stored.body
+            return "comment edited"
+        # The desk keeps what was said; the deletion is noted beside it.
+        lifecycle.add_member_comment(
+            inquiry,
+            "system",
+            f"A comment by {e.author} was deleted on GitHub.",
+            public=False,
+            now=now,
+        )
+        return "comment deletion noted"
+    if e.event == "discussion" and e.action == "answered":
+        _comment(uow, inquiry, e, now, source)
+        return _resolve(inquiry, e, now, "answered on GitHub")
+    if e.action == "closed":
+        return _resolve(inquiry, e, now, "closed on GitHub")
+    if e.action == "reopened":
+        if inquiry.state in (State.RESOLVED, State.CLOSED):
+            lifecycle.reopen(inquiry)
+            return "reopened"
+        return "already open"
+    if e.action in ("labeled", "unlabeled"):
+        theirs = [label for label in e.labels if label not in config.desk_labels]
+        kept = [label for label in inquiry.labels if label in config.desk_labels]
+        inquiry.labels = kept + [label for label in theirs if label not in kept]
+        return "labels updated"
+    if e.action == "assigned":
+        handles = [h for h in (_member_for(uow, login) for login in e.assignees) if h]
+        if handles and inquiry.is_open:
+            inquiry.assignee = handles[0]
+            return f"assigned to {handles[0]}"
+        return "ignored: no member has that GitHub login"
+    if e.action == "edited" and e.title:
+        inquiry.title = e.title[:300]
+        return "title updated"
+    return f"ignored: {e.event} {e.action}"
+
+
+def _comment(
+    uow: AbstractUnitOfWork, inquiry: Inquiry, e: GitHubEvent, now: datetime, source: str | None
+) -> str:
+    if source and any(c.source_message_id == source for c in inquiry.comments):
+        return "duplicate comment"
+    handle = _member_for(uow, e.author)
+    if handle is not None:
+        # A member answering on GitHub: a public reply, already where the customer reads it.
+        comment = lifecycle.add_member_comment(
+            inquiry, handle, e.body or "(empty)", public=True, now=now
+        )
+        comment.source_message_id = source
+        return f"reply by {handle}"
+    lifecycle.add_customer_comment(inquiry, e.author, e.body, now=now, source_message_id=source)
+    return f"comment by {e.author}"
+
+
+def _resolve(inquiry: Inquiry, e: GitHubEvent, now: datetime, why: str) -> str:
+    if inquiry.state in (State.RESOLVED, State.CLOSED):
+        return "already resolved"
+    try:
+        lifecycle.resolve(
+            inquiry, ["answered"], f"github:{e.author}", now=now, note=f"{why} by {e.author}"
+        )
+    except DeskError as error:
+        # A serious inquiry stays open until its postmortem is written; say so on record.
+        lifecycle.add_member_comment(
+            inquiry,
+            "system",
+            f"{why} by {e.author}, but not resolved here: {error}",
+            public=False,
+            now=now,
+        )
+        return f"not resolved: {error}"
+    return "resolved"
+
+
+# -- outbound ----------------------------------------------------------------------------
+
+
+def publisher(uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: datetime) -> None:
+    """Queue a public comment for the GitHub thread(s) the inquiry lives on."""
+    if inquiry.sensitive or inquiry.number is None:
+        return  # classified inquiries never leave the desk, in any form
+    if (comment.source_message_id or "").startswith("github:"):
+        return  # it came from GitHub; it is there already
+    for link in uow.github.links_for(inquiry.number):
+        queue(
+            uow,
+            OutboundMessage(
+                channel="github",
+                kind="github.comment",
+                created_at=now,
+                inquiry_number=inquiry.number,
+                dedupe_key=f"github:comment:{comment.id}:{link.id}",
+                payload={
+                    "repo": link.repo,
+                    "kind": link.kind,
+                    "number": link.number,
+                    "node_id": link.node_id,
+                    "body": mark(comment.body, f"comment:{comment.id}"),
+                },
+            ),
+        )
+
+
+def observer(uow: AbstractUnitOfWork, inquiry: Inquiry, action: str, now: datetime) -> None:
+    """After any change to a linked inquiry, queue bringing GitHub's state in step."""
+    if inquiry.sensitive or inquiry.number is None or action.startswith("github."):
+        return
+    links = [link for link in uow.github.links_for(inquiry.number) if link.kind == "issue"]
+    events = len(uow.audit.list(inquiry_number=inquiry.number))
+    for link in links:
+        queue(
+            uow,
+            OutboundMessage(
+                channel="github",
+                kind="github.sync",
+                created_at=now,
+                inquiry_number=inquiry.number,
+                dedupe_key=f"github:sync:{inquiry.number}:{link.id}:{events}",
+                payload={"repo": link.repo, "number": link.number},
+            ),
+        )
+
+
+def promote(
+    desk: Desk,
+    number: int,
+    repo: str,
+    *,
+    by: str,
+    title: str | None = None,
+    kind: str = "constructive-correction",
+) -> None:
+    """Queue filing a product-development issue; the sender links it and resolves."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        if inquiry.sensitive:
+            raise InvalidInput(f"inquiry #{number} is classified; it never leaves the desk")
+        if not inquiry.is_open:
+            raise InvalidTransition(f"inquiry #{number} is {inquiry.state.value}; reopen it first")
+        summary = "\n\n".join(c.body for c in inquiry.comments if c.public)[:4000]
+        queue(
+            uow,
+            OutboundMessage(
+                channel="github",
+                kind="github.promote",
+                created_at=now,
+                inquiry_number=number,
+                dedupe_key=f"github:promote:{number}:{repo}",
+                payload={
+                    "repo": repo,
+                    "title": title or inquiry.title,
+                    "by": by,
+                    "link_kind": kind,
+                    "body": f"Promoted from SRE desk inquiry #{number} "
+                    f"({inquiry.channel.value}: {inquiry.source}).\n\n{summary}",
+                },
+            ),
+        )
+        uow.commit()
+
+
+def update_known(
+    desk: Desk, number: int, repo: str, issue: int, *, by: str, note: str = ""
+) -> None:
+    """Add the inquiry's news to a known issue, flag it for review, and resolve."""
+    now = desk.now()
+    url = f"https://github.com/{repo}/issues/{issue}"
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        if inquiry.sensitive:
+            raise InvalidInput(f"inquiry #{number} is classified; it never leaves the desk")
+        with recorded(uow, inquiry, "inquiry.resolved", actor=by, now=now):
+            lifecycle.add_link(inquiry, url, "constructive-correction", by, now=now)
+            lifecycle.resolve(inquiry, ["known-issue-updated"], by, now=now, note=note)
+        queue(
+            uow,
+            OutboundMessage(
+                channel="github",
+                kind="github.known",
+                created_at=now,
+                inquiry_number=number,
+                dedupe_key=f"github:known:{number}:{repo}#{issue}",
+                payload={
+                    "repo": repo,
+                    "number": issue,
+                    "body": f"SRE desk inquiry #{number} hit this too.\n\n{note}".strip(),
+                },
+            ),
+        )
+        uow.commit()
+
+
+def mirror(desk: Desk, number: int, repo: str, *, by: str) -> None:
+    """Queue copying an e-mail inquiry and its public conversation to the SRE repository."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        if inquiry.sensitive:
+            raise InvalidInput(f"inquiry #{number} is classified; it never leaves the desk")
+        if uow.github.links_for(number):
+            raise InvalidTransition(f"inquiry #{number} is on GitHub already")
+        conversation = "\n\n---\n\n".join(
+            f"**{c.author}** wrote:\n\n{c.body}" for c in inquiry.comments if c.public
+        )
+        queue(
+            uow,
+            OutboundMessage(
+                channel="github",
+                kind="github.mirror",
+                created_at=now,
+                inquiry_number=number,
+                dedupe_key=f"github:mirror:{number}",
+                payload={
+                    "repo": repo,
+                    "title": inquiry.title,
+                    "by": by,
+                    "body": mark(
+                        f"Mirrored from SRE desk inquiry #{number} "
+                        f"({inquiry.source}).\n\n{conversation}",
+                        f"mirror:{number}",
+                    ),
+                },
+            ),
+        )
+        uow.commit()
+
+
+def labels_for(config: GitHubSettings, inquiry: Inquiry) -> list[str]:
+    """The labels GitHub should show: the desk's own, then the rest as they are."""
+    mine = [config.sre_label]
+    if inquiry.serious:
+        mine.append(config.serious_label)
+    if inquiry.state is State.WAITING:
+        mine.append(config.waiting_label)
+    others = [label for label in inquiry.labels if label not in config.desk_labels]
+    return mine + others
+
+
+def sync_fields(desk: Desk, config: GitHubSettings, number: int) -> dict[str, Any] | None:
+    """What the GitHub issue of inquiry `number` should say now; None if it must not."""
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        if inquiry.sensitive:
+            return None
+        login = None
+        if inquiry.assignee:
+            found = uow.members.find(inquiry.assignee)
+            login = found.github if found else None
+        return {
+            "state": "open" if inquiry.is_open else "closed",
+            "assignees": [login] if login else [],
+            "labels": labels_for(config, inquiry),
+        }

@@ -1,0 +1,75 @@
+"""Deliver the outbox's GitHub channel: comments, state sync, promotion and mirroring."""
+
+from __future__ import annotations
+
+from sredesk.adapters.github.client import GitHubPort
+from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.core import lifecycle
+from sredesk.core.github import GitHubLink, mark
+from sredesk.core.model import OutboundMessage
+from sredesk.services.desk import Desk, recorded
+from sredesk.services.github import sync_fields
+from sredesk.services.outbox import PermanentDeliveryError
+
+
+class GitHubSender:
+    """The outbox `Sender` for channel "github"."""
+
+    def __init__(self, desk: Desk, config: GitHubSettings, client: GitHubPort) -> None:
+        self.desk, self.config, self.client = desk, config, client
+
+    def send(self, message: OutboundMessage) -> None:
+        p = message.payload
+        if message.kind == "github.comment":
+            if p["kind"] == "discussion":
+                self.client.discussion_comment(p["node_id"], p["body"])
+            else:
+                self.client.comment(p["repo"], p["number"], p["body"])
+        elif message.kind == "github.sync":
+            assert message.inquiry_number is not None
+            fields = sync_fields(self.desk, self.config, message.inquiry_number)
+            if fields is not None:
+                self.client.update_issue(p["repo"], p["number"], fields)
+        elif message.kind == "github.known":
+            self.client.comment(p["repo"], p["number"], mark(p["body"], f"known:{message.id}"))
+            self.client.remove_label(p["repo"], p["number"], self.config.reviewed_label)
+        elif message.kind in ("github.promote", "github.mirror"):
+            self._create(message)
+        else:
+            raise PermanentDeliveryError(f"unknown GitHub message kind {message.kind}")
+
+    def _create(self, message: OutboundMessage) -> None:
+        p = message.payload
+        labels = [self.config.sre_label] if message.kind == "github.mirror" else []
+        created = self.client.create_issue(p["repo"], p["title"], p["body"], labels)
+        number = message.inquiry_number
+        assert number is not None
+        now = self.desk.now()
+        with self.desk.unit_of_work() as uow:
+            inquiry = uow.inquiries.get(number)
+            if message.kind == "github.mirror":
+                uow.github.add_link(
+                    GitHubLink(number, p["repo"], "issue", created.number, created.url)
+                )
+            else:
+                with recorded(
+                    uow,
+                    inquiry,
+                    "inquiry.promoted",
+                    actor=p["by"],
+                    now=now,
+                    extra={"issue": created.url},
+                ):
+                    link = lifecycle.add_link(
+                        inquiry, created.url, p["link_kind"], p["by"], now=now
+                    )
+                    if inquiry.is_open and not inquiry.serious:
+                        lifecycle.resolve(
+                            inquiry,
+                            ["promoted"],
+                            p["by"],
+                            now=now,
+                            link=None,
+                            note=f"Promoted to {link.url}",
+                        )
+            uow.commit()
