@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sredesk import __version__
+from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core.calendar import CalendarError
 from sredesk.core.clock import PolicyError
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
@@ -21,14 +22,22 @@ from sredesk.core.rotation_model import PlanningError
 from sredesk.core.teamfile import TeamFileError
 from sredesk.services import watcher
 from sredesk.services.desk import Desk
+from sredesk.services.github import Unauthorized
 from sredesk.web.api import desk as desk_api
+from sredesk.web.api import github as github_api
 from sredesk.web.api import inquiries as inquiries_api
 from sredesk.web.api import rotation as rotation_api
 
 log = logging.getLogger("sredesk.web")
 
 # The core's own input errors (calendar, policy, planner, team file) are 422 as well.
-_STATUS = {NotFound: 404, InvalidTransition: 409, InvalidInput: 422, ValueError: 422}
+_STATUS = {
+    Unauthorized: 401,
+    NotFound: 404,
+    InvalidTransition: 409,
+    InvalidInput: 422,
+    ValueError: 422,
+}
 
 
 def _desk_error(request: Request, error: Exception) -> JSONResponse:
@@ -61,8 +70,13 @@ async def _watch_forever(desk: Desk, every: float) -> None:
         await asyncio.sleep(every)
 
 
-def create_app(desk: Desk, *, watch_every: float | None = None) -> FastAPI:
-    """Build the application; with `watch_every`, run the clock watcher that often (seconds)."""
+def create_app(
+    desk: Desk, *, watch_every: float | None = None, github: GitHubSettings | None = None
+) -> FastAPI:
+    """Build the application; with `watch_every`, run the clock watcher that often (seconds).
+
+    Without `github` settings the webhook receiver has no secret and refuses every delivery.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,12 +95,14 @@ def create_app(desk: Desk, *, watch_every: float | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.desk = desk
+    app.state.github = github or GitHubSettings()
     for error in (DeskError, CalendarError, PolicyError, PlanningError, TeamFileError):
         app.add_exception_handler(error, _desk_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(inquiries_api.router, prefix="/api/v1")
     app.include_router(desk_api.router, prefix="/api/v1")
     app.include_router(rotation_api.router, prefix="/api/v1")
+    app.include_router(github_api.router, prefix="/api/v1")
     app.include_router(rotation_api.calendar_router)
 
     @app.get("/api/v1/health", tags=["desk"])
