@@ -1,4 +1,4 @@
-"""Assemble a desk from settings: the database, the clock and the response policy."""
+"""Assemble a desk from settings: the database, the clock, the response policy and the mail."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sredesk.adapters.clock import SystemClock
 from sredesk.adapters.db.unit_of_work import Database
 from sredesk.core.clock import ResponsePolicy
 from sredesk.services.desk import Desk
+from sredesk.services.mail_outbound import mail_publisher
 from sredesk.services.ports import Clock
 from sredesk.settings import Settings
 
@@ -26,4 +27,6 @@ def build_desk(settings: Settings, *, clock: Clock | None = None) -> tuple[Desk,
             else None
         ),
     )
+    if settings.mail is not None:
+        desk.publishers.append(mail_publisher(settings.mail))
     return desk, database

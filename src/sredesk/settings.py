@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sredesk.core.errors import InvalidInput
+from sredesk.core.mailthread import Signer
 
 DEFAULT_DATABASE_URL = "sqlite:///sredesk.db"
 
@@ -23,6 +26,8 @@ class Settings:
     response_hours: float = 4.0
     # Business hours to resolve an inquiry, not counting waits on the customer; None: no goal.
     resolution_hours: float | None = None
+    # The [mail] table; None: the desk sends and receives no e-mail.
+    mail: MailSettings | None = None
 
     def read_calendar_file(self, path: str) -> str:
         """Read an .ics holiday file; a relative path is relative to the configuration file."""
@@ -55,13 +60,157 @@ class Settings:
         calendars = config.get("calendars", {})
         if not isinstance(calendars, dict):
             raise InvalidInput(f"{path}: [calendars] must be a table")
+        mail = config.get("mail")
+        if mail is not None and not isinstance(mail, dict):
+            raise InvalidInput(f"{path}: [mail] must be a table")
         return cls(
             database_url=url,
             config_path=path,
             calendars=calendars,
             response_hours=float(hours),
             resolution_hours=float(resolution) if resolution is not None else None,
+            mail=MailSettings.read(mail, env, path) if mail is not None else None,
         )
+
+
+@dataclass(frozen=True)
+class MailList:
+    """A mailing list the desk serves: where to send to it and which IMAP folder receives it."""
+
+    name: str
+    address: str
+    mailbox: str = ""  # empty: not polled (mail arrives by LMTP or import)
+    list_id: str = ""  # the List-Id header's value; by default local.domain of the address
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The [mail] table; passwords and the signing secret come from the environment only."""
+
+    address: str
+    secret: bytes = field(repr=False)
+    domain: str = ""
+    from_name: str = "SRE desk"
+    lists: tuple[MailList, ...] = ()
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str = ""
+    imap_password: str = field(default="", repr=False)
+    # Where a message goes once imported; empty: it stays, marked with a keyword.
+    imap_done_mailbox: str = ""
+    attachment_limit: int = 10 * 1024 * 1024
+    rate_limit: int = 20
+    rate_window: timedelta = timedelta(minutes=10)
+    auto_acknowledge: bool = True
+    # Whether a sensitive inquiry's customers and assignee get its replies by e-mail.
+    sensitive_mail: bool = False
+
+    @property
+    def signer(self) -> Signer:
+        return Signer(secret=self.secret, address=self.address, id_domain=self.domain)
+
+    def list_named(self, name: str) -> MailList | None:
+        return next((m for m in self.lists if m.name == name), None)
+
+    def list_for(self, *, address: str = "", list_id: str = "") -> MailList | None:
+        """The configured list a recipient address or List-Id header names."""
+        address, list_id = address.lower(), list_id.lower()
+        for entry in self.lists:
+            if (address and address == entry.address.lower()) or (
+                list_id and list_id == entry.list_id.lower()
+            ):
+                return entry
+        return None
+
+    @classmethod
+    def read(cls, table: dict[str, Any], env: Mapping[str, str], path: Path | None) -> MailSettings:
+        reader = _MailReader(table, path)
+        address = reader.address("address")
+        secret = env.get("SREDESK_MAIL_SECRET", "")
+        if len(secret) < 16:
+            raise InvalidInput(
+                "set SREDESK_MAIL_SECRET to a random string of at least 16 characters; "
+                "it signs the desk's reply addresses"
+            )
+        return cls(
+            address=address,
+            secret=secret.encode(),
+            domain=reader.text("domain", address.rpartition("@")[2]),
+            from_name=reader.text("from_name", "SRE desk"),
+            lists=reader.lists(),
+            smtp_host=reader.text("smtp_host", "127.0.0.1"),
+            smtp_port=reader.number("smtp_port", 25, 1, 65535),
+            smtp_starttls=reader.flag("smtp_starttls", False),
+            smtp_user=reader.text("smtp_user", ""),
+            smtp_password=env.get("SREDESK_SMTP_PASSWORD", ""),
+            imap_host=reader.text("imap_host", ""),
+            imap_port=reader.number("imap_port", 993, 1, 65535),
+            imap_ssl=reader.flag("imap_ssl", True),
+            imap_user=reader.text("imap_user", ""),
+            imap_password=env.get("SREDESK_IMAP_PASSWORD", ""),
+            imap_done_mailbox=reader.text("imap_done_mailbox", ""),
+            attachment_limit=reader.number("attachment_limit_mb", 10, 1, 1024) * 1024 * 1024,
+            rate_limit=reader.number("rate_limit", 20, 1, 100_000),
+            rate_window=timedelta(minutes=reader.number("rate_window_minutes", 10, 1, 1440)),
+            auto_acknowledge=reader.flag("auto_acknowledge", True),
+            sensitive_mail=reader.flag("sensitive_mail", False),
+        )
+
+
+class _MailReader:
+    """Check the [mail] table's values one key at a time, naming the key that is wrong."""
+
+    def __init__(self, table: dict[str, Any], path: Path | None) -> None:
+        self.table, self.path = table, path
+
+    def _fail(self, key: str, what: str) -> InvalidInput:
+        return InvalidInput(f"{self.path}: mail.{key} must be {what}")
+
+    def text(self, key: str, default: str) -> str:
+        value = self.table.get(key, default)
+        if not isinstance(value, str):
+            raise self._fail(key, "a string")
+        return value.strip()
+
+    def address(self, key: str, table: dict[str, Any] | None = None) -> str:
+        value = (table if table is not None else self.table).get(key, "")
+        if not isinstance(value, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise self._fail(key, "an e-mail address such as sre-desk@example.org")
+        return value.strip().lower()
+
+    def number(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.table.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise self._fail(key, f"a whole number from {low} to {high}")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(key, "true or false")
+        return value
+
+    def lists(self) -> tuple[MailList, ...]:
+        tables = self.table.get("lists", {})
+        if not isinstance(tables, dict):
+            raise self._fail("lists", "a table of lists, e.g. [mail.lists.visit-users]")
+        found = []
+        for name, entry in tables.items():
+            if not isinstance(entry, dict):
+                raise self._fail(f"lists.{name}", "a table with an address")
+            address = self.address("address", entry)
+            local, _, domain = address.partition("@")
+            mailbox, list_id = entry.get("mailbox", ""), entry.get("list_id", f"{local}.{domain}")
+            if not isinstance(mailbox, str) or not isinstance(list_id, str):
+                raise self._fail(f"lists.{name}", "strings for mailbox and list_id")
+            found.append(MailList(name, address, mailbox.strip(), list_id.strip().lower()))
+        return tuple(found)
 
 
 def _read_config(path: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sredesk.core.errors import NotFound
+from sredesk.core.mailthread import InquiryAlias, MailMessage
 from sredesk.core.model import (
     INQUIRY_CHILDREN,
     AuditEvent,
@@ -46,6 +47,8 @@ class _State:
     tokens: list[FeedToken] = field(default_factory=list)
     feed_events: list[FeedEvent] = field(default_factory=list)
     outbox: list[OutboundMessage] = field(default_factory=list)
+    mail: list[MailMessage] = field(default_factory=list)
+    aliases: list[InquiryAlias] = field(default_factory=list)
     next_id: int = 1
 
 
@@ -277,6 +280,53 @@ class _Outbox(_Repo):
         ]
 
 
+class _Mail(_Repo):
+    def add(self, message: MailMessage) -> None:
+        if self.get(message.message_id) is not None:
+            raise ValueError(f"message {message.message_id} is stored already")  # as the database
+        message.id = self._new_id()
+        self._s.mail.append(message)
+
+    def get(self, message_id: str) -> MailMessage | None:
+        return next((m for m in self._s.mail if m.message_id == message_id), None)
+
+    def get_row(self, row_id: int) -> MailMessage:
+        found = next((m for m in self._s.mail if m.id == row_id), None)
+        if found is None:
+            raise NotFound(f"no mail message {row_id}; list them with 'sredesk mail quarantine'")
+        return found
+
+    def list(self, *, outcomes: Sequence[str] = ()) -> Sequence[MailMessage]:
+        return [m for m in self._s.mail if not outcomes or m.outcome in outcomes]
+
+    def holders(self, message_ids: Sequence[str]) -> dict[str, int]:
+        wanted = set(message_ids)
+        return {
+            ref.message_id: inquiry.number
+            for inquiry in self._s.inquiries
+            if inquiry.number is not None
+            for ref in inquiry.message_refs
+            if ref.message_id in wanted
+        }
+
+    def count_from(self, sender: str, since: datetime) -> int:
+        return sum(
+            1
+            for m in self._s.mail
+            if m.sender == sender and m.received_at >= since and m.direction == "in"
+        )
+
+    def add_alias(self, alias: InquiryAlias) -> None:
+        alias.id = self._new_id()
+        self._s.aliases.append(alias)
+
+    def aliases(self) -> dict[int, int]:
+        return {a.merged_number: a.into_number for a in self._s.aliases}
+
+    def outbound(self, dedupe_key: str) -> OutboundMessage | None:
+        return next((m for m in self._s.outbox if m.dedupe_key == dedupe_key), None)
+
+
 class MemoryUnitOfWork(AbstractUnitOfWork):
     """Works on a private copy of the store; commit publishes it, rollback discards it."""
 
@@ -293,6 +343,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.notifications = _Notifications(self)
         self.rotation = _Rotation(self)
         self.outbox = _Outbox(self)
+        self.mail = _Mail(self)
 
     def commit(self) -> None:
         self.flush()

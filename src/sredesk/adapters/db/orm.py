@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import deferred, registry, relationship
 
 from sredesk.adapters.db import tables as t
+from sredesk.core import mailthread
 from sredesk.core import model as m
 
 mapper_registry = registry(metadata=t.metadata)
@@ -83,4 +84,11 @@ def start_mappers() -> None:
     mr.map_imperatively(m.FeedToken, t.feed_tokens)
     mr.map_imperatively(m.FeedEvent, t.feed_events)
     mr.map_imperatively(m.OutboundMessage, t.outbox)
+    # The raw message loads only when asked for: threading and listings never need it.
+    mr.map_imperatively(
+        mailthread.MailMessage,
+        t.mail_messages,
+        properties={"raw": deferred(t.mail_messages.c.raw)},
+    )
+    mr.map_imperatively(mailthread.InquiryAlias, t.inquiry_aliases)
     _mapped = True

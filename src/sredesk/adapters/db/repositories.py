@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sredesk.adapters.db import tables as t
 from sredesk.core.errors import NotFound
+from sredesk.core.mailthread import InquiryAlias, MailMessage
 from sredesk.core.model import (
     OPEN_STATES,
     AuditEvent,
@@ -259,3 +260,59 @@ class SqlOutboxRepository(_Repo):
         if pending_only:
             query = query.where(c.sent_at.is_(None))
         return self.session.scalars(query).all()
+
+
+class SqlMailRepository(_Repo):
+    def add(self, message: MailMessage) -> None:
+        self.session.add(message)
+
+    def get(self, message_id: str) -> MailMessage | None:
+        c = t.mail_messages.c
+        return self.session.scalars(select(MailMessage).where(c.message_id == message_id)).first()
+
+    def get_row(self, row_id: int) -> MailMessage:
+        found = self.session.get(MailMessage, row_id)
+        if found is None:
+            raise NotFound(f"no mail message {row_id}; list them with 'sredesk mail quarantine'")
+        return found
+
+    def list(self, *, outcomes: Sequence[str] = ()) -> Sequence[MailMessage]:
+        c = t.mail_messages.c
+        query = select(MailMessage).order_by(c.id)
+        if outcomes:
+            query = query.where(c.outcome.in_(list(outcomes)))
+        return self.session.scalars(query).all()
+
+    def holders(self, message_ids: Sequence[str]) -> dict[str, int]:
+        refs = t.message_refs.c
+        found: dict[str, int] = {}
+        wanted = list(dict.fromkeys(message_ids))
+        # Chunks keep the IN list under every backend's parameter limit.
+        for start in range(0, len(wanted), 500):
+            query = select(refs.message_id, refs.inquiry_number).where(
+                refs.message_id.in_(wanted[start : start + 500])
+            )
+            found.update({row[0]: row[1] for row in self.session.execute(query)})
+        return found
+
+    def count_from(self, sender: str, since: datetime) -> int:
+        c = t.mail_messages.c
+        query = select(func.count()).where(
+            c.sender == sender, c.received_at >= since, c.direction == "in"
+        )
+        return int(self.session.execute(query).scalar_one())
+
+    def add_alias(self, alias: InquiryAlias) -> None:
+        self.session.add(alias)
+
+    def aliases(self) -> dict[int, int]:
+        c = t.inquiry_aliases.c
+        return {
+            row[0]: row[1] for row in self.session.execute(select(c.merged_number, c.into_number))
+        }
+
+    def outbound(self, dedupe_key: str) -> OutboundMessage | None:
+        c = t.outbox.c
+        return self.session.scalars(
+            select(OutboundMessage).where(c.dedupe_key == dedupe_key)
+        ).first()

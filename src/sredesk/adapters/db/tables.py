@@ -398,3 +398,34 @@ outbox = Table(
 )
 
 Index("ix_outbox_pending", outbox.c.sent_at, outbox.c.failed, outbox.c.next_attempt_at)
+
+# Every e-mail in or out, once per Message-ID; the raw bytes keep what the comment strips.
+# No foreign key to inquiries: a quarantined message has none, a merged inquiry is removed.
+mail_messages = Table(
+    "mail_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(998), nullable=False, unique=True),
+    Column("direction", String(8), nullable=False),
+    Column("outcome", String(16), nullable=False, index=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("subject", String(998), nullable=False),
+    Column("lists", _json_list(), nullable=False),
+    Column("inquiry_number", Integer, nullable=True, index=True),
+    Column("reason", Text, nullable=False),
+    Column("defects", _json_list(), nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+)
+
+# The rate limit counts a sender's recent messages.
+Index("ix_mail_messages_sender_received", mail_messages.c.sender, mail_messages.c.received_at)
+
+inquiry_aliases = Table(
+    "inquiry_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("merged_number", Integer, nullable=False, unique=True),
+    Column("into_number", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)

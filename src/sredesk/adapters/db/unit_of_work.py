@@ -18,6 +18,7 @@ from sredesk.adapters.db.repositories import (
     SqlAuditRepository,
     SqlEffortRepository,
     SqlInquiryRepository,
+    SqlMailRepository,
     SqlMemberRepository,
     SqlNotificationRepository,
     SqlOutboxRepository,
@@ -93,6 +94,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.notifications = SqlNotificationRepository(self.session)
         self.rotation = SqlRotationRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
+        self.mail = SqlMailRepository(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

@@ -1,0 +1,95 @@
+"""Send the outbox's e-mail over SMTP: the outbox `Sender` for the "email" channel."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from typing import Any
+
+from sredesk.core.model import OutboundMessage
+from sredesk.services.outbox import DeliveryError, PermanentDeliveryError
+
+
+def build_message(payload: dict[str, Any], created_at: datetime) -> EmailMessage:
+    """The e-mail a queued payload describes; the same payload always gives the same headers."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = payload["from"]
+    if payload.get("to"):
+        message["To"] = ", ".join(payload["to"])
+    if payload.get("cc"):
+        message["Cc"] = ", ".join(payload["cc"])
+    if payload.get("reply_to"):
+        message["Reply-To"] = payload["reply_to"]
+    message["Subject"] = payload["subject"]
+    # The queue time, not the send time: a retry must be the same message.
+    message["Date"] = format_datetime(created_at)
+    message["Message-ID"] = payload["message_id"]
+    if payload.get("in_reply_to"):
+        message["In-Reply-To"] = payload["in_reply_to"]
+    if payload.get("references"):
+        message["References"] = " ".join(payload["references"])
+    if payload.get("auto_submitted"):
+        message["Auto-Submitted"] = payload["auto_submitted"]
+    message.set_content(payload["body"])
+    return message
+
+
+class SmtpSender:
+    """Deliver one message per connection; a 5xx answer is permanent, anything else retried."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        starttls: bool = False,
+        user: str = "",
+        password: str = "",
+        timeout: float = 30.0,
+    ) -> None:
+        self.host, self.port, self.starttls = host, port, starttls
+        self.user, self._password, self.timeout = user, password, timeout
+
+    def send(self, message: OutboundMessage) -> None:
+        email = build_message(message.payload, message.created_at)
+        to = [*message.payload.get("to", []), *message.payload.get("cc", [])]
+        envelope_from = parseaddr(message.payload["from"])[1]
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user:
+                    smtp.login(self.user, self._password)
+                refused = smtp.send_message(email, from_addr=envelope_from, to_addrs=to)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _text in error.recipients.values()]
+            failure = f"every recipient refused: {_describe(error.recipients)}"
+            if all(code >= 500 for code in codes):
+                raise PermanentDeliveryError(failure) from None
+            raise DeliveryError(failure) from None
+        except smtplib.SMTPResponseException as error:
+            text = (
+                error.smtp_error.decode("utf-8", "replace")
+                if isinstance(error.smtp_error, bytes)
+                else str(error.smtp_error)
+            )
+            failure = f"{error.smtp_code} {text}"
+            if error.smtp_code >= 500:
+                raise PermanentDeliveryError(failure) from None
+            raise DeliveryError(failure) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise DeliveryError(f"{type(error).__name__}: {error}") from None
+        if refused:
+            # Some recipients took it: sending again would duplicate it for them.
+            return
+
+
+def _describe(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(
+        f"{address}: {code} {text.decode('utf-8', 'replace')}"
+        for address, (code, text) in recipients.items()
+    )

@@ -1,0 +1,200 @@
+"""Take e-mail into the desk: store each message once, thread it, open or add to inquiries.
+
+Each message is one transaction (a backfill batch shares one): the stored message, its
+comment, its Message-IDs, any merge and any acknowledgement commit together or not at all.
+A message that cannot be imported is quarantined with the reason, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sredesk.adapters.mail.parse import ParsedMessage, parse
+from sredesk.core.errors import InvalidTransition
+from sredesk.core.mailthread import MailMessage
+from sredesk.services.desk import Desk, audit, member
+from sredesk.services.mail_intake import Arrival, Intake, Outcome
+from sredesk.settings import MailSettings
+
+log = logging.getLogger("sredesk.mail")
+
+SUMMARY_KEYS = (
+    "messages",
+    "inquiries_created",
+    "replies_threaded",
+    "duplicates",
+    "ignored",
+    "quarantined",
+)
+_COUNTED_AS = {
+    "created": "inquiries_created",
+    "threaded": "replies_threaded",
+    "duplicate": "duplicates",
+    "ignored": "ignored",
+    "quarantined": "quarantined",
+    "held": "quarantined",
+}
+
+__all__ = [
+    "SUMMARY_KEYS",
+    "Arrival",
+    "Outcome",
+    "ingest",
+    "ingest_many",
+    "quarantine",
+    "release",
+]
+
+
+def ingest(
+    desk: Desk, raw: bytes, *, settings: MailSettings, arrival: Arrival | None = None
+) -> Outcome:
+    """Take one message in, in one transaction; a database failure propagates, nothing else."""
+    parsed = parse(raw, attachment_limit=settings.attachment_limit)
+    return _ingest_parsed(desk, parsed, settings, arrival or Arrival())
+
+
+def _ingest_parsed(
+    desk: Desk, parsed: ParsedMessage, settings: MailSettings, arrival: Arrival
+) -> Outcome:
+    try:
+        return _take(desk, parsed, settings, arrival)
+    except Exception as first:
+        # A second try sees a copy another worker stored meanwhile as a duplicate; if the
+        # message itself breaks the intake, it is quarantined with the reason instead.
+        log.warning("intake of %s failed once: %s", parsed.message_id, first)
+        try:
+            return _take(desk, parsed, settings, arrival)
+        except Exception as second:
+            log.exception("intake of %s failed; quarantining it", parsed.message_id)
+            return _quarantine_failed(desk, parsed, arrival, second)
+
+
+def _take(desk: Desk, parsed: ParsedMessage, settings: MailSettings, arrival: Arrival) -> Outcome:
+    with desk.unit_of_work() as uow:
+        outcome = Intake(desk, uow, settings).take(parsed, arrival)
+        uow.commit()
+    return outcome
+
+
+def _quarantine_failed(
+    desk: Desk, parsed: ParsedMessage, arrival: Arrival, error: Exception
+) -> Outcome:
+    now = desk.now()
+    reason = f"the intake failed: {type(error).__name__}: {error}"[:2000]
+    with desk.unit_of_work() as uow:
+        existing = uow.mail.get(parsed.message_id)
+        if existing is not None:
+            return Outcome("duplicate", parsed.message_id, existing.inquiry_number)
+        uow.mail.add(
+            MailMessage(
+                message_id=parsed.message_id,
+                direction="in",
+                outcome="quarantined",
+                received_at=now,
+                sender=parsed.sender[:320],
+                subject=parsed.subject[:998],
+                lists=[arrival.list_name] if arrival.list_name else [],
+                reason=reason,
+                defects=parsed.defects[:50],
+                raw=parsed.raw,
+            )
+        )
+        uow.commit()
+    return Outcome("quarantined", parsed.message_id, reason=reason)
+
+
+def ingest_many(
+    desk: Desk,
+    messages: Iterable[bytes],
+    *,
+    settings: MailSettings,
+    arrival: Arrival,
+    batch_size: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Import many messages, a batch per transaction; return the summary counts.
+
+    A crash loses at most the batch in flight, and running the import again skips what was
+    committed, by Message-ID. A batch that fails is redone one message at a time, so one bad
+    message is quarantined without holding back the others.
+    """
+    summary: Counter[str] = Counter(dict.fromkeys(SUMMARY_KEYS, 0))
+    batch: list[bytes] = []
+
+    def flush() -> None:
+        for outcome in _import_batch(desk, batch, settings, arrival):
+            summary["messages"] += 1
+            summary[_COUNTED_AS[outcome.status]] += 1
+        if progress is not None:
+            progress(len(batch))
+        batch.clear()
+
+    for raw in messages:
+        batch.append(raw)
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    return {key: summary[key] for key in SUMMARY_KEYS}
+
+
+def _import_batch(
+    desk: Desk, raws: Sequence[bytes], settings: MailSettings, arrival: Arrival
+) -> list[Outcome]:
+    parsed = [parse(raw, attachment_limit=settings.attachment_limit) for raw in raws]
+    try:
+        with desk.unit_of_work() as uow:
+            intake = Intake(desk, uow, settings)
+            outcomes = [intake.take(message, arrival) for message in parsed]
+            uow.commit()
+        return outcomes
+    except Exception:
+        log.warning("a batch of %d failed; importing it one at a time", len(raws), exc_info=True)
+        return [_ingest_parsed(desk, message, settings, arrival) for message in parsed]
+
+
+def quarantine(desk: Desk) -> list[dict[str, Any]]:
+    """The messages held or quarantined, with the reason, for a member to look at."""
+    with desk.unit_of_work() as uow:
+        return [
+            {
+                "id": m.id,
+                "message_id": m.message_id,
+                "outcome": m.outcome,
+                "reason": m.reason,
+                "sender": m.sender,
+                "subject": m.subject,
+                "lists": list(m.lists),
+                "received_at": m.received_at.isoformat(),
+                "defects": list(m.defects),
+            }
+            for m in uow.mail.list(outcomes=("quarantined", "held"))
+        ]
+
+
+def release(desk: Desk, row_id: int, *, settings: MailSettings, by: str) -> Outcome:
+    """Let a message held by the rate limit through, as if it had just arrived."""
+    with desk.unit_of_work() as uow:
+        by = member(uow, by).handle
+        record = uow.mail.get_row(row_id)
+        if record.outcome != "held":
+            raise InvalidTransition(
+                f"mail message {row_id} is {record.outcome}; only held messages can be released"
+            )
+        parsed = parse(bytes(record.raw), attachment_limit=settings.attachment_limit)
+        arrival = Arrival(list_name=record.lists[0] if record.lists else None, released_by=by)
+        outcome = Intake(desk, uow, settings).take(parsed, arrival, record=record)
+        audit(
+            uow,
+            "mail.released",
+            actor=by,
+            now=desk.now(),
+            after={"mail": row_id, "message_id": record.message_id, "outcome": outcome.status},
+            inquiry_number=outcome.inquiry,
+        )
+        uow.commit()
+    return outcome

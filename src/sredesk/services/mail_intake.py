@@ -1,0 +1,344 @@
+"""Place one parsed message inside the caller's transaction: record, thread, merge, comment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sredesk.adapters.mail.parse import ParsedMessage
+from sredesk.core import lifecycle
+from sredesk.core.errors import NotFound
+from sredesk.core.mailthread import (
+    InquiryAlias,
+    MailMessage,
+    Placement,
+    clean_subject,
+    honours_tag,
+    links,
+    place,
+    resolve_alias,
+    subject_tag,
+)
+from sredesk.core.merge import merge_into
+from sredesk.core.model import Attachment, Channel, Comment, Inquiry, Member, MessageRef, State
+from sredesk.core.roster import duty_at
+from sredesk.services import clocks
+from sredesk.services.desk import Desk, recorded
+from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.settings import MailSettings
+
+# The author of what the desk writes by itself, such as the automatic acknowledgement.
+DESK_AUTHOR = "sredesk"
+AUTO_ACKNOWLEDGEMENT = (
+    "Thank you for writing to the SRE desk. Your message is inquiry #{number}; {primary} holds "
+    "the desk and will answer it. Reply to this message to add to it."
+)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a message reached the desk."""
+
+    list_name: str | None = None
+    envelope_to: tuple[str, ...] = ()
+    # History from an archive: no rate limit, no acknowledgement, dated by its Date header.
+    backfill: bool = False
+    # A member let a held message through: no rate limit this time.
+    released_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # created, threaded, duplicate, ignored, quarantined or held
+    message_id: str
+    inquiry: int | None = None
+    reason: str = ""
+    merged: tuple[int, ...] = ()
+
+
+class Intake:
+    """One transaction's view of the desk for taking mail in; a backfill batch reuses it."""
+
+    def __init__(self, desk: Desk, uow: AbstractUnitOfWork, settings: MailSettings) -> None:
+        self.desk, self.uow, self.settings = desk, uow, settings
+        self.signer = settings.signer
+        self.members: dict[str, Member] = {m.email.lower(): m for m in uow.members.list()}
+        self.aliases = uow.mail.aliases()
+        self.calendar = desk.calendar(uow)
+        self.shifts = list(uow.shifts.list())
+
+    def take(
+        self, parsed: ParsedMessage, arrival: Arrival, *, record: MailMessage | None = None
+    ) -> Outcome:
+        now = self.desk.now()
+        if record is None:
+            existing = self.uow.mail.get(parsed.message_id)
+            if existing is not None:
+                if arrival.list_name and arrival.list_name not in existing.lists:
+                    existing.lists = [*existing.lists, arrival.list_name]
+                return Outcome("duplicate", parsed.message_id, existing.inquiry_number)
+            record = self._record(parsed, arrival, now)
+        else:
+            record.outcome, record.reason = "imported", ""
+        reason = self._ignored(parsed)
+        if reason:
+            return _settle(record, "ignored", reason)
+        reason = _unusable(parsed)
+        if reason:
+            return _settle(record, "quarantined", reason)
+        if not (arrival.backfill or arrival.released_by):
+            limit, window = self.settings.rate_limit, self.settings.rate_window
+            count = self.uow.mail.count_from(parsed.sender, now - window)
+            if count > limit:
+                minutes = int(window.total_seconds() // 60)
+                reason = f"{count} messages from {parsed.sender} in {minutes} minutes; held"
+                return _settle(record, "held", reason)
+        return self._thread(parsed, arrival, record, now)
+
+    def _record(self, parsed: ParsedMessage, arrival: Arrival, now: datetime) -> MailMessage:
+        record = MailMessage(
+            message_id=parsed.message_id,
+            direction="in",
+            outcome="imported",
+            received_at=now,
+            sender=parsed.sender[:320],
+            subject=parsed.subject[:998],
+            lists=[arrival.list_name] if arrival.list_name else [],
+            defects=parsed.defects[:50],
+            raw=parsed.raw,
+        )
+        self.uow.mail.add(record)
+        return record
+
+    def _ignored(self, parsed: ParsedMessage) -> str:
+        if self.signer.verify_message_id(parsed.message_id) is not None:
+            return "the desk's own message, come back"
+        if parsed.sender == self.settings.address.lower():
+            return "sent from the desk's own address"
+        if parsed.machine:
+            return f"machine-generated: {parsed.machine}"
+        return ""
+
+    def _thread(
+        self, parsed: ParsedMessage, arrival: Arrival, record: MailMessage, now: datetime
+    ) -> Outcome:
+        ids = [parsed.message_id, *links(parsed.message_id, parsed.in_reply_to, parsed.references)]
+        placement = self._place(parsed, arrival, ids)
+        member = self.members.get(parsed.sender)
+        actor = member.handle if member else parsed.sender
+        arrived = _arrival_time(parsed, arrival, now)
+        if placement.target is None:
+            inquiry = self._open(parsed, arrival, arrived, member, ids, now)
+            status = "created"
+        else:
+            inquiry = self.uow.inquiries.get(placement.target)
+            for number in placement.merge:
+                self._merge(inquiry, number, parsed.message_id, actor, now)
+            action = "inquiry.replied" if member else "inquiry.customer_wrote"
+            extra = {"message_id": parsed.message_id, "threaded_by": placement.via}
+            with recorded(self.uow, inquiry, action, actor=actor, now=now, extra=extra):
+                self._write(inquiry, parsed, arrival, arrived, member, is_response=True)
+                self._add_refs(inquiry, ids)
+            status = "threaded"
+        record.inquiry_number = inquiry.number
+        if status == "created" and self._acknowledges(parsed, arrival, member):
+            self._acknowledge(inquiry, now)
+        return Outcome(status, parsed.message_id, inquiry.number, merged=placement.merge)
+
+    def _place(self, parsed: ParsedMessage, arrival: Arrival, ids: list[str]) -> Placement:
+        holders = self.uow.mail.holders(ids)
+        linked = {self._alias(n) for n in holders.values()}
+        for message_id in ids:
+            signed = self.signer.verify_message_id(message_id)
+            if signed is not None and self._find(signed) is not None:
+                linked.add(self._alias(signed))
+        addressed = None
+        for address in [*parsed.recipients, *arrival.envelope_to]:
+            number = self.signer.verify_address(address)
+            if number is not None and self._find(number) is not None:
+                addressed = self._alias(number)
+                break
+        return place(linked, addressed=addressed, tagged=self._tagged(parsed, arrival))
+
+    def _tagged(self, parsed: ParsedMessage, arrival: Arrival) -> int | None:
+        tag = subject_tag(parsed.subject)
+        inquiry = self._find(tag) if tag is not None else None
+        if inquiry is None:
+            return None
+        people = [*inquiry.customers, *(c.author for c in inquiry.comments)]
+        via_list = arrival.list_name is not None and arrival.list_name == inquiry.source
+        if honours_tag(parsed.sender, on_inquiry=people, members=self.members, via_list=via_list):
+            return inquiry.number
+        return None
+
+    def _alias(self, number: int) -> int:
+        return resolve_alias(number, self.aliases)
+
+    def _find(self, number: int) -> Inquiry | None:
+        try:
+            return self.uow.inquiries.get(self._alias(number))
+        except NotFound:
+            return None
+
+    def _open(
+        self,
+        parsed: ParsedMessage,
+        arrival: Arrival,
+        arrived: datetime,
+        member: Member | None,
+        ids: list[str],
+        now: datetime,
+    ) -> Inquiry:
+        calendar = self.calendar
+        duty = duty_at(self.shifts, arrived, calendar.tz, calendar.is_business_day)
+        inquiry = Inquiry(
+            title=clean_subject(parsed.subject),
+            channel=Channel.EMAIL,
+            source=arrival.list_name or parsed.list_id or "email",
+            created_at=arrived,
+            response_due=arrived,
+            assignee=duty.holder if duty else None,
+        )
+        inquiry.response_due = clocks.response_due_for(self.desk, calendar, inquiry)
+        actor = member.handle if member else parsed.sender
+        extra = {"message_id": parsed.message_id}
+        with recorded(self.uow, inquiry, "inquiry.created", actor=actor, now=now, extra=extra):
+            self.uow.inquiries.add(inquiry)
+            self.uow.flush()
+            # A member who starts a thread is not answering anyone: no response yet.
+            self._write(inquiry, parsed, arrival, arrived, member, is_response=False)
+            self._add_refs(inquiry, ids)
+        return inquiry
+
+    def _write(
+        self,
+        inquiry: Inquiry,
+        parsed: ParsedMessage,
+        arrival: Arrival,
+        arrived: datetime,
+        member: Member | None,
+        *,
+        is_response: bool,
+    ) -> None:
+        body = parsed.display or f"({len(parsed.attachments)} attachments, no text)"
+        comment: Comment
+        if member is None:
+            comment = lifecycle.add_customer_comment(
+                inquiry, parsed.sender, body, now=arrived, source_message_id=parsed.message_id
+            )
+        else:
+            if inquiry.state is State.CLOSED:
+                lifecycle.reopen(inquiry)
+            comment = lifecycle.add_member_comment(
+                inquiry, member.handle, body, public=True, now=arrived, is_response=is_response
+            )
+            comment.source_message_id = parsed.message_id
+        if parsed.attachments or (member and not _via_list(parsed, arrival)):
+            self.uow.flush()
+        for part in parsed.attachments:
+            inquiry.attachments.append(
+                Attachment(
+                    filename=_safe_name(part.filename),
+                    content_type=part.content_type[:255],
+                    size=len(part.content),
+                    content=part.content,
+                    created_at=arrived,
+                    comment_id=comment.id,
+                )
+            )
+        # A member who wrote to the desk directly, not through the list, reached nobody else:
+        # the desk passes the reply on. Mail through the list has reached everyone already.
+        if member and is_response and not _via_list(parsed, arrival) and not arrival.backfill:
+            self.desk.publish(self.uow, inquiry, comment, arrived)
+
+    def _add_refs(self, inquiry: Inquiry, ids: list[str]) -> None:
+        held = set(inquiry.message_ids)
+        for message_id in ids:
+            # Signed desk ids are recognised by their signature; the pseudo-reference of an
+            # inquiry is not a message and would only clutter its list.
+            if message_id not in held and self.signer.verify_message_id(message_id) is None:
+                inquiry.message_refs.append(MessageRef(message_id=message_id))
+                held.add(message_id)
+
+    def _merge(
+        self, target: Inquiry, number: int, message_id: str, actor: str, now: datetime
+    ) -> None:
+        source = self.uow.inquiries.get(number)
+        with (
+            recorded(
+                self.uow,
+                source,
+                "inquiry.merged",
+                actor=actor,
+                now=now,
+                extra={"into": target.number, "message_id": message_id},
+            ),
+            recorded(
+                self.uow,
+                target,
+                "inquiry.merged",
+                actor=actor,
+                now=now,
+                extra={"merged": number, "message_id": message_id},
+            ),
+        ):
+            merge_into(target, source, now=now)
+        for entry in self.uow.effort.list(inquiry_number=number):
+            entry.inquiry_number = target.number
+        assert target.number is not None
+        self.uow.mail.add_alias(
+            InquiryAlias(merged_number=number, into_number=target.number, at=now)
+        )
+        self.aliases[number] = target.number
+
+    def _acknowledges(self, parsed: ParsedMessage, arrival: Arrival, member: Member | None) -> bool:
+        return (
+            self.settings.auto_acknowledge
+            and member is None
+            and not arrival.backfill
+            and not _via_list(parsed, arrival)
+        )
+
+    def _acknowledge(self, inquiry: Inquiry, now: datetime) -> None:
+        text = AUTO_ACKNOWLEDGEMENT.format(
+            number=inquiry.number, primary=inquiry.assignee or "the Primary"
+        )
+        with recorded(self.uow, inquiry, "inquiry.auto_acknowledged", actor=DESK_AUTHOR, now=now):
+            comment = lifecycle.add_member_comment(
+                inquiry, DESK_AUTHOR, text, public=True, now=now, is_response=False
+            )
+            self.desk.publish(self.uow, inquiry, comment, now)
+
+
+def _settle(record: MailMessage, outcome: str, reason: str) -> Outcome:
+    record.outcome, record.reason = outcome, reason[:2000]
+    return Outcome(outcome, record.message_id, reason=reason)
+
+
+def _unusable(parsed: ParsedMessage) -> str:
+    unparseable = next((d for d in parsed.defects if d.startswith("unparseable")), None)
+    if unparseable:
+        return unparseable
+    if not parsed.sender:
+        return "no sender address: the message cannot be attributed"
+    if not parsed.display.strip() and not parsed.attachments:
+        return "no text and no attachment"
+    return ""
+
+
+def _via_list(parsed: ParsedMessage, arrival: Arrival) -> bool:
+    # List headers only suppress answers; they never make a message machine mail.
+    return arrival.list_name is not None or parsed.list_mail
+
+
+def _arrival_time(parsed: ParsedMessage, arrival: Arrival, now: datetime) -> datetime:
+    if arrival.backfill and parsed.date is not None and parsed.date <= now:
+        return parsed.date
+    return now
+
+
+def _safe_name(filename: str) -> str:
+    # Only plain characters survive: the name ends up in paths and download headers.
+    name = re.sub(r"[^A-Za-z0-9._ -]", "_", filename.strip()).strip(". ")
+    return name[:255] or "attachment"

@@ -1,0 +1,224 @@
+"""Parse real mail: replies from many clients, HTML, pathological bodies, malformed MIME."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from sredesk.adapters.mail.parse import parse
+from sredesk.adapters.mail.quotes import display_text, drop_attribution, html_reply, html_to_text
+from tests.conftest import IN_CI
+from tests.mailfactory import message
+
+MAIL = Path(os.environ.get("SREDESK_SHARED_MAIL", Path(__file__).parents[3] / "shared" / "mail"))
+REPLIES = MAIL / "replies"
+STANDARD = sorted((REPLIES / "talon" / "standard_replies").glob("*.eml"))
+HTML = sorted((REPLIES / "talon" / "html_replies").glob("*.html"))
+PLAIN = sorted((REPLIES / "email_reply_parser").glob("*.txt"))
+
+# What the person wrote, above the first quotation or signature, for each of
+# github/email_reply_parser's cases. An empty top (bottom or inline posting) shows the
+# unquoted lines instead; a line that only looks like a signature stays.
+PLAIN_EXPECTED = {
+    "correct_sig.txt": "this is an email with a correct -- signature.",
+    "email_1_1.txt": "Hi folks\n\nWhat is the best way to clear a Riak bucket of all key, values "
+    "after\nrunning a test?\nI am currently using the Java HTTP API.\n\n-Abhishek Kona",
+    "email_1_2.txt": "Hi,",
+    "email_1_3.txt": "Oh thanks.\n\nHaving the function would be great.\n\n-Abhishek Kona",
+    "email_1_4.txt": "Awesome! I haven't had another problem with it.",
+    "email_1_6.txt": "I get proper rendering as well.\n\nSent from a magnificent torch of pixels",
+    "email_1_7.txt": ":+1:",
+    "email_1_8.txt": "I will reply under this one\n\nand under this.",
+    "email_2_1.txt": "Outlook with a reply",
+    "email_2_2.txt": "Outlook with a reply directly above line",
+    "email_2_3.txt": "Outlook with a reply directly above line",
+    "email_BlackBerry.txt": "Here is another email",
+    "email_iPhone.txt": "Here is another email",
+    "email_multi_word_sent_from_my_mobile_device.txt": "Here is another email",
+    "email_sent_from_my_not_signature.txt": "Here is another email\n\nSent from my desk, is much "
+    "easier then my mobile phone.",
+    "email_sig_delimiter_in_middle_of_line.txt": "Hi there!\n\nStuff happened.\n\nAnd here is a "
+    "fix -- this is not a signature.\n\nkthxbai",
+    "email_bullets.txt": "test 2 this should list second\n\nand have spaces\n\nand retain this "
+    "formatting\n\n   - how about bullets\n   - and another",
+    "email_one_is_not_on.txt": "Thank, this is really helpful.\n\nOne outstanding question I "
+    "had:\n\nLocally (on development), when I run...",
+    "greedy_on.txt": "On your remote host you can run:\n\n     telnet 127.0.0.1 52698\n\nThis "
+    "should connect to TextMate (on your Mac, via the tunnel). If that\nfails, the tunnel is "
+    "not working.",
+    "pathological.txt": "I think you're onto something. I will try to fix the problem as soon "
+    "as I\nget back to a computer.",
+    "email_long_quote.txt": "Hi folks\n\nWhat is the best way to clear a Riak bucket of all key, "
+    "values after\nrunning a test?",
+}
+
+
+def lines(text: str) -> str:
+    """Compare texts line by line, ignoring trailing spaces and runs of blank lines."""
+    stripped = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", stripped)
+
+
+def test_the_corpora_are_present() -> None:
+    if not STANDARD and not IN_CI:
+        pytest.skip(f"the shared mail corpora are not at {MAIL}")
+    assert len(STANDARD) >= 12
+    assert len(HTML) >= 9
+    assert len(PLAIN) >= 20
+
+
+@pytest.mark.parametrize("path", STANDARD, ids=lambda p: p.name)
+def test_standard_replies_keep_only_what_the_person_wrote(path: Path) -> None:
+    parsed = parse(path.read_bytes())
+    expected_file = path.with_name(f"{path.stem}_reply_text")
+    expected = expected_file.read_text() if expected_file.exists() else "Hello"
+    assert lines(parsed.reply) == lines(expected)
+    assert parsed.display == "Hello"  # and without the signature, for the comment
+    assert "Hello" in parsed.text  # the original stays whole
+    assert parsed.machine is None
+    assert not parsed.list_mail
+
+
+@pytest.mark.parametrize("path", HTML, ids=lambda p: p.name)
+def test_html_replies_become_the_text_above_the_quotation(path: Path) -> None:
+    html = path.read_text(encoding="utf-8")
+    _reply, shown = display_text(drop_attribution(html_to_text(html_reply(html))))
+    assert shown.split() == ["Hi.", "I", "am", "fine.", "Thanks,", "Alex"]
+
+
+@pytest.mark.parametrize("path", HTML, ids=lambda p: p.name)
+def test_an_html_only_message_is_read_through_its_html(path: Path) -> None:
+    raw = (
+        b"From: a@b.example\r\nMessage-ID: <h@b.example>\r\nSubject: Re: hi\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n" + path.read_bytes()
+    )
+    parsed = parse(raw)
+    assert parsed.html_only
+    assert parsed.display.split() == ["Hi.", "I", "am", "fine.", "Thanks,", "Alex"]
+    assert not re.search(r"<(div|p|br|span|html)\b", parsed.text, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", PLAIN, ids=lambda p: p.name)
+def test_plain_replies_strip_quotes_and_signatures_quickly(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    started = time.perf_counter()
+    _reply, shown = display_text(text)
+    assert time.perf_counter() - started < 1.0  # pathological input must not hang
+    if path.name in PLAIN_EXPECTED:
+        assert lines(shown) == lines(PLAIN_EXPECTED[path.name])
+    else:
+        assert shown.strip()
+        assert shown.strip() in text.replace("\r\n", "\n")
+
+
+def test_every_plain_case_has_an_expectation_or_is_kept_whole() -> None:
+    unexpected = {p.name for p in PLAIN} - set(PLAIN_EXPECTED)
+    assert unexpected <= {"email_1_5.txt"}  # no quotation at all: kept whole
+
+
+def test_script_and_style_never_reach_the_text() -> None:
+    html = "<style>p{}</style><p>Hi<script>alert(1)</script></p><div>there</div>"
+    assert html_to_text(html) == "Hi\n\nthere"
+    deep = "<div>" * 5000 + "deep" + "</div>" * 5000
+    assert html_to_text(deep) == "deep"
+
+
+def test_headers_in_any_charset_and_missing_ids_are_handled() -> None:
+    raw = (
+        b"From: =?iso-8859-1?q?J=F6rg?= <JOERG@Example.DE>\r\n"
+        b"Subject: =?utf-8?b?w5xiZXIgVmlzSXQ=?=\r\n"
+        b"Subject: duplicate\r\n"
+        b"Content-Type: text/plain; charset=x-unknown-charset\r\n\r\nGr\xfc\xdfe\r\n"
+    )
+    parsed = parse(raw)
+    assert parsed.sender == "joerg@example.de"
+    assert parsed.subject == "Über VisIt"
+    assert parsed.message_id.endswith("@sredesk.invalid>")
+    assert parsed.message_id == parse(raw).message_id  # the same bytes, the same identity
+    assert parsed.text == "Grüße"
+    assert any("duplicate subject" in d for d in parsed.defects)
+    assert any("unknown charset" in d for d in parsed.defects)
+
+
+def test_auto_replies_and_bounces_are_machine_mail_but_list_mail_is_not() -> None:
+    assert parse(message("<a@x>", headers={"Auto-Submitted": "auto-replied"})).machine
+    assert parse(message("<a@x>", headers={"Auto-Submitted": "no"})).machine is None
+    assert parse(message("<a@x>", headers={"X-Autoreply": "yes"})).machine
+    assert parse(message("<a@x>", headers={"Precedence": "junk"})).machine
+    assert parse(message("<a@x>", subject="Out of Office: back Monday")).machine
+    assert parse(message("<a@x>", sender="MAILER-DAEMON@mx.example.org")).machine
+    listed = parse(
+        message(
+            "<a@x>",
+            headers={
+                "Precedence": "list",
+                "List-Id": "VisIt users <visit-users.lists.example.org>",
+                "List-Unsubscribe": "<mailto:leave@lists.example.org>",
+            },
+        )
+    )
+    assert listed.machine is None
+    assert listed.list_mail
+    assert listed.list_id == "visit-users.lists.example.org"
+
+
+def test_attachments_are_kept_up_to_the_limit() -> None:
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["Message-ID"], mail["Subject"] = "u@x.edu", "<att@x.edu>", "logs"
+    mail.set_content("Logs attached.")
+    mail.add_attachment(b"x" * 100, maintype="text", subtype="plain", filename="small.log")
+    mail.add_attachment(b"y" * 5000, maintype="application", subtype="gzip", filename="big.gz")
+    parsed = parse(mail.as_bytes(), attachment_limit=1000)
+    assert [(a.filename, len(a.content)) for a in parsed.attachments] == [("small.log", 100)]
+    assert any("big.gz" in d and "limit" in d for d in parsed.defects)
+    assert parsed.display == "Logs attached."
+
+
+def cpython_messages() -> list[Path]:
+    try:
+        import test.test_email as stdlib_tests
+    except ImportError:
+        return []
+    return sorted(Path(stdlib_tests.__file__).parent.joinpath("data").glob("msg_*.txt"))
+
+
+STDLIB = cpython_messages()
+
+
+def test_cpython_test_messages_are_installed() -> None:
+    if not STDLIB and not IN_CI:
+        pytest.skip("this Python has no test.test_email package")
+    assert len(STDLIB) >= 40
+
+
+@pytest.mark.parametrize("path", STDLIB, ids=lambda p: p.name)
+def test_cpython_malformed_messages_never_raise(path: Path) -> None:
+    raw = path.read_bytes()
+    parsed = parse(raw)
+    assert parsed.message_id.startswith("<")
+    assert parsed.raw == raw
+    truncated = parse(raw[: len(raw) // 2])
+    assert truncated.message_id.startswith("<")
+    assert parse(raw.replace(b"\n", b"\r\n")).message_id.startswith("<")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x00\xff\xfe",
+        b"no headers at all",
+        b"From: \r\n\r\n",
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x--",
+        b"Subject: =?bogus?q?x?=\r\n\r\nbody",
+    ],
+)
+def test_garbage_never_raises(raw: bytes) -> None:
+    parsed = parse(raw)
+    assert parsed.message_id.endswith("@sredesk.invalid>") or parsed.message_id.startswith("<")

@@ -1,0 +1,274 @@
+"""The mail gateway's services on the in-memory desk: intake, threading, merges, outbound."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from sredesk.adapters.memory import FixedClock, MemoryStore
+from sredesk.core.errors import InvalidTransition
+from sredesk.services import inquiries, mail, outbox
+from sredesk.services.desk import Desk
+from sredesk.services.mail import Arrival
+from sredesk.services.mail_outbound import mail_publisher, queue_notifications
+from tests.conftest import NOW, populate
+from tests.mailfactory import DESK, LIST, SETTINGS, ancestry, list_message, message, mid, threads
+
+VIA_LIST = Arrival(list_name=LIST.name)
+
+
+@pytest.fixture
+def desk(memory_desk: Desk) -> Desk:
+    memory_desk.publishers.append(mail_publisher(SETTINGS))
+    return memory_desk
+
+
+def take(desk: Desk, raw: bytes, arrival: Arrival = VIA_LIST) -> mail.Outcome:
+    return mail.ingest(desk, raw, settings=SETTINGS, arrival=arrival)
+
+
+def test_a_new_list_thread_opens_an_inquiry_without_acknowledging(desk: Desk) -> None:
+    outcome = take(desk, list_message(mid(1), subject="[visit-users] Crash on launch"))
+    assert outcome.status == "created"
+    shown = inquiries.get_inquiry(desk, outcome.inquiry or 0)
+    assert (shown["channel"], shown["source"], shown["title"]) == (
+        "email",
+        "visit-users",
+        "Crash on launch",
+    )
+    assert shown["customers"] == ["user@uni.example.edu"]
+    assert shown["message_ids"] == [mid(1)]
+    assert shown["assignee"] == "alice"
+    assert shown["comments"][0]["author"] == "user@uni.example.edu"
+    assert outbox.list_outbox(desk) == []  # list mail: no acknowledgement
+
+
+def test_direct_mail_is_acknowledged_through_the_outbox(desk: Desk) -> None:
+    outcome = take(desk, message(mid(1)), Arrival())
+    queued = outbox.list_outbox(desk, inquiry_number=outcome.inquiry)
+    assert [q["kind"] for q in queued] == ["acknowledgement"]
+    shown = inquiries.get_inquiry(desk, outcome.inquiry or 0)
+    assert shown["first_response_at"] is None  # an automatic answer is not a response
+    with desk.unit_of_work() as uow:
+        payload = uow.outbox.list()[0].payload
+    assert payload["to"] == ["user@uni.example.edu"]
+    assert payload["in_reply_to"] == mid(1)
+    assert payload["auto_submitted"] == "auto-replied"
+    assert SETTINGS.signer.verify_address(payload["reply_to"]) == outcome.inquiry
+    assert payload["message_id"] in shown["message_ids"]
+
+
+def test_replies_join_by_in_reply_to_references_and_referenced_only_ids(desk: Desk) -> None:
+    first = take(desk, list_message(mid(1), references=[mid(0)])).inquiry
+    assert take(desk, list_message(mid(2), in_reply_to=mid(1))).inquiry == first
+    # It answers a message the desk never received, only saw referenced.
+    joined = take(desk, list_message(mid(3), sender="other@lab.gov", in_reply_to=mid(0)))
+    assert (joined.status, joined.inquiry) == ("threaded", first)
+    shown = inquiries.get_inquiry(desk, first or 0)
+    assert shown["customers"] == ["user@uni.example.edu", "other@lab.gov"]
+    assert set(shown["message_ids"]) == {mid(0), mid(1), mid(2), mid(3)}
+
+
+def test_a_message_linking_two_inquiries_merges_them_with_an_audit_event(desk: Desk) -> None:
+    a = take(desk, list_message(mid(1))).inquiry
+    b = take(desk, list_message(mid(2), sender="b@lab.gov", in_reply_to=mid(9))).inquiry
+    assert a != b
+    outcome = take(desk, list_message(mid(9), sender="c@lab.gov", references=[mid(1)]))
+    assert (outcome.inquiry, outcome.merged) == (a, (b,))
+    merged = inquiries.get_inquiry(desk, a or 0)
+    assert {mid(1), mid(2), mid(9)} <= set(merged["message_ids"])
+    assert len([c for c in merged["comments"] if c["public"]]) == 3
+    shell = inquiries.get_inquiry(desk, b or 0)
+    assert shell["state"] == "closed"
+    assert shell["message_ids"] == []
+    with desk.unit_of_work() as uow:
+        actions = [e.action for e in uow.audit.list(inquiry_number=a)]
+        assert "inquiry.merged" in actions
+        assert uow.mail.aliases() == {b: a}
+    # The merged inquiry's tag now leads to the one it was merged into.
+    tagged = take(desk, message(mid(10), sender="b@lab.gov", subject=f"Re: x [sredesk #{b}]"))
+    assert tagged.inquiry == a
+
+
+def test_a_cross_posted_message_is_stored_once(desk: Desk) -> None:
+    first = take(desk, list_message(mid(1)))
+    again = take(desk, list_message(mid(1)), Arrival(list_name="visit-help-asc"))
+    assert (again.status, again.inquiry) == ("duplicate", first.inquiry)
+    with desk.unit_of_work() as uow:
+        (stored,) = uow.mail.list()
+        assert stored.lists == ["visit-users", "visit-help-asc"]
+
+
+def test_the_reply_token_places_a_reply_without_references(desk: Desk) -> None:
+    n = take(desk, list_message(mid(1))).inquiry or 0
+    token = SETTINGS.signer.reply_address(n)
+    assert take(desk, message(mid(2), sender="new@x.org", to=[token]), Arrival()).inquiry == n
+    forged = token.replace(f"+{n}.", f"+{n}.0")
+    assert take(desk, message(mid(3), sender="new@x.org", to=[forged]), Arrival()).inquiry != n
+
+
+def test_a_subject_tag_counts_only_from_someone_on_the_inquiry_or_its_list(desk: Desk) -> None:
+    n = take(desk, list_message(mid(1))).inquiry or 0
+    subject = f"[visit-users] Re: Fwd: [sredesk #{n}] Crash"
+    stranger = take(desk, message(mid(2), sender="x@evil.example", subject=subject), Arrival())
+    assert stranger.status == "created"
+    assert stranger.inquiry != n
+    customer = take(desk, message(mid(3), subject=subject), Arrival())
+    assert customer.inquiry == n
+    on_list = take(desk, list_message(mid(4), sender="y@lab.gov", subject=subject))
+    assert on_list.inquiry == n
+    member = take(desk, message(mid(5), sender="bob@example.org", subject=subject), Arrival())
+    assert member.inquiry == n
+
+
+def test_the_same_subject_alone_never_joins(desk: Desk) -> None:
+    numbers = {take(desk, list_message(mid(i), subject="Re: Crash")).inquiry for i in range(3)}
+    assert len(numbers) == 3
+
+
+def test_a_members_mail_is_a_member_reply_relayed_only_when_sent_directly(desk: Desk) -> None:
+    n = take(desk, list_message(mid(1))).inquiry or 0
+    take(desk, list_message(mid(2), sender="Bob <BOB@example.org>", in_reply_to=mid(1)))
+    shown = inquiries.get_inquiry(desk, n)
+    assert shown["comments"][-1]["author"] == "bob"
+    assert shown["state"] == "responded"
+    assert shown["first_response_at"] is not None
+    assert outbox.list_outbox(desk) == []  # the list carried it to everyone
+    token = SETTINGS.signer.reply_address(n)
+    take(desk, message(mid(3), sender="bob@example.org", to=[token]), Arrival())
+    assert [q["kind"] for q in outbox.list_outbox(desk)] == ["reply"]
+
+
+def test_machine_mail_and_the_desks_own_mail_are_ignored(desk: Desk) -> None:
+    auto = take(desk, message(mid(1), headers={"Auto-Submitted": "auto-replied"}), Arrival())
+    bounce = take(desk, message(mid(2), sender="mailer-daemon@mx.example.org"), Arrival())
+    own_id = SETTINGS.signer.message_id(1, "c1")
+    own = take(desk, list_message(own_id, sender=DESK))
+    assert [auto.status, bounce.status, own.status] == ["ignored"] * 3
+    assert "own message" in own.reason
+    assert inquiries.list_inquiries(desk) == []
+
+
+def test_a_burst_from_one_sender_is_held_not_answered_and_can_be_released(
+    desk: Desk, clock: FixedClock
+) -> None:
+    outcomes = [take(desk, message(mid(i), subject=f"Loop {i}"), Arrival()) for i in range(7)]
+    assert [o.status for o in outcomes] == ["created"] * 5 + ["held"] * 2
+    assert len(outbox.list_outbox(desk)) == 5  # the held ones are not answered
+    held = [q for q in mail.quarantine(desk) if q["outcome"] == "held"]
+    assert len(held) == 2
+    assert "held" in held[0]["reason"]
+    released = mail.release(desk, held[0]["id"], settings=SETTINGS, by="alice")
+    assert released.status == "created"
+    with pytest.raises(InvalidTransition):
+        mail.release(desk, held[0]["id"], settings=SETTINGS, by="alice")
+    clock.advance(timedelta(minutes=11))
+    assert take(desk, message(mid(99)), Arrival()).status == "created"
+
+
+def test_unusable_messages_are_quarantined_with_the_reason(desk: Desk) -> None:
+    no_sender = take(desk, b"Message-ID: <q1@x>\r\nSubject: hi\r\n\r\nbody\r\n")
+    empty = take(desk, message(mid(2), body="   "))
+    assert [no_sender.status, empty.status] == ["quarantined", "quarantined"]
+    listed = mail.quarantine(desk)
+    assert [q["reason"] for q in listed] == [
+        "no sender address: the message cannot be attributed",
+        "no text and no attachment",
+    ]
+
+
+def test_attachments_are_stored_private_with_the_comment(desk: Desk) -> None:
+    mail_message = EmailMessage()
+    mail_message["From"], mail_message["Message-ID"] = "u@x.edu", mid(1)
+    mail_message["Subject"] = "logs"
+    mail_message.set_content("See the log.")
+    mail_message.add_attachment(b"trace", maintype="text", subtype="plain", filename="../a b.log")
+    n = take(desk, mail_message.as_bytes()).inquiry or 0
+    shown = inquiries.get_inquiry(desk, n)
+    (attachment,) = shown["attachments"]
+    assert attachment["filename"] == "_a b.log"
+    assert attachment["world_readable"] is False
+
+
+def test_sensitive_inquiries_never_go_to_a_list(desk: Desk) -> None:
+    n = take(desk, list_message(mid(1))).inquiry or 0
+    with desk.unit_of_work() as uow:
+        uow.inquiries.get(n).sensitive = True
+        uow.commit()
+    inquiries.reply(desk, n, "Classified answer", by="alice")
+    assert outbox.list_outbox(desk) == []  # not configured: nobody gets mail
+    store = MemoryStore()
+    sensitive_desk = Desk(unit_of_work=store.unit_of_work, clock=FixedClock(NOW))
+    populate(sensitive_desk)
+    allowed = SETTINGS.__class__(**{**SETTINGS.__dict__, "sensitive_mail": True})
+    sensitive_desk.publishers.append(mail_publisher(allowed))
+    m = mail.ingest(sensitive_desk, list_message(mid(1)), settings=allowed, arrival=VIA_LIST)
+    with sensitive_desk.unit_of_work() as uow:
+        uow.inquiries.get(m.inquiry or 0).sensitive = True
+        uow.commit()
+    inquiries.reply(sensitive_desk, m.inquiry or 0, "Classified answer", by="alice")
+    with sensitive_desk.unit_of_work() as uow:
+        (queued,) = uow.outbox.list()
+    assert queued.payload["to"] == ["user@uni.example.edu"]
+    assert queued.payload["cc"] == ["alice@example.org"]
+    assert LIST.address not in queued.payload["to"] + queued.payload["cc"]
+
+
+def test_replies_thread_under_the_conversation_and_notes_stay_inside(desk: Desk) -> None:
+    n = take(desk, list_message(mid(1))).inquiry or 0
+    take(desk, list_message(mid(2), in_reply_to=mid(1)))
+    inquiries.note(desk, n, "internal only", by="alice")
+    inquiries.reply(desk, n, "Try 3.4.1", by="alice")
+    with desk.unit_of_work() as uow:
+        (queued,) = uow.outbox.list()
+    payload = queued.payload
+    assert payload["to"] == [LIST.address]
+    assert payload["cc"] == ["user@uni.example.edu"]
+    assert payload["in_reply_to"] == mid(2)
+    assert payload["references"] == [SETTINGS.signer.pseudo_reference(n), mid(1), mid(2)]
+    assert payload["subject"] == f"Re: VisIt crashes on launch [sredesk #{n}]"
+    assert "internal only" not in payload["body"]
+    # A reply to the desk's message, with no other link, finds the inquiry.
+    answer = take(desk, message(mid(3), sender="z@x.org", in_reply_to=payload["message_id"]))
+    assert answer.inquiry == n
+
+
+def test_member_notifications_are_queued_once_each(desk: Desk) -> None:
+    n = take(desk, list_message(mid(1))).inquiry or 0
+    from sredesk.services import escalations
+
+    escalations.escalate(desk, n, by="alice", note="help?")
+    assert queue_notifications(desk, SETTINGS) == 1
+    assert queue_notifications(desk, SETTINGS) == 0
+    with desk.unit_of_work() as uow:
+        (queued,) = uow.outbox.list()
+    assert queued.kind == "notification"
+    assert queued.payload["to"] == ["bob@example.org"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(threads(max_size=6))
+def test_any_arrival_order_ends_in_one_inquiry(
+    arrivals: list[tuple[int, int | None, bool]],
+) -> None:
+    store = MemoryStore()
+    desk = Desk(unit_of_work=store.unit_of_work, clock=FixedClock(NOW))
+    populate(desk)
+    parents = {i: p for i, p, _ in arrivals}
+    for i, parent, full in arrivals:
+        raw = list_message(
+            mid(i),
+            subject=f"Re: part {i}",
+            sender=f"user{i}@uni.example.edu",
+            in_reply_to=mid(parent) if parent is not None else None,
+            references=[mid(a) for a in ancestry(i, parents)] if full else [],
+        )
+        assert take(desk, raw).status in ("created", "threaded")
+    holding = {i["number"] for i in inquiries.list_inquiries(desk) if i["state"] != "closed"}
+    assert len(holding) == 1
+    (number,) = holding
+    ids = set(inquiries.get_inquiry(desk, number)["message_ids"])
+    assert {mid(i) for i, _, _ in arrivals} <= ids
