@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sredesk.adapters.memory_github import GitHubState, MemoryGitHubRepository
 from sredesk.core.errors import NotFound
 from sredesk.core.mailthread import InquiryAlias, MailMessage
 from sredesk.core.model import (
@@ -49,6 +50,7 @@ class _State:
     outbox: list[OutboundMessage] = field(default_factory=list)
     mail: list[MailMessage] = field(default_factory=list)
     aliases: list[InquiryAlias] = field(default_factory=list)
+    github: GitHubState = field(default_factory=GitHubState)
     next_id: int = 1
 
 
@@ -344,6 +346,11 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.rotation = _Rotation(self)
         self.outbox = _Outbox(self)
         self.mail = _Mail(self)
+        self.github = MemoryGitHubRepository(self)
+
+    @property
+    def github_state(self) -> GitHubState:
+        return self.work.github
 
     def commit(self) -> None:
         self.flush()

@@ -30,21 +30,23 @@ def sync(desk: Desk, config: GitHubSettings, client: GitHubPort) -> dict[str, in
                     for label in issue.get("labels") or []
                     if isinstance(label, dict)
                 ]
-                fields = {
-                    "title": str(issue.get("title", ""))[:1000],
-                    "url": str(issue.get("html_url", "")),
-                    "labels": labels,
-                    "estimate_hours": estimate_hours(labels, str(issue.get("body") or "")),
-                    "synced_at": now,
-                    "open": True,
-                }
-                if key in known:
-                    for name, value in fields.items():
-                        setattr(known[key], name, value)
-                    updated += 1
-                else:
-                    uow.github.add_fruit(LowHangingFruit(repo=repo, number=key[1], **fields))
+                fresh = LowHangingFruit(
+                    repo=repo,
+                    number=key[1],
+                    title=str(issue.get("title", ""))[:1000],
+                    url=str(issue.get("html_url", "")),
+                    labels=labels,
+                    estimate_hours=estimate_hours(labels, str(issue.get("body") or "")),
+                    synced_at=now,
+                )
+                old = known.get(key)
+                if old is None:
+                    uow.github.add_fruit(fresh)
                     added += 1
+                    continue
+                old.title, old.url, old.labels = fresh.title, fresh.url, fresh.labels
+                old.estimate_hours, old.synced_at, old.open = fresh.estimate_hours, now, True
+                updated += 1
         for key, fruit in known.items():
             if key[0] in fetched and key not in seen and fruit.open:
                 fruit.open = False  # closed or relabelled on GitHub

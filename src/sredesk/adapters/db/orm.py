@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import deferred, registry, relationship
 
 from sredesk.adapters.db import tables as t
+from sredesk.adapters.db.github_tables import map_github
 from sredesk.core import mailthread
 from sredesk.core import model as m
 
@@ -91,4 +92,5 @@ def start_mappers() -> None:
         properties={"raw": deferred(t.mail_messages.c.raw)},
     )
     mr.map_imperatively(mailthread.InquiryAlias, t.inquiry_aliases)
+    map_github(mr)
     _mapped = True

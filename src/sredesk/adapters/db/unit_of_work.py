@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sredesk.adapters.db import orm
+from sredesk.adapters.db.github_repository import SqlGitHubRepository
 from sredesk.adapters.db.repositories import (
     SqlAuditRepository,
     SqlEffortRepository,
@@ -95,6 +96,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.rotation = SqlRotationRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         self.mail = SqlMailRepository(self.session)
+        self.github = SqlGitHubRepository(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

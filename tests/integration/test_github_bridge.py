@@ -1,0 +1,331 @@
+"""The GitHub bridge end to end: GitHub's own deliveries in, writes out to a checked stub."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sredesk.adapters.github.client import GitHubClient
+from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.core.github import HANDLED
+from sredesk.services import backlog, github, inquiries, outbox, team
+from sredesk.services.desk import Desk
+from sredesk.services.github_sender import GitHubSender
+from sredesk.web.app import create_app
+from tests.github_stub import GitHubStub, running_stub
+
+WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
+REPO = "Codertocat/Hello-World"
+SECRET = "it's a secret to everybody"
+CONFIG = GitHubSettings(
+    webhook_secret=SECRET, token="t", sre_repos=(REPO,), product_repos=("visit-dav/visit",)
+)
+EXAMPLES = sorted(p for event in HANDLED for p in (WEBHOOKS / event).glob("*.payload.json"))
+
+
+def example(event: str, name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((WEBHOOKS / event / f"{name}.payload.json").read_text())
+    return data
+
+
+def closed_example() -> dict[str, Any]:
+    """GitHub publishes no `issues closed` example; its schema differs from opened in these."""
+    payload = copy.deepcopy(example("issues", "opened"))
+    payload["action"] = "closed"
+    payload["issue"].update(state="closed", closed_at="2019-05-15T16:00:00Z")
+    return payload
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[GitHubStub]:
+    yield from running_stub()
+
+
+@pytest.fixture
+def desk(sql_desk: Desk) -> Desk:
+    sql_desk.publishers.append(github.publisher)
+    sql_desk.observers.append(github.observer)
+    return sql_desk
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[TestClient]:
+    with TestClient(create_app(desk, github=CONFIG)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def fast_desk(memory_desk: Desk) -> Desk:
+    """The in-memory desk, for the per-example tests: a hundred databases would be slow."""
+    memory_desk.publishers.append(github.publisher)
+    memory_desk.observers.append(github.observer)
+    return memory_desk
+
+
+@pytest.fixture
+def fast_client(fast_desk: Desk) -> Iterator[TestClient]:
+    with TestClient(create_app(fast_desk, github=CONFIG)) as test_client:
+        yield test_client
+
+
+def deliver(
+    client: TestClient,
+    event: str,
+    payload: dict[str, Any],
+    *,
+    delivery: str | None = None,
+    secret: str = SECRET,
+) -> Any:
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return client.post(
+        "/api/v1/webhooks/github",
+        content=body,
+        headers={
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+            "X-Hub-Signature-256": signature,
+            "Content-Type": "application/json",
+        },
+    )
+
+
+def counts(desk: Desk) -> tuple[int, int]:
+    with desk.unit_of_work() as uow:
+        return len(uow.inquiries.list()), len(uow.audit.list())
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_bad_signature_is_refused_and_stores_nothing(
+    fast_client: TestClient, fast_desk: Desk, path: Path
+) -> None:
+    client, desk = fast_client, fast_desk
+    before = counts(desk)
+    payload = json.loads(path.read_text())
+    assert deliver(client, path.parent.name, payload, secret="wrong").status_code == 401
+    body = json.dumps(payload).encode()
+    missing = client.post(
+        "/api/v1/webhooks/github",
+        content=body,
+        headers={"X-GitHub-Event": path.parent.name, "X-GitHub-Delivery": "d1"},
+    )
+    assert missing.status_code == 401
+    assert counts(desk) == before
+    with desk.unit_of_work() as uow:
+        assert uow.github.delivery("d1") is None
+
+
+# What each of GitHub's examples does to an inquiry opened by `issues opened` (issue #1)
+# or `discussion created` (discussion #4).
+EFFECTS = {
+    "issues/opened": "echo: thread already linked",
+    "issues/edited": "title updated",
+    "issues/labeled": "labels updated",
+    "issues/unlabeled": "labels updated",
+    "issues/assigned": "ignored: no member has that GitHub login",
+    "issues/reopened": "already open",
+    "issue_comment/created": "comment by Codertocat",
+    "issue_comment/edited": "ignored: comment not on record",
+    "issue_comment/deleted": "ignored: comment not on record",
+    "discussion/created": "echo: thread already linked",
+    "discussion/answered": "resolved",
+    "discussion_comment/created": "comment by Codertocat",
+}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_example_has_its_effect(fast_client: TestClient, fast_desk: Desk, path: Path) -> None:
+    client, desk = fast_client, fast_desk
+    event = path.parent.name
+    payload = json.loads(path.read_text())
+    opened = deliver(client, "issues", example("issues", "opened")).json()["outcome"]
+    assert opened == "opened inquiry #1"
+    assert (
+        deliver(client, "discussion", example("discussion", "created")).json()["outcome"]
+        == "opened inquiry #2"
+    )
+    response = deliver(client, event, payload)
+    assert response.status_code == 200
+    outcome = response.json()["outcome"]
+    action = payload["action"]
+    if action not in HANDLED[event]:
+        assert outcome.startswith("ignored")
+        return
+    if payload["repository"]["full_name"] != REPO:
+        assert "is not an SRE repository" in outcome
+        return
+    assert outcome == EFFECTS[f"{event}/{action}"]
+    number = 2 if event.startswith("discussion") else 1
+    data = inquiries.get_inquiry(desk, number)
+    if action == "edited" and event == "issues":
+        assert data["title"] == payload["issue"]["title"]
+    if action == "labeled":
+        assert {label["name"] for label in payload["issue"]["labels"]} <= set(data["labels"])
+    if event.endswith("_comment") and action == "created":
+        assert data["comments"][-1]["body"] == payload["comment"]["body"]
+        assert data["comments"][-1]["author"] == "Codertocat"
+    if action == "answered":
+        assert data["state"] == "resolved"
+
+
+def test_github_inquiries_are_assigned_and_threaded(client: TestClient, desk: Desk) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+    data = inquiries.get_inquiry(desk, 1)
+    assert (data["channel"], data["source"], data["assignee"]) == ("github", REPO, "alice")
+    assert data["customers"] == ["Codertocat"]
+    comment = example("issue_comment", "created")
+    assert deliver(client, "issue_comment", comment).json()["outcome"] == "comment by Codertocat"
+    edited = example("issue_comment", "edited")
+    edited["comment"]["body"] = "Edited text"
+    assert deliver(client, "issue_comment", edited).json()["outcome"] == "comment edited"
+    assert inquiries.get_inquiry(desk, 1)["comments"][-1]["body"] == "Edited text"
+    again = deliver(client, "issue_comment", comment)
+    assert again.json()["outcome"] == "duplicate comment"
+    deleted = deliver(client, "issue_comment", example("issue_comment", "deleted"))
+    assert deleted.json()["outcome"] == "comment deletion noted"
+
+
+def test_deliveries_are_handled_once(client: TestClient, desk: Desk) -> None:
+    first = deliver(client, "issues", example("issues", "opened"), delivery="abc")
+    second = deliver(client, "issues", example("issues", "opened"), delivery="abc")
+    assert first.json()["outcome"] == "opened inquiry #1"
+    assert second.json()["outcome"] == "duplicate delivery"
+    assert counts(desk)[0] == 1
+
+
+def test_unknown_events_and_repositories_are_acknowledged_and_ignored(
+    client: TestClient, desk: Desk
+) -> None:
+    ping = deliver(client, "ping", json.loads((WEBHOOKS / "ping" / "payload.json").read_text()))
+    assert ping.status_code == 200
+    assert ping.json()["outcome"].startswith("ignored")
+    elsewhere = copy.deepcopy(example("issues", "opened"))
+    elsewhere["repository"]["full_name"] = "someone/else"
+    assert "not an SRE repository" in deliver(client, "issues", elsewhere).json()["outcome"]
+    assert counts(desk)[0] == 0
+    assert deliver(client, "issues", {"not": "a delivery"}).status_code == 200
+    broken = client.post(
+        "/api/v1/webhooks/github",
+        content=b"{not json",
+        headers={
+            "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": "x",
+            "X-Hub-Signature-256": "sha256="
+            + hmac.new(SECRET.encode(), b"{not json", hashlib.sha256).hexdigest(),
+        },
+    )
+    assert broken.status_code == 422
+    assert "not JSON" in broken.json()["detail"]
+
+
+def test_close_resolves_and_reopen_reopens(client: TestClient, desk: Desk) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+    assert deliver(client, "issues", closed_example()).json()["outcome"] == "resolved"
+    assert inquiries.get_inquiry(desk, 1)["state"] == "resolved"
+    assert deliver(client, "issues", example("issues", "reopened")).json()["outcome"] == (
+        "reopened"
+    )
+    assert inquiries.get_inquiry(desk, 1)["state"] == "new"
+
+
+def test_replies_go_out_and_their_echo_is_recognised(
+    client: TestClient, desk: Desk, stub: GitHubStub
+) -> None:
+    team.update_member(desk, "alice", github="alice-gh")
+    deliver(client, "issues", example("issues", "opened"))
+    inquiries.reply(desk, 1, "Please try 3.4.1.", by="alice")
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    stub.requests.clear()
+    stub.violations.clear()
+    stub.issue(REPO, 1)
+    report = outbox.deliver_due(desk, {"github": sender})
+    assert report.sent >= 2  # the comment, and the sync of state, assignee and labels
+    posted = [r for r in stub.requests if r.method == "POST"]
+    assert posted[0].path == f"/repos/{REPO}/issues/1/comments"
+    body = posted[0].body["body"]
+    assert body.startswith("Please try 3.4.1.")
+    patches = [r.body for r in stub.requests if r.method == "PATCH"]
+    assert patches[-1] == {"state": "open", "assignees": ["alice-gh"], "labels": ["sre"]}
+    assert stub.violations == []
+    echo = example("issue_comment", "created")
+    echo["comment"].update(body=body, id=777)
+    outcome = deliver(client, "issue_comment", echo).json()["outcome"]
+    assert outcome.startswith("echo of the desk's comment:")
+    assert len(inquiries.get_inquiry(desk, 1)["comments"]) == 2  # the question and the reply
+
+
+def test_sensitive_inquiries_never_reach_github(client: TestClient, desk: Desk) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+    with desk.unit_of_work() as uow:
+        uow.inquiries.get(1).sensitive = True
+        uow.commit()
+    before = len(outbox.list_outbox(desk))
+    inquiries.reply(desk, 1, "Classified detail", by="alice")
+    inquiries.resolve(desk, 1, ["answered"], by="alice")
+    assert len(outbox.list_outbox(desk)) == before
+    with pytest.raises(Exception, match="classified"):
+        github.promote(desk, 1, "visit-dav/visit", by="alice")
+
+
+def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> None:
+    n = inquiries.open_inquiry(
+        desk,
+        title="Engine crash on Silo",
+        channel="email",
+        source="visit-users",
+        body="Crash log attached",
+    )
+    github.promote(desk, n, "visit-dav/visit", by="alice", kind="comprehensive-solution")
+    stub.violations.clear()
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).sent == 1
+    data = inquiries.get_inquiry(desk, n)
+    assert data["state"] == "resolved"
+    assert data["resolutions"][-1]["kinds"] == ["promoted"]
+    assert data["links"][0]["kind"] == "comprehensive-solution"
+    assert data["links"][0]["url"].startswith("https://github.com/visit-dav/visit/issues/")
+    created = [r for r in stub.requests if r.path == "/repos/visit-dav/visit/issues"][-1]
+    assert f"inquiry #{n}" in created.body["body"]
+    assert stub.violations == []
+
+
+def test_a_known_issue_gets_the_news_and_loses_reviewed(desk: Desk, stub: GitHubStub) -> None:
+    n = inquiries.open_inquiry(desk, title="Same crash", channel="email", source="visit-users")
+    github.update_known(desk, n, "visit-dav/visit", 5, by="alice", note="Seen on 3.4.1 too")
+    assert inquiries.get_inquiry(desk, n)["resolutions"][-1]["kinds"] == ["known-issue-updated"]
+    stub.issue("visit-dav/visit", 5)
+    stub.requests.clear()
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).sent == 1
+    assert [(r.method, r.path) for r in stub.requests] == [
+        ("POST", "/repos/visit-dav/visit/issues/5/comments"),
+        ("DELETE", "/repos/visit-dav/visit/issues/5/labels/reviewed"),
+    ]
+
+
+def test_low_hanging_fruit_sync_rank_and_done(desk: Desk, stub: GitHubStub) -> None:
+    stub.listing = [
+        stub.issue("visit-dav/visit", 21, title="Fix typo", body="estimate: 1h"),
+        stub.issue("visit-dav/visit", 22, title="Odd crash", body="no idea"),
+        stub.issue("visit-dav/visit", 23, title="Big one", body="estimate: 2d"),
+    ]
+    summary = backlog.sync(desk, CONFIG, GitHubClient("t", stub.url))
+    assert summary == {"added": 3, "updated": 0, "closed": 0}
+    ranked = backlog.ranked(desk)
+    assert [f["number"] for f in ranked] == [21, 22]  # 16 h is not low-hanging
+    backlog.done(desk, ranked[0]["id"], by="alice", minutes=50)
+    assert [f["number"] for f in backlog.ranked(desk)] == [22]
+    with desk.unit_of_work() as uow:
+        notes = [e.note for e in uow.effort.list(member="alice")]
+    assert notes == ["low-hanging fruit visit-dav/visit#21"]
+    stub.listing = stub.listing[1:]
+    assert backlog.sync(desk, CONFIG, GitHubClient("t", stub.url))["closed"] == 1
