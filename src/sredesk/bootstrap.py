@@ -6,14 +6,18 @@ from datetime import timedelta
 
 from sredesk.adapters.clock import SystemClock
 from sredesk.adapters.db.unit_of_work import Database
+from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core.clock import ResponsePolicy
+from sredesk.services import github as github_bridge
 from sredesk.services.desk import Desk
 from sredesk.services.mail_outbound import mail_publisher
 from sredesk.services.ports import Clock
 from sredesk.settings import Settings
 
 
-def build_desk(settings: Settings, *, clock: Clock | None = None) -> tuple[Desk, Database]:
+def build_desk(
+    settings: Settings, *, clock: Clock | None = None, github: GitHubSettings | None = None
+) -> tuple[Desk, Database]:
     database = Database(settings.database_url)
     desk = Desk(
         unit_of_work=database.unit_of_work,
@@ -29,4 +33,7 @@ def build_desk(settings: Settings, *, clock: Clock | None = None) -> tuple[Desk,
     )
     if settings.mail is not None:
         desk.publishers.append(mail_publisher(settings.mail))
+    if github is not None and (github.token or github.sre_repos):
+        desk.publishers.append(github_bridge.publisher)
+        desk.observers.append(github_bridge.observer)
     return desk, database

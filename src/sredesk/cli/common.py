@@ -11,6 +11,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
+from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.bootstrap import build_desk
 from sredesk.core.calendar import CalendarError
 from sredesk.core.clock import PolicyError
@@ -55,7 +56,7 @@ def desk() -> Desk:
     settings = Settings.from_env(os.environ)
     key = (settings.database_url, str(settings.config_path))
     if key not in _desks:
-        _desks[key], _database = build_desk(settings)
+        _desks[key], _database = build_desk(settings, github=GitHubSettings.from_env(os.environ))
     return _desks[key]
 
 
