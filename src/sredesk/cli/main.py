@@ -7,6 +7,7 @@ import typer
 from sredesk.cli import desk as desk_cli
 from sredesk.cli import inquiry as inquiry_cli
 from sredesk.cli.common import DeskGroup, desk
+from sredesk.cli.mail import mail_app
 from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
 from sredesk.core.errors import NotFound
@@ -28,6 +29,7 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(team_app, name="team")
+app.add_typer(mail_app, name="mail")
 
 
 @app.command()

@@ -42,11 +42,32 @@ __all__ = [
     "SUMMARY_KEYS",
     "Arrival",
     "Outcome",
+    "arrival_for",
     "ingest",
     "ingest_many",
+    "is_desk_recipient",
     "quarantine",
     "release",
 ]
+
+
+def arrival_for(settings: MailSettings, recipients: Sequence[str]) -> Arrival:
+    """How mail delivered to `recipients` arrived: through which list, if any."""
+    for address in recipients:
+        found = settings.list_for(address=address)
+        if found is not None:
+            return Arrival(list_name=found.name, envelope_to=tuple(recipients))
+    return Arrival(envelope_to=tuple(recipients))
+
+
+def is_desk_recipient(settings: MailSettings, address: str) -> bool:
+    """Whether the desk takes mail for `address`: its own, a reply token, or a list's."""
+    address = address.strip().strip("<>").lower()
+    return (
+        address == settings.address.lower()
+        or settings.signer.verify_address(address) is not None
+        or settings.list_for(address=address) is not None
+    )
 
 
 def ingest(

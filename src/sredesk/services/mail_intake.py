@@ -140,6 +140,7 @@ class Intake:
             with recorded(self.uow, inquiry, action, actor=actor, now=now, extra=extra):
                 self._write(inquiry, parsed, arrival, arrived, member, is_response=True)
                 self._add_refs(inquiry, ids)
+            self.desk.observe(self.uow, inquiry, action, now)
             status = "threaded"
         record.inquiry_number = inquiry.number
         if status == "created" and self._acknowledges(parsed, arrival, member):
@@ -209,6 +210,7 @@ class Intake:
             # A member who starts a thread is not answering anyone: no response yet.
             self._write(inquiry, parsed, arrival, arrived, member, is_response=False)
             self._add_refs(inquiry, ids)
+        self.desk.observe(self.uow, inquiry, "inquiry.created", now)
         return inquiry
 
     def _write(
@@ -284,6 +286,8 @@ class Intake:
             ),
         ):
             merge_into(target, source, now=now)
+        self.desk.observe(self.uow, source, "inquiry.merged", now)
+        self.desk.observe(self.uow, target, "inquiry.merged", now)
         for entry in self.uow.effort.list(inquiry_number=number):
             entry.inquiry_number = target.number
         assert target.number is not None
@@ -309,6 +313,7 @@ class Intake:
                 inquiry, DESK_AUTHOR, text, public=True, now=now, is_response=False
             )
             self.desk.publish(self.uow, inquiry, comment, now)
+        self.desk.observe(self.uow, inquiry, "inquiry.auto_acknowledged", now)
 
 
 def _settle(record: MailMessage, outcome: str, reason: str) -> Outcome:

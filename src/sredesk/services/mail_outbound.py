@@ -159,6 +159,14 @@ def _notification_message(
     )
 
 
+def send_mail(desk: Desk, settings: MailSettings, sender: outbox.Sender) -> outbox.DeliveryReport:
+    """One pass of the mail worker: queue notifications, send what is due, settle them."""
+    queue_notifications(desk, settings)
+    report = outbox.deliver_due(desk, {"email": sender})
+    settle_notifications(desk)
+    return report
+
+
 def settle_notifications(desk: Desk) -> int:
     """Mark notifications sent once their e-mail is; copy failures so the API shows them."""
     settled = 0

@@ -133,15 +133,22 @@ def _header(msg: Message, name: str, defects: list[str]) -> str:
 def _first_address(value: str) -> str:
     for _name, address in getaddresses([value]):
         if "@" in address:
-            return address.strip().lower()
+            return _bare(address)
     return ""
+
+
+def _bare(address: str) -> str:
+    # Archives that dropped the angle brackets leave 'Name name@host': keep the address.
+    if any(c.isspace() for c in address.strip()):
+        address = next(t for t in reversed(address.split()) if "@" in t)
+    return address.strip().strip("<>\"'").lower()
 
 
 def _addresses(msg: Message, defects: list[str]) -> list[str]:
     found: list[str] = []
     for name in _ADDRESS_HEADERS:
         values = [decode_header_value(v, defects) for v in msg.get_all(name) or []]
-        found.extend(a.strip().lower() for _n, a in getaddresses(values) if "@" in a)
+        found.extend(_bare(a) for _n, a in getaddresses(values) if "@" in a)
     return list(dict.fromkeys(found))
 
 

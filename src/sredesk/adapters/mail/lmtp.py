@@ -1,0 +1,65 @@
+"""Accept mail from an MTA over LMTP (or SMTP) and hand each message to the desk.
+
+The desk answers 250 only after its commit, so the MTA keeps the message until then. A
+failure on the desk's side answers 451: the MTA retries later, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP
+
+log = logging.getLogger("sredesk.mail.lmtp")
+
+# Takes the raw message and its envelope recipients; returns once the desk has committed.
+Deliver = Callable[[bytes, list[str]], object]
+
+
+class DeskHandler:
+    """The aiosmtpd handler: accept the desk's own recipients and deliver into the desk."""
+
+    def __init__(self, deliver: Deliver, accepts: Callable[[str], bool]) -> None:
+        self.deliver, self.accepts = deliver, accepts
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if not self.accepts(address):
+            return "550 5.1.1 not a mailbox of this desk"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        recipients = list(envelope.rcpt_tos)
+        try:
+            # The desk's database work is blocking: keep it off the event loop.
+            await asyncio.get_running_loop().run_in_executor(None, self.deliver, raw, recipients)
+        except Exception:
+            log.exception("delivery into the desk failed; the MTA will retry")
+            status = "451 4.3.0 the desk could not store the message; try again later"
+        else:
+            status = "250 2.0.0 delivered"
+        if isinstance(server, LMTP):
+            # LMTP answers once per recipient; the desk stores the message once for all.
+            return "\r\n".join([status] * len(recipients))
+        return status
+
+
+class _LmtpController(Controller):
+    def factory(self) -> SMTP:
+        return LMTP(self.handler, **self.SMTP_kwargs)
+
+
+def listener(handler: DeskHandler, *, host: str, port: int, protocol: str = "lmtp") -> Controller:
+    """A started-on-demand server on `host:port`; call `start()` and `stop()` on it."""
+    if protocol not in ("lmtp", "smtp"):
+        raise ValueError(f"protocol {protocol!r} must be lmtp or smtp")
+    cls = _LmtpController if protocol == "lmtp" else Controller
+    return cls(handler, hostname=host, port=port)

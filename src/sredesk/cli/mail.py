@@ -1,0 +1,195 @@
+"""Run the mail gateway from the shell: backfill archives, poll, listen, send, and quarantine."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from sredesk.adapters.mail.archive import READERS
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.core.errors import InvalidInput
+from sredesk.services import mail
+from sredesk.services.mail import Arrival
+from sredesk.services.mail_outbound import send_mail
+from sredesk.settings import MailSettings, Settings, unconfigured_mail
+
+mail_app = typer.Typer(
+    help="The mail gateway: import archives, poll IMAP, listen for LMTP, send, quarantine.",
+    no_args_is_help=True,
+)
+
+
+def configured() -> MailSettings:
+    settings = Settings.from_env(os.environ).mail
+    if settings is None:
+        raise InvalidInput("mail is not configured; add a [mail] table to the $SREDESK_CONFIG file")
+    return settings
+
+
+@mail_app.command("import")
+def import_archive(
+    mbox: Path | None = typer.Option(None, "--mbox", help="An mbox file."),
+    maildir: Path | None = typer.Option(None, "--maildir", help="A maildir folder."),
+    pipermail: Path | None = typer.Option(None, "--pipermail", help="A Pipermail month file."),
+    list_name: str | None = typer.Option(None, "--list", help="The list the archive is of."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Backfill the desk from an archive; running it again skips what is already in."""
+    given = [
+        (kind, path)
+        for kind, path in [("mbox", mbox), ("maildir", maildir), ("pipermail", pipermail)]
+        if path is not None
+    ]
+    if len(given) != 1:
+        raise InvalidInput(
+            "give exactly one archive: --mbox FILE, --maildir DIR or --pipermail FILE"
+        )
+    kind, path = given[0]
+    messages = list(READERS[kind](path))
+    settings = Settings.from_env(os.environ).mail or unconfigured_mail()
+    arrival = Arrival(list_name=list_name, backfill=True)
+    summary = _import(messages, settings, arrival)
+    if json_out:
+        print_json(summary)
+    else:
+        typer.echo(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in summary.items()))
+
+
+def _import(messages: list[bytes], settings: MailSettings, arrival: Arrival) -> dict[str, int]:
+    if not sys.stderr.isatty():
+        return mail.ingest_many(desk(), messages, settings=settings, arrival=arrival)
+    # The bar goes to standard error, so standard output stays the summary alone.
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("importing", total=len(messages))
+        return mail.ingest_many(
+            desk(),
+            messages,
+            settings=settings,
+            arrival=arrival,
+            progress=lambda done: progress.advance(task, done),
+        )
+
+
+@mail_app.command("quarantine")
+def quarantine(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the messages held by the rate limit or quarantined, with the reason."""
+    rows = mail.quarantine(desk())
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("nothing is held or quarantined")
+    for row in rows:
+        typer.echo(f"{row['id']:>6}  {row['outcome']:<11} {row['sender'] or '-'}: {row['reason']}")
+
+
+@mail_app.command("release")
+def release(
+    row_id: int = typer.Argument(..., help="The id 'mail quarantine' shows."),
+    as_: str | None = AS_OPTION,
+) -> None:
+    """Let a message held by the rate limit through, as if it had just arrived."""
+    outcome = mail.release(desk(), row_id, settings=configured(), by=actor(as_))
+    typer.echo(f"{outcome.status}: inquiry #{outcome.inquiry}")
+
+
+@mail_app.command("poll")
+def poll(
+    once: bool = typer.Option(False, "--once", help="Take what is waiting, then exit."),
+    every: float = typer.Option(60, min=1, help="Seconds between polls without IDLE."),
+) -> None:
+    """Take mail from each list's IMAP folder, waiting in IDLE where the server offers it."""
+    from sredesk.adapters.mail.imap import Poller
+
+    settings = configured()
+    if not settings.imap_host or not any(entry.mailbox for entry in settings.lists):
+        raise InvalidInput("set mail.imap_host and a mailbox for at least one [mail.lists.NAME]")
+    the_desk = desk()
+
+    def deliver(raw: bytes, list_name: str) -> object:
+        return mail.ingest(the_desk, raw, settings=settings, arrival=Arrival(list_name=list_name))
+
+    poller = Poller(settings, deliver)
+    if once:
+        typer.echo(f"took {poller.poll_once()} messages")
+        return
+    _until_interrupted(lambda stop: poller.run(stop, every=every))
+
+
+@mail_app.command("listen")
+def listen(
+    host: str = typer.Option("127.0.0.1", help="The address to listen on."),
+    port: int = typer.Option(8024, min=1, max=65535, help="The port."),
+    protocol: str = typer.Option("lmtp", help="lmtp or smtp."),
+) -> None:
+    """Accept mail from an MTA over LMTP (or SMTP) until interrupted."""
+    from sredesk.adapters.mail.lmtp import DeskHandler, listener
+
+    if protocol not in ("lmtp", "smtp"):
+        raise InvalidInput(f"--protocol {protocol!r} must be lmtp or smtp")
+    settings = configured()
+    the_desk = desk()
+
+    def deliver(raw: bytes, recipients: list[str]) -> object:
+        arrival = mail.arrival_for(settings, recipients)
+        return mail.ingest(the_desk, raw, settings=settings, arrival=arrival)
+
+    handler = DeskHandler(deliver, lambda address: mail.is_desk_recipient(settings, address))
+    server = listener(handler, host=host, port=port, protocol=protocol)
+    server.start()
+    typer.echo(f"listening for {protocol.upper()} on {host}:{port}")
+    try:
+        _until_interrupted(lambda stop: stop.wait())
+    finally:
+        server.stop()
+
+
+@mail_app.command("send")
+def send(
+    once: bool = typer.Option(False, "--once", help="Send what is due, then exit."),
+    every: float = typer.Option(30, min=1, help="Seconds between passes."),
+) -> None:
+    """Send the outbox's e-mail and members' notifications, with retry and backoff."""
+    from sredesk.adapters.mail.smtp import SmtpSender
+
+    settings = configured()
+    sender = SmtpSender(
+        settings.smtp_host,
+        settings.smtp_port,
+        starttls=settings.smtp_starttls,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+    )
+    for _ in _passes(once, every):
+        report = send_mail(desk(), settings, sender)
+        typer.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+
+
+def _passes(once: bool, every: float) -> Iterator[None]:
+    stop = threading.Event()
+    try:
+        while True:
+            yield
+            if once or stop.wait(every):
+                return
+    except KeyboardInterrupt:
+        return
+
+
+def _until_interrupted(work: Callable[[threading.Event], object]) -> None:
+    stop = threading.Event()
+    runner = threading.Thread(target=work, args=(stop,), daemon=True)
+    runner.start()
+    try:
+        while runner.is_alive():
+            runner.join(0.5)
+    except KeyboardInterrupt:
+        stop.set()
+        runner.join(5)

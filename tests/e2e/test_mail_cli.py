@@ -1,0 +1,88 @@
+"""The `sredesk mail` commands in real processes: backfill, the threading contract, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.e2e.test_cli import run
+from tests.mailfactory import list_message, mid
+
+LISTS = Path(__file__).parents[3] / "shared" / "mail" / "lists"
+PIPERMAIL = LISTS / "pipermail" / "numpy-discussion-2001-November.txt"
+
+
+def test_import_prints_the_summary_and_inquiries_show_their_message_ids(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not PIPERMAIL.exists() and not IN_CI:
+        pytest.skip(f"the shared list archives are not at {LISTS}")
+    assert run(database_url, "init").returncode == 0
+    args = ["mail", "import", "--pipermail", str(PIPERMAIL), "--list", "numpy-discussion"]
+    result = run(database_url, *args, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert list(summary) == [
+        "messages",
+        "inquiries_created",
+        "replies_threaded",
+        "duplicates",
+        "ignored",
+        "quarantined",
+    ]
+    assert summary["inquiries_created"] == 33
+    listed = json.loads(run(database_url, "inquiry", "list", "--json").stdout)
+    imported = [i for i in listed if i["source"] == "numpy-discussion"]
+    assert len(imported) == 33
+    thread = next(i for i in imported if "<3BE2FADF.23D659E9@home.net>" in i["message_ids"])
+    shown = json.loads(run(database_url, "inquiry", "show", str(thread["number"]), "--json").stdout)
+    assert "<20011102182318.66182.qmail@web12606.mail.yahoo.com>" in shown["message_ids"]
+    again = run(database_url, *args)
+    assert "duplicates: 164" in again.stdout
+    mbox = tmp_path / "one.mbox"
+    mbox.write_bytes(b"From someone Thu Nov  1 11:19:12 2001\n" + list_message(mid(1)))
+    assert (
+        json.loads(run(database_url, "mail", "import", "--mbox", str(mbox), "--json").stdout)[
+            "inquiries_created"
+        ]
+        == 1
+    )
+
+
+@pytest.fixture(scope="module")
+def desk_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('mail')}/desk.db"
+    assert run(url, "init", "--no-demo").returncode == 0
+    return url
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mail", "import"], "give exactly one archive"),
+        (["mail", "import", "--mbox", "/no/such.mbox"], "is not a file"),
+        (["mail", "poll", "--once"], "mail is not configured"),
+        (["mail", "send", "--once"], "mail is not configured"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(desk_url: str, args: list[str], message: str) -> None:
+    result = run(desk_url, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_configuration_without_the_secret_is_refused(desk_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "sredesk.toml"
+    config.write_text('[mail]\naddress = "sre-desk@visit.example.org"\n')
+    result = run(desk_url, "mail", "quarantine", env={"SREDESK_CONFIG": str(config)})
+    assert result.returncode == 2
+    assert "SREDESK_MAIL_SECRET" in result.stderr
+    secret = {"SREDESK_CONFIG": str(config), "SREDESK_MAIL_SECRET": "s3cret-that-is-long-enough"}
+    listed = run(desk_url, "mail", "quarantine", "--json", env=secret)
+    assert listed.returncode == 0
+    assert json.loads(listed.stdout) == []
+    assert "s3cret" not in listed.stdout + listed.stderr

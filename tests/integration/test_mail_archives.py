@@ -1,0 +1,152 @@
+"""Real list archives into SQLite and PostgreSQL: threads match the Message-ID graph exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sredesk.adapters.mail.archive import read_maildir, read_mbox, read_pipermail
+from sredesk.adapters.mail.parse import parse
+from sredesk.core.errors import InvalidInput
+from sredesk.core.mailthread import links
+from sredesk.services import inquiries, mail
+from sredesk.services.desk import Desk
+from sredesk.services.mail import Arrival
+from tests.conftest import IN_CI
+from tests.mailfactory import SETTINGS, list_message, mid
+
+LISTS = Path(__file__).parents[3] / "shared" / "mail" / "lists"
+PIPERMAIL = LISTS / "pipermail" / "numpy-discussion-2001-November.txt"
+MBOXES = sorted((LISTS / "3gpp").glob("*.mbox"))
+
+
+@pytest.fixture(autouse=True)
+def _archives_present() -> None:
+    if not PIPERMAIL.exists() and not IN_CI:
+        pytest.skip(f"the shared list archives are not at {LISTS}")
+
+
+def components(messages: list[bytes]) -> list[set[str]]:
+    """The threads the Message-ID graph defines, computed apart from the desk."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    own: list[str] = []
+    for raw in messages:
+        parsed = parse(raw)
+        own.append(parsed.message_id)
+        for other in links(parsed.message_id, parsed.in_reply_to, parsed.references):
+            parent[root(other)] = root(parsed.message_id)
+    groups: dict[str, set[str]] = {}
+    for message_id in own:
+        groups.setdefault(root(message_id), set()).add(message_id)
+    return list(groups.values())
+
+
+def desk_threads(desk: Desk, message_ids: set[str]) -> list[set[str]]:
+    found = []
+    for summary in inquiries.list_inquiries(desk):
+        held = set(summary["message_ids"]) & message_ids
+        if held:
+            found.append(held)
+    return found
+
+
+def imported_ids(desk: Desk) -> set[str]:
+    with desk.unit_of_work() as uow:
+        return {m.message_id for m in uow.mail.list(outcomes=("imported",))}
+
+
+def test_the_numpy_pipermail_month_threads_as_its_message_id_graph(sql_desk: Desk) -> None:
+    messages = list(read_pipermail(PIPERMAIL))
+    assert len(messages) == 164
+    arrival = Arrival(list_name="numpy-discussion", backfill=True)
+    summary = mail.ingest_many(sql_desk, messages, settings=SETTINGS, arrival=arrival)
+    # Pipermail's month file holds each of its 82 messages twice: stored once each.
+    assert summary == {
+        "messages": 164,
+        "inquiries_created": 33,
+        "replies_threaded": 49,
+        "duplicates": 82,
+        "ignored": 0,
+        "quarantined": 0,
+    }
+    ids = imported_ids(sql_desk)
+    expected = sorted(sorted(c) for c in components(messages))
+    assert sorted(sorted(t) for t in desk_threads(sql_desk, ids)) == expected
+    thread = inquiries.get_inquiry(sql_desk, 2)
+    assert thread["title"] == "Assembly optimized numerical packages?"
+    assert thread["customers"][:2] == ["hungjunglu@yahoo.com", "chrishbarker@home.net"]
+    assert thread["created_at"].startswith("2001-11-02T10:24:10")
+    again = mail.ingest_many(sql_desk, messages, settings=SETTINGS, arrival=arrival)
+    assert again["duplicates"] == 164
+
+
+def test_the_3gpp_mboxes_thread_and_quarantine_what_has_no_text(sql_desk: Desk) -> None:
+    for path in MBOXES:
+        messages = list(read_mbox(path))
+        arrival = Arrival(list_name=path.stem, backfill=True)
+        summary = mail.ingest_many(sql_desk, messages, settings=SETTINGS, arrival=arrival)
+        assert summary["messages"] == len(messages)
+        assert summary["ignored"] == 0
+        ids = imported_ids(sql_desk)
+        # Quarantined copies thread nothing: the graph is that of the imported messages.
+        kept = [raw for raw in messages if parse(raw).message_id in ids]
+        expected = sorted(sorted(c) for c in components(kept))
+        found = sorted(sorted(t) for t in desk_threads(sql_desk, ids) if t & expected_ids(expected))
+        assert found == expected
+    quarantined = mail.quarantine(sql_desk)
+    assert quarantined  # some list copies lost their bodies in the archive
+    assert {q["reason"] for q in quarantined} <= {
+        "no text and no attachment",
+        "no sender address: the message cannot be attributed",
+    }
+
+
+def expected_ids(groups: list[list[str]]) -> set[str]:
+    return {i for group in groups for i in group}
+
+
+def test_a_crash_mid_import_loses_nothing_and_a_rerun_resumes(sql_desk: Desk) -> None:
+    messages = [list_message(mid(i), in_reply_to=mid(i - 1) if i else None) for i in range(30)]
+    arrival = Arrival(list_name="visit-users", backfill=True)
+
+    def crash_after(count: int) -> object:
+        for index, raw in enumerate(messages):
+            if index == count:
+                raise KeyboardInterrupt  # the process dies mid-batch
+            yield raw
+
+    with pytest.raises(KeyboardInterrupt):
+        mail.ingest_many(
+            sql_desk, crash_after(25), settings=SETTINGS, arrival=arrival, batch_size=10
+        )
+    assert len(imported_ids(sql_desk)) == 20  # two whole batches, nothing of the third
+    summary = mail.ingest_many(
+        sql_desk, messages, settings=SETTINGS, arrival=arrival, batch_size=10
+    )
+    assert (summary["duplicates"], summary["replies_threaded"]) == (20, 10)
+    (thread,) = inquiries.list_inquiries(sql_desk)
+    assert len(thread["message_ids"]) == 30
+
+
+def test_a_maildir_is_read_in_delivery_order(tmp_path: Path) -> None:
+    import mailbox
+
+    box = mailbox.Maildir(tmp_path / "Maildir")
+    for i in range(3):
+        box.add(list_message(mid(i)))
+    assert [parse(raw).message_id for raw in read_maildir(tmp_path / "Maildir")] == [
+        mid(0),
+        mid(1),
+        mid(2),
+    ]
+    with pytest.raises(InvalidInput):
+        list(read_maildir(tmp_path))
+    with pytest.raises(InvalidInput):
+        list(read_pipermail(tmp_path / "Maildir" / "missing.txt"))

@@ -1,0 +1,157 @@
+"""Mail in over LMTP and SMTP, and out to a real SMTP server, on loopback."""
+
+from __future__ import annotations
+
+import dataclasses
+import smtplib
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from sredesk.adapters.mail.lmtp import DeskHandler, listener
+from sredesk.adapters.mail.smtp import SmtpSender
+from sredesk.adapters.memory import FixedClock
+from sredesk.core.mailthread import parse_ids
+from sredesk.services import escalations, inquiries, mail, outbox
+from sredesk.services.desk import Desk
+from sredesk.services.mail import Arrival
+from sredesk.services.mail_outbound import mail_publisher, send_mail
+from sredesk.settings import MailSettings
+from tests.mailfactory import DESK, LIST, SETTINGS, list_message, message, mid
+from tests.mailservers import Sink, free_port, smtp_sink
+
+
+def lmtp_handler(desk: Desk, settings: MailSettings = SETTINGS) -> DeskHandler:
+    def deliver(raw: bytes, recipients: list[str]) -> object:
+        arrival = mail.arrival_for(settings, recipients)
+        return mail.ingest(desk, raw, settings=settings, arrival=arrival)
+
+    return DeskHandler(deliver, lambda address: mail.is_desk_recipient(settings, address))
+
+
+@pytest.mark.parametrize("protocol", ["lmtp", "smtp"])
+def test_the_listener_delivers_into_the_desk(sql_desk: Desk, protocol: str) -> None:
+    port = free_port()
+    server = listener(lmtp_handler(sql_desk), host="127.0.0.1", port=port, protocol=protocol)
+    server.start()
+    client_class = smtplib.LMTP if protocol == "lmtp" else smtplib.SMTP
+    try:
+        with client_class("127.0.0.1", port) as client:
+            assert client.sendmail("u@x.edu", [LIST.address], list_message(mid(1))) == {}
+            n = inquiries.list_inquiries(sql_desk)[0]["number"]
+            token = SETTINGS.signer.reply_address(n)
+            client.sendmail("v@y.edu", [token], message(mid(2), sender="v@y.edu", to=[token]))
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                client.sendmail("u@x.edu", ["someone@elsewhere.org"], message(mid(3)))
+    finally:
+        server.stop()
+    (thread,) = inquiries.list_inquiries(sql_desk)
+    assert thread["source"] == "visit-users"
+    assert thread["message_ids"] == [mid(1), mid(2)]
+
+
+def test_a_desk_failure_answers_451_so_the_mta_keeps_the_message() -> None:
+    def broken(raw: bytes, recipients: list[str]) -> object:
+        raise ConnectionError("database down")
+
+    port = free_port()
+    server = listener(DeskHandler(broken, lambda a: True), host="127.0.0.1", port=port)
+    server.start()
+    try:
+        with (
+            smtplib.LMTP("127.0.0.1", port) as client,
+            pytest.raises(smtplib.SMTPDataError) as error,
+        ):
+            client.sendmail("u@x.edu", [DESK], message(mid(1)))
+        assert error.value.smtp_code == 451
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    with smtp_sink() as running:
+        yield running
+
+
+@pytest.fixture
+def desk(sql_desk: Desk) -> Desk:
+    sql_desk.publishers.append(mail_publisher(SETTINGS))
+    return sql_desk
+
+
+def sender_to(sink: Sink) -> SmtpSender:
+    return SmtpSender("127.0.0.1", sink.port, timeout=10)
+
+
+def test_replies_go_out_threaded_under_the_original(desk: Desk, sink: Sink) -> None:
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=Arrival("visit-users"))
+    number = n.inquiry or 0
+    inquiries.note(desk, number, "internal: check the Silo plugin", by="alice")
+    inquiries.reply(desk, number, "Which version of VisIt?", by="alice")
+    assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 1
+    (sent,) = sink.received
+    assert sent["In-Reply-To"] == mid(1)
+    references = parse_ids(sent["References"])
+    assert references == [SETTINGS.signer.pseudo_reference(number), mid(1)]
+    assert SETTINGS.signer.verify_message_id(sent["Message-ID"]) == number
+    assert SETTINGS.signer.verify_address(sent["Reply-To"]) == number
+    assert sent["Subject"] == f"Re: VisIt crashes on launch [sredesk #{number}]"
+    assert "check the Silo plugin" not in sent.get_payload()
+    assert sink.envelopes == [(DESK, [LIST.address, "user@uni.example.edu"])]
+    # The customer answers the desk's mail; it joins, and so does the list's copy of ours.
+    answer = message(mid(2), in_reply_to=sent["Message-ID"], references=references)
+    assert mail.ingest(desk, answer, settings=SETTINGS).inquiry == number
+    echo = mail.ingest(desk, sent.as_bytes(), settings=SETTINGS, arrival=Arrival("visit-users"))
+    assert echo.status == "ignored"
+
+
+def test_a_sensitive_inquiry_never_reaches_the_list(sql_desk: Desk, sink: Sink) -> None:
+    allowed = dataclasses.replace(SETTINGS, sensitive_mail=True)
+    sql_desk.publishers.append(mail_publisher(allowed))
+    n = mail.ingest(
+        sql_desk, list_message(mid(1)), settings=allowed, arrival=Arrival("visit-users")
+    )
+    with sql_desk.unit_of_work() as uow:
+        uow.inquiries.get(n.inquiry or 0).sensitive = True
+        uow.commit()
+    inquiries.reply(sql_desk, n.inquiry or 0, "Answer for the named customer", by="alice")
+    assert send_mail(sql_desk, allowed, sender_to(sink)).sent == 1
+    (envelope,) = sink.envelopes
+    assert envelope[1] == ["user@uni.example.edu", "alice@example.org"]
+    assert LIST.address not in str(sink.received[0])
+
+
+def test_a_retry_sends_once_and_a_refusal_is_visible(
+    desk: Desk, sink: Sink, clock: FixedClock
+) -> None:
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=Arrival("visit-users"))
+    inquiries.reply(desk, n.inquiry or 0, "First answer", by="alice")
+    sink.failures = ["421 4.3.0 try again later"]
+    report = send_mail(desk, SETTINGS, sender_to(sink))
+    assert (report.sent, report.retrying, len(sink.received)) == (0, 1, 0)
+    clock.advance(timedelta(minutes=2))
+    assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 1
+    clock.advance(timedelta(hours=1))
+    assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 0
+    assert len(sink.received) == 1
+    inquiries.reply(desk, n.inquiry or 0, "Second answer", by="alice")
+    sink.failures = ["550 5.1.1 no such list"]
+    assert send_mail(desk, SETTINGS, sender_to(sink)).failed == 1
+    failed = [m for m in outbox.list_outbox(desk) if m["failed"]]
+    assert failed[0]["last_error"] == "550 5.1.1 no such list"
+
+
+def test_member_notifications_are_mailed_once_each(desk: Desk, sink: Sink) -> None:
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=Arrival("visit-users"))
+    escalations.escalate(desk, n.inquiry or 0, by="alice", note="Can you look at the reader?")
+    assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 1
+    assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 0
+    (sent,) = sink.received
+    assert sink.envelopes[0][1] == ["bob@example.org"]
+    assert sent["Auto-Submitted"] == "auto-generated"
+    with desk.unit_of_work() as uow:
+        (notification,) = uow.notifications.list()
+        assert notification.sent_at is not None
+        assert uow.notifications.list(pending_only=True) == []
