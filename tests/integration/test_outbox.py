@@ -129,3 +129,22 @@ def test_a_rate_limit_reset_postpones_the_retry(desk: Desk, clock: FixedClock) -
     assert outbox.deliver_due(desk, {"email": sender}).sent == 0
     clock.advance(timedelta(minutes=1))
     assert outbox.deliver_due(desk, {"email": sender}).sent == 1
+
+
+def test_the_served_app_delivers_the_outbox(desk: Desk) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from sredesk.web.app import create_app
+
+    n = open_one(desk)
+    inquiries.reply(desk, n, "hello", by="alice")
+    sender = RecordingSender()
+    with TestClient(create_app(desk, watch_every=0.05, senders={"email": sender})):
+        for _ in range(100):
+            if sender.sent:
+                break
+            time.sleep(0.05)
+    assert sender.sent == [("reply", n)]
+    assert outbox.list_outbox(desk, pending_only=True) == []

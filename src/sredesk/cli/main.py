@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
+from sredesk.adapters.github.client import GitHubClient
+from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.cli import desk as desk_cli
+from sredesk.cli import github as github_cli
 from sredesk.cli import inquiry as inquiry_cli
 from sredesk.cli.common import DeskGroup, desk
 from sredesk.cli.mail import mail_app
@@ -12,6 +17,8 @@ from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
 from sredesk.core.errors import NotFound
 from sredesk.services import demo, team
+from sredesk.services.github_sender import GitHubSender
+from sredesk.services.outbox import Sender
 
 app = typer.Typer(
     cls=DeskGroup,
@@ -30,6 +37,10 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(team_app, name="team")
 app.add_typer(mail_app, name="mail")
+app.add_typer(github_cli.lhf_app, name="lhf")
+app.add_typer(github_cli.github_app, name="github")
+inquiry_cli.app.command("promote")(github_cli.promote)
+inquiry_cli.app.command("mirror")(github_cli.mirror)
 
 
 @app.command()
@@ -67,10 +78,13 @@ def serve(
 
     from sredesk.web.app import create_app
 
+    github = GitHubSettings.from_env(os.environ)
+    senders: dict[str, Sender] = {}
+    if github.token:
+        senders["github"] = GitHubSender(desk(), github, GitHubClient(github.token, github.api_url))
     typer.echo(f"serving the desk on http://{host}:{port} (API at /api/v1, docs at /docs)")
-    uvicorn.run(
-        create_app(desk(), watch_every=watch_every or None), host=host, port=port, log_level="info"
-    )
+    app_ = create_app(desk(), watch_every=watch_every or None, github=github, senders=senders)
+    uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
 @sla_app.command("watch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -20,9 +20,10 @@ from sredesk.core.clock import PolicyError
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
 from sredesk.core.rotation_model import PlanningError
 from sredesk.core.teamfile import TeamFileError
-from sredesk.services import watcher
+from sredesk.services import outbox, watcher
 from sredesk.services.desk import Desk
 from sredesk.services.github import Unauthorized
+from sredesk.services.outbox import Sender
 from sredesk.web.api import desk as desk_api
 from sredesk.web.api import github as github_api
 from sredesk.web.api import inquiries as inquiries_api
@@ -60,18 +61,24 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _watch_forever(desk: Desk, every: float) -> None:
-    """Run the clock watcher in a worker thread, so the event loop never waits on the database."""
+async def _watch_forever(desk: Desk, every: float, senders: Mapping[str, Sender]) -> None:
+    """Run the clock watcher and the outbox in a worker thread, off the event loop."""
     while True:
         try:
             await asyncio.to_thread(watcher.watch_once, desk)
-        except Exception:  # a bad pass must not stop the watcher; the next one retries
-            log.exception("the clock watcher failed; retrying in %s s", every)
+            if senders:
+                await asyncio.to_thread(outbox.deliver_due, desk, senders)
+        except Exception:  # a bad pass must not stop the loop; the next one retries
+            log.exception("the desk's background pass failed; retrying in %s s", every)
         await asyncio.sleep(every)
 
 
 def create_app(
-    desk: Desk, *, watch_every: float | None = None, github: GitHubSettings | None = None
+    desk: Desk,
+    *,
+    watch_every: float | None = None,
+    github: GitHubSettings | None = None,
+    senders: Mapping[str, Sender] | None = None,
 ) -> FastAPI:
     """Build the application; with `watch_every`, run the clock watcher that often (seconds).
 
@@ -80,7 +87,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_watch_forever(desk, watch_every)) if watch_every else None
+        task = (
+            asyncio.create_task(_watch_forever(desk, watch_every, senders or {}))
+            if watch_every
+            else None
+        )
         yield
         if task is not None:
             task.cancel()

@@ -1,0 +1,100 @@
+"""The GitHub commands as a user runs them, against the loopback GitHub stub."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import run
+from tests.github_stub import GitHubStub, running_stub
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[GitHubStub]:
+    yield from running_stub()
+
+
+@pytest.fixture
+def env(stub: GitHubStub) -> dict[str, str]:
+    stub.violations.clear()
+    return {
+        "SREDESK_GITHUB_API_URL": stub.url,
+        "SREDESK_GITHUB_TOKEN": "t",
+        "SREDESK_GITHUB_PRODUCT_REPOS": "visit-dav/visit",
+    }
+
+
+@pytest.fixture
+def demo(tmp_path: Path, env: dict[str, str]) -> str:
+    url = f"sqlite:///{tmp_path}/desk.db"
+    assert run(url, "init", env=env).returncode == 0
+    return url
+
+
+def test_promote_files_a_product_issue_and_resolves(
+    demo: str, env: dict[str, str], stub: GitHubStub
+) -> None:
+    result = run(
+        demo, "inquiry", "promote", "1", "--repo", "visit-dav/visit", "--as", "alice", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "product issue filed" in result.stdout
+    shown = json.loads(run(demo, "inquiry", "show", "1", "--json", env=env).stdout)
+    assert shown["state"] == "resolved"
+    assert shown["resolutions"][-1]["kinds"] == ["promoted"]
+    assert shown["links"][0]["url"].startswith("https://github.com/visit-dav/visit/issues/")
+    assert stub.violations == []
+
+
+def test_known_issue_update(demo: str, env: dict[str, str], stub: GitHubStub) -> None:
+    stub.issue("visit-dav/visit", 5)
+    result = run(
+        demo,
+        "inquiry",
+        "promote",
+        "2",
+        "--known",
+        "visit-dav/visit#5",
+        "--note",
+        "Seen again",
+        "--as",
+        "alice",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    sent = run(demo, "github", "send", env=env)
+    assert "sent 1" in sent.stdout
+    assert stub.requests[-1].path == "/repos/visit-dav/visit/issues/5/labels/reviewed"
+    assert stub.violations == []
+
+
+def test_low_hanging_fruit_from_the_shell(demo: str, env: dict[str, str], stub: GitHubStub) -> None:
+    stub.listing = [stub.issue("visit-dav/visit", 31, title="Fix a typo", body="~1h")]
+    assert "added 1" in run(demo, "lhf", "sync", env=env).stdout
+    listed = json.loads(run(demo, "lhf", "list", "--json", env=env).stdout)
+    assert [(f["number"], f["estimate_hours"]) for f in listed] == [(31, 1.0)]
+    done = run(demo, "lhf", "done", str(listed[0]["id"]), "--minutes", "45", "--as", "bob", env=env)
+    assert done.returncode == 0, done.stderr
+    effort = json.loads(run(demo, "effort", "list", "--member", "bob", "--json", env=env).stdout)
+    assert effort[-1]["minutes"] == 45
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("inquiry", "promote", "1", "--as", "alice"), "exactly one of --repo"),
+        (("inquiry", "promote", "1", "--repo", "nope", "--as", "alice"), "owner/name"),
+        (("inquiry", "promote", "1", "--known", "a/b", "--as", "alice"), "owner/name#123"),
+        (("inquiry", "promote", "6", "--repo", "a/b", "--as", "alice"), "classified"),
+    ],
+)
+def test_bad_promotions_are_one_line(
+    demo: str, env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = run(demo, *args, env=env)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
