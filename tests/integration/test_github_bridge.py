@@ -284,7 +284,14 @@ def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> Non
         source="visit-users",
         body="Crash log attached",
     )
-    github.promote(desk, n, "visit-dav/visit", by="alice", kind="comprehensive-solution")
+    github.promote(
+        desk,
+        n,
+        "visit-dav/visit",
+        by="alice",
+        kind="comprehensive-solution",
+        link_back=f"https://desk.example.org/inquiries/{n}",
+    )
     stub.violations.clear()
     sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
     assert outbox.deliver_due(desk, {"github": sender}).sent == 1
@@ -294,7 +301,7 @@ def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> Non
     assert data["links"][0]["kind"] == "comprehensive-solution"
     assert data["links"][0]["url"].startswith("https://github.com/visit-dav/visit/issues/")
     created = [r for r in stub.requests if r.path == "/repos/visit-dav/visit/issues"][-1]
-    assert f"inquiry #{n}" in created.body["body"]
+    assert f"https://desk.example.org/inquiries/{n}" in created.body["body"]
     assert stub.violations == []
 
 

@@ -100,3 +100,26 @@ def test_repositories_and_known_issues() -> None:
 )
 def test_estimates_from_labels_or_body(labels: list[str], body: str, hours: float | None) -> None:
     assert estimate_hours(labels, body) == hours
+
+
+def test_settings_read_the_environment_and_hide_secrets() -> None:
+    from sredesk.adapters.github.settings import GitHubSettings
+
+    config = GitHubSettings.from_env(
+        {
+            "SREDESK_GITHUB_WEBHOOK_SECRET": "hook-secret-value",
+            "SREDESK_GITHUB_TOKEN": "ghp_x1",
+            "SREDESK_GITHUB_SRE_REPOS": "visit-dav/visit-help, visit-dav/visit-sre",
+            "SREDESK_GITHUB_PRODUCT_REPOS": "visit-dav/visit",
+            "SREDESK_PUBLIC_URL": "https://desk.example.org/",
+        }
+    )
+    assert config.sre_repos == ("visit-dav/visit-help", "visit-dav/visit-sre")
+    assert config.api_url == "https://api.github.com"
+    assert config.inquiry_url(7) == "https://desk.example.org/inquiries/7"
+    assert "hook-secret-value" not in repr(config)
+    assert "ghp_x1" not in repr(config)
+    with pytest.raises(InvalidInput, match="SREDESK_GITHUB_SRE_REPOS"):
+        GitHubSettings.from_env({"SREDESK_GITHUB_SRE_REPOS": "not-a-repo"})
+    with pytest.raises(InvalidInput, match="SREDESK_GITHUB_API_URL"):
+        GitHubSettings.from_env({"SREDESK_GITHUB_API_URL": "ftp://x"})

@@ -49,7 +49,15 @@ def promote(
         return
     assert repo is not None
     kind = "comprehensive-solution" if comprehensive else "constructive-correction"
-    github.promote(desk(), number, parse_repo(repo), by=by, title=title, kind=kind)
+    github.promote(
+        desk(),
+        number,
+        parse_repo(repo),
+        by=by,
+        title=title,
+        kind=kind,
+        link_back=_settings().inquiry_url(number),
+    )
     report = outbox.deliver_due(desk(), {"github": _sender()})
     state = "filed" if report.sent else "queued; 'sredesk github send' retries it"
     typer.echo(f"#{number}: product issue {state}")

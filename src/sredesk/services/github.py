@@ -258,8 +258,12 @@ def promote(
     by: str,
     title: str | None = None,
     kind: str = "constructive-correction",
+    link_back: str | None = None,
 ) -> None:
-    """Queue filing a product-development issue; the sender links it and resolves."""
+    """Queue filing a product-development issue; the sender links it and resolves.
+
+    `link_back` is the inquiry's address on the desk, put in the new issue's body.
+    """
     now = desk.now()
     with desk.unit_of_work() as uow:
         inquiry = uow.inquiries.get(number)
@@ -281,7 +285,7 @@ def promote(
                     "title": title or inquiry.title,
                     "by": by,
                     "link_kind": kind,
-                    "body": f"Promoted from SRE desk inquiry #{number} "
+                    "body": f"Promoted from SRE desk inquiry {link_back or f'#{number}'} "
                     f"({inquiry.channel.value}: {inquiry.source}).\n\n{summary}",
                 },
             ),

@@ -28,6 +28,8 @@ class GitHubSettings:
     serious_label: str = "serious"
     waiting_label: str = "waiting-on-customer"
     reviewed_label: str = "reviewed"
+    # Where people reach the desk's pages; promoted issues link back to the inquiry there.
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GitHubSettings:
@@ -43,7 +45,12 @@ class GitHubSettings:
                 env.get("SREDESK_GITHUB_PRODUCT_REPOS", ""), "SREDESK_GITHUB_PRODUCT_REPOS"
             ),
             lhf_label=env.get("SREDESK_GITHUB_LHF_LABEL", "").strip() or "low-hanging fruit",
+            public_url=env.get("SREDESK_PUBLIC_URL", "").strip().rstrip("/"),
         )
+
+    def inquiry_url(self, number: int) -> str:
+        """The inquiry's address on the desk, or its number when the desk has no public URL."""
+        return f"{self.public_url}/inquiries/{number}" if self.public_url else f"#{number}"
 
     @property
     def desk_labels(self) -> frozenset[str]:

@@ -58,10 +58,17 @@ class DoneIn(Strict):
 
 
 @router.post("/inquiries/{number}/promote", status_code=202)
-def promote(desk: DeskDep, number: int, body: PromoteIn) -> dict[str, str]:
+def promote(request: Request, desk: DeskDep, number: int, body: PromoteIn) -> dict[str, str]:
     """Queue filing a product-development issue; the inquiry resolves once it exists."""
+    config = request.app.state.github
     github.promote(
-        desk, number, parse_repo(body.repo), by=body.by, title=body.title, kind=body.link_kind
+        desk,
+        number,
+        parse_repo(body.repo),
+        by=body.by,
+        title=body.title,
+        kind=body.link_kind,
+        link_back=config.inquiry_url(number),
     )
     return {"status": "queued"}
 
