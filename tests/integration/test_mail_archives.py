@@ -135,6 +135,27 @@ def test_a_crash_mid_import_loses_nothing_and_a_rerun_resumes(sql_desk: Desk) ->
     assert len(thread["message_ids"]) == 30
 
 
+def test_parsing_in_worker_processes_gives_the_same_import(tmp_path: Path) -> None:
+    from sredesk.adapters.db.unit_of_work import Database
+    from sredesk.adapters.memory import FixedClock
+    from tests.conftest import NOW, populate
+
+    messages = list(read_pipermail(PIPERMAIL))
+    arrival = Arrival(list_name="numpy-discussion", backfill=True)
+    results = []
+    for workers in (0, 1):
+        database = Database(f"sqlite:///{tmp_path}/w{workers}.db")
+        desk = Desk(unit_of_work=database.unit_of_work, clock=FixedClock(NOW))
+        populate(desk)
+        summary = mail.ingest_many(
+            desk, messages, settings=SETTINGS, arrival=arrival, batch_size=40, workers=workers
+        )
+        threads = [(i["title"], i["message_ids"]) for i in inquiries.list_inquiries(desk)]
+        results.append((summary, threads))
+        database.dispose()
+    assert results[0] == results[1]
+
+
 def test_a_maildir_is_read_in_delivery_order(tmp_path: Path) -> None:
     import mailbox
 

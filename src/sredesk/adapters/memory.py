@@ -292,6 +292,10 @@ class _Mail(_Repo):
     def get(self, message_id: str) -> MailMessage | None:
         return next((m for m in self._s.mail if m.message_id == message_id), None)
 
+    def known(self, message_ids: Sequence[str]) -> set[str]:
+        wanted = set(message_ids)
+        return {m.message_id for m in self._s.mail if m.message_id in wanted}
+
     def get_row(self, row_id: int) -> MailMessage:
         found = next((m for m in self._s.mail if m.id == row_id), None)
         if found is None:

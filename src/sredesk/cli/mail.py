@@ -40,6 +40,9 @@ def import_archive(
     pipermail: Path | None = typer.Option(None, "--pipermail", help="A Pipermail month file."),
     list_name: str | None = typer.Option(None, "--list", help="The list the archive is of."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    workers: int | None = typer.Option(
+        None, min=0, help="Processes that parse while the import writes (default: spare CPUs)."
+    ),
 ) -> None:
     """Backfill the desk from an archive; running it again skips what is already in."""
     given = [
@@ -55,16 +58,23 @@ def import_archive(
     messages = list(READERS[kind](path))
     settings = Settings.from_env(os.environ).mail or unconfigured_mail()
     arrival = Arrival(list_name=list_name, backfill=True)
-    summary = _import(messages, settings, arrival)
+    if workers is None:
+        # Worker processes pay off on big archives only: they take a moment to start.
+        workers = max((os.cpu_count() or 1) - 1, 0) if len(messages) > 2000 else 0
+    summary = _import(messages, settings, arrival, workers)
     if json_out:
         print_json(summary)
     else:
         typer.echo(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in summary.items()))
 
 
-def _import(messages: list[bytes], settings: MailSettings, arrival: Arrival) -> dict[str, int]:
+def _import(
+    messages: list[bytes], settings: MailSettings, arrival: Arrival, workers: int
+) -> dict[str, int]:
     if not sys.stderr.isatty():
-        return mail.ingest_many(desk(), messages, settings=settings, arrival=arrival)
+        return mail.ingest_many(
+            desk(), messages, settings=settings, arrival=arrival, workers=workers
+        )
     # The bar goes to standard error, so standard output stays the summary alone.
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("importing", total=len(messages))
@@ -73,6 +83,7 @@ def _import(messages: list[bytes], settings: MailSettings, arrival: Arrival) -> 
             messages,
             settings=settings,
             arrival=arrival,
+            workers=workers,
             progress=lambda done: progress.advance(task, done),
         )
 

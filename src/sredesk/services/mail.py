@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from sredesk.adapters.mail.batches import parsed_batches
 from sredesk.adapters.mail.parse import ParsedMessage, parse
 from sredesk.core.errors import InvalidTransition
 from sredesk.core.mailthread import MailMessage
@@ -135,46 +136,41 @@ def ingest_many(
     settings: MailSettings,
     arrival: Arrival,
     batch_size: int = 200,
+    workers: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Import many messages, a batch per transaction; return the summary counts.
 
     A crash loses at most the batch in flight, and running the import again skips what was
     committed, by Message-ID. A batch that fails is redone one message at a time, so one bad
-    message is quarantined without holding back the others.
+    message is quarantined without holding back the others. `workers` processes parse
+    ahead while this one writes.
     """
     summary: Counter[str] = Counter(dict.fromkeys(SUMMARY_KEYS, 0))
-    batch: list[bytes] = []
-
-    def flush() -> None:
+    batches = parsed_batches(
+        messages, size=batch_size, limit=settings.attachment_limit, workers=workers
+    )
+    for batch in batches:
         for outcome in _import_batch(desk, batch, settings, arrival):
             summary["messages"] += 1
             summary[_COUNTED_AS[outcome.status]] += 1
         if progress is not None:
             progress(len(batch))
-        batch.clear()
-
-    for raw in messages:
-        batch.append(raw)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
     return {key: summary[key] for key in SUMMARY_KEYS}
 
 
 def _import_batch(
-    desk: Desk, raws: Sequence[bytes], settings: MailSettings, arrival: Arrival
+    desk: Desk, parsed: Sequence[ParsedMessage], settings: MailSettings, arrival: Arrival
 ) -> list[Outcome]:
-    parsed = [parse(raw, attachment_limit=settings.attachment_limit) for raw in raws]
     try:
         with desk.unit_of_work() as uow:
             intake = Intake(desk, uow, settings)
+            intake.prefetch(parsed)
             outcomes = [intake.take(message, arrival) for message in parsed]
             uow.commit()
         return outcomes
     except Exception:
-        log.warning("a batch of %d failed; importing it one at a time", len(raws), exc_info=True)
+        log.warning("a batch of %d failed; importing it one at a time", len(parsed), exc_info=True)
         return [_ingest_parsed(desk, message, settings, arrival) for message in parsed]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,13 +68,44 @@ class Intake:
         self.aliases = uow.mail.aliases()
         self.calendar = desk.calendar(uow)
         self.shifts = list(uow.shifts.list())
+        # What this transaction knows already, so a batch asks the database once, not per
+        # message: inquiries by number (held strongly, or the session would forget them),
+        # which inquiry holds each id, and the messages stored so far.
+        self._inquiries: dict[int, Inquiry] = {}
+        self._holders: dict[str, int] = {}
+        self._unheld: set[str] = set()
+        self._stored: dict[str, MailMessage] = {}
+        self._absent: set[str] = set()
+
+    def prefetch(self, messages: Sequence[ParsedMessage]) -> None:
+        """Look up, in two queries, what a batch of messages will ask about."""
+        own = [m.message_id for m in messages]
+        known = self.uow.mail.known(own)
+        self._absent.update(i for i in own if i not in known)
+        named = {i for m in messages for i in _ids(m)}
+        self._remember_holders(named)
+
+    def _remember_holders(self, ids: Iterable[str]) -> dict[str, int]:
+        wanted = [i for i in ids if i not in self._holders and i not in self._unheld]
+        if wanted:
+            found = self.uow.mail.holders(wanted)
+            self._holders.update(found)
+            self._unheld.update(i for i in wanted if i not in found)
+        return self._holders
+
+    def _existing(self, message_id: str) -> MailMessage | None:
+        if message_id in self._stored:
+            return self._stored[message_id]
+        if message_id in self._absent:
+            return None
+        return self.uow.mail.get(message_id)
 
     def take(
         self, parsed: ParsedMessage, arrival: Arrival, *, record: MailMessage | None = None
     ) -> Outcome:
         now = self.desk.now()
         if record is None:
-            existing = self.uow.mail.get(parsed.message_id)
+            existing = self._existing(parsed.message_id)
             if existing is not None:
                 if arrival.list_name and arrival.list_name not in existing.lists:
                     existing.lists = [*existing.lists, arrival.list_name]
@@ -109,6 +141,8 @@ class Intake:
             raw=parsed.raw,
         )
         self.uow.mail.add(record)
+        self._stored[record.message_id] = record
+        self._absent.discard(record.message_id)
         return record
 
     def _ignored(self, parsed: ParsedMessage) -> str:
@@ -123,7 +157,7 @@ class Intake:
     def _thread(
         self, parsed: ParsedMessage, arrival: Arrival, record: MailMessage, now: datetime
     ) -> Outcome:
-        ids = [parsed.message_id, *links(parsed.message_id, parsed.in_reply_to, parsed.references)]
+        ids = _ids(parsed)
         placement = self._place(parsed, arrival, ids)
         member = self.members.get(parsed.sender)
         actor = member.handle if member else parsed.sender
@@ -132,7 +166,7 @@ class Intake:
             inquiry = self._open(parsed, arrival, arrived, member, ids, now)
             status = "created"
         else:
-            inquiry = self.uow.inquiries.get(placement.target)
+            inquiry = self._get(placement.target)
             for number in placement.merge:
                 self._merge(inquiry, number, parsed.message_id, actor, now)
             action = "inquiry.replied" if member else "inquiry.customer_wrote"
@@ -148,8 +182,8 @@ class Intake:
         return Outcome(status, parsed.message_id, inquiry.number, merged=placement.merge)
 
     def _place(self, parsed: ParsedMessage, arrival: Arrival, ids: list[str]) -> Placement:
-        holders = self.uow.mail.holders(ids)
-        linked = {self._alias(n) for n in holders.values()}
+        holders = self._remember_holders(ids)
+        linked = {self._alias(holders[i]) for i in ids if i in holders}
         for message_id in ids:
             signed = self.signer.verify_message_id(message_id)
             if signed is not None and self._find(signed) is not None:
@@ -178,9 +212,14 @@ class Intake:
 
     def _find(self, number: int) -> Inquiry | None:
         try:
-            return self.uow.inquiries.get(self._alias(number))
+            return self._get(self._alias(number))
         except NotFound:
             return None
+
+    def _get(self, number: int) -> Inquiry:
+        if number not in self._inquiries:
+            self._inquiries[number] = self.uow.inquiries.get(number)
+        return self._inquiries[number]
 
     def _open(
         self,
@@ -207,6 +246,8 @@ class Intake:
         with recorded(self.uow, inquiry, "inquiry.created", actor=actor, now=now, extra=extra):
             self.uow.inquiries.add(inquiry)
             self.uow.flush()
+            assert inquiry.number is not None
+            self._inquiries[inquiry.number] = inquiry
             # A member who starts a thread is not answering anyone: no response yet.
             self._write(inquiry, parsed, arrival, arrived, member, is_response=False)
             self._add_refs(inquiry, ids)
@@ -255,18 +296,20 @@ class Intake:
             self.desk.publish(self.uow, inquiry, comment, arrived)
 
     def _add_refs(self, inquiry: Inquiry, ids: list[str]) -> None:
-        held = set(inquiry.message_ids)
+        assert inquiry.number is not None
         for message_id in ids:
             # Signed desk ids are recognised by their signature; the pseudo-reference of an
             # inquiry is not a message and would only clutter its list.
-            if message_id not in held and self.signer.verify_message_id(message_id) is None:
-                inquiry.message_refs.append(MessageRef(message_id=message_id))
-                held.add(message_id)
+            if message_id in self._holders or self.signer.verify_message_id(message_id):
+                continue
+            inquiry.message_refs.append(MessageRef(message_id=message_id))
+            self._holders[message_id] = inquiry.number
+            self._unheld.discard(message_id)
 
     def _merge(
         self, target: Inquiry, number: int, message_id: str, actor: str, now: datetime
     ) -> None:
-        source = self.uow.inquiries.get(number)
+        source = self._get(number)
         with (
             recorded(
                 self.uow,
@@ -295,6 +338,8 @@ class Intake:
             InquiryAlias(merged_number=number, into_number=target.number, at=now)
         )
         self.aliases[number] = target.number
+        for message_id in [ref.message_id for ref in target.message_refs]:
+            self._holders[message_id] = target.number
 
     def _acknowledges(self, parsed: ParsedMessage, arrival: Arrival, member: Member | None) -> bool:
         return (
@@ -314,6 +359,11 @@ class Intake:
             )
             self.desk.publish(self.uow, inquiry, comment, now)
         self.desk.observe(self.uow, inquiry, "inquiry.auto_acknowledged", now)
+
+
+def _ids(parsed: ParsedMessage) -> list[str]:
+    """The message's own id, then the ids it names."""
+    return [parsed.message_id, *links(parsed.message_id, parsed.in_reply_to, parsed.references)]
 
 
 def _settle(record: MailMessage, outcome: str, reason: str) -> Outcome:

@@ -270,6 +270,15 @@ class SqlMailRepository(_Repo):
         c = t.mail_messages.c
         return self.session.scalars(select(MailMessage).where(c.message_id == message_id)).first()
 
+    def known(self, message_ids: Sequence[str]) -> set[str]:
+        c = t.mail_messages.c
+        wanted = list(dict.fromkeys(message_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            query = select(c.message_id).where(c.message_id.in_(wanted[start : start + 500]))
+            found.update(self.session.scalars(query))
+        return found
+
     def get_row(self, row_id: int) -> MailMessage:
         found = self.session.get(MailMessage, row_id)
         if found is None:

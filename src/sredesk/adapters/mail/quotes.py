@@ -1,8 +1,8 @@
 """Cut quoted text and signatures from a reply, for display; the original is kept elsewhere.
 
 quotequail finds where the quotation starts. It scans every line with lookahead, which is
-slow on long messages, so it only reads up to a few lines past the first line that could
-start a quotation: the quotation cannot start later than that line.
+slow on long messages, so it only reads a window of lines around the first line that could
+start a quotation: the quotation starts there or in the few lines above.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ _CANDIDATE = re.compile(
     r"|wrote|schrieb|écrit|scritto|escribió|написал|пишет|original message|forwarded message",
     re.IGNORECASE,
 )
-_LOOKAHEAD = 12
+# quotequail joins at most two wrapped lines of an attribution, so the quotation starts at
+# most a few lines above the first candidate; it needs a few lines after it to recognise it.
+_LOOKBEHIND, _LOOKAHEAD = 3, 8
 _MAX_TRIES = 4
 # An Outlook-style header block in the languages the lists see: a From line, then Sent/Date.
 _HEADER_FROM = re.compile(r"^\s*\*?(?:from|von|de|da|van|от|od)\s*:", re.IGNORECASE)
@@ -43,9 +45,15 @@ def strip_quotation(text: str) -> str:
         candidate = _first_candidate(lines, start)
         if candidate is None:
             return text
-        window = "\n".join(lines[: candidate + _LOOKAHEAD])
-        top = _top(window)
+        first = max(0, candidate - _LOOKBEHIND)
+        window = lines[first : candidate + _LOOKAHEAD]
+        top = _top("\n".join(window))
         if top is not None:
+            # quotequail strips the text it returns; take the same lines from the original,
+            # so the indentation and blank lines the person wrote stay.
+            leading = next((i for i, line in enumerate(window) if line.strip()), len(window))
+            kept = len(top.strip("\n").split("\n")) if top.strip() else 0
+            top = _trim("\n".join(lines[: first + leading + kept]))
             return top if top.strip() else _unquoted(text)
         start = candidate + _LOOKAHEAD
     return text
@@ -60,12 +68,13 @@ def _first_candidate(lines: list[str], start: int) -> int | None:
 
 def _top(window: str) -> str | None:
     """What is above the quotation in `window`, or None when quotequail finds none there."""
+    # The cheap search first: an intro line such as "On <date>, <someone> wrote:".
+    parts = quotequail.quote(window, quote_intro_line=True)
+    if len(parts) > 1:
+        return _trim(drop_attribution(parts[0][1]))
     unwrapped = quotequail.unwrap(window) or {}
     if unwrapped.get("type") in ("reply", "forward") and "text_top" in unwrapped:
         return _trim(str(unwrapped["text_top"]))
-    parts = quotequail.quote(window)
-    if len(parts) > 1 and parts[0][0]:
-        return _trim(drop_attribution(parts[0][1]))
     if "text_top" in unwrapped:
         return _trim(drop_attribution(str(unwrapped["text_top"])))
     return _cut_header_block(window) or _cut_at_quote_marks(window)
