@@ -272,8 +272,9 @@ message_refs = Table(
         nullable=False,
         index=True,
     ),
-    # One Message-ID belongs to one inquiry: a cross-posted copy is stored once.
-    Column("message_id", String(998), nullable=False, unique=True),
+    # One Message-ID belongs to one inquiry: a cross-posted copy is stored once. Being
+    # unique and given by the caller, it lets SQLAlchemy insert many rows in one statement.
+    Column("message_id", String(998), nullable=False, unique=True, insert_sentinel=True),
 )
 
 effort_entries = Table(
@@ -405,7 +406,7 @@ mail_messages = Table(
     "mail_messages",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("message_id", String(998), nullable=False, unique=True),
+    Column("message_id", String(998), nullable=False, unique=True, insert_sentinel=True),
     Column("direction", String(8), nullable=False),
     Column("outcome", String(16), nullable=False, index=True),
     Column("received_at", UTCDateTime, nullable=False),
