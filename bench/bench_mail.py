@@ -1,16 +1,16 @@
 """Time a backfill of realistic list threads into SQLite against bare `email.message_from_bytes`.
 
-Run it with `.venv/bin/python bench/bench_mail.py [--messages N] [--seed S]`. The threads are
-built from the shared corpora: real list messages open them, and replies carry real reply
-text above the quoted parent, with In-Reply-To and References, some arriving before their
-parents. It exits with status 1 if the desk's threads differ from the generated ones.
+Run it with `.venv/bin/python bench/bench_mail.py [--messages N] [--seed S] [--workers W]`.
+The threads are built from the shared corpora: real list messages open them, and replies
+carry real reply text above the quoted parent, with In-Reply-To and References, some
+arriving before their parents. It exits with status 1 if the desk's threads differ from
+the generated ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import email
-import os
 import random
 import sys
 import tempfile
@@ -144,8 +144,8 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=max((os.cpu_count() or 1) - 1, 0),
-        help="processes that parse while the importer writes (0: parse in the importer)",
+        default=0,
+        help="processes that parse while the importer writes (default 0: parse in the importer)",
     )
     args = parser.parse_args()
     messages, threads = generate(args.messages, args.seed)

@@ -59,8 +59,9 @@ def import_archive(
     settings = Settings.from_env(os.environ).mail or unconfigured_mail()
     arrival = Arrival(list_name=list_name, backfill=True)
     if workers is None:
-        # Worker processes pay off on big archives only: they take a moment to start.
-        workers = max((os.cpu_count() or 1) - 1, 0) if len(messages) > 2000 else 0
+        # Workers pay off on big archives only (they take a moment to start), and only with
+        # processors to spare: the importer itself keeps one busy writing.
+        workers = max((os.cpu_count() or 1) - 2, 0) if len(messages) > 2000 else 0
     summary = _import(messages, settings, arrival, workers)
     if json_out:
         print_json(summary)

@@ -1,0 +1,1 @@
+"""Carry e-mail in and out: parsing, archives, IMAP, LMTP and SMTP."""

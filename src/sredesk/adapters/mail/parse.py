@@ -283,7 +283,12 @@ def _attachment(part: Message, parsed: ParsedMessage, limit: int) -> None:
     if kind == "message/rfc822":
         inner = part.get_payload()
         first = inner[0] if isinstance(inner, list) and inner else None
-        content = first.as_bytes() if isinstance(first, Message) else b""
+        try:
+            content = first.as_bytes() if isinstance(first, Message) else b""
+        except (LookupError, UnicodeError, ValueError) as error:
+            # A forwarded message too broken to write back out: the raw message keeps it.
+            parsed.defects.append(f"forwarded message not stored: {error}"[:200])
+            return
         name = name or "forwarded.eml"
     else:
         payload = part.get_payload(decode=True)
