@@ -50,9 +50,11 @@ def message(
     return mail.as_bytes()
 
 
-def list_message(message_id: str, **kwargs: object) -> bytes:
-    headers = {"List-Id": f"<{LIST.list_id}>", "Precedence": "list"}
-    return message(message_id, to=[LIST.address], headers=headers, **kwargs)  # type: ignore[arg-type]
+def list_message(
+    message_id: str, *, headers: dict[str, str] | None = None, **kwargs: object
+) -> bytes:
+    listed = {"List-Id": f"<{LIST.list_id}>", "Precedence": "list", **(headers or {})}
+    return message(message_id, to=[LIST.address], headers=listed, **kwargs)  # type: ignore[arg-type]
 
 
 def mid(i: int) -> str:

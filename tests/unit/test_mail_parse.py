@@ -163,6 +163,9 @@ def test_auto_replies_and_bounces_are_machine_mail_but_list_mail_is_not() -> Non
     )
     assert listed.machine is None
     assert listed.list_mail
+    # Some list servers mark every post "bulk": with list headers it is still a person's mail.
+    bulk = {"Precedence": "bulk", "List-Id": "<visit-users.lists.example.org>"}
+    assert parse(message("<a@x>", headers=bulk)).machine is None
     assert listed.list_id == "visit-users.lists.example.org"
 
 

@@ -142,6 +142,21 @@ def test_a_members_mail_is_a_member_reply_relayed_only_when_sent_directly(desk: 
     assert [q["kind"] for q in outbox.list_outbox(desk)] == ["reply"]
 
 
+def test_a_list_that_rewrites_from_still_credits_the_author(desk: Desk) -> None:
+    munged = {"Reply-To": "Alice <alice@example.org>", "X-Original-From": "carol@lab.gov"}
+    raw = list_message(mid(1), sender=f"Carol via visit-users <{LIST.address}>", headers=munged)
+    n = take(desk, raw).inquiry or 0
+    assert inquiries.get_inquiry(desk, n)["customers"] == ["carol@lab.gov"]
+    reply = list_message(
+        mid(2),
+        sender=f"Alice via visit-users <{LIST.address}>",
+        in_reply_to=mid(1),
+        headers={"Reply-To": "alice@example.org"},
+    )
+    take(desk, reply)
+    assert inquiries.get_inquiry(desk, n)["comments"][-1]["author"] == "alice"
+
+
 def test_machine_mail_and_the_desks_own_mail_are_ignored(desk: Desk) -> None:
     auto = take(desk, message(mid(1), headers={"Auto-Submitted": "auto-replied"}), Arrival())
     bounce = take(desk, message(mid(2), sender="mailer-daemon@mx.example.org"), Arrival())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sredesk.adapters.mail.parse import ParsedMessage
 from sredesk.core import lifecycle
@@ -104,6 +106,7 @@ class Intake:
         self, parsed: ParsedMessage, arrival: Arrival, *, record: MailMessage | None = None
     ) -> Outcome:
         now = self.desk.now()
+        parsed = self._author(parsed)
         if record is None:
             existing = self._existing(parsed.message_id)
             if existing is not None:
@@ -127,6 +130,16 @@ class Intake:
                 reason = f"{count} messages from {parsed.sender} in {minutes} minutes; held"
                 return _settle(record, "held", reason)
         return self._thread(parsed, arrival, record, now)
+
+    def _author(self, parsed: ParsedMessage) -> ParsedMessage:
+        """The message with its author as sender, when a list rewrote From to its own address."""
+        lists = {entry.address.lower() for entry in self.settings.lists}
+        if parsed.sender not in lists:
+            return parsed
+        author = next(
+            (a for a in (parsed.original_from, parsed.reply_to) if a and a not in lists), ""
+        )
+        return dataclasses.replace(parsed, sender=author) if author else parsed
 
     def _record(self, parsed: ParsedMessage, arrival: Arrival, now: datetime) -> MailMessage:
         record = MailMessage(
@@ -310,23 +323,11 @@ class Intake:
         self, target: Inquiry, number: int, message_id: str, actor: str, now: datetime
     ) -> None:
         source = self._get(number)
+        record = partial(recorded, self.uow, actor=actor, now=now)
+        cause = {"message_id": message_id}
         with (
-            recorded(
-                self.uow,
-                source,
-                "inquiry.merged",
-                actor=actor,
-                now=now,
-                extra={"into": target.number, "message_id": message_id},
-            ),
-            recorded(
-                self.uow,
-                target,
-                "inquiry.merged",
-                actor=actor,
-                now=now,
-                extra={"merged": number, "message_id": message_id},
-            ),
+            record(source, "inquiry.merged", extra={"into": target.number, **cause}),
+            record(target, "inquiry.merged", extra={"merged": number, **cause}),
         ):
             merge_into(target, source, now=now)
         self.desk.observe(self.uow, source, "inquiry.merged", now)

@@ -52,6 +52,9 @@ class ParsedMessage:
     references: list[str] = field(default_factory=list)
     subject: str = ""
     sender: str = ""  # the address, lowercased; empty when the message names none
+    # Where a list that rewrites From (against DMARC) keeps the author's own address.
+    reply_to: str = ""
+    original_from: str = ""
     recipients: list[str] = field(default_factory=list)
     date: datetime | None = None
     list_id: str | None = None
@@ -93,6 +96,8 @@ def _parse(raw: bytes, limit: int) -> ParsedMessage:
     parsed.references = parse_ids(_header(msg, "references", defects))
     parsed.subject = _header(msg, "subject", defects)
     parsed.sender = _first_address(_header(msg, "from", defects))
+    parsed.reply_to = _first_address(_header(msg, "reply-to", defects))
+    parsed.original_from = _first_address(_header(msg, "x-original-from", defects))
     if not parsed.sender:
         defects.append("no sender address")
     parsed.recipients = _addresses(msg, defects)
@@ -187,7 +192,8 @@ def machine_reason(msg: Message, parsed: ParsedMessage) -> str | None:
         if msg.get(name) is not None:
             return f"{name} header"
     precedence = str(msg.get("precedence", "")).strip().lower()
-    if precedence in ("bulk", "junk", "auto_reply"):
+    # Some list servers mark every post "bulk"; with list headers it says nothing of the author.
+    if precedence in ("bulk", "junk", "auto_reply") and not parsed.list_mail:
         return f"Precedence: {precedence}"
     if msg.get_content_type() == "multipart/report" or any(
         p.get_content_type() == "message/delivery-status" for p in msg.walk()
