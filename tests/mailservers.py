@@ -114,6 +114,15 @@ def dovecot() -> Iterator[Dovecot]:
             pytest.fail(message)
         pytest.skip(message)
     root = Path(tempfile.mkdtemp(prefix="sredesk-dovecot-"))
+    try:
+        with _running_dovecot(root) as port:
+            yield Dovecot(port)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def _running_dovecot(root: Path) -> Iterator[int]:
     accounts, uid, gid = _accounts()
     root.chmod(0o755)  # the mail user must reach its home inside
     (root / "home").mkdir()
@@ -130,7 +139,7 @@ def dovecot() -> Iterator[Dovecot]:
     )
     try:
         _wait_for_port(port, process, root / "dovecot.log")
-        yield Dovecot(port)
+        yield port
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -138,7 +147,6 @@ def dovecot() -> Iterator[Dovecot]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass
