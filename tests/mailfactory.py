@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 from hypothesis import strategies as st
 
 from sredesk.settings import MailList, MailSettings
 from tests.conftest import NOW
 
+# The shared corpora (../shared/mail beside the repository), or where the variable says.
+SHARED_MAIL = Path(
+    os.environ.get("SREDESK_SHARED_MAIL", Path(__file__).parents[2] / "shared" / "mail")
+)
 DESK = "sre-desk@visit.example.org"
 LIST = MailList("visit-users", "visit-users@lists.example.org", "visit-users", "visit-users.x")
 SETTINGS = MailSettings(

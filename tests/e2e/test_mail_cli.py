@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import IN_CI
 from tests.e2e.test_cli import run
-from tests.mailfactory import list_message, mid
+from tests.mailfactory import SHARED_MAIL, list_message, mid
 
-LISTS = Path(__file__).parents[3] / "shared" / "mail" / "lists"
+LISTS = SHARED_MAIL / "lists"
 PIPERMAIL = LISTS / "pipermail" / "numpy-discussion-2001-November.txt"
 
 

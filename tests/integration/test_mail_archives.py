@@ -14,9 +14,9 @@ from sredesk.services import inquiries, mail
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
 from tests.conftest import IN_CI
-from tests.mailfactory import SETTINGS, list_message, mid
+from tests.mailfactory import SETTINGS, SHARED_MAIL, list_message, mid
 
-LISTS = Path(__file__).parents[3] / "shared" / "mail" / "lists"
+LISTS = SHARED_MAIL / "lists"
 PIPERMAIL = LISTS / "pipermail" / "numpy-discussion-2001-November.txt"
 MBOXES = sorted((LISTS / "3gpp").glob("*.mbox"))
 

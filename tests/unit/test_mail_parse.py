@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -12,9 +11,9 @@ import pytest
 from sredesk.adapters.mail.parse import parse
 from sredesk.adapters.mail.quotes import display_text, drop_attribution, html_reply, html_to_text
 from tests.conftest import IN_CI
-from tests.mailfactory import message
+from tests.mailfactory import SHARED_MAIL, message
 
-MAIL = Path(os.environ.get("SREDESK_SHARED_MAIL", Path(__file__).parents[3] / "shared" / "mail"))
+MAIL = SHARED_MAIL
 REPLIES = MAIL / "replies"
 STANDARD = sorted((REPLIES / "talon" / "standard_replies").glob("*.eml"))
 HTML = sorted((REPLIES / "talon" / "html_replies").glob("*.html"))
