@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import date
 from typing import Any
 
 import typer
@@ -13,22 +14,10 @@ from typer.core import TyperGroup
 
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.bootstrap import build_desk
-from sredesk.core.calendar import CalendarError
-from sredesk.core.clock import PolicyError
-from sredesk.core.errors import DeskError, InvalidInput
-from sredesk.core.rotation_model import PlanningError
-from sredesk.core.teamfile import TeamFileError
+from sredesk.core.errors import InvalidInput
 from sredesk.services import inquiries, shifts
-from sredesk.services.desk import Desk
+from sredesk.services.desk import USER_ERRORS, Desk
 from sredesk.settings import Settings
-
-USER_ERRORS: tuple[type[Exception], ...] = (
-    DeskError,
-    CalendarError,
-    PolicyError,
-    PlanningError,
-    TeamFileError,
-)
 
 
 class DeskGroup(TyperGroup):
@@ -68,13 +57,20 @@ def actor(explicit: str | None, number: int | None = None) -> str:
     if from_env:
         return from_env
     if number is not None:
-        assignee = inquiries.get_inquiry(desk(), number)["assignee"]
+        assignee = inquiries.assignee_of(desk(), number)
         if assignee:
             return str(assignee)
     duty = shifts.current_duty(desk())
     if duty is None:
         raise InvalidInput("nobody holds the desk this week; say who acts with --as HANDLE")
     return str(duty["holder"])
+
+
+def parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{what} {value!r} is not a date; write YYYY-MM-DD") from None
 
 
 def read_body(text: str) -> str:

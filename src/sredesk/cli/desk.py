@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json
-from sredesk.core.errors import InvalidInput
+from sredesk.cli.common import AS_OPTION, actor, desk, parse_date, print_json
 from sredesk.services import effort as effort_service
 from sredesk.services import shifts, team
 
@@ -19,12 +18,7 @@ effort_app = typer.Typer(help="The effort log.", no_args_is_help=True)
 
 
 def _date(value: str | None, what: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{what} {value!r} is not a date; write YYYY-MM-DD") from None
+    return None if value is None else parse_date(value, what)
 
 
 @member_app.command("list")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.cli.common import AS_OPTION, actor, desk, parse_date, print_json
 from sredesk.core.calendar import load_calendar
 from sredesk.core.errors import InvalidInput
 from sredesk.core.rotation import plan_rotation
@@ -20,13 +19,6 @@ schedule_app = typer.Typer(
     help="The rotation: plans, swaps, fairness, calendar feeds.", no_args_is_help=True
 )
 team_app = typer.Typer(help="The roster as a team file.", no_args_is_help=True)
-
-
-def _day(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{what} {value!r} is not a date; write YYYY-MM-DD") from None
 
 
 def _read(path: Path) -> str:
@@ -50,7 +42,7 @@ def plan(
     With --team the plan comes from the file alone and nothing is stored; without it, the
     plan is drafted from the desk's roster and shifts, to publish with 'schedule publish'.
     """
-    first = _day(start, "--start")
+    first = parse_date(start, "--start")
     if not 1 <= weeks <= 52:
         raise InvalidInput(f"--weeks {weeks} is outside 1..52")
     if first.weekday() != 0:
@@ -123,7 +115,7 @@ def swap(
     as_: str | None = AS_OPTION,
 ) -> None:
     """List who could take the role that week; with --to, swap and tell the team."""
-    day = _day(week, "WEEK")
+    day = parse_date(week, "WEEK")
     if to is None:
         options = rotation.swap_options(desk(), day, role, member)
         if json_out:

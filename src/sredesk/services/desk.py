@@ -9,11 +9,24 @@ from datetime import datetime
 from typing import Any
 
 from sredesk.core.audit import diff, snapshot
-from sredesk.core.calendar import BusinessCalendar, load_calendar
-from sredesk.core.clock import ResponsePolicy
-from sredesk.core.errors import InvalidInput
+from sredesk.core.calendar import BusinessCalendar, CalendarError, load_calendar
+from sredesk.core.clock import PolicyError, ResponsePolicy
+from sredesk.core.errors import DeskError, InvalidInput
 from sredesk.core.model import AuditEvent, Comment, Inquiry, Member, Notification
+from sredesk.core.rotation_model import PlanningError
+from sredesk.core.teamfile import TeamFileError
 from sredesk.services.ports import AbstractUnitOfWork, Clock
+
+# Every error that means "the input is wrong; nothing changed": the CLI exits 2 on these
+# and the API answers 4xx. The core's calendar, clock, planner and team file raise
+# ValueErrors of their own rather than depend on the desk's errors.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    DeskError,
+    CalendarError,
+    PolicyError,
+    PlanningError,
+    TeamFileError,
+)
 
 Publisher = Callable[["AbstractUnitOfWork", "Inquiry", "Comment", datetime], None]
 Observer = Callable[["AbstractUnitOfWork", "Inquiry", str, datetime], None]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from sredesk.core import roster
 from sredesk.core.errors import NotFound
-from sredesk.core.model import Inquiry
 from sredesk.services.desk import Desk, member, notify, recorded
 from sredesk.services.ports import AbstractUnitOfWork
 
 
-def _backup_for(desk: Desk, uow: AbstractUnitOfWork, inquiry: Inquiry) -> str | None:
+def _backup_for(desk: Desk, uow: AbstractUnitOfWork) -> str | None:
     calendar = desk.calendar(uow)
     duty = roster.duty_at(uow.shifts.list(), desk.now(), calendar.tz, calendar.is_business_day)
     return duty.backup if duty else None
@@ -21,7 +20,7 @@ def escalate(desk: Desk, number: int, *, by: str, to: str | None = None, note: s
     with desk.unit_of_work() as uow:
         actor = member(uow, by).handle
         inquiry = uow.inquiries.get(number)
-        backup = _backup_for(desk, uow, inquiry)
+        backup = _backup_for(desk, uow)
         target = member(uow, to).handle if to else backup
         if target is None:
             raise NotFound("no Backup is on the rotation this week; name a member with --to")

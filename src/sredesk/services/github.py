@@ -250,6 +250,14 @@ def observer(uow: AbstractUnitOfWork, inquiry: Inquiry, action: str, now: dateti
         )
 
 
+def _leaving_desk(uow: AbstractUnitOfWork, number: int) -> Inquiry:
+    """The inquiry about to be sent to GitHub; a classified one never leaves the desk."""
+    inquiry = uow.inquiries.get(number)
+    if inquiry.sensitive:
+        raise InvalidInput(f"inquiry #{number} is classified; it never leaves the desk")
+    return inquiry
+
+
 def promote(
     desk: Desk,
     number: int,
@@ -266,9 +274,7 @@ def promote(
     """
     now = desk.now()
     with desk.unit_of_work() as uow:
-        inquiry = uow.inquiries.get(number)
-        if inquiry.sensitive:
-            raise InvalidInput(f"inquiry #{number} is classified; it never leaves the desk")
+        inquiry = _leaving_desk(uow, number)
         if not inquiry.is_open:
             raise InvalidTransition(f"inquiry #{number} is {inquiry.state.value}; reopen it first")
         summary = "\n\n".join(c.body for c in inquiry.comments if c.public)[:4000]
@@ -300,9 +306,7 @@ def update_known(
     now = desk.now()
     url = f"https://github.com/{repo}/issues/{issue}"
     with desk.unit_of_work() as uow:
-        inquiry = uow.inquiries.get(number)
-        if inquiry.sensitive:
-            raise InvalidInput(f"inquiry #{number} is classified; it never leaves the desk")
+        inquiry = _leaving_desk(uow, number)
         with recorded(uow, inquiry, "inquiry.resolved", actor=by, now=now):
             lifecycle.add_link(inquiry, url, "constructive-correction", by, now=now)
             lifecycle.resolve(inquiry, ["known-issue-updated"], by, now=now, note=note)
@@ -328,9 +332,7 @@ def mirror(desk: Desk, number: int, repo: str, *, by: str) -> None:
     """Queue copying an e-mail inquiry and its public conversation to the SRE repository."""
     now = desk.now()
     with desk.unit_of_work() as uow:
-        inquiry = uow.inquiries.get(number)
-        if inquiry.sensitive:
-            raise InvalidInput(f"inquiry #{number} is classified; it never leaves the desk")
+        inquiry = _leaving_desk(uow, number)
         if uow.github.links_for(number):
             raise InvalidTransition(f"inquiry #{number} is on GitHub already")
         conversation = "\n\n---\n\n".join(

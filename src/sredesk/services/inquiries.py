@@ -170,6 +170,12 @@ def create_in(
     return inquiry
 
 
+def assignee_of(desk: Desk, number: int) -> str | None:
+    """Who holds the inquiry, without building its whole detail."""
+    with desk.unit_of_work() as uow:
+        return uow.inquiries.get(number).assignee
+
+
 def get_inquiry(desk: Desk, number: int) -> dict[str, Any]:
     with desk.unit_of_work() as uow:
         inquiry = uow.inquiries.get(number)

@@ -20,6 +20,7 @@ from sredesk.core.errors import InvalidTransition
 from sredesk.core.model import OutboundMessage
 from sredesk.services.desk import Desk, audit
 from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.services.views import outbox_view
 
 log = logging.getLogger("sredesk.outbox")
 
@@ -168,21 +169,6 @@ def retry(desk: Desk, message_id: int, *, by: str = "system") -> None:
             inquiry_number=message.inquiry_number,
         )
         uow.commit()
-
-
-def outbox_view(message: OutboundMessage) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "channel": message.channel,
-        "kind": message.kind,
-        "inquiry": message.inquiry_number,
-        "created_at": message.created_at.isoformat(),
-        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
-        "attempts": message.attempts,
-        "failed": message.failed,
-        "last_error": message.last_error,
-        "next_attempt_at": message.next_attempt_at.isoformat() if message.next_attempt_at else None,
-    }
 
 
 def list_outbox(

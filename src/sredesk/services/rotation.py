@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sredesk.core import roster as roster_rules
@@ -288,7 +288,3 @@ def fairness(desk: Desk) -> dict[str, Any]:
             experienced_after=team.experienced_after,
         )
         return report.to_json()
-
-
-def next_monday(day: date) -> date:
-    return roster_rules.week_start(day) + timedelta(days=7)

@@ -229,11 +229,3 @@ def handoff(
         )
         uow.commit()
     return result
-
-
-def require_week(value: str) -> date:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date; write YYYY-MM-DD") from None
-    return day

@@ -13,6 +13,7 @@ from sredesk.core.model import (
     Inquiry,
     Member,
     Notification,
+    OutboundMessage,
     Shift,
 )
 
@@ -211,4 +212,19 @@ def notification_view(n: Notification) -> dict[str, Any]:
         "sent_at": _iso(n.sent_at),
         "attempts": n.attempts,
         "last_error": n.last_error,
+    }
+
+
+def outbox_view(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "channel": message.channel,
+        "kind": message.kind,
+        "inquiry": message.inquiry_number,
+        "created_at": _iso(message.created_at),
+        "sent_at": _iso(message.sent_at),
+        "attempts": message.attempts,
+        "failed": message.failed,
+        "last_error": message.last_error,
+        "next_attempt_at": _iso(message.next_attempt_at),
     }

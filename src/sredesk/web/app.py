@@ -15,13 +15,9 @@ from fastapi.responses import JSONResponse
 
 from sredesk import __version__
 from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.core.calendar import CalendarError
-from sredesk.core.clock import PolicyError
-from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
-from sredesk.core.rotation_model import PlanningError
-from sredesk.core.teamfile import TeamFileError
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.services import outbox, watcher
-from sredesk.services.desk import Desk
+from sredesk.services.desk import USER_ERRORS, Desk
 from sredesk.services.github import Unauthorized
 from sredesk.services.outbox import Sender
 from sredesk.web.api import desk as desk_api
@@ -107,7 +103,7 @@ def create_app(
     )
     app.state.desk = desk
     app.state.github = github or GitHubSettings()
-    for error in (DeskError, CalendarError, PolicyError, PlanningError, TeamFileError):
+    for error in USER_ERRORS:
         app.add_exception_handler(error, _desk_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(inquiries_api.router, prefix="/api/v1")
