@@ -13,11 +13,12 @@ from sredesk.adapters.memory import FixedClock
 from sredesk.services import inquiries
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
+from tests.accounts_support import admin_headers
 
 
 @pytest.fixture
 def client(sql_desk: Desk) -> Iterator[TestClient]:
-    with TestClient(create_app(sql_desk)) as test_client:
+    with TestClient(create_app(sql_desk), headers=admin_headers(sql_desk)) as test_client:
         yield test_client
 
 
@@ -230,7 +231,8 @@ def test_postmortem_and_effort(client: TestClient) -> None:
 def test_the_served_app_runs_the_clock_watcher(sql_desk: Desk, clock: FixedClock) -> None:
     n = new_via_service(sql_desk)
     clock.advance(timedelta(hours=3))  # half the response time used
-    with TestClient(create_app(sql_desk, watch_every=0.05)) as served:
+    served_app = create_app(sql_desk, watch_every=0.05)
+    with TestClient(served_app, headers=admin_headers(sql_desk)) as served:
         for _ in range(100):
             sent = served.get("/api/v1/notifications").json()
             if sent:

@@ -21,6 +21,7 @@ from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
 from sredesk.web.app import create_app
+from tests.accounts_support import admin_headers
 from tests.github_stub import GitHubStub, running_stub
 
 WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
@@ -59,7 +60,8 @@ def desk(sql_desk: Desk) -> Desk:
 
 @pytest.fixture
 def client(desk: Desk) -> Iterator[TestClient]:
-    with TestClient(create_app(desk, github=CONFIG)) as test_client:
+    app = create_app(desk, github=CONFIG)
+    with TestClient(app, headers=admin_headers(desk)) as test_client:
         yield test_client
 
 
@@ -73,7 +75,8 @@ def fast_desk(memory_desk: Desk) -> Desk:
 
 @pytest.fixture
 def fast_client(fast_desk: Desk) -> Iterator[TestClient]:
-    with TestClient(create_app(fast_desk, github=CONFIG)) as test_client:
+    app = create_app(fast_desk, github=CONFIG)
+    with TestClient(app, headers=admin_headers(fast_desk)) as test_client:
         yield test_client
 
 

@@ -18,6 +18,7 @@ from sredesk.core.teamfile import TeamFileError, parse_team
 from sredesk.services import feeds, rotation, shifts, teamfile
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
+from tests.accounts_support import admin_headers
 
 TEAM_FILE = """
 [team]
@@ -166,7 +167,7 @@ def test_swap_lists_the_eligible_and_applies(desk: Desk) -> None:
 
 @pytest.fixture
 def client(desk: Desk) -> Iterator[TestClient]:
-    with TestClient(create_app(desk)) as test_client:
+    with TestClient(create_app(desk), headers=admin_headers(desk)) as test_client:
         yield test_client
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sredesk.adapters.memory_accounts import AccountState, MemoryAccountRepository
 from sredesk.adapters.memory_github import GitHubState, MemoryGitHubRepository
 from sredesk.core.errors import NotFound
 from sredesk.core.mailthread import InquiryAlias, MailMessage
@@ -30,6 +31,7 @@ from sredesk.core.model import (
     Team,
     TimeOff,
 )
+from sredesk.core.queue import QueueQuery, matches, queue_order
 from sredesk.services.ports import AbstractUnitOfWork
 
 
@@ -51,6 +53,7 @@ class _State:
     mail: list[MailMessage] = field(default_factory=list)
     aliases: list[InquiryAlias] = field(default_factory=list)
     github: GitHubState = field(default_factory=GitHubState)
+    accounts: AccountState = field(default_factory=AccountState)
     next_id: int = 1
 
 
@@ -120,6 +123,13 @@ class _Inquiries(_Repo):
 
     def by_message_id(self, message_id: str) -> Inquiry | None:
         return next((i for i in self._s.inquiries if message_id in i.message_ids), None)
+
+    def queue(self, query: QueueQuery) -> tuple[Sequence[Inquiry], int]:
+        found = sorted((i for i in self._s.inquiries if matches(i, query)), key=queue_order)
+        return found[query.offset : query.offset + query.limit], len(found)
+
+    def open_sources(self) -> Sequence[str]:
+        return sorted({i.source for i in self._s.inquiries if i.is_open and i.source})
 
 
 class _Members(_Repo):
@@ -351,6 +361,11 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.outbox = _Outbox(self)
         self.mail = _Mail(self)
         self.github = MemoryGitHubRepository(self)
+        self.accounts = MemoryAccountRepository(self)
+
+    @property
+    def account_state(self) -> AccountState:
+        return self.work.accounts
 
     @property
     def github_state(self) -> GitHubState:

@@ -15,6 +15,7 @@ from sredesk.cli.common import DeskGroup, desk
 from sredesk.cli.mail import mail_app
 from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
+from sredesk.cli.user import user_app
 from sredesk.core.errors import NotFound
 from sredesk.services import demo, team
 from sredesk.services.github_sender import GitHubSender
@@ -39,6 +40,7 @@ app.add_typer(team_app, name="team")
 app.add_typer(mail_app, name="mail")
 app.add_typer(github_cli.lhf_app, name="lhf")
 app.add_typer(github_cli.github_app, name="github")
+app.add_typer(user_app, name="user")
 inquiry_cli.app.command("promote")(github_cli.promote)
 inquiry_cli.app.command("mirror")(github_cli.mirror)
 
@@ -65,6 +67,10 @@ def init(
     else:
         demo.seed(d)
         typer.echo("created the demo desk: team VisIt, 5 members, 13 weeks of shifts")
+        typer.echo(
+            f"demo login: user {demo.DEMO_LOGIN} (admin; every member has an account), "
+            f"password {demo.DEMO_PASSWORD}; viewer: user guest, same password"
+        )
 
 
 @app.command()
@@ -72,6 +78,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="The address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="The port."),
     watch_every: float = typer.Option(60, help="Seconds between clock-watcher runs; 0 stops it."),
+    secure_cookies: bool = typer.Option(
+        False, "--secure-cookies", help="Mark cookies Secure: the desk is served behind TLS."
+    ),
 ) -> None:
     """Serve the API (and the web desk) until interrupted."""
     import uvicorn
@@ -83,7 +92,13 @@ def serve(
     if github.token:
         senders["github"] = GitHubSender(desk(), github, GitHubClient(github.token, github.api_url))
     typer.echo(f"serving the desk on http://{host}:{port} (API at /api/v1, docs at /docs)")
-    app_ = create_app(desk(), watch_every=watch_every or None, github=github, senders=senders)
+    app_ = create_app(
+        desk(),
+        watch_every=watch_every or None,
+        github=github,
+        senders=senders,
+        secure_cookies=secure_cookies,
+    )
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
 

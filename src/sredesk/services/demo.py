@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sredesk.core.roster import week_start
-from sredesk.services import escalations, inquiries, shifts, team
+from sredesk.services import accounts, escalations, inquiries, shifts, team
 from sredesk.services.desk import Desk
 
 MEMBERS = [
@@ -27,6 +27,12 @@ PAIRS = [
     ("bob", "alice"),
     ("alice", "erin"),
 ]
+
+
+# Every demo member signs in with this password; the demo is for trying the desk, not for use.
+DEMO_PASSWORD = "visit-demo-desk"
+DEMO_LOGIN = "carol"  # this week's Primary, and the demo's admin
+DEMO_VIEWER = "guest"
 
 
 def seed(desk: Desk) -> None:
@@ -52,6 +58,10 @@ def seed(desk: Desk) -> None:
         desk, "bob", today + timedelta(days=21), today + timedelta(days=25), "conference travel"
     )
     _seed_inquiries(desk)
+    for handle, *_ in MEMBERS:
+        role = "admin" if handle == DEMO_LOGIN else "member"
+        accounts.add_user(desk, handle, role, DEMO_PASSWORD)
+    accounts.add_user(desk, DEMO_VIEWER, "viewer", DEMO_PASSWORD)
 
 
 def _at(desk: Desk, moment: datetime) -> Desk:

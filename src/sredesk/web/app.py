@@ -7,11 +7,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sredesk import __version__
 from sredesk.adapters.github.settings import GitHubSettings
@@ -24,6 +28,9 @@ from sredesk.web.api import desk as desk_api
 from sredesk.web.api import github as github_api
 from sredesk.web.api import inquiries as inquiries_api
 from sredesk.web.api import rotation as rotation_api
+from sredesk.web.auth import LoginRequired, api_principal
+from sredesk.web.pages import PAGE_ROUTERS
+from sredesk.web.pages.common import STATIC, render
 
 log = logging.getLogger("sredesk.web")
 
@@ -57,6 +64,39 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _login_required(request: Request, error: Exception) -> RedirectResponse:
+    assert isinstance(error, LoginRequired)
+    return RedirectResponse(f"/login?{urlencode({'next': error.next_path})}", status_code=303)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """Pages get an HTML page for a refusal; the API and scripts keep JSON."""
+    assert isinstance(error, StarletteHTTPException)
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if wants_html and not request.url.path.startswith("/api/"):
+        principal = getattr(request.state, "principal", None)
+        heading = "Not allowed" if error.status_code == 403 else "Not done"
+        return render(
+            request,
+            "error.html",
+            principal,
+            status_code=error.status_code,
+            heading=heading,
+            message=str(error.detail),
+        )
+    return JSONResponse(
+        {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+    )
+
+
+# Pages load nothing from elsewhere and run no inline script; nobody may frame them.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
 async def _watch_forever(desk: Desk, every: float, senders: Mapping[str, Sender]) -> None:
     """Run the clock watcher and the outbox in a worker thread, off the event loop."""
     while True:
@@ -75,6 +115,7 @@ def create_app(
     watch_every: float | None = None,
     github: GitHubSettings | None = None,
     senders: Mapping[str, Sender] | None = None,
+    secure_cookies: bool = False,
 ) -> FastAPI:
     """Build the application; with `watch_every`, run the clock watcher that often (seconds).
 
@@ -103,14 +144,29 @@ def create_app(
     )
     app.state.desk = desk
     app.state.github = github or GitHubSettings()
+    # Behind a TLS-terminating proxy the app sees http; this marks the cookies Secure anyway.
+    app.state.secure_cookies = secure_cookies
     for error in USER_ERRORS:
         app.add_exception_handler(error, _desk_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.include_router(inquiries_api.router, prefix="/api/v1")
-    app.include_router(desk_api.router, prefix="/api/v1")
-    app.include_router(rotation_api.router, prefix="/api/v1")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    guarded = [Depends(api_principal)]
+    app.include_router(inquiries_api.router, prefix="/api/v1", dependencies=guarded)
+    app.include_router(desk_api.router, prefix="/api/v1", dependencies=guarded)
+    app.include_router(rotation_api.router, prefix="/api/v1", dependencies=guarded)
     app.include_router(github_api.router, prefix="/api/v1")
     app.include_router(rotation_api.calendar_router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.get("/api/v1/health", tags=["desk"])
     def health() -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import deferred, registry, relationship
 
 from sredesk.adapters.db import tables as t
+from sredesk.adapters.db.account_tables import map_accounts
 from sredesk.adapters.db.github_tables import map_github
 from sredesk.core import mailthread
 from sredesk.core import model as m
@@ -93,4 +94,5 @@ def start_mappers() -> None:
     )
     mr.map_imperatively(mailthread.InquiryAlias, t.inquiry_aliases)
     map_github(mr)
+    map_accounts(mr)
     _mapped = True

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from sredesk.adapters.db import tables as t
 from sredesk.core.errors import NotFound
@@ -30,6 +31,7 @@ from sredesk.core.model import (
     Team,
     TimeOff,
 )
+from sredesk.core.queue import QueueQuery
 
 
 class _Repo:
@@ -86,6 +88,39 @@ class SqlInquiryRepository(_Repo):
             .where(refs.message_id == message_id)
         )
         return self.session.scalars(query).first()
+
+    def queue(self, query: QueueQuery) -> tuple[Sequence[Inquiry], int]:
+        c = t.inquiries.c
+        where: list[ColumnElement[bool]] = [c.state.in_(list(OPEN_STATES))]
+        if query.unassigned:
+            where.append(c.assignee.is_(None))
+        if query.assignee is not None:
+            where.append(c.assignee == query.assignee)
+        if query.source is not None:
+            where.append(c.source == query.source)
+        text = query.search.strip().lstrip("#")
+        if text:
+            found = c.title.icontains(text, autoescape=True)
+            where.append(or_(found, c.number == int(text)) if text.isdigit() else found)
+        total = self.session.scalar(select(func.count()).select_from(t.inquiries).where(*where))
+        page = (
+            select(Inquiry)
+            .where(*where)
+            .order_by(c.first_response_at.is_not(None), c.response_due, c.number)
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        return self.session.scalars(page).all(), total or 0
+
+    def open_sources(self) -> Sequence[str]:
+        c = t.inquiries.c
+        query = (
+            select(c.source)
+            .where(c.state.in_(list(OPEN_STATES)), c.source != "")
+            .distinct()
+            .order_by(c.source)
+        )
+        return self.session.scalars(query).all()
 
 
 class SqlMemberRepository(_Repo):

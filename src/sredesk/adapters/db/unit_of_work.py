@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sredesk.adapters.db import orm
+from sredesk.adapters.db.account_repository import SqlAccountRepository
 from sredesk.adapters.db.github_repository import SqlGitHubRepository
 from sredesk.adapters.db.repositories import (
     SqlAuditRepository,
@@ -97,6 +98,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.outbox = SqlOutboxRepository(self.session)
         self.mail = SqlMailRepository(self.session)
         self.github = SqlGitHubRepository(self.session)
+        self.accounts = SqlAccountRepository(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

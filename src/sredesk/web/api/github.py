@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.github import parse_known_issue, parse_repo
 from sredesk.services import backlog, github
+from sredesk.web.auth import api_principal
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import Handle, Strict
+
+# The webhook proves itself with its signature; the rest need a signed-in member.
+GUARDED = [Depends(api_principal)]
 
 router = APIRouter(tags=["github"])
 
@@ -57,7 +61,7 @@ class DoneIn(Strict):
     note: str = ""
 
 
-@router.post("/inquiries/{number}/promote", status_code=202)
+@router.post("/inquiries/{number}/promote", status_code=202, dependencies=GUARDED)
 def promote(request: Request, desk: DeskDep, number: int, body: PromoteIn) -> dict[str, str]:
     """Queue filing a product-development issue; the inquiry resolves once it exists."""
     config = request.app.state.github
@@ -73,19 +77,19 @@ def promote(request: Request, desk: DeskDep, number: int, body: PromoteIn) -> di
     return {"status": "queued"}
 
 
-@router.post("/inquiries/{number}/known-issue")
+@router.post("/inquiries/{number}/known-issue", dependencies=GUARDED)
 def known_issue(desk: DeskDep, number: int, body: KnownIn) -> dict[str, str]:
     repo, issue = parse_known_issue(body.issue)
     github.update_known(desk, number, repo, issue, by=body.by, note=body.note)
     return {"status": "resolved", "issue": f"https://github.com/{repo}/issues/{issue}"}
 
 
-@router.get("/lhf")
+@router.get("/lhf", dependencies=GUARDED)
 def low_hanging_fruit(desk: DeskDep, max_hours: float = 4.0) -> list[dict[str, Any]]:
     return backlog.ranked(desk, max_hours=max_hours)
 
 
-@router.post("/lhf/{fruit_id}/done")
+@router.post("/lhf/{fruit_id}/done", dependencies=GUARDED)
 def fruit_done(desk: DeskDep, fruit_id: int, body: DoneIn) -> list[dict[str, Any]]:
     backlog.done(desk, fruit_id, by=body.by, minutes=body.minutes, note=body.note)
     return backlog.ranked(desk)

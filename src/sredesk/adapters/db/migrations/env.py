@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-# The bridge's tables live beside the rest, on the same metadata.
+# The bridge's and the accounts' tables live beside the rest, on the same metadata.
+import sredesk.adapters.db.account_tables
 import sredesk.adapters.db.github_tables  # noqa: F401
 from sredesk.adapters.db.tables import metadata
 

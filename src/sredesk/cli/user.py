@@ -1,0 +1,95 @@
+"""Manage the web desk's accounts from the shell: add, set passwords and roles, issue tokens."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sredesk.cli.common import desk, print_json
+from sredesk.core.errors import InvalidInput
+
+user_app = typer.Typer(help="Accounts for the web desk and the API.", no_args_is_help=True)
+
+PASSWORD_STDIN = typer.Option(
+    False, "--password-stdin", help="Read the password from standard input (one line)."
+)
+
+
+def _password(from_stdin: bool) -> str:
+    """One line from stdin, or a hidden prompt typed twice on a terminal."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise InvalidInput("no terminal to ask for the password; pass --password-stdin")
+    first = typer.prompt("Password", hide_input=True)
+    if typer.prompt("Again", hide_input=True) != first:
+        raise InvalidInput("the two passwords differ; nothing changed")
+    return str(first)
+
+
+@user_app.command("add")
+def add(
+    handle: str = typer.Argument(..., help="The user name; a member's handle to act as them."),
+    role: str = typer.Option("member", "--role", help="admin, member or viewer."),
+    password_stdin: bool = PASSWORD_STDIN,
+) -> None:
+    """Add an account."""
+    from sredesk.services import accounts
+
+    accounts.add_user(desk(), handle, role, _password(password_stdin))
+    typer.echo(f"added {role} {handle}")
+
+
+@user_app.command("passwd")
+def passwd(handle: str, password_stdin: bool = PASSWORD_STDIN) -> None:
+    """Set an account's password; its open sessions end."""
+    from sredesk.services import accounts
+
+    accounts.set_password(desk(), handle, _password(password_stdin))
+    typer.echo(f"set the password of {handle}; their sessions ended")
+
+
+@user_app.command("role")
+def role(handle: str, new_role: str = typer.Argument(..., metavar="ROLE")) -> None:
+    """Change an account's role (admin, member or viewer)."""
+    from sredesk.services import accounts
+
+    accounts.set_role(desk(), handle, new_role)
+    typer.echo(f"{handle} is now {new_role.strip().lower()}")
+
+
+@user_app.command("token")
+def token(
+    handle: str,
+    name: str = typer.Option("cli", "--name", help="What the token is for, e.g. laptop."),
+    revoke: str | None = typer.Option(None, "--revoke", help="Revoke the token with this prefix."),
+) -> None:
+    """Issue a personal API token (shown once), or revoke one by its prefix."""
+    from sredesk.services import accounts
+
+    if revoke is not None:
+        accounts.revoke_token(desk(), handle, revoke)
+        typer.echo(f"revoked {handle}'s token {revoke}")
+        return
+    secret = accounts.issue_token(desk(), handle, name)
+    typer.echo(secret)
+    typer.echo(
+        "This is the only time the token is shown; send it as 'Authorization: Bearer TOKEN'.",
+        err=True,
+    )
+
+
+@user_app.command("list")
+def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List the accounts."""
+    from sredesk.services import accounts
+
+    found = accounts.list_users(desk())
+    if json_out:
+        print_json(found)
+        return
+    for u in found:
+        state = "" if u["active"] else " (inactive)"
+        typer.echo(f"{u['handle']}\t{u['role']}\t{u['tokens']} token(s){state}")

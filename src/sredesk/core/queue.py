@@ -1,0 +1,54 @@
+"""Order and filter the Primary's queue: open inquiries by response deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sredesk.core.errors import InvalidInput
+from sredesk.core.model import Inquiry
+
+VIEWS = ("mine", "unassigned", "all")
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Which open inquiries to show, and which page of them."""
+
+    assignee: str | None = None
+    unassigned: bool = False
+    source: str | None = None
+    search: str = ""
+    offset: int = 0
+    limit: int = 50
+
+    def __post_init__(self) -> None:
+        if self.offset < 0:
+            raise InvalidInput("the page must be 1 or more")
+        if not 1 <= self.limit <= MAX_PAGE:
+            raise InvalidInput(f"show 1 to {MAX_PAGE} inquiries a page")
+        if len(self.search) > 200:
+            raise InvalidInput("search for at most 200 characters")
+
+
+def queue_order(inquiry: Inquiry) -> tuple[bool, datetime, int]:
+    """Still awaiting a response first, soonest deadline first, then oldest number."""
+    return (inquiry.first_response_at is not None, inquiry.response_due, inquiry.number or 0)
+
+
+def matches(inquiry: Inquiry, query: QueueQuery) -> bool:
+    if not inquiry.is_open:
+        return False
+    if query.unassigned and inquiry.assignee is not None:
+        return False
+    if query.assignee is not None and inquiry.assignee != query.assignee:
+        return False
+    if query.source is not None and inquiry.source != query.source:
+        return False
+    text = query.search.strip().lstrip("#")
+    if text:
+        return text.lower() in inquiry.title.lower() or (
+            text.isdigit() and inquiry.number == int(text)
+        )
+    return True

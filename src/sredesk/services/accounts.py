@@ -1,0 +1,237 @@
+"""Manage accounts: add users, set passwords, log in and out, and issue personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from sredesk.core.accounts import (
+    SESSION_LIFETIME,
+    THROTTLE_WINDOW,
+    ApiToken,
+    LoginFailure,
+    LoginSession,
+    Role,
+    User,
+    check_handle,
+    check_password,
+    parse_role,
+    session_valid,
+    throttled_until,
+)
+from sredesk.core.errors import DeskError, InvalidInput, NotFound
+from sredesk.services.desk import Desk, audit
+from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.services.views import _iso
+
+TOKEN_PREFIX = "sdt_"
+
+
+class LoginRefused(DeskError):
+    """Wrong user name or password; the message never says which."""
+
+
+class LoginThrottled(DeskError):
+    """Too many failed logins for this account or address; try again later."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as, and the session it came with (None for an API token)."""
+
+    handle: str
+    role: Role
+    csrf: str | None = None
+
+
+@cache
+def _hasher() -> PasswordHash:
+    return PasswordHash((Argon2Hasher(),))
+
+
+@cache
+def _decoy() -> str:
+    # Unknown users cost as much as known ones, so timing does not reveal who exists.
+    return _hasher().hash("a password nobody has")
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def add_user(desk: Desk, handle: str, role: str, password: str, *, by: str = "system") -> None:
+    check_handle(handle)
+    level = parse_role(role)
+    check_password(password)
+    hashed = _hasher().hash(password)
+    with desk.unit_of_work() as uow:
+        if uow.accounts.find_user(handle) is not None:
+            raise InvalidInput(f"user {handle!r} exists already; use 'sredesk user passwd'")
+        uow.accounts.add_user(User(handle, level, hashed, desk.now()))
+        audit(
+            uow, "user.add", actor=by, now=desk.now(), after={"user": handle, "role": level.value}
+        )
+        uow.commit()
+
+
+def _user(uow: AbstractUnitOfWork, handle: str) -> User:
+    user = uow.accounts.find_user(handle)
+    if user is None:
+        raise NotFound(f"no user {handle!r}; add one with 'sredesk user add'")
+    return user
+
+
+def set_password(desk: Desk, handle: str, password: str, *, by: str = "system") -> None:
+    """Set a new password and end the user's sessions, so an old one stops working at once."""
+    check_password(password)
+    hashed = _hasher().hash(password)
+    with desk.unit_of_work() as uow:
+        user = _user(uow, handle)
+        user.password_hash = hashed
+        uow.accounts.end_sessions(handle=handle)
+        audit(uow, "user.passwd", actor=by, now=desk.now(), after={"user": handle})
+        uow.commit()
+
+
+def set_role(desk: Desk, handle: str, role: str, *, by: str = "system") -> None:
+    level = parse_role(role)
+    with desk.unit_of_work() as uow:
+        user = _user(uow, handle)
+        before = user.role.value
+        user.role = level
+        audit(
+            uow,
+            "user.role",
+            actor=by,
+            now=desk.now(),
+            before={"role": before},
+            after={"user": handle, "role": level.value},
+        )
+        uow.commit()
+
+
+def list_users(desk: Desk) -> list[dict[str, Any]]:
+    with desk.unit_of_work() as uow:
+        return [
+            {
+                "handle": u.handle,
+                "role": u.role.value,
+                "active": u.active,
+                "created_at": _iso(u.created_at),
+                "tokens": sum(1 for t in uow.accounts.tokens_for(u.handle) if not t.revoked_at),
+            }
+            for u in uow.accounts.users()
+        ]
+
+
+def issue_token(desk: Desk, handle: str, name: str = "cli") -> str:
+    """Make a personal API token; the caller shows it once, the desk keeps only its digest."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("give the token a name of 1 to 100 characters, e.g. --name laptop")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with desk.unit_of_work() as uow:
+        _user(uow, handle)
+        uow.accounts.add_token(
+            ApiToken(handle, name, secret[: len(TOKEN_PREFIX) + 6], digest(secret), desk.now())
+        )
+        audit(uow, "user.token", actor=handle, now=desk.now(), after={"name": name})
+        uow.commit()
+    return secret
+
+
+def revoke_token(desk: Desk, handle: str, prefix: str) -> int:
+    with desk.unit_of_work() as uow:
+        revoked = 0
+        for token in uow.accounts.tokens_for(handle):
+            if token.revoked_at is None and token.prefix == prefix:
+                token.revoked_at = desk.now()
+                revoked += 1
+        if not revoked:
+            raise NotFound(f"{handle!r} has no live token starting {prefix!r}")
+        audit(uow, "user.token.revoke", actor=handle, now=desk.now(), after={"prefix": prefix})
+        uow.commit()
+    return revoked
+
+
+def token_principal(desk: Desk, secret: str) -> Principal | None:
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    with desk.unit_of_work() as uow:
+        token = uow.accounts.token_by_digest(digest(secret))
+        if token is None or token.revoked_at is not None:
+            return None
+        user = uow.accounts.find_user(token.user_handle)
+        if user is None or not user.active:
+            return None
+        now = desk.now()
+        # One write an hour at most: every API call must not become a write.
+        if token.last_used_at is None or now - token.last_used_at > SESSION_LIFETIME / 12:
+            token.last_used_at = now
+            uow.commit()
+        return Principal(user.handle, user.role)
+
+
+def _throttle_keys(handle: str, address: str | None) -> list[str]:
+    return [f"user:{handle}"] + ([f"addr:{address}"] if address else [])
+
+
+def log_in(desk: Desk, handle: str, password: str, *, address: str | None) -> tuple[str, str]:
+    """Check the password and open a session: (the cookie's secret, the CSRF token)."""
+    now = desk.now()
+    keys = _throttle_keys(handle.strip().lower(), address)
+    with desk.unit_of_work() as uow:
+        for key in keys:
+            until = throttled_until(uow.accounts.failures(key, now - THROTTLE_WINDOW), now)
+            if until is not None:
+                minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+                raise LoginThrottled(f"too many failed logins; try again in {minutes} minute(s)")
+        user = uow.accounts.find_user(handle.strip().lower())
+        stored = user.password_hash if user is not None and user.active else _decoy()
+        valid, rehashed = _hasher().verify_and_update(password, stored)
+        if user is None or not user.active or not valid:
+            for key in keys:
+                uow.accounts.add_failure(LoginFailure(key, now))
+            uow.accounts.prune_failures(now - THROTTLE_WINDOW)
+            uow.commit()
+            raise LoginRefused("wrong user name or password")
+        if rehashed is not None:
+            user.password_hash = rehashed
+        uow.accounts.clear_failures(keys[0])
+        uow.accounts.prune_sessions(now)
+        secret = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        uow.accounts.add_session(
+            LoginSession(digest(secret), user.handle, csrf, now, now + SESSION_LIFETIME)
+        )
+        audit(uow, "user.login", actor=user.handle, now=now, after={"address": address or ""})
+        uow.commit()
+    return secret, csrf
+
+
+def session_principal(desk: Desk, secret: str) -> Principal | None:
+    with desk.unit_of_work() as uow:
+        login = uow.accounts.session_by_digest(digest(secret))
+        if login is None or not session_valid(login, desk.now()):
+            return None
+        user = uow.accounts.find_user(login.user_handle)
+        if user is None or not user.active:
+            return None
+        return Principal(user.handle, user.role, login.csrf)
+
+
+def log_out(desk: Desk, secret: str) -> None:
+    with desk.unit_of_work() as uow:
+        uow.accounts.end_sessions(digest=digest(secret))
+        uow.commit()
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected and given) and hmac.compare_digest(str(expected), str(given))

@@ -1,0 +1,136 @@
+"""Find who a request acts as (session cookie or API token) and guard what they may do."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from sredesk.core.accounts import Permission, Role, may
+from sredesk.services import accounts
+from sredesk.services.accounts import Principal
+from sredesk.services.desk import Desk
+
+SESSION_COOKIE = "sredesk_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; the handler sends the browser to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def _desk(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def find_principal(request: Request) -> Principal | None:
+    """The user behind the request's API token or session cookie, looked up once."""
+    if hasattr(request.state, "principal"):
+        found: Principal | None = request.state.principal
+        return found
+    desk = _desk(request)
+    token = bearer(request)
+    principal: Principal | None = None
+    if token is not None:
+        principal = accounts.token_principal(desk, token)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        principal = accounts.session_principal(desk, cookie)
+    request.state.principal = principal
+    request.state.via_session = token is None and principal is not None
+    return principal
+
+
+def _refuse_viewer(principal: Principal) -> None:
+    if not may(principal.role, Permission.ACT):
+        raise HTTPException(403, "viewers cannot change anything; ask an admin for a member role")
+
+
+async def _claimed_actor(request: Request) -> str | None:
+    """The `by` a write names, from its JSON or form body."""
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("application/json"):
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            return None  # the route's own validation explains the broken body
+        by = body.get("by") if isinstance(body, dict) else None
+    elif kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        by = (await request.form()).get("by")
+    else:
+        return None
+    return by if isinstance(by, str) else None
+
+
+async def api_principal(request: Request) -> Principal:
+    """Guard the JSON API: a token or session for reads, a member for writes.
+
+    Members act as themselves; an admin may name another member in `by`, e.g. to record a
+    hotline call taken by someone without an account.
+    """
+    principal = await run_in_threadpool(find_principal, request)
+    if principal is None:
+        raise HTTPException(
+            401,
+            "sign in, or send 'Authorization: Bearer TOKEN' (make one: sredesk user token)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if request.method in SAFE_METHODS:
+        return principal
+    _refuse_viewer(principal)
+    if request.state.via_session and not accounts.csrf_matches(
+        principal.csrf, request.headers.get(CSRF_HEADER)
+    ):
+        raise HTTPException(403, "the request lacks the session's CSRF token (X-CSRF-Token)")
+    claimed = await _claimed_actor(request)
+    if claimed and claimed.lstrip("@") != principal.handle and principal.role is not Role.ADMIN:
+        raise HTTPException(
+            403, f"you are signed in as {principal.handle!r}; 'by' must be your own handle"
+        )
+    return principal
+
+
+def page_principal(request: Request) -> Principal:
+    """Guard a page: anyone signed in may read it; others go to the login page."""
+    principal = find_principal(request)
+    if principal is None or not request.state.via_session:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return principal
+
+
+async def form_principal(request: Request) -> Principal:
+    """Guard a form post: a signed-in member, with the session's CSRF token in the form."""
+    principal = await run_in_threadpool(page_principal, request)
+    form = await request.form()
+    given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    if not accounts.csrf_matches(principal.csrf, given if isinstance(given, str) else None):
+        raise HTTPException(403, "the form lacks this session's CSRF token; reload the page")
+    _refuse_viewer(principal)
+    return principal
+
+
+def admin_principal(principal: Annotated[Principal, Depends(form_principal)]) -> Principal:
+    if not may(principal.role, Permission.ADMINISTER):
+        raise HTTPException(403, "only an admin may change the team")
+    return principal
+
+
+ApiUser = Annotated[Principal, Depends(api_principal)]
+PageUser = Annotated[Principal, Depends(page_principal)]
+FormUser = Annotated[Principal, Depends(form_principal)]
+AdminUser = Annotated[Principal, Depends(admin_principal)]

@@ -1,0 +1,80 @@
+"""Render the desk's pages: one template environment, the signed-in header, and notices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from sredesk.core.accounts import Permission, may
+from sredesk.services.accounts import Principal
+from sredesk.services.desk import USER_ERRORS, Desk
+from sredesk.web.auth import CSRF_FIELD
+
+TEMPLATES = Path(__file__).parents[1] / "templates"
+STATIC = Path(__file__).parents[1] / "static"
+
+# Autoescape everywhere, whatever the file's extension: a customer's words are never markup.
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_env)
+
+
+def desk_of(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+def render(
+    request: Request,
+    name: str,
+    principal: Principal | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page with what every page shows: who is signed in, their rights, notices."""
+    context.update(
+        user=principal,
+        can_act=principal is not None and may(principal.role, Permission.ACT),
+        is_admin=principal is not None and may(principal.role, Permission.ADMINISTER),
+        csrf=principal.csrf if principal is not None else "",
+        csrf_field=CSRF_FIELD,
+        notice=request.query_params.get("notice", "")[:300],
+        error=request.query_params.get("error", "")[:300],
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def back(path: str, *, notice: str = "", error: str = "") -> RedirectResponse:
+    """Redirect after a post, carrying a one-line notice or error for the next page."""
+    params = {k: v for k, v in (("notice", notice), ("error", error)) if v}
+    separator = "&" if "?" in path else "?"
+    target = path + (separator + urlencode(params) if params else "")
+    return RedirectResponse(target, status_code=303)
+
+
+def attempt(path: str, action: Callable[[], object], notice: str) -> RedirectResponse:
+    """Run a desk command; on refusal, go back with its one-line reason and nothing changed."""
+    try:
+        action()
+    except USER_ERRORS as error:
+        return back(path, error=str(error))
+    return back(path, notice=notice)
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site: a login link must not send anyone elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
