@@ -31,6 +31,12 @@ class QueueQuery:
         if len(self.search) > 200:
             raise InvalidInput("search for at most 200 characters")
 
+    @property
+    def number(self) -> int | None:
+        """'#12' asks for inquiry 12 alone; a bare '12' also matches titles holding it."""
+        text = self.search.strip().removeprefix("#")
+        return int(text) if text.isdigit() and len(text) < 10 else None
+
 
 def queue_order(inquiry: Inquiry) -> tuple[bool, datetime, int]:
     """Still awaiting a response first, soonest deadline first, then oldest number."""
@@ -46,9 +52,10 @@ def matches(inquiry: Inquiry, query: QueueQuery) -> bool:
         return False
     if query.source is not None and inquiry.source != query.source:
         return False
-    text = query.search.strip().lstrip("#")
-    if text:
-        return text.lower() in inquiry.title.lower() or (
-            text.isdigit() and inquiry.number == int(text)
+    number = query.number
+    if number is not None:
+        return inquiry.number == number or (
+            not query.search.strip().startswith("#") and query.search.strip() in inquiry.title
         )
-    return True
+    text = query.search.strip()
+    return not text or text.lower() in inquiry.title.lower()

@@ -98,10 +98,13 @@ class SqlInquiryRepository(_Repo):
             where.append(c.assignee == query.assignee)
         if query.source is not None:
             where.append(c.source == query.source)
-        text = query.search.strip().lstrip("#")
-        if text:
-            found = c.title.icontains(text, autoescape=True)
-            where.append(or_(found, c.number == int(text)) if text.isdigit() else found)
+        text = query.search.strip()
+        if query.number is not None and text.startswith("#"):
+            where.append(c.number == query.number)
+        elif query.number is not None:
+            where.append(or_(c.number == query.number, c.title.contains(text, autoescape=True)))
+        elif text:
+            where.append(c.title.icontains(text, autoescape=True))
         total = self.session.scalar(select(func.count()).select_from(t.inquiries).where(*where))
         page = (
             select(Inquiry)
