@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sredesk.services import accounts
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
+from tests.accounts_support import PASSWORD, fast_hashing
 
-PASSWORD = "correct horse battery"
 # alice is this week's Primary and bob her Backup in tests/conftest.py's rotation.
 ROLES = {"alice": "member", "bob": "member", "carol": "admin", "dave": "member", "val": "viewer"}
 
@@ -56,6 +56,7 @@ def sign_in(client: TestClient, handle: str, password: str = PASSWORD) -> str:
 
 @pytest.fixture
 def web_desk(memory_desk: Desk) -> Desk:
+    fast_hashing(memory_desk)
     for handle, role in ROLES.items():
         accounts.add_user(memory_desk, handle, role, PASSWORD)
     return memory_desk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -51,15 +52,17 @@ class Principal:
     csrf: str | None = None
 
 
-@cache
-def _hasher() -> PasswordHash:
-    return PasswordHash((Argon2Hasher(),))
+_DEFAULT = PasswordHash((Argon2Hasher(),))
+
+
+def _hasher(desk: Desk) -> PasswordHash:
+    return desk.password_hasher or _DEFAULT
 
 
 @cache
-def _decoy() -> str:
+def _decoy(hasher: PasswordHash) -> str:
     # Unknown users cost as much as known ones, so timing does not reveal who exists.
-    return _hasher().hash("a password nobody has")
+    return hasher.hash("a password nobody has")
 
 
 def digest(secret: str) -> str:
@@ -70,7 +73,7 @@ def add_user(desk: Desk, handle: str, role: str, password: str, *, by: str = "sy
     check_handle(handle)
     level = parse_role(role)
     check_password(password)
-    hashed = _hasher().hash(password)
+    hashed = _hasher(desk).hash(password)
     with desk.unit_of_work() as uow:
         if uow.accounts.find_user(handle) is not None:
             raise InvalidInput(f"user {handle!r} exists already; use 'sredesk user passwd'")
@@ -91,7 +94,7 @@ def _user(uow: AbstractUnitOfWork, handle: str) -> User:
 def set_password(desk: Desk, handle: str, password: str, *, by: str = "system") -> None:
     """Set a new password and end the user's sessions, so an old one stops working at once."""
     check_password(password)
-    hashed = _hasher().hash(password)
+    hashed = _hasher(desk).hash(password)
     with desk.unit_of_work() as uow:
         user = _user(uow, handle)
         user.password_hash = hashed
@@ -191,11 +194,12 @@ def log_in(desk: Desk, handle: str, password: str, *, address: str | None) -> tu
         for key in keys:
             until = throttled_until(uow.accounts.failures(key, now - THROTTLE_WINDOW), now)
             if until is not None:
-                minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+                minutes = max(1, math.ceil((until - now).total_seconds() / 60))
                 raise LoginThrottled(f"too many failed logins; try again in {minutes} minute(s)")
         user = uow.accounts.find_user(handle.strip().lower())
-        stored = user.password_hash if user is not None and user.active else _decoy()
-        valid, rehashed = _hasher().verify_and_update(password, stored)
+        hasher = _hasher(desk)
+        stored = user.password_hash if user is not None and user.active else _decoy(hasher)
+        valid, rehashed = hasher.verify_and_update(password, stored)
         if user is None or not user.active or not valid:
             for key in keys:
                 uow.accounts.add_failure(LoginFailure(key, now))
@@ -235,3 +239,46 @@ def log_out(desk: Desk, secret: str) -> None:
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
     return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
+
+
+def list_tokens(desk: Desk, handle: str) -> list[dict[str, Any]]:
+    """A user's personal API tokens, oldest first; the secrets are not kept, only prefixes."""
+    with desk.unit_of_work() as uow:
+        return [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": _iso(t.created_at),
+                "last_used_at": _iso(t.last_used_at),
+                "revoked_at": _iso(t.revoked_at),
+            }
+            for t in uow.accounts.tokens_for(handle)
+        ]
+
+
+def change_password(desk: Desk, handle: str, current: str, new: str) -> tuple[str, str]:
+    """Change one's own password, ending every session; open a fresh one for the caller.
+
+    A wrong current password counts as a failed login, so a borrowed session cannot guess
+    it faster than the login form could. Returns the new session's (secret, CSRF token).
+    """
+    check_password(new)
+    now = desk.now()
+    key = _throttle_keys(handle, None)[0]
+    with desk.unit_of_work() as uow:
+        if throttled_until(uow.accounts.failures(key, now - THROTTLE_WINDOW), now) is not None:
+            raise LoginThrottled("too many wrong passwords; try again in a few minutes")
+        user = _user(uow, handle)
+        if not _hasher(desk).verify(current, user.password_hash):
+            uow.accounts.add_failure(LoginFailure(key, now))
+            uow.commit()
+            raise LoginRefused("the current password is wrong; nothing was changed")
+        user.password_hash = _hasher(desk).hash(new)
+        uow.accounts.end_sessions(handle=handle)
+        secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        uow.accounts.add_session(
+            LoginSession(digest(secret), handle, csrf, now, now + SESSION_LIFETIME)
+        )
+        audit(uow, "user.passwd", actor=handle, now=now, after={"user": handle})
+        uow.commit()
+    return secret, csrf

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pwdlib import PasswordHash
+
 from sredesk.core.audit import diff, snapshot
 from sredesk.core.calendar import BusinessCalendar, CalendarError, load_calendar
 from sredesk.core.clock import PolicyError, ResponsePolicy
@@ -50,6 +52,9 @@ class Desk:
     observers: list[Observer] = field(default_factory=list)
     # Reads the .ics files a configured calendar names; None refuses such calendars.
     read_calendar_file: Callable[[str], str] | None = None
+    # Hashes account passwords; None is the accounts service's strong argon2id default.
+    # Tests pass a cheaper argon2id so that signing in does not dominate their time.
+    password_hasher: PasswordHash | None = None
     _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)
 
     def now(self) -> datetime:

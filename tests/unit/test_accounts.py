@@ -1,0 +1,165 @@
+"""Accounts: roles, the login throttle, passwords, sessions and personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sredesk.adapters.memory import FixedClock
+from sredesk.core.accounts import (
+    THROTTLE_LIMIT,
+    THROTTLE_WINDOW,
+    Permission,
+    Role,
+    may,
+    parse_role,
+    throttled_until,
+)
+from sredesk.core.errors import InvalidInput, NotFound
+from sredesk.services import accounts
+from sredesk.services.accounts import LoginRefused, LoginThrottled
+from sredesk.services.desk import Desk
+from tests.accounts_support import PASSWORD, fast_hashing
+
+NOW = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(memory_desk: Desk) -> None:
+    fast_hashing(memory_desk)
+
+
+def test_roles_grant_what_the_issue_says() -> None:
+    assert [p for p in Permission if may(Role.VIEWER, p)] == [Permission.READ]
+    assert [p for p in Permission if may(Role.MEMBER, p)] == [Permission.READ, Permission.ACT]
+    assert all(may(Role.ADMIN, p) for p in Permission)
+    assert parse_role(" Admin ") is Role.ADMIN
+    with pytest.raises(InvalidInput, match="unknown role 'owner'; use admin, member or viewer"):
+        parse_role("owner")
+
+
+def test_the_throttle_locks_at_the_limit_and_opens_when_the_oldest_leaves() -> None:
+    failures = [NOW - timedelta(minutes=m) for m in (14, 10, 5, 2)]
+    assert throttled_until(failures, NOW) is None
+    failures.append(NOW)
+    assert throttled_until(failures, NOW) == NOW - timedelta(minutes=14) + THROTTLE_WINDOW
+    assert throttled_until(failures, NOW + timedelta(minutes=1, seconds=1)) is None
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3600), max_size=20))
+def test_the_throttle_counts_only_the_window(offsets: list[int]) -> None:
+    failures = [NOW - timedelta(seconds=s) for s in offsets]
+    recent = [f for f in failures if NOW - THROTTLE_WINDOW < f <= NOW]
+    until = throttled_until(failures, NOW)
+    assert (until is not None) == (len(recent) >= THROTTLE_LIMIT)
+    if until is not None:
+        assert NOW < until <= NOW + THROTTLE_WINDOW
+
+
+def test_a_user_logs_in_and_a_session_names_them(memory_desk: Desk) -> None:
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    secret, csrf = accounts.log_in(memory_desk, "alice", PASSWORD, address="127.0.0.1")
+    principal = accounts.session_principal(memory_desk, secret)
+    assert principal == accounts.Principal("alice", Role.MEMBER, csrf)
+    assert accounts.session_principal(memory_desk, secret + "x") is None
+    accounts.log_out(memory_desk, secret)
+    assert accounts.session_principal(memory_desk, secret) is None
+
+
+def test_sessions_expire(memory_desk: Desk, clock: FixedClock) -> None:
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    secret, _ = accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+    clock.advance(timedelta(hours=12))
+    assert accounts.session_principal(memory_desk, secret) is None
+
+
+def test_wrong_passwords_are_throttled_per_account(memory_desk: Desk, clock: FixedClock) -> None:
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    for attempt in range(THROTTLE_LIMIT):
+        with pytest.raises(LoginRefused, match=r"^wrong user name or password$"):
+            accounts.log_in(memory_desk, "alice", f"guess {attempt}", address=f"10.0.0.{attempt}")
+    # Even the right password is refused while the account is locked.
+    with pytest.raises(LoginThrottled, match="try again in 15 minute"):
+        accounts.log_in(memory_desk, "alice", PASSWORD, address="10.0.0.9")
+    clock.advance(THROTTLE_WINDOW)
+    accounts.log_in(memory_desk, "alice", PASSWORD, address="10.0.0.9")
+
+
+def test_one_address_guessing_many_accounts_is_throttled(memory_desk: Desk) -> None:
+    for n in range(THROTTLE_LIMIT):
+        with pytest.raises(LoginRefused):
+            accounts.log_in(memory_desk, f"nobody{n}", PASSWORD, address="192.0.2.7")
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    with pytest.raises(LoginThrottled):
+        accounts.log_in(memory_desk, "alice", PASSWORD, address="192.0.2.7")
+    accounts.log_in(memory_desk, "alice", PASSWORD, address="192.0.2.8")
+
+
+def test_passwords_are_stored_as_strong_argon2id_hashes(memory_desk: Desk) -> None:
+    memory_desk.password_hasher = None  # the production default, not the tests' cheap one
+    accounts.add_user(memory_desk, "alice", "admin", PASSWORD)
+    with memory_desk.unit_of_work() as uow:
+        user = uow.accounts.find_user("alice")
+        assert user is not None
+        assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert PASSWORD not in user.password_hash
+    accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+
+
+def test_a_new_password_ends_the_old_sessions(memory_desk: Desk) -> None:
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    secret, _ = accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+    accounts.set_password(memory_desk, "alice", "another long secret")
+    assert accounts.session_principal(memory_desk, secret) is None
+    with pytest.raises(LoginRefused):
+        accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+    accounts.log_in(memory_desk, "alice", "another long secret", address=None)
+
+
+@pytest.mark.parametrize(
+    ("handle", "role", "password", "message"),
+    [
+        ("Alice", "member", PASSWORD, "user name 'Alice' must be lower-case letters"),
+        ("alice", "root", PASSWORD, "unknown role 'root'"),
+        ("alice", "member", "short", "the password must be at least 10 characters long"),
+        ("alice", "member", " padded password ", "must not start or end with spaces"),
+    ],
+)
+def test_bad_accounts_are_refused_and_nothing_is_added(
+    memory_desk: Desk, handle: str, role: str, password: str, message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        accounts.add_user(memory_desk, handle, role, password)
+    assert accounts.list_users(memory_desk) == []
+
+
+def test_a_user_is_added_once(memory_desk: Desk) -> None:
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    with pytest.raises(InvalidInput, match="user 'alice' exists already"):
+        accounts.add_user(memory_desk, "alice", "admin", PASSWORD)
+    assert [u["role"] for u in accounts.list_users(memory_desk)] == ["member"]
+
+
+def test_tokens_are_shown_once_stored_hashed_and_revocable(memory_desk: Desk) -> None:
+    accounts.add_user(memory_desk, "bob", "viewer", PASSWORD)
+    secret = accounts.issue_token(memory_desk, "bob", "laptop")
+    assert secret.startswith("sdt_")
+    assert len(secret) > 40
+    with memory_desk.unit_of_work() as uow:
+        (stored,) = uow.accounts.tokens_for("bob")
+        assert secret not in stored.digest
+        assert secret.startswith(stored.prefix)
+    assert accounts.token_principal(memory_desk, secret) == accounts.Principal("bob", Role.VIEWER)
+    assert accounts.token_principal(memory_desk, "sdt_forged") is None
+    accounts.revoke_token(memory_desk, "bob", stored.prefix)
+    assert accounts.token_principal(memory_desk, secret) is None
+    with pytest.raises(NotFound, match="no live token"):
+        accounts.revoke_token(memory_desk, "bob", stored.prefix)
+
+
+def test_a_token_for_nobody_is_refused(memory_desk: Desk) -> None:
+    with pytest.raises(NotFound, match="no user 'ghost'; add one with 'sredesk user add'"):
+        accounts.issue_token(memory_desk, "ghost")
