@@ -1,0 +1,186 @@
+"""Signing in and out, cookies, CSRF, throttling, and the API's tokens and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from sredesk.core.accounts import THROTTLE_LIMIT
+from sredesk.services import accounts, inquiries
+from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
+from tests.accounts_support import PASSWORD
+from tests.web.conftest import CSRF, Browser, sign_in
+
+
+def login_form(client: TestClient) -> str:
+    found = CSRF.search(client.get("/login").text)
+    assert found
+    return found.group(1)
+
+
+def test_the_login_page_labels_its_fields(web_desk: Desk) -> None:
+    with TestClient(create_app(web_desk)) as client:
+        page = client.get("/login").text
+    assert '<label for="username">Username</label>' in page
+    assert '<label for="password">Password</label>' in page
+    assert 'type="password"' in page
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_behind_tls(web_desk: Desk) -> None:
+    # Behind a TLS proxy: the browser speaks https, so it sends Secure cookies back.
+    app = create_app(web_desk, secure_cookies=True)
+    with TestClient(app, base_url="https://desk.example.org") as client:
+        token = login_form(client)
+        response = client.post(
+            "/login",
+            data={"csrf_token": token, "username": "alice", "password": PASSWORD},
+            follow_redirects=False,
+        )
+    cookie = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and "sredesk_session" in v
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" in cookie
+    with TestClient(create_app(web_desk)) as client:
+        sign_in(client, "alice")
+        plain = client.cookies.jar
+    assert not any(c.secure for c in plain if c.name == "sredesk_session")
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part(web_desk: Desk) -> None:
+    with TestClient(create_app(web_desk)) as client:
+        for handle in ("alice", "nobody"):
+            response = client.post(
+                "/login",
+                data={
+                    "csrf_token": login_form(client),
+                    "username": handle,
+                    "password": "wrong one!",
+                },
+            )
+            assert response.status_code == 401
+            assert "Wrong user name or password." in response.text
+        assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_logins_are_throttled(web_desk: Desk) -> None:
+    with TestClient(create_app(web_desk)) as client:
+        for _ in range(THROTTLE_LIMIT):
+            client.post(
+                "/login",
+                data={"csrf_token": login_form(client), "username": "bob", "password": "guess it"},
+            )
+        response = client.post(
+            "/login",
+            data={"csrf_token": login_form(client), "username": "bob", "password": PASSWORD},
+        )
+    assert response.status_code == 429
+    assert "Too many failed logins; try again in 15 minute(s)." in response.text
+
+
+def test_the_login_form_needs_its_csrf_token(web_desk: Desk) -> None:
+    with TestClient(create_app(web_desk)) as client:
+        login_form(client)
+        response = client.post("/login", data={"username": "alice", "password": PASSWORD})
+        assert response.status_code == 403
+        assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_sends_only_to_this_site(web_desk: Desk) -> None:
+    with TestClient(create_app(web_desk)) as client:
+        for target, expected in (("/?view=mine", "/?view=mine"), ("//evil.example", "/")):
+            response = client.post(
+                "/login",
+                data={
+                    "csrf_token": login_form(client),
+                    "username": "alice",
+                    "password": PASSWORD,
+                    "next": target,
+                },
+                follow_redirects=False,
+            )
+            assert response.headers["location"] == expected
+
+
+def test_sign_out_ends_the_session(browser: Callable[[str], Browser]) -> None:
+    alice = browser("alice")
+    cookie = alice.client.cookies["sredesk_session"]
+    assert alice.post("/logout").headers["location"] == "/login"
+    alice.client.cookies.set("sredesk_session", cookie)
+    assert alice.get("/", follow_redirects=False).status_code == 303
+
+
+def test_pages_forbid_framing_and_outside_scripts(browser: Callable[[str], Browser]) -> None:
+    headers = browser("alice").get("/").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_api_needs_a_token(web_desk: Desk) -> None:
+    with TestClient(create_app(web_desk)) as client:
+        response = client.get("/api/v1/inquiries")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "sredesk user token" in response.json()["detail"]
+        assert client.get("/api/v1/health").status_code == 200
+        bad = client.get("/api/v1/inquiries", headers={"Authorization": "Bearer sdt_nope"})
+        assert bad.status_code == 401
+
+
+def test_a_viewer_token_reads_but_changes_nothing(web_desk: Desk) -> None:
+    token = accounts.issue_token(web_desk, "val", "script")
+    with TestClient(create_app(web_desk), headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.get("/api/v1/inquiries").status_code == 200
+        response = client.post(
+            "/api/v1/inquiries",
+            json={"title": "Crash", "channel": "email", "source": "visit-users", "by": "val"},
+        )
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("viewers cannot change anything")
+    assert inquiries.list_inquiries(web_desk) == []
+
+
+def test_members_act_as_themselves_and_admins_for_others(web_desk: Desk) -> None:
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+    bob = accounts.issue_token(web_desk, "bob", "script")
+    carol = accounts.issue_token(web_desk, "carol", "script")
+    with TestClient(create_app(web_desk)) as client:
+        as_bob = {"Authorization": f"Bearer {bob}"}
+        forged = client.post(
+            f"/api/v1/inquiries/{number}/notes",
+            json={"body": "hi", "by": "alice"},
+            headers=as_bob,
+        )
+        assert forged.status_code == 403
+        assert forged.json()["detail"] == "you are signed in as 'bob'; 'by' must be your own handle"
+        own = client.post(
+            f"/api/v1/inquiries/{number}/notes", json={"body": "mine", "by": "bob"}, headers=as_bob
+        )
+        assert own.status_code == 200
+        for_alice = client.post(
+            f"/api/v1/inquiries/{number}/notes",
+            json={"body": "for alice", "by": "alice"},
+            headers={"Authorization": f"Bearer {carol}"},
+        )
+        assert for_alice.status_code == 200
+    authors = [c["author"] for c in inquiries.get_inquiry(web_desk, number)["comments"]]
+    assert authors == ["bob", "alice"]
+
+
+def test_a_session_writes_to_the_api_only_with_its_csrf_header(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+    alice = browser("alice")
+    url = f"/api/v1/inquiries/{number}/notes"
+    refused = alice.client.post(url, json={"body": "x", "by": "alice"})
+    assert refused.status_code == 403
+    accepted = alice.client.post(
+        url, json={"body": "x", "by": "alice"}, headers={"X-CSRF-Token": alice.csrf}
+    )
+    assert accepted.status_code == 200
+    assert len(inquiries.get_inquiry(web_desk, number)["comments"]) == 1
