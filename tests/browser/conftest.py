@@ -1,0 +1,191 @@
+"""Serve a seeded demo desk on loopback for each test, and drive it with one headless chromium.
+
+Playwright is imported inside the fixtures, so that without it (or without chromium) the
+scenarios skip locally with the reason, and fail under CI, where they must run.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+import uvicorn
+
+from sredesk.adapters.db.unit_of_work import Database
+from sredesk.adapters.memory import FixedClock
+from sredesk.services import demo
+from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
+from tests.accounts_support import FAST_HASHER
+from tests.conftest import IN_CI, NOW
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless in a container: no sandbox (no user namespaces), no GPU, no /dev/shm limits, and
+# no calls home that would slow the start or reach the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+]
+SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
+# A scenario that cannot find a button fails in seconds, not after Playwright's 30 s default.
+TIMEOUT_MS = 5_000
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if IN_CI:
+        pytest.fail(f"{reason}; CI must run the browser scenarios (apt-get install chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One chromium for the whole session; each test gets its own contexts in it."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as error:
+        _unavailable(f"Playwright for Python is not installed ({error})")
+    if not CHROMIUM.exists():
+        _unavailable(f"chromium is not installed at {CHROMIUM}")
+    driver = sync_playwright().start()
+    try:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    except Error as error:
+        driver.stop()
+        _unavailable(f"chromium at {CHROMIUM} does not start: {error.message.splitlines()[0]}")
+    yield browser
+    browser.close()
+    driver.stop()
+
+
+@dataclass
+class Site:
+    """The desk being served, its frozen clock, and where the browser finds it."""
+
+    url: str
+    desk: Desk
+    clock: FixedClock
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:
+        """The test process keeps its own signal handlers; the fixture stops the server."""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    """The demo desk (carol Primary, alice Backup this week) on SQLite, served over HTTP."""
+    database = Database(f"sqlite:///{tmp_path}/desk.db")
+    clock = FixedClock(NOW)
+    desk = Desk(unit_of_work=database.unit_of_work, clock=clock, password_hasher=FAST_HASHER)
+    demo.seed(desk)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(desk),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="none",
+        timeout_graceful_shutdown=2,
+    )
+    server = _Server(config)
+    thread = threading.Thread(target=server.run, name="desk-server", daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started or not thread.is_alive():
+            break
+        threading.Event().wait(0.01)
+    assert server.started, "the desk's server did not start"
+    try:
+        yield Site(f"http://127.0.0.1:{port}", desk, clock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        database.dispose()
+
+
+@pytest.fixture
+def open_page(
+    chromium: Browser, site: Site, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], Page]]:
+    """open_page() gives a page in a fresh context: its own cookies, so its own session."""
+    contexts = []
+
+    def open_one() -> Page:
+        context = chromium.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_one
+    failed = getattr(request.node, "failed_call", False)
+    for n, context in enumerate(contexts):
+        if failed:  # the page as the failing assertion saw it
+            for page in context.pages:
+                shoot(page, f"{_test_name(request)}-failed-{n}")
+        context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[[], Page]) -> Page:
+    return open_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    report = yield
+    if call.when == "call" and call.excinfo is not None:
+        item.failed_call = True  # type: ignore[attr-defined]
+    return report
+
+
+def _test_name(request: pytest.FixtureRequest) -> str:
+    return re.sub(r"[^\w.-]+", "_", request.node.name)
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture
+def snap(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
+    """snap(page, "queue") keeps test-artifacts/screenshots/<test name>-queue.png."""
+
+    def take(page: Page, step: str) -> None:
+        shoot(page, f"{_test_name(request)}-{step}")
+
+    return take
+
+
+@pytest.fixture
+def sign_in(snap: Callable[[Page, str], None]) -> Callable[[Page, str], None]:
+    """sign_in(page, "carol") signs in through the login form, as a person would."""
+    from playwright.sync_api import expect
+
+    def as_user(page: Page, handle: str) -> None:
+        page.goto("/login")
+        page.get_by_label("Username").fill(handle)
+        page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+        snap(page, f"login-{handle}")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text(f"Signed in as {handle}")).to_be_visible()
+
+    return as_user

@@ -1,0 +1,53 @@
+"""Sign in and read the demo queue: every open inquiry, soonest response deadline first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sredesk.services import inquiries
+from tests.browser.conftest import Site
+from tests.browser.support import Page, expect
+
+
+def deadline_order(site: Site) -> list[int]:
+    """The desk's open inquiries as the Primary works them: waiting ones by deadline first."""
+    held = inquiries.list_inquiries(site.desk, open_only=True)
+    held.sort(
+        key=lambda i: (
+            i["first_response_at"] is not None,
+            datetime.fromisoformat(i["response_due"]),
+            i["number"],
+        )
+    )
+    return [i["number"] for i in held]
+
+
+def test_sign_in_and_see_the_queue_by_deadline(
+    site: Site,
+    page: Page,
+    sign_in: Callable[[Page, str], None],
+    snap: Callable[[Page, str], None],
+) -> None:
+    page.goto("/")
+    expect(page).to_have_url(f"{site.url}/login?next=%2F")
+    sign_in(page, "carol")
+    expect(page).to_have_url(f"{site.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Queue")
+    snap(page, "queue")
+    duty = page.get_by_role("region", name="This week's desk")
+    expect(duty).to_contain_text("Primary carol, Backup alice.")
+
+    expected = deadline_order(site)
+    assert len(expected) == 6, "the demo seeds six open inquiries and one resolved"
+    expect(page.get_by_text("6 open inquiries, soonest deadline first.")).to_be_visible()
+    table = page.get_by_role("table", name="Open inquiries by response deadline")
+    links = table.get_by_role("link")
+    expect(links).to_have_count(len(expected))
+    shown = [int(str(link.get_attribute("href")).rsplit("/", 1)[1]) for link in links.all()]
+    assert shown == expected
+    # The oldest unanswered inquiry (opened 50 h ago) leads, breached, said in words.
+    first = table.get_by_role("row").nth(1)
+    expect(first).to_contain_text("Parallel engine fails to launch on the cluster")
+    expect(first).to_contain_text("Breached")
+    expect(first).to_contain_text("serious")
