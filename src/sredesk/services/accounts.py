@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -70,17 +71,22 @@ def digest(secret: str) -> str:
 
 
 def add_user(desk: Desk, handle: str, role: str, password: str, *, by: str = "system") -> None:
-    check_handle(handle)
-    level = parse_role(role)
-    check_password(password)
-    hashed = _hasher(desk).hash(password)
+    add_users(desk, [(handle, role)], password, by=by)
+
+
+def add_users(
+    desk: Desk, users: Sequence[tuple[str, str]], password: str, *, by: str = "system"
+) -> None:
+    """Add accounts sharing one first password, hashed once: (handle, role) pairs."""
+    checked = [(check_handle(handle), parse_role(role)) for handle, role in users]
+    hashed = _hasher(desk).hash(check_password(password))
     with desk.unit_of_work() as uow:
-        if uow.accounts.find_user(handle) is not None:
-            raise InvalidInput(f"user {handle!r} exists already; use 'sredesk user passwd'")
-        uow.accounts.add_user(User(handle, level, hashed, desk.now()))
-        audit(
-            uow, "user.add", actor=by, now=desk.now(), after={"user": handle, "role": level.value}
-        )
+        for handle, level in checked:
+            if uow.accounts.find_user(handle) is not None:
+                raise InvalidInput(f"user {handle!r} exists already; use 'sredesk user passwd'")
+            uow.accounts.add_user(User(handle, level, hashed, desk.now()))
+            after = {"user": handle, "role": level.value}
+            audit(uow, "user.add", actor=by, now=desk.now(), after=after)
         uow.commit()
 
 

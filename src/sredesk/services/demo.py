@@ -58,10 +58,8 @@ def seed(desk: Desk) -> None:
         desk, "bob", today + timedelta(days=21), today + timedelta(days=25), "conference travel"
     )
     _seed_inquiries(desk)
-    for handle, *_ in MEMBERS:
-        role = "admin" if handle == DEMO_LOGIN else "member"
-        accounts.add_user(desk, handle, role, DEMO_PASSWORD)
-    accounts.add_user(desk, DEMO_VIEWER, "viewer", DEMO_PASSWORD)
+    logins = [(h, "admin" if h == DEMO_LOGIN else "member") for h, *_ in MEMBERS]
+    accounts.add_users(desk, [*logins, (DEMO_VIEWER, "viewer")], DEMO_PASSWORD)
 
 
 def _at(desk: Desk, moment: datetime) -> Desk:
