@@ -60,6 +60,8 @@ def init(
         existing = None
     if existing is not None:
         typer.echo(f"the desk is initialised already (team {existing}); nothing changed")
+        if demo.has_demo_login(d):
+            typer.echo(demo.LOGIN_HINT)
         return
     if no_demo:
         team.create_team(d, team_name, calendar=calendar)
@@ -67,10 +69,7 @@ def init(
     else:
         demo.seed(d)
         typer.echo("created the demo desk: team VisIt, 5 members, 13 weeks of shifts")
-        typer.echo(
-            f"demo login: user {demo.DEMO_LOGIN} (admin; every member has an account), "
-            f"password {demo.DEMO_PASSWORD}; viewer: user guest, same password"
-        )
+        typer.echo(demo.LOGIN_HINT)
 
 
 @app.command()
@@ -91,7 +90,9 @@ def serve(
     senders: dict[str, Sender] = {}
     if github.token:
         senders["github"] = GitHubSender(desk(), github, GitHubClient(github.token, github.api_url))
-    typer.echo(f"serving the desk on http://{host}:{port} (API at /api/v1, docs at /docs)")
+    typer.echo(
+        f"serving the desk on http://{host}:{port}: sign in at /login; the API is at /api/v1"
+    )
     app_ = create_app(
         desk(),
         watch_every=watch_every or None,

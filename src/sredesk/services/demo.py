@@ -33,6 +33,15 @@ PAIRS = [
 DEMO_PASSWORD = "visit-demo-desk"
 DEMO_LOGIN = "carol"  # this week's Primary, and the demo's admin
 DEMO_VIEWER = "guest"
+LOGIN_HINT = (
+    f"demo login: user {DEMO_LOGIN} (admin; every member has an account), "
+    f"password {DEMO_PASSWORD}; viewer: user {DEMO_VIEWER}, same password"
+)
+
+
+def has_demo_login(desk: Desk) -> bool:
+    with desk.unit_of_work() as uow:
+        return uow.accounts.find_user(DEMO_LOGIN) is not None
 
 
 def seed(desk: Desk) -> None:
