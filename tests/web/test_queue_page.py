@@ -81,3 +81,19 @@ def test_what_a_customer_writes_is_never_markup(
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>list</b>" not in page
+
+
+def test_the_countdown_refreshes_as_the_clock_runs(
+    web_desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+    alice = browser("alice")
+    page = alice.get("/").text
+    assert 'hx-get="/queue/rows?view=all&amp;source=&amp;q=&amp;page=1"' in page
+    assert 'hx-trigger="every 30s"' in page
+    clock.advance(timedelta(hours=2, minutes=50))  # 10:00 -> 12:50: the lunch hour is not counted
+    rows = alice.get("/queue/rows?view=all&page=1").text
+    assert rows.startswith('<section id="queue"')
+    assert "<h1>" not in rows
+    assert "2 h 00 min left" in rows
+    assert "At risk" in rows  # the words, not only the colour
