@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import socket
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -89,13 +91,33 @@ def _free_port() -> int:
         return port
 
 
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo desk, migrated and seeded once; each test serves its own copy."""
+    path = tmp_path_factory.mktemp("demo") / "desk.db"
+    database = Database(f"sqlite:///{path}")
+    demo.seed(_desk(database, FixedClock(NOW)))
+    database.dispose()
+    return path
+
+
+def _desk(database: Database, clock: FixedClock) -> Desk:
+    return Desk(unit_of_work=database.unit_of_work, clock=clock, password_hasher=FAST_HASHER)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a SQLite database whole, write-ahead log included, through SQLite's backup."""
+    with closing(sqlite3.connect(source)) as read, closing(sqlite3.connect(target)) as write:
+        read.backup(write)
+
+
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def site(seeded_database: Path, tmp_path: Path) -> Iterator[Site]:
     """The demo desk (carol Primary, alice Backup this week) on SQLite, served over HTTP."""
+    _copy(seeded_database, tmp_path / "desk.db")
     database = Database(f"sqlite:///{tmp_path}/desk.db")
     clock = FixedClock(NOW)
-    desk = Desk(unit_of_work=database.unit_of_work, clock=clock, password_hasher=FAST_HASHER)
-    demo.seed(desk)
+    desk = _desk(database, clock)
     port = _free_port()
     config = uvicorn.Config(
         create_app(desk),
