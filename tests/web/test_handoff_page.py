@@ -1,0 +1,204 @@
+"""The handoff page: the outgoing Primary's checklist, the customers' notice, and applying it."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from sredesk.adapters.memory import FixedClock
+from sredesk.core.model import Comment, Inquiry, OutboundMessage
+from sredesk.services import inquiries, outbox
+from sredesk.services.desk import Desk
+from sredesk.services.ports import AbstractUnitOfWork
+from tests.web.conftest import Browser
+
+# alice is Primary this week (from 2026-11-16); carol is Primary next week, alice her Backup.
+NOTICE = (
+    "The SRE desk rotates weekly. From the week of 2026-11-23, carol (Primary, with alice as "
+    "Backup) takes over this inquiry. Reply to this conversation as before; nothing you sent "
+    "is lost."
+)
+
+
+def mail_publisher(
+    uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: datetime
+) -> None:
+    """Queue public comments as the mail channel does, so the test sees what goes out."""
+    outbox.queue(
+        uow,
+        OutboundMessage(
+            channel="email",
+            kind="reply",
+            payload={"body": comment.body},
+            created_at=now,
+            inquiry_number=inquiry.number,
+            dedupe_key=f"email:comment:{comment.id}",
+        ),
+    )
+
+
+@pytest.fixture
+def desk(web_desk: Desk) -> Desk:
+    web_desk.publishers.append(mail_publisher)
+    return web_desk
+
+
+def open_one(desk: Desk, title: str, assignee: str | None = None) -> int:
+    number = inquiries.open_inquiry(
+        desk, title=title, channel="email", source="visit-users", customers=["u@example.edu"]
+    )
+    if assignee:
+        inquiries.assign(desk, number, assignee, by="alice")
+    return number
+
+
+def state(desk: Desk, *numbers: int) -> list[tuple[str | None, bool, int]]:
+    """What a refused handoff must leave alone: assignee, keep flag, comment count."""
+    found = [inquiries.get_inquiry(desk, n) for n in numbers]
+    return [(i["assignee"], i["keep_at_handoff"], len(i["comments"])) for i in found]
+
+
+def choice(page: str, number: int) -> str:
+    """Which radio button is checked for an inquiry: 'keep' or 'hand'."""
+    for value in ("keep", "hand"):
+        if f'name="keep_{number}" value="{value}" checked' in page:
+            return value
+    raise AssertionError(f"no choice checked for #{number}")
+
+
+def test_the_checklist_lists_what_the_handoff_would_take_and_the_notice(
+    desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    plot = open_one(desk, "Plot bug")
+    nearly = open_one(desk, "Nearly there", "alice")
+    inquiries.keep_at_handoff(desk, nearly, True, by="alice")
+    open_one(desk, "Bob's own", "bob")
+    done = open_one(desk, "Done already", "alice")
+    inquiries.resolve(desk, done, ["answered"], by="alice")
+    page = browser("alice").get("/handoff")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    route = (
+        "Week of 2026-11-16: <strong>alice</strong> (Primary) hands over to "
+        "<strong>carol</strong>, Primary from 2026-11-23 with alice as Backup."
+    )
+    assert route in " ".join(text.split())
+    assert f"#{plot} Plot bug" in text
+    assert f"#{nearly} Nearly there" in text
+    assert "Bob's own" not in text
+    assert "Done already" not in text
+    assert "Unresolved inquiries (2)" in text
+    assert (choice(page.text, plot), choice(page.text, nearly)) == ("hand", "keep")
+    assert f"<pre>{NOTICE}</pre>" in text
+    assert "Apply the handoff to carol" in text
+
+
+def test_applying_hands_over_keeps_and_queues_the_notice(
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    flagged = open_one(desk, "Flagged to keep, handed after all", "alice")
+    inquiries.keep_at_handoff(desk, flagged, True, by="alice")
+    kept = open_one(desk, "Waiting for the customer", "alice")
+    plain = open_one(desk, "Plain")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    alice = browser("alice")
+    response = alice.post(
+        "/handoff",
+        {
+            "week": "2026-11-16",
+            f"keep_{flagged}": "hand",
+            f"keep_{kept}": "keep",
+            "note": "Logs are on the ticket.",
+        },
+    )
+    assert response.status_code == 303
+    after = alice.get(response.headers["location"])
+    assert "Handoff applied: 2 inquiries handed to carol, 1 kept by alice." in after.text
+    assert [inquiries.get_inquiry(desk, n)["assignee"] for n in (flagged, plain, kept)] == [
+        "carol",
+        "carol",
+        "alice",
+    ]
+    kept_data = inquiries.get_inquiry(desk, kept)
+    assert kept_data["handoffs"][-1]["kept_by_previous"]
+    assert not [c for c in kept_data["comments"] if c["public"]]
+    queued = outbox.list_outbox(desk)
+    assert sorted(q["inquiry"] for q in queued) == sorted([flagged, plain])
+    notice = inquiries.get_inquiry(desk, plain)["comments"][-1]
+    assert notice["public"]
+    assert notice["body"] == f"{NOTICE}\n\nLogs are on the ticket."
+    text = html.unescape(after.text)
+    assert "Already applied this week" in text
+    assert f"#{plain} Plain</a>: to carol, Fri 20 Nov 16:00" in text
+    assert f"#{kept} Waiting for the customer</a>: kept by alice, Fri 20 Nov 16:00" in text
+    # The kept one is still alice's to hand over, and the page remembers she kept it.
+    assert "Unresolved inquiries (1)" in text
+    assert choice(after.text, kept) == "keep"
+
+
+@pytest.mark.parametrize("handle", ["bob", "dave"])
+def test_only_the_outgoing_primary_may_apply_it(
+    desk: Desk, browser: Callable[[str], Browser], handle: str
+) -> None:
+    mine = open_one(desk, "Alice's", "alice")
+    loose = open_one(desk, "Loose")
+    before = state(desk, mine, loose)
+    other = browser(handle)
+    page = other.get("/handoff")
+    assert "Read only:" in page.text
+    assert "Apply the handoff" not in page.text
+    assert '<fieldset class="choice" disabled>' in page.text
+    refused = other.post("/handoff", {"week": "2026-11-16", f"keep_{mine}": "keep"})
+    assert refused.status_code == 403
+    assert "only alice, this week&#39;s Primary, or an admin may apply the handoff" in refused.text
+    assert state(desk, mine, loose) == before
+    assert outbox.list_outbox(desk) == []
+
+
+def test_an_admin_may_apply_it_for_the_primary(
+    desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    loose = open_one(desk, "Loose")
+    response = browser("carol").post("/handoff", {"week": "2026-11-16"})
+    assert response.status_code == 303
+    assert inquiries.get_inquiry(desk, loose)["assignee"] == "carol"
+
+
+def test_a_viewer_and_a_forged_post_are_refused(
+    desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    loose = open_one(desk, "Loose")
+    before = state(desk, loose)
+    assert browser("val").post("/handoff", {"week": "2026-11-16"}).status_code == 403
+    alice = browser("alice")
+    forged = alice.client.post("/handoff", data={"week": "2026-11-16"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert "the form lacks this session&#39;s CSRF token" in forged.text
+    assert state(desk, loose) == before
+
+
+def test_a_page_from_another_week_is_not_applied(
+    desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    loose = open_one(desk, "Loose")
+    before = state(desk, loose)
+    alice = browser("alice")
+    response = alice.post("/handoff", {"week": "2026-11-09"})
+    page = alice.get(response.headers["location"])
+    assert "the week has changed since this page was loaded; review it" in page.text
+    assert state(desk, loose) == before
+
+
+def test_a_week_with_no_next_shift_says_what_to_do(
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    clock.advance(timedelta(weeks=3))  # the last planned week: nothing after it
+    alice = browser("alice")
+    page = alice.get("/handoff")
+    assert "no shift for the week of 2026-12-14; plan the next week before handing off" in (
+        page.text
+    )
+    assert "Apply the handoff" not in page.text
