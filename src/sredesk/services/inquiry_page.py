@@ -1,0 +1,185 @@
+"""Gather what the inquiry page shows: the conversation with its original e-mail, the clocks
+in the desk's zone, the timeline in words, and who may be asked for help."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sredesk.adapters.mail.parse import parse
+from sredesk.core.model import AuditEvent, EscalationStatus, LinkKind, ResolutionKind
+from sredesk.core.roster import duty_at
+from sredesk.services import clocks
+from sredesk.services.desk import Desk
+from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.services.queue import business_span, clock_row
+from sredesk.services.views import inquiry_detail
+
+# What each audit action did, in the words of the desk; unknown actions show their name.
+ACTIONS = {
+    "inquiry.created": "opened the inquiry",
+    "inquiry.replied": "replied to the customer",
+    "inquiry.noted": "wrote an internal note",
+    "inquiry.acknowledged": "acknowledged the inquiry",
+    "inquiry.auto_acknowledged": "sent the automatic acknowledgement",
+    "inquiry.customer_wrote": "wrote to the desk",
+    "inquiry.waiting": "set it waiting on the customer",
+    "inquiry.resolved": "resolved it",
+    "inquiry.reopened": "reopened it",
+    "inquiry.closed": "closed it",
+    "inquiry.marked_serious": "changed the serious marker",
+    "inquiry.kept": "changed keep-at-handoff",
+    "inquiry.labelled": "changed the labels",
+    "inquiry.linked": "linked a product issue",
+    "inquiry.promoted": "promoted it to a product issue",
+    "inquiry.assigned": "reassigned it",
+    "inquiry.redirect_confirmed": "confirmed the redirect",
+    "inquiry.response_time_set": "set the required response time",
+    "inquiry.escalated": "escalated it",
+    "inquiry.escalation_answered": "answered an escalation",
+    "inquiry.attached": "attached a file",
+    "inquiry.attachment_approved": "approved an attachment for world read",
+    "inquiry.postmortem_written": "wrote the postmortem",
+    "inquiry.handed_off": "handed it off",
+    "inquiry.merged": "merged another inquiry into it",
+    "effort.logged": "logged effort",
+}
+# The changed fields worth a line in the timeline; counts and timestamps are noise there.
+_SHOWN_FIELDS = ("state", "assignee", "serious", "keep_at_handoff", "sensitive", "labels")
+_EXTRA_FIELDS = ("to_member", "answer", "filename")
+
+
+def local(value: datetime | str | None, tz: ZoneInfo) -> str:
+    """'Wed 18 Nov 2026 10:00' in the desk's zone, for a datetime or its ISO text."""
+    if value is None:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return "none" if value is None else str(value)
+
+
+def describe(event: AuditEvent, tz: ZoneInfo) -> dict[str, Any]:
+    """One timeline line: when, who, what, and the fields that changed."""
+    changes = [
+        f"{name.replace('_', ' ')}: {_shown(event.before.get(name))} → {_shown(event.after[name])}"
+        for name in _SHOWN_FIELDS
+        if name in event.after
+    ]
+    changes += [
+        f"{name.replace('_', ' ')}: {_shown(event.after[name])}"
+        for name in _EXTRA_FIELDS
+        if name in event.after
+    ]
+    if event.action == "effort.logged":
+        changes.append(f"{event.after.get('minutes', '?')} min")
+    return {
+        "at": event.at.isoformat(),
+        "when": local(event.at, tz),
+        "actor": event.actor,
+        "what": ACTIONS.get(event.action, event.action),
+        "changes": changes,
+    }
+
+
+def original_text(uow: AbstractUnitOfWork, message_id: str | None) -> str | None:
+    """The whole text of the e-mail a comment came from, quotation included; None if not mail."""
+    if not message_id:
+        return None
+    found = uow.mail.get(message_id)
+    if found is None or not found.raw:
+        return None
+    return parse(found.raw).text
+
+
+def _comments(
+    uow: AbstractUnitOfWork, comments: Iterable[dict[str, Any]], tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    return [
+        {
+            **c,
+            "when": local(c["created_at"], tz),
+            "original": original_text(uow, c["source_message_id"]),
+        }
+        for c in comments
+    ]
+
+
+def _resolution_clock(clock: dict[str, Any] | None, tz: ZoneInfo) -> dict[str, Any] | None:
+    if clock is None:
+        return None
+    left = timedelta(seconds=clock["remaining_seconds"])
+    return {**clock, "due_local": local(clock["due"], tz), "left": business_span(left)}
+
+
+def _open_escalations_for(me: str, escalations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    waiting = {EscalationStatus.REQUESTED.value, EscalationStatus.DELAYED.value}
+    return [e for e in escalations if e["to_member"] == me and e["status"] in waiting]
+
+
+def inquiry_page(desk: Desk, number: int, *, me: str) -> dict[str, Any]:
+    """Everything the inquiry page shows, read in one transaction; NotFound if there is none."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        calendar = desk.calendar(uow)
+        tz = calendar.tz
+        events = uow.audit.list(inquiry_number=number)
+        page = inquiry_detail(
+            inquiry,
+            clock=clock_row(desk, calendar, inquiry, now),
+            effort=uow.effort.list(inquiry_number=number),
+            events=events,
+        )
+        page["resolution_clock"] = _resolution_clock(
+            clocks.resolution_clock(desk, calendar, inquiry, events), tz
+        )
+        page["comments"] = _comments(uow, page["comments"], tz)
+        page["timeline"] = [
+            describe(e, tz) for e in sorted(events, key=lambda e: (e.at, e.id or 0))
+        ]
+        page["effort_minutes"] = sum(e["minutes"] for e in page["effort"])
+        page["created_local"] = local(inquiry.created_at, tz)
+        for escalation in page["escalations"]:
+            escalation["when"] = local(escalation["requested_at"], tz)
+        page["my_escalations"] = _open_escalations_for(me, page["escalations"])
+        page["members"] = [m.handle for m in uow.members.list() if m.active and m.handle != me]
+        duty = duty_at(uow.shifts.list(), now, tz, calendar.is_business_day)
+        page["duty"] = (
+            None
+            if duty is None
+            else {"primary": duty.primary, "backup": duty.backup, "delegate": duty.delegate}
+        )
+        page["timezone"] = str(tz)
+        page["today"] = now.astimezone(tz).strftime("%a %d %b")
+    page["resolution_kinds"] = [k.value for k in ResolutionKind]
+    page["link_kinds"] = [k.value for k in LinkKind]
+    return page
+
+
+def end_of_day(now: datetime, tz: ZoneInfo) -> datetime:
+    """Midnight at the end of `now`'s day in the desk's zone."""
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=tz)
+
+
+def parse_local(text: str, tz: ZoneInfo) -> datetime | None:
+    """A datetime-local field's value ('2026-11-20T17:00') in the desk's zone; None if invalid."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def desk_zone(desk: Desk) -> ZoneInfo:
+    with desk.unit_of_work() as uow:
+        return desk.calendar(uow).tz

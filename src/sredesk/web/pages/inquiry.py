@@ -1,0 +1,63 @@
+"""Serve one inquiry's page: its conversation, clocks, records and the forms that act on it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.core.errors import NotFound
+from sredesk.services.accounts import Principal
+from sredesk.services.inquiry_page import inquiry_page
+from sredesk.web.auth import PageUser
+from sredesk.web.pages.common import desk_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def not_found(request: Request, user: Principal, number: int) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        user,
+        status_code=404,
+        active="queue",
+        heading="No such inquiry",
+        message=f"There is no inquiry #{number} on this desk; find it from the queue.",
+    )
+
+
+def github_of(request: Request) -> GitHubSettings:
+    config: GitHubSettings = request.app.state.github
+    return config
+
+
+def promote_refusal(config: GitHubSettings, inquiry: dict[str, object]) -> str:
+    """Why the promote form is disabled, in a sentence; empty when it may be used."""
+    if not config.token:
+        return (
+            "GitHub is not configured on this desk (no SREDESK_GITHUB_TOKEN), "
+            "so nothing could file the issue; resolve with a link instead."
+        )
+    if inquiry["sensitive"]:
+        return "This inquiry is classified; it never leaves the desk."
+    if inquiry["state"] in ("resolved", "closed"):
+        return "The inquiry is not open; reopen it to promote it."
+    return ""
+
+
+@router.get("/inquiries/{number}", response_class=HTMLResponse)
+def inquiry(request: Request, user: PageUser, number: int) -> HTMLResponse:
+    try:
+        page = inquiry_page(desk_of(request), number, me=user.handle)
+    except NotFound:
+        return not_found(request, user, number)
+    config = github_of(request)
+    return render(
+        request,
+        "inquiry.html",
+        user,
+        i=page,
+        promote_refused=promote_refusal(config, page),
+        product_repos=list(config.product_repos),
+    )

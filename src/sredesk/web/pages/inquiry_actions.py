@@ -1,0 +1,224 @@
+"""Take the inquiry page's forms: each posts one desk command and goes back with a notice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from sredesk.core.github import parse_repo
+from sredesk.services import effort, escalations, github, inquiries, shifts
+from sredesk.services.inquiry_page import desk_zone, end_of_day, local, parse_local
+from sredesk.web.auth import FormUser
+from sredesk.web.pages.common import attempt, back, desk_of
+from sredesk.web.pages.inquiry import github_of
+
+router = APIRouter(include_in_schema=False)
+
+# Long enough for a pasted log; a form is not the place for more.
+Text = Annotated[str, Form(max_length=100_000)]
+Short = Annotated[str, Form(max_length=2_000)]
+
+
+def _page(number: int) -> str:
+    return f"/inquiries/{number}"
+
+
+@router.post("/inquiries/{number}/reply")
+def reply(request: Request, user: FormUser, number: int, body: Text = "") -> RedirectResponse:
+    desk = desk_of(request)
+    return attempt(
+        _page(number),
+        lambda: inquiries.reply(desk, number, body, by=user.handle),
+        "Reply sent to the customer.",
+    )
+
+
+@router.post("/inquiries/{number}/note")
+def note(request: Request, user: FormUser, number: int, body: Text = "") -> RedirectResponse:
+    desk = desk_of(request)
+    return attempt(
+        _page(number),
+        lambda: inquiries.note(desk, number, body, by=user.handle),
+        "Internal note added; the customer does not see it.",
+    )
+
+
+@router.post("/inquiries/{number}/acknowledge")
+def acknowledge(request: Request, user: FormUser, number: int) -> RedirectResponse:
+    desk = desk_of(request)
+    return attempt(
+        _page(number),
+        lambda: inquiries.acknowledge(desk, number, by=user.handle),
+        "Acknowledgement sent; the response clock has stopped.",
+    )
+
+
+@router.post("/inquiries/{number}/escalate")
+def escalate(
+    request: Request, user: FormUser, number: int, to: Short = "", note: Text = ""
+) -> RedirectResponse:
+    desk = desk_of(request)
+    target = to.strip() or None
+    return attempt(
+        _page(number),
+        lambda: escalations.escalate(desk, number, by=user.handle, to=target, note=note),
+        f"Escalated to {target or 'the Backup'}; they have been notified.",
+    )
+
+
+@router.post("/inquiries/{number}/escalations/{escalation_id}")
+def answer_escalation(
+    request: Request,
+    user: FormUser,
+    number: int,
+    escalation_id: int,
+    answer: Short = "",
+    note: Text = "",
+) -> RedirectResponse:
+    desk = desk_of(request)
+    return attempt(
+        _page(number),
+        lambda: escalations.answer(desk, number, escalation_id, answer, by=user.handle, note=note),
+        f"Escalation {answer}; whoever asked has been told.",
+    )
+
+
+@router.post("/inquiries/{number}/delegate")
+def delegate(
+    request: Request, user: FormUser, number: int, until: Short = "today", end: Short = ""
+) -> RedirectResponse:
+    """Propose the Backup holds the Primary role from now until tonight or a given time."""
+    desk = desk_of(request)
+    tz = desk_zone(desk)
+    now = desk.now()
+    finish = end_of_day(now, tz) if until == "today" else parse_local(end, tz)
+    if finish is None:
+        return back(_page(number), error="give the delegation's end as a date and time")
+    until_text = "the end of today" if until == "today" else local(finish, tz)
+    return attempt(
+        _page(number),
+        lambda: shifts.delegate(desk, now, finish, by=user.handle),
+        f"Asked the Backup to hold the Primary role until {until_text}; "
+        "it is in force once they accept.",
+    )
+
+
+def _flag(value: str) -> bool:
+    return value == "yes"
+
+
+@router.post("/inquiries/{number}/keep")
+def keep(request: Request, user: FormUser, number: int, value: Short = "") -> RedirectResponse:
+    desk = desk_of(request)
+    kept = _flag(value)
+    return attempt(
+        _page(number),
+        lambda: inquiries.keep_at_handoff(desk, number, kept, by=user.handle),
+        "Kept at handoff: it stays with you." if kept else "No longer kept at handoff.",
+    )
+
+
+@router.post("/inquiries/{number}/serious")
+def serious(request: Request, user: FormUser, number: int, value: Short = "") -> RedirectResponse:
+    desk = desk_of(request)
+    marked = _flag(value)
+    return attempt(
+        _page(number),
+        lambda: inquiries.mark_serious(desk, number, marked, by=user.handle),
+        "Marked serious: it needs a postmortem." if marked else "No longer marked serious.",
+    )
+
+
+@router.post("/inquiries/{number}/resolve")
+def resolve(
+    request: Request,
+    user: FormUser,
+    number: int,
+    kinds: Annotated[list[str] | None, Form()] = None,
+    note: Text = "",
+    link_url: Short = "",
+    link_kind: Short = "constructive-correction",
+) -> RedirectResponse:
+    desk = desk_of(request)
+    return attempt(
+        _page(number),
+        lambda: inquiries.resolve(
+            desk,
+            number,
+            kinds or [],
+            by=user.handle,
+            note=note,
+            link_url=link_url.strip() or None,
+            link_kind=link_kind,
+        ),
+        "Resolved.",
+    )
+
+
+@router.post("/inquiries/{number}/promote")
+def promote(
+    request: Request,
+    user: FormUser,
+    number: int,
+    repo: Short = "",
+    title: Short = "",
+    link_kind: Short = "constructive-correction",
+) -> RedirectResponse:
+    """Queue filing a product-development issue; the inquiry resolves once it exists."""
+    desk = desk_of(request)
+    config = github_of(request)
+    if not config.token:
+        return back(_page(number), error="GitHub is not configured on this desk")
+    return attempt(
+        _page(number),
+        lambda: github.promote(
+            desk,
+            number,
+            parse_repo(repo),
+            by=user.handle,
+            title=title.strip() or None,
+            kind=link_kind,
+            link_back=config.inquiry_url(number),
+        ),
+        "Promotion queued: the inquiry resolves once the issue is filed.",
+    )
+
+
+@router.post("/inquiries/{number}/reopen")
+def reopen(request: Request, user: FormUser, number: int) -> RedirectResponse:
+    desk = desk_of(request)
+    return attempt(
+        _page(number), lambda: inquiries.reopen(desk, number, by=user.handle), "Reopened."
+    )
+
+
+@router.post("/inquiries/{number}/effort")
+def log_effort(
+    request: Request, user: FormUser, number: int, minutes: Short = "", note: Text = ""
+) -> RedirectResponse:
+    desk = desk_of(request)
+    try:
+        spent = int(minutes.strip())
+    except ValueError:
+        return back(_page(number), error="give the minutes as a whole number, e.g. 30")
+    return attempt(
+        _page(number),
+        lambda: effort.log_effort(
+            desk, by=user.handle, minutes=spent, note=note, inquiry_number=number
+        ),
+        f"Logged {spent} min.",
+    )
+
+
+@router.post("/inquiries/{number}/attachments/{attachment_id}/approve")
+def approve_attachment(
+    request: Request, user: FormUser, number: int, attachment_id: int
+) -> RedirectResponse:
+    desk = desk_of(request)
+    return attempt(
+        _page(number),
+        lambda: inquiries.approve_attachment(desk, number, attachment_id, by=user.handle),
+        "Attachment approved for world read.",
+    )

@@ -1,0 +1,93 @@
+"""Serve a serious inquiry's postmortem: pre-filled from its records, saved, and printable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from sredesk.core.errors import NotFound
+from sredesk.core.postmortem import PostmortemDraft
+from sredesk.services import inquiries, postmortems
+from sredesk.services.accounts import Principal
+from sredesk.services.desk import USER_ERRORS
+from sredesk.services.inquiry_page import desk_zone, local
+from sredesk.web.auth import FormUser, PageUser
+from sredesk.web.pages.common import back, desk_of, render
+from sredesk.web.pages.inquiry import not_found
+
+router = APIRouter(include_in_schema=False)
+
+Section = Annotated[str, Form(max_length=50_000)]
+# The form's sections, in the order a reader wants them.
+SECTIONS = (
+    ("what_happened", "What happened"),
+    ("why", "Why it happened"),
+    ("resources", "Resources spent"),
+    ("milestones", "Milestones"),
+    ("recommendations", "Recommendations"),
+)
+
+
+def _show(
+    request: Request,
+    user: Principal,
+    number: int,
+    *,
+    given: dict[str, str] | None = None,
+    problem: str = "",
+) -> HTMLResponse:
+    desk = desk_of(request)
+    try:
+        inquiry = inquiries.get_inquiry(desk, number)
+    except NotFound:
+        return not_found(request, user, number)
+    saved = inquiry["postmortem"]
+    if saved is not None:
+        saved = {**saved, "written_local": local(saved["written_at"], desk_zone(desk))}
+    # A saved postmortem is edited from what it says; otherwise start from the records.
+    text = given or saved or postmortems.draft(desk, number)
+    return render(
+        request,
+        "postmortem.html",
+        user,
+        status_code=422 if problem else 200,
+        i=inquiry,
+        saved=saved,
+        text=text,
+        sections=SECTIONS,
+        problem=problem,
+    )
+
+
+@router.get("/inquiries/{number}/postmortem", response_class=HTMLResponse)
+def postmortem_page(request: Request, user: PageUser, number: int) -> HTMLResponse:
+    return _show(request, user, number)
+
+
+@router.post("/inquiries/{number}/postmortem")
+def save_postmortem(
+    request: Request,
+    user: FormUser,
+    number: int,
+    what_happened: Section = "",
+    why: Section = "",
+    resources: Section = "",
+    milestones: Section = "",
+    recommendations: Section = "",
+) -> Response:
+    """Save; a refusal shows the form again with what was typed, so nothing is lost."""
+    text = PostmortemDraft(
+        what_happened=what_happened,
+        why=why,
+        resources=resources,
+        milestones=milestones,
+        recommendations=recommendations,
+    )
+    try:
+        postmortems.write(desk_of(request), number, text, by=user.handle)
+    except USER_ERRORS as error:
+        return _show(request, user, number, given=asdict(text), problem=str(error))
+    return back(f"/inquiries/{number}/postmortem", notice="Postmortem saved.")
