@@ -148,6 +148,8 @@ def open_page(
     chromium: Browser, site: Site, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[], Page]]:
     """open_page() gives a page in a fresh context: its own cookies, so its own session."""
+    for stale in SCREENSHOTS.glob(f"{_test_name(request)}-*.png"):
+        stale.unlink()  # a passing run must not keep an earlier run's failure pictures
     contexts = []
 
     def open_one() -> Page:
