@@ -175,3 +175,23 @@ def add_time_off(
             },
         )
         uow.commit()
+
+
+def team_overview(desk: Desk) -> dict[str, Any]:
+    """The team page's read: every member with the time-off not yet over, by start."""
+    with desk.unit_of_work() as uow:
+        team = uow.team.get()
+        today = desk.now().astimezone(desk.calendar(uow).tz).date()
+        away = sorted(uow.members.time_off(), key=lambda t: (t.start, t.end))
+        members = [
+            {
+                **member_view(m),
+                "time_off": [
+                    {"start": t.start.isoformat(), "end": t.end.isoformat(), "reason": t.reason}
+                    for t in away
+                    if t.member == m.handle and t.end >= today
+                ],
+            }
+            for m in uow.members.list()
+        ]
+        return {"name": team.name, "timezone": team.timezone, "members": members}

@@ -1,0 +1,105 @@
+"""Serve the team page: members, percent-time, experience and time-off; only admins edit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from sredesk.core.errors import InvalidInput
+from sredesk.services import team
+from sredesk.services.rotation_page import parse_day
+from sredesk.web.auth import AdminUser, PageUser
+from sredesk.web.pages.common import attempt, desk_of, render
+
+router = APIRouter(include_in_schema=False)
+
+Short = Annotated[str, Form(max_length=100)]
+Flag = Annotated[str, Form(max_length=10)]
+
+
+def whole_number(value: str, what: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{what} {value!r} is not a whole number") from None
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_page(request: Request, user: PageUser) -> HTMLResponse:
+    return render(request, "team.html", user, team=team.team_overview(desk_of(request)))
+
+
+@router.post("/team/members")
+def add_member(
+    request: Request,
+    user: AdminUser,
+    handle: Short = "",
+    name: Short = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    percent_time: Short = "",
+    experience: Short = "0",
+    timezone: Short = "",
+    classified_access: Flag = "",
+) -> RedirectResponse:
+    def add() -> None:
+        team.add_member(
+            desk_of(request),
+            handle.strip(),
+            name,
+            email.strip(),
+            percent_time=whole_number(percent_time, "percent-time"),
+            experience=whole_number(experience, "experience"),
+            classified_access=bool(classified_access),
+            timezone=timezone.strip() or "America/Los_Angeles",
+            actor=user.handle,
+        )
+
+    return attempt("/team", add, f"Added {handle.strip()} to the team.")
+
+
+@router.post("/team/members/{handle}")
+def update_member(
+    request: Request,
+    user: AdminUser,
+    handle: str,
+    percent_time: Short = "",
+    experience: Short = "",
+    active: Flag = "",
+    classified_access: Flag = "",
+) -> RedirectResponse:
+    def update() -> None:
+        team.update_member(
+            desk_of(request),
+            handle,
+            actor=user.handle,
+            percent_time=whole_number(percent_time, "percent-time"),
+            experience=whole_number(experience, "experience"),
+            active=bool(active),
+            classified_access=bool(classified_access),
+        )
+
+    return attempt("/team", update, f"Saved {handle}.")
+
+
+@router.post("/team/time-off")
+def add_time_off(
+    request: Request,
+    user: AdminUser,
+    member: Short = "",
+    start: Short = "",
+    end: Short = "",
+    reason: Short = "vacation",
+) -> RedirectResponse:
+    def add() -> None:
+        team.add_time_off(
+            desk_of(request),
+            member,
+            parse_day(start, "start"),
+            parse_day(end, "end"),
+            reason.strip() or "vacation",
+            actor=user.handle,
+        )
+
+    return attempt("/team", add, f"Added time-off for {member} from {start} to {end}.")

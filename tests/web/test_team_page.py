@@ -1,0 +1,139 @@
+"""The team page: everyone reads it; only admins add members, edit them and add time-off."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from sredesk.services import team
+from sredesk.services.desk import Desk
+from tests.web.conftest import Browser
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def member_row(html: str, handle: str) -> str:
+    found = re.search(rf'<tr id="member-{handle}"[^>]*>(.*?)</tr>', html, re.S)
+    assert found, f"no row for {handle}"
+    return " ".join(TAG.sub(" ", found.group(1)).split())
+
+
+def members(desk: Desk) -> dict[str, dict[str, Any]]:
+    return {m["handle"]: m for m in team.list_members(desk)}
+
+
+def message(response: httpx.Response) -> str:
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    return (query.get("notice") or query.get("error") or [""])[0]
+
+
+EDIT_DAVE = {"percent_time": "80", "experience": "3", "active": "yes"}
+
+
+def test_members_and_viewers_read_the_team_without_forms(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    team.add_time_off(web_desk, "bob", date(2026, 12, 21), date(2027, 1, 4), "holidays")
+    team.add_time_off(web_desk, "bob", date(2026, 10, 1), date(2026, 10, 2), "past")
+    for handle in ("alice", "val"):
+        page = browser(handle).get("/team").text
+        assert (
+            member_row(page, "bob") == "bob Bob 50% 8 No Active 2026-12-21 to 2027-01-04 (holidays)"
+        )
+        assert member_row(page, "alice") == "alice Alice 100% 12 No Active None"
+        assert "<form" not in page.split("<main", 1)[1]
+        assert "Only admins change the team" in page
+
+
+def test_an_admin_edits_a_member(web_desk: Desk, browser: Callable[[str], Browser]) -> None:
+    carol = browser("carol")
+    page = carol.get("/team").text
+    assert 'action="/team/members/dave"' in page
+    assert (
+        '<label class="visually-hidden" for="edit-dave-percent">Percent time of dave</label>'
+        in page
+    )
+    saved = carol.post("/team/members/dave", EDIT_DAVE)
+    assert message(saved) == "Saved dave."
+    dave = members(web_desk)["dave"]
+    assert (dave["percent_time"], dave["experience"], dave["active"]) == (80, 3, True)
+    carol.post("/team/members/dave", {"percent_time": "80", "experience": "3"})
+    assert members(web_desk)["dave"]["active"] is False
+    assert "Inactive" not in member_row(carol.get("/team").text, "dave")  # admins see a box
+    assert "dave Dave 80% 3 No Inactive" in member_row(browser("bob").get("/team").text, "dave")
+
+
+def test_members_and_viewers_are_refused_and_nothing_changes(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    before = members(web_desk)
+    for handle in ("alice", "val"):
+        user = browser(handle)
+        assert user.post("/team/members/dave", EDIT_DAVE).status_code == 403
+        added = user.post(
+            "/team/time-off", {"member": "dave", "start": "2026-12-01", "end": "2026-12-02"}
+        )
+        assert added.status_code == 403
+        new = {"handle": "erin", "name": "Erin", "email": "erin@example.org", "percent_time": "50"}
+        assert user.post("/team/members", new).status_code == 403
+    assert members(web_desk) == before
+    assert "None" in member_row(browser("carol").get("/team").text, "dave")
+
+
+def test_bad_input_says_what_to_fix_and_changes_nothing(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    carol = browser("carol")
+    before = members(web_desk)
+    zero = carol.post("/team/members/dave", {**EDIT_DAVE, "percent_time": "0"})
+    assert message(zero) == "percent_time 0 is outside 1..100"
+    words = carol.post("/team/members/dave", {**EDIT_DAVE, "experience": "lots"})
+    assert message(words) == "experience 'lots' is not a whole number"
+    bad_day = carol.post("/team/time-off", {"member": "dave", "start": "2026-12-01", "end": "soon"})
+    assert message(bad_day) == "end 'soon' is not a date; write YYYY-MM-DD"
+    backwards = carol.post(
+        "/team/time-off", {"member": "dave", "start": "2026-12-04", "end": "2026-12-01"}
+    )
+    assert (
+        message(backwards) == "time-off ends (2026-12-01) before it starts (2026-12-04); swap them"
+    )
+    assert members(web_desk) == before
+    shown = carol.get(zero.headers["location"]).text
+    assert "<strong>Not done:</strong> percent_time 0 is outside 1..100</p>" in shown
+    assert "None" in member_row(shown, "dave")
+
+
+def test_an_admin_adds_time_off_and_a_member(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    carol = browser("carol")
+    added = carol.post(
+        "/team/time-off",
+        {"member": "dave", "start": "2026-11-30", "end": "2026-12-01", "reason": "conference"},
+    )
+    assert message(added) == "Added time-off for dave from 2026-11-30 to 2026-12-01."
+    assert "2026-11-30 to 2026-12-01 (conference)" in member_row(carol.get("/team").text, "dave")
+    assert "dave away (conference)" in carol.get("/rotation").text
+    new = {
+        "handle": "erin",
+        "name": "Erin Example",
+        "email": "erin@example.org",
+        "percent_time": "25",
+        "experience": "0",
+        "timezone": "Europe/Berlin",
+        "classified_access": "yes",
+    }
+    assert message(carol.post("/team/members", new)) == "Added erin to the team."
+    erin = members(web_desk)["erin"]
+    assert (erin["percent_time"], erin["classified_access"], erin["timezone"]) == (
+        25,
+        True,
+        "Europe/Berlin",
+    )
+    again = carol.post("/team/members", new)
+    assert message(again) == "member 'erin' exists already; pick another handle"
