@@ -151,12 +151,25 @@ def open_page(
     for stale in SCREENSHOTS.glob(f"{_test_name(request)}-*.png"):
         stale.unlink()  # a passing run must not keep an earlier run's failure pictures
     contexts = []
+    # What the browser itself reports: a script error or a CSP refusal is a broken page even
+    # when every assertion passes.
+    complaints: list[str] = []
 
     def open_one() -> Page:
         context = chromium.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("pageerror", lambda error: complaints.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                complaints.append(f"{page.url}: {message.text}")
+                if message.type == "error" and not _refusal(message.text)
+                else None
+            ),
+        )
+        return page
 
     yield open_one
     failed = getattr(request.node, "failed_call", False)
@@ -165,6 +178,12 @@ def open_page(
             for page in context.pages:
                 shoot(page, f"{_test_name(request)}-failed-{n}")
         context.close()
+    assert not complaints, "the browser reported errors:\n" + "\n".join(complaints)
+
+
+def _refusal(text: str) -> bool:
+    """The console's note on a 4xx response: the scenarios provoke refusals on purpose."""
+    return text.startswith("Failed to load resource: the server responded with a status of 4")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ try:
     from playwright.sync_api import Page, expect
 except ImportError as error:
     if IN_CI:
-        raise
+        raise ImportError(f"CI must run the browser scenarios, but {error}") from error
     pytest.skip(f"Playwright for Python is not installed ({error})", allow_module_level=True)
 
 __all__ = ["Page", "expect"]
