@@ -28,6 +28,8 @@ from sredesk.core.model import (
     Shift,
     State,
     Swap,
+    SwapRequest,
+    SwapRequestStatus,
     Team,
     TimeOff,
 )
@@ -47,6 +49,7 @@ class _State:
     notifications: list[Notification] = field(default_factory=list)
     plans: list[RotationPlan] = field(default_factory=list)
     swaps: list[Swap] = field(default_factory=list)
+    swap_requests: list[SwapRequest] = field(default_factory=list)
     tokens: list[FeedToken] = field(default_factory=list)
     feed_events: list[FeedEvent] = field(default_factory=list)
     outbox: list[OutboundMessage] = field(default_factory=list)
@@ -240,6 +243,27 @@ class _Rotation(_Repo):
 
     def swaps(self) -> Sequence[Swap]:
         return list(self._s.swaps)
+
+    def add_swap_request(self, request: SwapRequest) -> None:
+        request.id = self._new_id()
+        self._s.swap_requests.append(request)
+
+    def get_swap_request(self, request_id: int) -> SwapRequest:
+        for request in self._s.swap_requests:
+            if request.id == request_id:
+                return request
+        raise NotFound(f"no swap request {request_id}; see the rotation page")
+
+    def swap_requests(
+        self, *, since: date | None = None, open_only: bool = True
+    ) -> Sequence[SwapRequest]:
+        found = [
+            r
+            for r in self._s.swap_requests
+            if (since is None or r.week_start >= since)
+            and (not open_only or r.status is SwapRequestStatus.OPEN)
+        ]
+        return sorted(found, key=lambda r: (r.week_start, r.id or 0))
 
     def add_token(self, token: FeedToken) -> None:
         token.id = self._new_id()

@@ -361,6 +361,27 @@ class Swap:
     id: int | None = None
 
 
+class SwapRequestStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(eq=False)
+class SwapRequest:
+    """A member asks the team for someone to take their role in one week."""
+
+    week_start: date
+    role: str
+    from_member: str
+    requested_at: datetime
+    note: str = ""
+    status: SwapRequestStatus = SwapRequestStatus.OPEN
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    id: int | None = None
+
+
 @dataclass(eq=False)
 class FeedToken:
     """The secret in a calendar feed's URL; stored hashed, revocable."""

@@ -224,55 +224,70 @@ def swap(
     desk: Desk, week: date, role: str, holder: str, to: str, *, by: str, note: str = ""
 ) -> None:
     """Give `holder`'s role that week to a willing member; record it and tell the team."""
+    with desk.unit_of_work() as uow:
+        swap_in(desk, uow, week, role, holder, to, by=by, note=note)
+        uow.commit()
+
+
+def swap_in(
+    desk: Desk,
+    uow: AbstractUnitOfWork,
+    week: date,
+    role: str,
+    holder: str,
+    to: str,
+    *,
+    by: str,
+    note: str = "",
+) -> None:
+    """Make the swap inside the caller's transaction, e.g. with the request it answers."""
     week = roster_rules.week_start(week)
     now = desk.now()
-    with desk.unit_of_work() as uow:
-        actor = member(uow, by).handle
-        replacement = member(uow, to).handle
-        eligible = [c["handle"] for c in _candidates(desk, uow, week, role, holder)]
-        if replacement not in eligible:
-            raise InvalidInput(
-                f"{replacement} cannot take that week (away, or already on it); "
-                f"eligible: {', '.join(eligible) or 'nobody'}"
-            )
-        shift = uow.shifts.get(week)
-        pair = {"primary": shift.primary, "backup": shift.backup}
-        pair[_role(role).value] = replacement
-        _apply_week(uow, week, pair["primary"], pair["backup"])
-        uow.rotation.add_swap(
-            Swap(
-                week_start=week,
-                role=_role(role).value,
-                from_member=holder.lstrip("@"),
-                to_member=replacement,
-                at=now,
-                by=actor,
-                note=note,
-            )
+    actor = member(uow, by).handle
+    replacement = member(uow, to).handle
+    eligible = [c["handle"] for c in _candidates(desk, uow, week, role, holder)]
+    if replacement not in eligible:
+        raise InvalidInput(
+            f"{replacement} cannot take that week (away, or already on it); "
+            f"eligible: {', '.join(eligible) or 'nobody'}"
         )
-        audit(
+    shift = uow.shifts.get(week)
+    pair = {"primary": shift.primary, "backup": shift.backup}
+    pair[_role(role).value] = replacement
+    _apply_week(uow, week, pair["primary"], pair["backup"])
+    uow.rotation.add_swap(
+        Swap(
+            week_start=week,
+            role=_role(role).value,
+            from_member=holder.lstrip("@"),
+            to_member=replacement,
+            at=now,
+            by=actor,
+            note=note,
+        )
+    )
+    audit(
+        uow,
+        "shift.swapped",
+        actor=actor,
+        now=now,
+        after={
+            "week_start": week.isoformat(),
+            "role": role,
+            "from": holder.lstrip("@"),
+            "to": replacement,
+        },
+    )
+    for m in uow.members.list(active_only=True):
+        notify(
             uow,
-            "shift.swapped",
-            actor=actor,
+            m.handle,
+            f"[sredesk] week of {week}: {replacement} is now {role}",
+            f"{replacement} takes over as {role} from {holder.lstrip('@')} for the "
+            f"week of {week}. {note}".strip(),
+            kind="swap",
             now=now,
-            after={
-                "week_start": week.isoformat(),
-                "role": role,
-                "from": holder.lstrip("@"),
-                "to": replacement,
-            },
         )
-        for m in uow.members.list(active_only=True):
-            notify(
-                uow,
-                m.handle,
-                f"[sredesk] week of {week}: {replacement} is now {role}",
-                f"{replacement} takes over as {role} from {holder.lstrip('@')} for the "
-                f"week of {week}. {note}".strip(),
-                kind="swap",
-                now=now,
-            )
-        uow.commit()
 
 
 def fairness(desk: Desk) -> dict[str, Any]:

@@ -1,39 +1,24 @@
 """Ask the team to take a week's role from you, see the open requests, and accept one.
 
-A request is kept as a `swap.requested` event in the audit log: the swaps table records
-only swaps done, with no status for one still asked. A request stays open until the
-asker withdraws it, someone takes that role from them (the `shift.swapped` event), the
-asker no longer holds the role, or its week is over. Accepting applies
-`rotation.swap`, which checks again that the member who accepts may take the week.
+A request is open until the asker withdraws it or someone accepts it. One that can no longer
+be met (its week is over, or the asker no longer holds the role) is simply not shown.
+Accepting applies the swap and closes the request in one transaction, after
+`rotation.swap_in` has checked again that the member who accepts may take the week.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import dataclasses
+from datetime import date
 from typing import Any
 
 from sredesk.core import roster
 from sredesk.core.errors import InvalidInput, NotFound
-from sredesk.core.model import AuditEvent
+from sredesk.core.model import SwapRequest, SwapRequestStatus
 from sredesk.services import rotation
 from sredesk.services.desk import Desk, audit, member, notify
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.rotation_page import ROLES, today
-
-REQUESTED = "swap.requested"
-WITHDRAWN = "swap.request_withdrawn"
-SWAPPED = "shift.swapped"
-
-
-@dataclass(frozen=True)
-class SwapRequest:
-    id: int
-    week_start: date
-    role: str
-    asker: str
-    note: str
-    at: datetime
 
 
 def _role(value: str) -> str:
@@ -42,38 +27,14 @@ def _role(value: str) -> str:
     return value
 
 
-def _requests(events: list[AuditEvent]) -> dict[int, SwapRequest]:
-    """Requests not yet withdrawn or answered by a swap of the same week, role and holder."""
-    asked: dict[int, SwapRequest] = {}
-    for e in events:
-        if e.action == REQUESTED and e.id is not None:
-            asked[e.id] = SwapRequest(
-                e.id,
-                date.fromisoformat(e.after["week_start"]),
-                e.after["role"],
-                e.after["from"],
-                e.after.get("note", ""),
-                e.at,
-            )
-        elif e.action == WITHDRAWN:
-            asked.pop(int(e.after["request"]), None)
-        elif e.action == SWAPPED:
-            done = (e.after["week_start"], e.after["role"], e.after["from"])
-            asked = {
-                k: r
-                for k, r in asked.items()
-                if (r.week_start.isoformat(), r.role, r.asker) != done
-            }
-    return asked
-
-
 def _open(desk: Desk, uow: AbstractUnitOfWork) -> list[SwapRequest]:
+    """Open requests whose week is not over and whose asker still holds the role."""
     this_week = roster.week_start(today(desk, uow))
     holders = {s.week_start: s for s in uow.shifts.list(start=this_week)}
     return [
         r
-        for r in _requests(list(uow.audit.list())).values()
-        if r.week_start in holders and getattr(holders[r.week_start], r.role) == r.asker
+        for r in uow.rotation.swap_requests(since=this_week)
+        if r.week_start in holders and getattr(holders[r.week_start], r.role) == r.from_member
     ]
 
 
@@ -100,9 +61,11 @@ def request_swap(desk: Desk, week: date, role: str, *, by: str, note: str = "") 
         )
     now = desk.now()
     with desk.unit_of_work() as uow:
-        asked = {"week_start": week.isoformat(), "role": role, "from": asker, "note": note}
-        event = AuditEvent(at=now, actor=asker, action=REQUESTED, after=asked)
-        uow.audit.add(event)
+        asked = SwapRequest(week, role, asker, now, note)
+        uow.rotation.add_swap_request(asked)
+        uow.flush()
+        after = {"request": asked.id, "week_start": week.isoformat(), "role": role}
+        audit(uow, "swap.requested", actor=asker, now=now, after=after)
         for handle in eligible:
             notify(
                 uow,
@@ -113,39 +76,36 @@ def request_swap(desk: Desk, week: date, role: str, *, by: str, note: str = "") 
                 kind="swap",
                 now=now,
             )
-        uow.flush()
-        request_id = event.id
         uow.commit()
-    assert request_id is not None
-    return request_id
+    assert asked.id is not None
+    return asked.id
 
 
 def open_requests(desk: Desk, *, me: str) -> list[dict[str, Any]]:
     """The open requests, each with who may take it and what `me` may do with it."""
     with desk.unit_of_work() as uow:
-        found = _open(desk, uow)
-    views = []
-    for r in sorted(found, key=lambda r: (r.week_start, r.role)):
-        eligible = [c["handle"] for c in rotation.swap_options(desk, r.week_start, r.role, r.asker)]
-        views.append(
-            {
-                "id": r.id,
-                "week_start": r.week_start.isoformat(),
-                "role": r.role,
-                "from": r.asker,
-                "note": r.note,
-                "asked_at": f"{r.at:%Y-%m-%d}",
-                "eligible": eligible,
-                "mine": r.asker == me,
-                "may_accept": me in eligible,
-            }
-        )
-    return views
+        found = sorted(_open(desk, uow), key=lambda r: (r.week_start, r.role))
+        return [_view(desk, r, me) for r in found]
 
 
-def _find(desk: Desk, request_id: int) -> SwapRequest:
-    with desk.unit_of_work() as uow:
-        found = {r.id: r for r in _open(desk, uow)}.get(request_id)
+def _view(desk: Desk, r: SwapRequest, me: str) -> dict[str, Any]:
+    options = rotation.swap_options(desk, r.week_start, r.role, r.from_member)
+    eligible = [c["handle"] for c in options]
+    return {
+        "id": r.id,
+        "week_start": r.week_start.isoformat(),
+        "role": r.role,
+        "from": r.from_member,
+        "note": r.note,
+        "asked_at": f"{r.requested_at:%Y-%m-%d}",
+        "eligible": eligible,
+        "mine": r.from_member == me,
+        "may_accept": me in eligible,
+    }
+
+
+def _find(desk: Desk, uow: AbstractUnitOfWork, request_id: int) -> SwapRequest:
+    found = {r.id: r for r in _open(desk, uow)}.get(request_id)
     if found is None:
         raise NotFound(
             f"swap request {request_id} is no longer open (taken, withdrawn or past); "
@@ -154,21 +114,34 @@ def _find(desk: Desk, request_id: int) -> SwapRequest:
     return found
 
 
+def _close(desk: Desk, asked: SwapRequest, status: SwapRequestStatus, by: str) -> None:
+    asked.status, asked.closed_at, asked.closed_by = status, desk.now(), by
+
+
 def accept(desk: Desk, request_id: int, *, by: str) -> SwapRequest:
     """Take the asked-for role yourself; the calendar changes and the team is told."""
-    asked = _find(desk, request_id)
-    if by == asked.asker:
-        raise InvalidInput("you asked for this swap; withdraw it instead of accepting it")
-    note = f"Accepted swap request {request_id}. {asked.note}".strip()
-    rotation.swap(desk, asked.week_start, asked.role, asked.asker, by, by=by, note=note)
-    return asked
+    with desk.unit_of_work() as uow:
+        asked = _find(desk, uow, request_id)
+        if by == asked.from_member:
+            raise InvalidInput("you asked for this swap; withdraw it instead of accepting it")
+        note = f"Accepted swap request {request_id}. {asked.note}".strip()
+        rotation.swap_in(
+            desk, uow, asked.week_start, asked.role, asked.from_member, by, by=by, note=note
+        )
+        _close(desk, asked, SwapRequestStatus.ACCEPTED, by)
+        uow.commit()
+        # A detached copy: the caller reads it after this transaction is closed.
+        return dataclasses.replace(asked)
 
 
 def withdraw(desk: Desk, request_id: int, *, by: str) -> None:
     """The asker takes the request back; nobody may accept it any more."""
-    asked = _find(desk, request_id)
-    if by != asked.asker:
-        raise InvalidInput(f"only {asked.asker}, who asked, may withdraw swap request {request_id}")
     with desk.unit_of_work() as uow:
-        audit(uow, WITHDRAWN, actor=by, now=desk.now(), after={"request": request_id})
+        asked = _find(desk, uow, request_id)
+        if by != asked.from_member:
+            raise InvalidInput(
+                f"only {asked.from_member}, who asked, may withdraw swap request {request_id}"
+            )
+        _close(desk, asked, SwapRequestStatus.WITHDRAWN, by)
+        audit(uow, "swap.withdrawn", actor=by, now=desk.now(), after={"request": request_id})
         uow.commit()

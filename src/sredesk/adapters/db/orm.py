@@ -83,6 +83,7 @@ def start_mappers() -> None:
         },
     )
     mr.map_imperatively(m.Swap, t.swaps)
+    mr.map_imperatively(m.SwapRequest, t.swap_requests)
     mr.map_imperatively(m.FeedToken, t.feed_tokens)
     mr.map_imperatively(m.FeedEvent, t.feed_events)
     mr.map_imperatively(m.OutboundMessage, t.outbox)

@@ -28,6 +28,8 @@ from sredesk.core.model import (
     Shift,
     State,
     Swap,
+    SwapRequest,
+    SwapRequestStatus,
     Team,
     TimeOff,
 )
@@ -247,6 +249,26 @@ class SqlRotationRepository(_Repo):
 
     def swaps(self) -> Sequence[Swap]:
         return self.session.scalars(select(Swap).order_by(t.swaps.c.id)).all()
+
+    def add_swap_request(self, request: SwapRequest) -> None:
+        self.session.add(request)
+
+    def get_swap_request(self, request_id: int) -> SwapRequest:
+        found = self.session.get(SwapRequest, request_id)
+        if found is None:
+            raise NotFound(f"no swap request {request_id}; see the rotation page")
+        return found
+
+    def swap_requests(
+        self, *, since: date | None = None, open_only: bool = True
+    ) -> Sequence[SwapRequest]:
+        c = t.swap_requests.c
+        query = select(SwapRequest).order_by(c.week_start, c.id)
+        if since is not None:
+            query = query.where(c.week_start >= since)
+        if open_only:
+            query = query.where(c.status == SwapRequestStatus.OPEN)
+        return self.session.scalars(query).all()
 
     def add_token(self, token: FeedToken) -> None:
         self.session.add(token)

@@ -33,6 +33,7 @@ from sredesk.core.model import (
     LinkKind,
     PlanStatus,
     State,
+    SwapRequestStatus,
 )
 
 # Stable names make migrations identical on SQLite and PostgreSQL.
@@ -360,6 +361,20 @@ swaps = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("by", String(39), nullable=False),
     Column("note", Text, nullable=False),
+)
+
+swap_requests = Table(
+    "swap_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("week_start", Date, nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("from_member", String(39), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("status", _enum(SwapRequestStatus, "swap_request_status"), nullable=False, index=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("closed_by", String(39), nullable=True),
 )
 
 feed_tokens = Table(

@@ -83,7 +83,7 @@ def accept_swap(request: Request, user: FormUser, request_id: int) -> RedirectRe
     return back(
         f"/rotation?month={asked.week_start:%Y-%m}",
         notice=f"You are now {asked.role} in the week of {asked.week_start}, "
-        f"in place of {asked.asker}.",
+        f"in place of {asked.from_member}.",
     )
 
 
