@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
 from sredesk.adapters.db import tables as t
@@ -112,6 +112,9 @@ class SqlInquiryRepository(_Repo):
             select(Inquiry)
             .where(*where)
             .order_by(c.first_response_at.is_not(None), c.response_due, c.number)
+            # A queue row shows no comments, links or other children: skip their eight
+            # selectin queries; they load on first access, as lazily as ever.
+            .options(lazyload("*"))
             .offset(query.offset)
             .limit(query.limit)
         )
