@@ -10,6 +10,7 @@ import re
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -79,18 +80,6 @@ class Site:
     clock: FixedClock
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        """The test process keeps its own signal handlers; the fixture stops the server."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo desk, migrated and seeded once; each test serves its own copy."""
@@ -118,28 +107,30 @@ def site(seeded_database: Path, tmp_path: Path) -> Iterator[Site]:
     database = Database(f"sqlite:///{tmp_path}/desk.db")
     clock = FixedClock(NOW)
     desk = _desk(database, clock)
-    port = _free_port()
+    # The test binds the port itself, so no other process can take it before the server does.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     config = uvicorn.Config(
-        create_app(desk),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="none",
-        timeout_graceful_shutdown=2,
+        create_app(desk), log_level="warning", ws="none", timeout_graceful_shutdown=2
     )
-    server = _Server(config)
-    thread = threading.Thread(target=server.run, name="desk-server", daemon=True)
+    # Off the main thread uvicorn leaves the test process's signal handlers alone.
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listener]}, name="desk-server", daemon=True
+    )
     thread.start()
-    for _ in range(500):
-        if server.started or not thread.is_alive():
-            break
-        threading.Event().wait(0.01)
-    assert server.started, "the desk's server did not start"
     try:
+        for _ in range(500):
+            if server.started or not thread.is_alive():
+                break
+            time.sleep(0.01)
+        assert server.started, "the desk's server did not start"
         yield Site(f"http://127.0.0.1:{port}", desk, clock)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        listener.close()
         database.dispose()
 
 
