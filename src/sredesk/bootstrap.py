@@ -8,9 +8,7 @@ from sredesk.adapters.clock import SystemClock
 from sredesk.adapters.db.unit_of_work import Database
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core.clock import ResponsePolicy
-from sredesk.services import github as github_bridge
 from sredesk.services.desk import Desk
-from sredesk.services.mail_outbound import mail_publisher
 from sredesk.services.ports import Clock
 from sredesk.settings import Settings
 
@@ -31,9 +29,15 @@ def build_desk(
             else None
         ),
     )
+    # The mail and GitHub bridges import their parsers and clients: only a desk configured
+    # for them pays for that, which matters to each short-lived CLI command.
     if settings.mail is not None:
+        from sredesk.services.mail_outbound import mail_publisher
+
         desk.publishers.append(mail_publisher(settings.mail))
     if github is not None and (github.token or github.sre_repos):
+        from sredesk.services import github as github_bridge
+
         desk.publishers.append(github_bridge.publisher)
         desk.observers.append(github_bridge.observer)
     return desk, database

@@ -6,18 +6,17 @@ import json
 import os
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.bootstrap import build_desk
 from sredesk.core.errors import InvalidInput
-from sredesk.services import inquiries, shifts
-from sredesk.services.desk import USER_ERRORS, Desk
-from sredesk.settings import Settings
+
+# Every command starts a process, so the desk's modules (SQLAlchemy, Alembic, NumPy, OR-Tools,
+# the GitHub client) are imported where a command first needs them, not here.
+if TYPE_CHECKING:
+    from sredesk.services.desk import Desk
 
 
 class DeskGroup(TyperGroup):
@@ -26,15 +25,28 @@ class DeskGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as error:
-            typer.echo(f"error: {error}", err=True)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # help, usage errors and exits, which Typer reports itself
+        except Exception as error:
+            message = _refusal(error)
+            if message is None:
+                raise
+            typer.echo(message, err=True)
             raise typer.Exit(2) from None
-        except OperationalError as error:
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            typer.echo(
-                f"error: cannot use the database: {reason}; check SREDESK_DATABASE_URL", err=True
-            )
-            raise typer.Exit(2) from None
+
+
+def _refusal(error: Exception) -> str | None:
+    """The one line for a refused command; None for an error that is a bug."""
+    from sqlalchemy.exc import OperationalError
+
+    from sredesk.services.desk import USER_ERRORS
+
+    if isinstance(error, USER_ERRORS):
+        return f"error: {error}"
+    if isinstance(error, OperationalError):
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        return f"error: cannot use the database: {reason}; check SREDESK_DATABASE_URL"
+    return None
 
 
 _desks: dict[tuple[str, str], Desk] = {}
@@ -42,6 +54,10 @@ _desks: dict[tuple[str, str], Desk] = {}
 
 def desk() -> Desk:
     """The desk the environment names, built once per process and settings."""
+    from sredesk.adapters.github.settings import GitHubSettings
+    from sredesk.bootstrap import build_desk
+    from sredesk.settings import Settings
+
     settings = Settings.from_env(os.environ)
     key = (settings.database_url, str(settings.config_path))
     if key not in _desks:
@@ -51,6 +67,8 @@ def desk() -> Desk:
 
 def actor(explicit: str | None, number: int | None = None) -> str:
     """Who acts: --as, else $SREDESK_USER, else the inquiry's assignee, else the desk holder."""
+    from sredesk.services import inquiries, shifts
+
     if explicit:
         return explicit.lstrip("@")
     from_env = os.environ.get("SREDESK_USER", "").strip()

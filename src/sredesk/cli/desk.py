@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from sredesk.cli.common import AS_OPTION, actor, desk, parse_date, print_json
 from sredesk.services import effort as effort_service
@@ -28,6 +26,9 @@ def member_list(json_out: bool = typer.Option(False, "--json")) -> None:
     if json_out:
         print_json(found)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("handle", "name", "percent", "served", "classified", "active")
     for m in found:
         table.add_row(

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import typer
 
-from sredesk.adapters.github.client import GitHubClient
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.cli.common import AS_OPTION, actor, desk, print_json
 from sredesk.core.github import parse_known_issue, parse_repo
-from sredesk.services import backlog, github, outbox
-from sredesk.services.github_sender import GitHubSender
+from sredesk.services import github, outbox
+
+# githubkit takes longer to import than the rest of the desk: only the commands that talk to
+# GitHub import the client.
+if TYPE_CHECKING:
+    from sredesk.services.github_sender import GitHubSender
 
 lhf_app = typer.Typer(help="Low-hanging fruit from the product backlog.", no_args_is_help=True)
 github_app = typer.Typer(help="The GitHub bridge.", no_args_is_help=True)
@@ -22,6 +26,9 @@ def _settings() -> GitHubSettings:
 
 
 def _sender() -> GitHubSender:
+    from sredesk.adapters.github.client import GitHubClient
+    from sredesk.services.github_sender import GitHubSender
+
     config = _settings()
     return GitHubSender(desk(), config, GitHubClient(config.token, config.api_url))
 
@@ -84,6 +91,9 @@ def send(once: bool = typer.Option(True, help="One pass (default).")) -> None:
 @lhf_app.command("sync")
 def lhf_sync() -> None:
     """Fetch labelled open issues from the product repositories."""
+    from sredesk.adapters.github.client import GitHubClient
+    from sredesk.services import backlog
+
     config = _settings()
     summary = backlog.sync(desk(), config, GitHubClient(config.token, config.api_url))
     typer.echo(
@@ -97,6 +107,8 @@ def lhf_list(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Low-hanging fruit for the Primary, smallest estimate first."""
+    from sredesk.services import backlog
+
     found = backlog.ranked(desk(), max_hours=max_hours)
     if json_out:
         print_json(found)
@@ -114,5 +126,7 @@ def lhf_done(
     as_: str | None = AS_OPTION,
 ) -> None:
     """Mark fruit fixed and log the effort."""
+    from sredesk.services import backlog
+
     backlog.done(desk(), fruit_id, by=actor(as_), minutes=minutes, note=note)
     typer.echo(f"fruit {fruit_id} done; {minutes} min logged")

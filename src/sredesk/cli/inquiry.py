@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from sredesk.cli.common import AS_OPTION, actor, desk, print_json, read_body
 from sredesk.core.errors import InvalidInput
@@ -86,6 +84,9 @@ def list_(
     if json_out:
         print_json(found)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("#", "state", "clock", "due", "assignee", "channel", "title")
     for item in found:
         clock = item["clock"] or {}

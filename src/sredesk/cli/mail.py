@@ -7,18 +7,18 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
-from sredesk.adapters.mail.archive import READERS
 from sredesk.cli.common import AS_OPTION, actor, desk, print_json
 from sredesk.core.errors import InvalidInput
-from sredesk.services import mail
-from sredesk.services.mail import Arrival
-from sredesk.services.mail_outbound import send_mail
 from sredesk.settings import MailSettings, Settings, unconfigured_mail
+
+# The mail services import the parser and its HTML and quoting libraries: only the mail
+# commands pay for them.
+if TYPE_CHECKING:
+    from sredesk.services.mail import Arrival
 
 mail_app = typer.Typer(
     help="The mail gateway: import archives, poll IMAP, listen for LMTP, send, quarantine.",
@@ -45,6 +45,9 @@ def import_archive(
     ),
 ) -> None:
     """Backfill the desk from an archive; running it again skips what is already in."""
+    from sredesk.adapters.mail.archive import READERS
+    from sredesk.services.mail import Arrival
+
     given = [
         (kind, path)
         for kind, path in [("mbox", mbox), ("maildir", maildir), ("pipermail", pipermail)]
@@ -72,10 +75,15 @@ def import_archive(
 def _import(
     messages: list[bytes], settings: MailSettings, arrival: Arrival, workers: int
 ) -> dict[str, int]:
+    from sredesk.services import mail
+
     if not sys.stderr.isatty():
         return mail.ingest_many(
             desk(), messages, settings=settings, arrival=arrival, workers=workers
         )
+    from rich.console import Console
+    from rich.progress import Progress
+
     # The bar goes to standard error, so standard output stays the summary alone.
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("importing", total=len(messages))
@@ -92,6 +100,8 @@ def _import(
 @mail_app.command("quarantine")
 def quarantine(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the messages held by the rate limit or quarantined, with the reason."""
+    from sredesk.services import mail
+
     rows = mail.quarantine(desk())
     if json_out:
         print_json(rows)
@@ -108,6 +118,8 @@ def release(
     as_: str | None = AS_OPTION,
 ) -> None:
     """Let a message held by the rate limit through, as if it had just arrived."""
+    from sredesk.services import mail
+
     outcome = mail.release(desk(), row_id, settings=configured(), by=actor(as_))
     typer.echo(f"{outcome.status}: inquiry #{outcome.inquiry}")
 
@@ -119,6 +131,8 @@ def poll(
 ) -> None:
     """Take mail from each list's IMAP folder, waiting in IDLE where the server offers it."""
     from sredesk.adapters.mail.imap import Poller
+    from sredesk.services import mail
+    from sredesk.services.mail import Arrival
 
     settings = configured()
     if not settings.imap_host or not any(entry.mailbox for entry in settings.lists):
@@ -143,6 +157,7 @@ def listen(
 ) -> None:
     """Accept mail from an MTA over LMTP (or SMTP) until interrupted."""
     from sredesk.adapters.mail.lmtp import DeskHandler, listener
+    from sredesk.services import mail
 
     if protocol not in ("lmtp", "smtp"):
         raise InvalidInput(f"--protocol {protocol!r} must be lmtp or smtp")
@@ -170,6 +185,7 @@ def send(
 ) -> None:
     """Send the outbox's e-mail and members' notifications, with retry and backoff."""
     from sredesk.adapters.mail.smtp import SmtpSender
+    from sredesk.services.mail_outbound import send_mail
 
     settings = configured()
     sender = SmtpSender(

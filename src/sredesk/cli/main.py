@@ -6,8 +6,6 @@ import os
 
 import typer
 
-from sredesk.adapters.github.client import GitHubClient
-from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.cli import desk as desk_cli
 from sredesk.cli import github as github_cli
 from sredesk.cli import inquiry as inquiry_cli
@@ -16,10 +14,6 @@ from sredesk.cli.mail import mail_app
 from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
 from sredesk.cli.user import user_app
-from sredesk.core.errors import NotFound
-from sredesk.services import demo, team
-from sredesk.services.github_sender import GitHubSender
-from sredesk.services.outbox import Sender
 
 app = typer.Typer(
     cls=DeskGroup,
@@ -52,6 +46,9 @@ def init(
     calendar: str = typer.Option("llnl", help="The holiday calendar, with --no-demo."),
 ) -> None:
     """Create the database, by default with a demo team, a rotation and a few inquiries."""
+    from sredesk.core.errors import NotFound
+    from sredesk.services import demo, team
+
     d = desk()
     try:
         with d.unit_of_work() as uow:
@@ -84,6 +81,10 @@ def serve(
     """Serve the API (and the web desk) until interrupted."""
     import uvicorn
 
+    from sredesk.adapters.github.client import GitHubClient
+    from sredesk.adapters.github.settings import GitHubSettings
+    from sredesk.services.github_sender import GitHubSender
+    from sredesk.services.outbox import Sender
     from sredesk.web.app import create_app
 
     github = GitHubSettings.from_env(os.environ)

@@ -8,12 +8,11 @@ from pathlib import Path
 import typer
 
 from sredesk.cli.common import AS_OPTION, actor, desk, parse_date, print_json
-from sredesk.core.calendar import load_calendar
 from sredesk.core.errors import InvalidInput
-from sredesk.core.rotation import plan_rotation
-from sredesk.core.teamfile import parse_team
-from sredesk.services import feeds, rotation, teamfile
 from sredesk.settings import Settings
+
+# The rotation planner imports OR-Tools (and with it pandas), which takes longer than the
+# rest of the desk together: the commands import the rotation services they use.
 
 schedule_app = typer.Typer(
     help="The rotation: plans, swaps, fairness, calendar feeds.", no_args_is_help=True
@@ -48,6 +47,10 @@ def plan(
     if first.weekday() != 0:
         raise InvalidInput(f"--start {first} is not a Monday; plans start on Mondays")
     if team is not None:
+        from sredesk.core.calendar import load_calendar
+        from sredesk.core.rotation import plan_rotation
+        from sredesk.core.teamfile import parse_team
+
         parsed = parse_team(_read(team), str(team))
         settings = Settings.from_env(os.environ)
         calendar = load_calendar(
@@ -63,6 +66,8 @@ def plan(
         )
         document = result.to_json()
     else:
+        from sredesk.services import rotation
+
         document = rotation.plan(desk(), first, weeks, by=as_ or "system")
     if json_out:
         print_json(document)
@@ -84,6 +89,8 @@ def plan(
 @schedule_app.command("plans")
 def plans(json_out: bool = typer.Option(False, "--json")) -> None:
     """List drafted and published plans."""
+    from sredesk.services import rotation
+
     found = rotation.list_plans(desk())
     if json_out:
         print_json(found)
@@ -98,6 +105,8 @@ def plans(json_out: bool = typer.Option(False, "--json")) -> None:
 @schedule_app.command("publish")
 def publish(plan_id: int, as_: str | None = AS_OPTION) -> None:
     """Publish a draft: its weeks become the desk's shifts, and the team is told."""
+    from sredesk.services import rotation
+
     published = rotation.publish(desk(), plan_id, by=as_ or "system")
     typer.echo(
         f"published plan {plan_id}: {len(published['weeks'])} weeks from {published['start']}"
@@ -115,6 +124,8 @@ def swap(
     as_: str | None = AS_OPTION,
 ) -> None:
     """List who could take the role that week; with --to, swap and tell the team."""
+    from sredesk.services import rotation
+
     day = parse_date(week, "WEEK")
     if to is None:
         options = rotation.swap_options(desk(), day, role, member)
@@ -132,6 +143,8 @@ def swap(
 @schedule_app.command("fairness")
 def fairness(json_out: bool = typer.Option(False, "--json")) -> None:
     """Target and actual Primary and Backup weeks per member, with and without history."""
+    from sredesk.services import rotation
+
     report = rotation.fairness(desk())
     if json_out:
         print_json(report)
@@ -151,6 +164,8 @@ def ics(
     member: str | None = typer.Option(None, help="One member's feed instead of the team's."),
 ) -> None:
     """Write the team's (or a member's) calendar feed to a file."""
+    from sredesk.services import feeds
+
     data = feeds.render(desk(), member.lstrip("@") if member else feeds.TEAM)
     output.write_bytes(data)
     typer.echo(f"wrote {output}")
@@ -162,6 +177,8 @@ def feed_token(
     revoke: bool = typer.Option(False, help="Revoke the scope's tokens instead."),
 ) -> None:
     """Issue the secret for a feed's URL (shown once), or revoke it."""
+    from sredesk.services import feeds
+
     scope = member.lstrip("@") if member else feeds.TEAM
     if revoke:
         typer.echo(f"revoked {feeds.revoke_tokens(desk(), scope)} token(s) for {scope}")
@@ -174,6 +191,8 @@ def feed_token(
 @team_app.command("import")
 def team_import(path: Path, json_out: bool = typer.Option(False, "--json")) -> None:
     """Create or update the team, members, time-off and past weeks from a team file."""
+    from sredesk.services import teamfile
+
     summary = teamfile.import_team(desk(), _read(path), str(path))
     if json_out:
         print_json(summary)
@@ -187,6 +206,8 @@ def team_import(path: Path, json_out: bool = typer.Option(False, "--json")) -> N
 @team_app.command("export")
 def team_export(path: Path | None = typer.Argument(None, help="Default: standard output.")) -> None:
     """Write the roster as a team file."""
+    from sredesk.services import teamfile
+
     text = teamfile.export_team(desk())
     if path is None:
         typer.echo(text, nl=False)
