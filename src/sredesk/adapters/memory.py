@@ -100,6 +100,9 @@ class _Inquiries(_Repo):
         inquiry.number = max((i.number or 0 for i in self._s.inquiries), default=0) + 1
         self._s.inquiries.append(inquiry)
 
+    def reserve_number(self) -> int:
+        return max((i.number or 0 for i in self._s.inquiries), default=0) + 1
+
     def get(self, number: int) -> Inquiry:
         for inquiry in self._s.inquiries:
             if inquiry.number == number:
@@ -204,6 +207,10 @@ class _Audit(_Repo):
     def add(self, event: AuditEvent) -> None:
         event.id = self._new_id()
         self._s.audit.append(event)
+
+    def add_many(self, events: Sequence[AuditEvent]) -> None:
+        for event in events:
+            self.add(event)
 
     def list(self, *, inquiry_number: int | None = None) -> Sequence[AuditEvent]:
         return [
@@ -322,6 +329,10 @@ class _Mail(_Repo):
             raise ValueError(f"message {message.message_id} is stored already")  # as the database
         message.id = self._new_id()
         self._s.mail.append(message)
+
+    def add_many(self, messages: Sequence[MailMessage]) -> None:
+        for message in messages:
+            self.add(message)
 
     def get(self, message_id: str) -> MailMessage | None:
         return next((m for m in self._s.mail if m.message_id == message_id), None)

@@ -17,7 +17,9 @@ from sredesk.adapters.mail.parse import ParsedMessage, parse
 from sredesk.core.errors import InvalidTransition
 from sredesk.core.mailthread import MailMessage
 from sredesk.services.desk import Desk, audit, member
-from sredesk.services.mail_intake import Arrival, Intake, Outcome
+from sredesk.services.mail_arrival import Arrival, Outcome
+from sredesk.services.mail_batch import BatchWrites
+from sredesk.services.mail_intake import Intake
 from sredesk.settings import MailSettings
 
 log = logging.getLogger("sredesk.mail")
@@ -164,9 +166,14 @@ def _import_batch(
 ) -> list[Outcome]:
     try:
         with desk.unit_of_work() as uow:
-            intake = Intake(desk, uow, settings)
+            # History is neither rate-limited nor answered, so nothing in the batch reads back
+            # the rows that are written in bulk.
+            batch = BatchWrites.of(uow) if arrival.backfill else None
+            intake = Intake(desk, uow, settings, batch=batch)
             intake.prefetch(parsed)
             outcomes = [intake.take(message, arrival) for message in parsed]
+            if batch is not None:
+                batch.write()
             uow.commit()
         return outcomes
     except Exception:

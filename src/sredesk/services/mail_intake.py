@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sredesk.adapters.mail.parse import ParsedMessage
 from sredesk.core import lifecycle
@@ -28,6 +28,15 @@ from sredesk.core.model import Attachment, Channel, Comment, Inquiry, Member, Me
 from sredesk.core.roster import duty_at
 from sredesk.services import clocks
 from sredesk.services.desk import Desk, recorded
+from sredesk.services.mail_arrival import (
+    Arrival,
+    Outcome,
+    arrival_time,
+    safe_name,
+    unusable,
+    via_list,
+)
+from sredesk.services.mail_batch import BatchWrites
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.settings import MailSettings
 
@@ -39,32 +48,20 @@ AUTO_ACKNOWLEDGEMENT = (
 )
 
 
-@dataclass(frozen=True)
-class Arrival:
-    """How a message reached the desk."""
-
-    list_name: str | None = None
-    envelope_to: tuple[str, ...] = ()
-    # History from an archive: no rate limit, no acknowledgement, dated by its Date header.
-    backfill: bool = False
-    # A member let a held message through: no rate limit this time.
-    released_by: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # created, threaded, duplicate, ignored, quarantined or held
-    message_id: str
-    inquiry: int | None = None
-    reason: str = ""
-    merged: tuple[int, ...] = ()
-
-
 class Intake:
     """One transaction's view of the desk for taking mail in; a backfill batch reuses it."""
 
-    def __init__(self, desk: Desk, uow: AbstractUnitOfWork, settings: MailSettings) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        uow: AbstractUnitOfWork,
+        settings: MailSettings,
+        *,
+        batch: BatchWrites | None = None,
+    ) -> None:
         self.desk, self.uow, self.settings = desk, uow, settings
+        # A backfill batch writes its messages and audit events in bulk (see mail_batch).
+        self.batch = batch
         self.signer = settings.signer
         self.members: dict[str, Member] = {m.email.lower(): m for m in uow.members.list()}
         self.aliases = uow.mail.aliases()
@@ -119,7 +116,7 @@ class Intake:
         reason = self._ignored(parsed)
         if reason:
             return _settle(record, "ignored", reason)
-        reason = _unusable(parsed)
+        reason = unusable(parsed)
         if reason:
             return _settle(record, "quarantined", reason)
         if not (arrival.backfill or arrival.released_by):
@@ -153,7 +150,10 @@ class Intake:
             defects=parsed.defects[:50],
             raw=parsed.raw,
         )
-        self.uow.mail.add(record)
+        if self.batch is None:
+            self.uow.mail.add(record)
+        else:
+            self.batch.messages.append(record)
         self._stored[record.message_id] = record
         self._absent.discard(record.message_id)
         return record
@@ -174,7 +174,7 @@ class Intake:
         placement = self._place(parsed, arrival, ids)
         member = self.members.get(parsed.sender)
         actor = member.handle if member else parsed.sender
-        arrived = _arrival_time(parsed, arrival, now)
+        arrived = arrival_time(parsed, arrival, now)
         if placement.target is None:
             inquiry = self._open(parsed, arrival, arrived, member, ids, now)
             status = "created"
@@ -184,7 +184,7 @@ class Intake:
                 self._merge(inquiry, number, parsed.message_id, actor, now)
             action = "inquiry.replied" if member else "inquiry.customer_wrote"
             extra = {"message_id": parsed.message_id, "threaded_by": placement.via}
-            with recorded(self.uow, inquiry, action, actor=actor, now=now, extra=extra):
+            with self._recorded(inquiry, action, actor=actor, now=now, extra=extra):
                 self._write(inquiry, parsed, arrival, arrived, member, is_response=True)
                 self._add_refs(inquiry, ids)
             self.desk.observe(self.uow, inquiry, action, now)
@@ -256,9 +256,13 @@ class Intake:
         inquiry.response_due = clocks.response_due_for(self.desk, calendar, inquiry)
         actor = member.handle if member else parsed.sender
         extra = {"message_id": parsed.message_id}
-        with recorded(self.uow, inquiry, "inquiry.created", actor=actor, now=now, extra=extra):
-            self.uow.inquiries.add(inquiry)
-            self.uow.flush()
+        with self._recorded(inquiry, "inquiry.created", actor=actor, now=now, extra=extra):
+            if self.batch is None:
+                self.uow.inquiries.add(inquiry)
+                self.uow.flush()
+            else:
+                inquiry.number = self.batch.number()
+                self.uow.inquiries.add(inquiry)
             assert inquiry.number is not None
             self._inquiries[inquiry.number] = inquiry
             # A member who starts a thread is not answering anyone: no response yet.
@@ -290,12 +294,12 @@ class Intake:
                 inquiry, member.handle, body, public=True, now=arrived, is_response=is_response
             )
             comment.source_message_id = parsed.message_id
-        if parsed.attachments or (member and not _via_list(parsed, arrival)):
+        if parsed.attachments or (member and not via_list(parsed, arrival)):
             self.uow.flush()
         for part in parsed.attachments:
             inquiry.attachments.append(
                 Attachment(
-                    filename=_safe_name(part.filename),
+                    filename=safe_name(part.filename),
                     content_type=part.content_type[:255],
                     size=len(part.content),
                     content=part.content,
@@ -305,7 +309,7 @@ class Intake:
             )
         # A member who wrote to the desk directly, not through the list, reached nobody else:
         # the desk passes the reply on. Mail through the list has reached everyone already.
-        if member and is_response and not _via_list(parsed, arrival) and not arrival.backfill:
+        if member and is_response and not via_list(parsed, arrival) and not arrival.backfill:
             self.desk.publish(self.uow, inquiry, comment, arrived)
 
     def _add_refs(self, inquiry: Inquiry, ids: list[str]) -> None:
@@ -323,7 +327,7 @@ class Intake:
         self, target: Inquiry, number: int, message_id: str, actor: str, now: datetime
     ) -> None:
         source = self._get(number)
-        record = partial(recorded, self.uow, actor=actor, now=now)
+        record = partial(self._recorded, actor=actor, now=now)
         cause = {"message_id": message_id}
         with (
             record(source, "inquiry.merged", extra={"into": target.number, **cause}),
@@ -342,19 +346,32 @@ class Intake:
         for message_id in [ref.message_id for ref in target.message_refs]:
             self._holders[message_id] = target.number
 
+    def _recorded(
+        self,
+        inquiry: Inquiry,
+        action: str,
+        *,
+        actor: str,
+        now: datetime,
+        extra: dict[str, Any] | None = None,
+    ) -> AbstractContextManager[None]:
+        if self.batch is not None:
+            return self.batch.recorded(inquiry, action, actor=actor, now=now, extra=extra)
+        return recorded(self.uow, inquiry, action, actor=actor, now=now, extra=extra)
+
     def _acknowledges(self, parsed: ParsedMessage, arrival: Arrival, member: Member | None) -> bool:
         return (
             self.settings.auto_acknowledge
             and member is None
             and not arrival.backfill
-            and not _via_list(parsed, arrival)
+            and not via_list(parsed, arrival)
         )
 
     def _acknowledge(self, inquiry: Inquiry, now: datetime) -> None:
         text = AUTO_ACKNOWLEDGEMENT.format(
             number=inquiry.number, primary=inquiry.assignee or "the Primary"
         )
-        with recorded(self.uow, inquiry, "inquiry.auto_acknowledged", actor=DESK_AUTHOR, now=now):
+        with self._recorded(inquiry, "inquiry.auto_acknowledged", actor=DESK_AUTHOR, now=now):
             comment = lifecycle.add_member_comment(
                 inquiry, DESK_AUTHOR, text, public=True, now=now, is_response=False
             )
@@ -370,31 +387,3 @@ def _ids(parsed: ParsedMessage) -> list[str]:
 def _settle(record: MailMessage, outcome: str, reason: str) -> Outcome:
     record.outcome, record.reason = outcome, reason[:2000]
     return Outcome(outcome, record.message_id, reason=reason)
-
-
-def _unusable(parsed: ParsedMessage) -> str:
-    unparseable = next((d for d in parsed.defects if d.startswith("unparseable")), None)
-    if unparseable:
-        return unparseable
-    if not parsed.sender:
-        return "no sender address: the message cannot be attributed"
-    if not parsed.display.strip() and not parsed.attachments:
-        return "no text and no attachment"
-    return ""
-
-
-def _via_list(parsed: ParsedMessage, arrival: Arrival) -> bool:
-    # List headers only suppress answers; they never make a message machine mail.
-    return arrival.list_name is not None or parsed.list_mail
-
-
-def _arrival_time(parsed: ParsedMessage, arrival: Arrival, now: datetime) -> datetime:
-    if arrival.backfill and parsed.date is not None and parsed.date <= now:
-        return parsed.date
-    return now
-
-
-def _safe_name(filename: str) -> str:
-    # Only plain characters survive: the name ends up in paths and download headers.
-    name = re.sub(r"[^A-Za-z0-9._ -]", "_", filename.strip()).strip(". ")
-    return name[:255] or "attachment"

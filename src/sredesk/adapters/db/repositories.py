@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -40,6 +40,13 @@ class _Repo:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _insert_rows(self, table: Table, items: Sequence[object]) -> None:
+        # One executemany outside the unit of work: the objects stay transient, without ids.
+        names = [c.name for c in table.columns if c.name != "id"]
+        if items:
+            rows = [{name: getattr(item, name) for name in names} for item in items]
+            self.session.execute(insert(table), rows)
+
 
 class SqlTeamRepository(_Repo):
     def get(self) -> Team:
@@ -53,6 +60,10 @@ class SqlTeamRepository(_Repo):
 
 
 class SqlInquiryRepository(_Repo):
+    # The last number `reserve_number` gave on SQLite: the transaction's own inquiries are
+    # not in the table until the flush.
+    _highest: int | None = None
+
     def add(self, inquiry: Inquiry) -> None:
         self.session.add(inquiry)
 
@@ -130,6 +141,23 @@ class SqlInquiryRepository(_Repo):
         )
         return self.session.scalars(query).all()
 
+    def reserve_number(self) -> int:
+        """A number for an inquiry added with it already set, so no flush has to number it.
+
+        On SQLite, as the table would, the highest number plus one; a concurrent writer that
+        takes it first makes the commit fail, and nothing is written. On PostgreSQL, the
+        column's sequence.
+        """
+        with self.session.no_autoflush:
+            if self.session.get_bind().dialect.name == "postgresql":
+                sequence = func.pg_get_serial_sequence("inquiries", "number")
+                return int(self.session.execute(select(func.nextval(sequence))).scalar_one())
+            if self._highest is None:
+                found = self.session.execute(select(func.max(t.inquiries.c.number))).scalar()
+                self._highest = int(found or 0)
+        self._highest += 1
+        return self._highest
+
 
 class SqlMemberRepository(_Repo):
     def add(self, member: Member) -> None:
@@ -204,6 +232,10 @@ class SqlEffortRepository(_Repo):
 class SqlAuditRepository(_Repo):
     def add(self, event: AuditEvent) -> None:
         self.session.add(event)
+
+    def add_many(self, events: Sequence[AuditEvent]) -> None:
+        """Insert events in one statement, outside the session: the bulk path of a backfill."""
+        self._insert_rows(t.audit_events, events)
 
     def list(self, *, inquiry_number: int | None = None) -> Sequence[AuditEvent]:
         c = t.audit_events.c
@@ -328,6 +360,10 @@ class SqlOutboxRepository(_Repo):
 class SqlMailRepository(_Repo):
     def add(self, message: MailMessage) -> None:
         self.session.add(message)
+
+    def add_many(self, messages: Sequence[MailMessage]) -> None:
+        """Insert messages in one statement, outside the session: the bulk path of a backfill."""
+        self._insert_rows(t.mail_messages, messages)
 
     def get(self, message_id: str) -> MailMessage | None:
         c = t.mail_messages.c

@@ -86,23 +86,24 @@ def _parse(raw: bytes, limit: int) -> ParsedMessage:
     msg = message_from_bytes(raw)
     parsed = ParsedMessage(raw=raw, message_id="")
     defects = parsed.defects
-    if not msg.keys():
+    headers = _Headers(msg)
+    if not headers:
         defects.append("no headers")
-    ids = parse_ids(_header(msg, "message-id", defects))
+    ids = parse_ids(headers.first("message-id", defects))
     parsed.message_id = ids[0] if ids else _synthetic_id(raw)
     if not ids:
         defects.append("no Message-ID")
-    parsed.in_reply_to = parse_ids(_header(msg, "in-reply-to", defects))
-    parsed.references = parse_ids(_header(msg, "references", defects))
-    parsed.subject = _header(msg, "subject", defects)
-    parsed.sender = _first_address(_header(msg, "from", defects))
-    parsed.reply_to = _first_address(_header(msg, "reply-to", defects))
-    parsed.original_from = _first_address(_header(msg, "x-original-from", defects))
+    parsed.in_reply_to = parse_ids(headers.first("in-reply-to", defects))
+    parsed.references = parse_ids(headers.first("references", defects))
+    parsed.subject = headers.first("subject", defects)
+    parsed.sender = _first_address(headers.first("from", defects))
+    parsed.reply_to = _first_address(headers.first("reply-to", defects))
+    parsed.original_from = _first_address(headers.first("x-original-from", defects))
     if not parsed.sender:
         defects.append("no sender address")
-    parsed.recipients = _addresses(msg, defects)
-    parsed.date = _date(_header(msg, "date", defects), defects)
-    _list_headers(msg, parsed, defects)
+    parsed.recipients = _addresses(headers, defects)
+    parsed.date = _date(headers.first("date", defects), defects)
+    _list_headers(headers, parsed, defects)
     parsed.machine = machine_reason(msg, parsed)
     _body(msg, parsed, limit)
     defects.extend(_mime_defects(msg))
@@ -128,14 +129,24 @@ def decode_header_value(value: str, defects: list[str] | None = None) -> str:
     return " ".join(value.split())
 
 
-def _header(msg: Message, name: str, defects: list[str]) -> str:
-    values = msg.get_all(name) or []
-    if len(values) > 1:
-        defects.append(f"duplicate {name} header; the first is used")
-    return decode_header_value(values[0], defects) if values else ""
+class _Headers(dict[str, list[str]]):
+    """The message's headers by lowercased name, read once: `Message.get` scans them all."""
+
+    def __init__(self, msg: Message) -> None:
+        super().__init__()
+        for name, value in msg.items():
+            self.setdefault(name.lower(), []).append(value)
+
+    def first(self, name: str, defects: list[str]) -> str:
+        values = self.get(name, [])
+        if len(values) > 1:
+            defects.append(f"duplicate {name} header; the first is used")
+        return decode_header_value(values[0], defects) if values else ""
 
 
 def _first_address(value: str) -> str:
+    if not value:
+        return ""
     for _name, address in getaddresses([value]):
         if "@" in address:
             return _bare(address)
@@ -149,11 +160,12 @@ def _bare(address: str) -> str:
     return address.strip().strip("<>\"'").lower()
 
 
-def _addresses(msg: Message, defects: list[str]) -> list[str]:
+def _addresses(headers: _Headers, defects: list[str]) -> list[str]:
     found: list[str] = []
     for name in _ADDRESS_HEADERS:
-        values = [decode_header_value(v, defects) for v in msg.get_all(name) or []]
-        found.extend(_bare(a) for _n, a in getaddresses(values) if "@" in a)
+        values = [decode_header_value(v, defects) for v in headers.get(name, [])]
+        if values:
+            found.extend(_bare(a) for _n, a in getaddresses(values) if "@" in a)
     return list(dict.fromkeys(found))
 
 
@@ -168,18 +180,18 @@ def _date(value: str, defects: list[str]) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
-def _list_headers(msg: Message, parsed: ParsedMessage, defects: list[str]) -> None:
-    list_id = _header(msg, "list-id", defects)
+def _list_headers(headers: _Headers, parsed: ParsedMessage, defects: list[str]) -> None:
+    list_id = headers.first("list-id", defects)
     if list_id:
         found = re.search(r"<([^<>]+)>", list_id)
         parsed.list_id = (found.group(1) if found else list_id).strip().lower()
-    precedence = _header(msg, "precedence", defects).lower()
+    precedence = headers.first("precedence", defects).lower()
     parsed.list_mail = bool(
         list_id
         or precedence == "list"
-        or msg.get("list-post")
-        or msg.get("list-unsubscribe")
-        or msg.get("mailing-list")
+        or headers.get("list-post", [""])[0]
+        or headers.get("list-unsubscribe", [""])[0]
+        or headers.get("mailing-list", [""])[0]
     )
 
 

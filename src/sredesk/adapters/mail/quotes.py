@@ -34,7 +34,11 @@ _SEPARATOR = re.compile(r"^\s*[-_=*]{5,}\s*$")
 # "Sent from my iPhone", but not "Sent from my desk, which is easier": at most three words.
 _MOBILE = re.compile(r"^\s*sent from my(?:\s+[\w-]+){1,3}\s*$", re.IGNORECASE)
 _LIST_FOOTER = re.compile(r"mailing list\s*$", re.IGNORECASE)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\ufeff"), None)
+_INVISIBLE_MARKS = "\u200b\u200c\u200d\u200e\u200f\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_MARKS), None)
+# Every reply and forward pattern of quotequail ends its line in one of these ("... wrote:",
+# "<a@b>", "-----", "_____"); a line without one is skipped before it tries them all.
+_PATTERN_ENDS = (":", ">", "-", "_")
 
 
 def strip_quotation(text: str) -> str:
@@ -69,7 +73,7 @@ def _first_candidate(lines: list[str], start: int) -> int | None:
 def _top(window: str) -> str | None:
     """What is above the quotation in `window`, or None when quotequail finds none there."""
     # The cheap search first: an intro line such as "On <date>, <someone> wrote:".
-    parts = quotequail.quote(window, quote_intro_line=True)
+    parts = _quote_intro(window)
     if len(parts) > 1:
         return _trim(drop_attribution(parts[0][1]))
     unwrapped = quotequail.unwrap(window) or {}
@@ -78,6 +82,25 @@ def _top(window: str) -> str | None:
     if "text_top" in unwrapped:
         return _trim(drop_attribution(str(unwrapped["text_top"])))
     return _cut_header_block(window) or _cut_at_quote_marks(window)
+
+
+def _quote_intro(text: str) -> list[tuple[bool, str]]:
+    """`quotequail.quote(text, quote_intro_line=True)`, trying only lines that could match.
+
+    quotequail tries each of its patterns on each line, alone and joined to the next, and
+    splits at the first line that matches. A line that neither it nor the next ends like a
+    pattern cannot match, so only the others are tried, each with the line after it.
+    """
+    lines = text.split("\n")
+    ends = [line.rstrip().endswith(_PATTERN_ENDS) for line in lines]
+    for n, end in enumerate(ends):
+        if not (end or ends[n + 1 : n + 2] == [True]):
+            continue
+        pair = lines[n : n + 2]
+        parts = quotequail.quote("\n".join(pair), quote_intro_line=True)
+        if len(parts) > 1 and len(parts[1][1].split("\n")) == len(pair):
+            return [(True, "\n".join(lines[:n])), (False, "\n".join(lines[n:]))]
+    return [(True, text)]
 
 
 def _cut_at_quote_marks(text: str) -> str | None:
@@ -221,5 +244,7 @@ def html_to_text(html: str) -> str:
 def tidy(text: str) -> str:
     """Plain line ends, no invisible marks, no trailing spaces, at most one blank line in a row."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    text = "\n".join(line.rstrip() for line in text.translate(_INVISIBLE).split("\n"))
+    if any(mark in text for mark in _INVISIBLE_MARKS):
+        text = text.translate(_INVISIBLE)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")

@@ -1,0 +1,60 @@
+"""Describe how a message reached the desk and what became of it, and the rules on its own."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sredesk.adapters.mail.parse import ParsedMessage
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a message reached the desk."""
+
+    list_name: str | None = None
+    envelope_to: tuple[str, ...] = ()
+    # History from an archive: no rate limit, no acknowledgement, dated by its Date header.
+    backfill: bool = False
+    # A member let a held message through: no rate limit this time.
+    released_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # created, threaded, duplicate, ignored, quarantined or held
+    message_id: str
+    inquiry: int | None = None
+    reason: str = ""
+    merged: tuple[int, ...] = ()
+
+
+def unusable(parsed: ParsedMessage) -> str:
+    """Why the message cannot become a comment, or "" when it can."""
+    unparseable = next((d for d in parsed.defects if d.startswith("unparseable")), None)
+    if unparseable:
+        return unparseable
+    if not parsed.sender:
+        return "no sender address: the message cannot be attributed"
+    if not parsed.display.strip() and not parsed.attachments:
+        return "no text and no attachment"
+    return ""
+
+
+def via_list(parsed: ParsedMessage, arrival: Arrival) -> bool:
+    # List headers only suppress answers; they never make a message machine mail.
+    return arrival.list_name is not None or parsed.list_mail
+
+
+def arrival_time(parsed: ParsedMessage, arrival: Arrival, now: datetime) -> datetime:
+    """When the message counts as arrived: its Date for history, else now."""
+    if arrival.backfill and parsed.date is not None and parsed.date <= now:
+        return parsed.date
+    return now
+
+
+def safe_name(filename: str) -> str:
+    # Only plain characters survive: the name ends up in paths and download headers.
+    name = re.sub(r"[^A-Za-z0-9._ -]", "_", filename.strip()).strip(". ")
+    return name[:255] or "attachment"
