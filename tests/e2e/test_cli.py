@@ -37,14 +37,18 @@ def _init(url: str) -> str:
 
 
 @pytest.fixture
-def demo(database_url: str) -> str:
-    """A fresh demo desk, for tests that change it."""
-    return _init(database_url)
+def demo(migrated_database_url: str) -> str:
+    """A fresh demo desk, for tests that change it.
+
+    Its database is migrated already, for speed: `shared_demo` and
+    `test_sqlite_file_is_created_on_first_use` see 'init' migrate an empty one.
+    """
+    return _init(migrated_database_url)
 
 
 @pytest.fixture(scope="module")
 def shared_demo(module_database_url: str) -> str:
-    """One demo desk per backend, for tests that only read it or are refused."""
+    """One demo desk per backend, on an empty database, for tests that only read it."""
     return _init(module_database_url)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -28,10 +27,9 @@ def env(stub: GitHubStub) -> dict[str, str]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path, env: dict[str, str]) -> str:
-    url = f"sqlite:///{tmp_path}/desk.db"
-    assert run(url, "init", env=env).returncode == 0
-    return url
+def demo(migrated_sqlite_url: str, env: dict[str, str]) -> str:
+    assert run(migrated_sqlite_url, "init", env=env).returncode == 0
+    return migrated_sqlite_url
 
 
 def test_promote_files_a_product_issue_and_resolves(

@@ -16,13 +16,13 @@ PIPERMAIL = LISTS / "pipermail" / "numpy-discussion-2001-November.txt"
 
 
 def test_import_prints_the_summary_and_inquiries_show_their_message_ids(
-    database_url: str, tmp_path: Path
+    migrated_database_url: str, tmp_path: Path
 ) -> None:
     if not PIPERMAIL.exists() and not IN_CI:
         pytest.skip(f"the shared list archives are not at {LISTS}")
-    assert run(database_url, "init").returncode == 0
+    assert run(migrated_database_url, "init").returncode == 0
     args = ["mail", "import", "--pipermail", str(PIPERMAIL), "--list", "numpy-discussion"]
-    result = run(database_url, *args, "--json")
+    result = run(migrated_database_url, *args, "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert list(summary) == [
@@ -34,20 +34,22 @@ def test_import_prints_the_summary_and_inquiries_show_their_message_ids(
         "quarantined",
     ]
     assert summary["inquiries_created"] == 33
-    listed = json.loads(run(database_url, "inquiry", "list", "--json").stdout)
+    listed = json.loads(run(migrated_database_url, "inquiry", "list", "--json").stdout)
     imported = [i for i in listed if i["source"] == "numpy-discussion"]
     assert len(imported) == 33
     thread = next(i for i in imported if "<3BE2FADF.23D659E9@home.net>" in i["message_ids"])
-    shown = json.loads(run(database_url, "inquiry", "show", str(thread["number"]), "--json").stdout)
+    shown = json.loads(
+        run(migrated_database_url, "inquiry", "show", str(thread["number"]), "--json").stdout
+    )
     assert "<20011102182318.66182.qmail@web12606.mail.yahoo.com>" in shown["message_ids"]
-    again = run(database_url, *args)
+    again = run(migrated_database_url, *args)
     assert "duplicates: 164" in again.stdout
     mbox = tmp_path / "one.mbox"
     mbox.write_bytes(b"From someone Thu Nov  1 11:19:12 2001\n" + list_message(mid(1)))
     assert (
-        json.loads(run(database_url, "mail", "import", "--mbox", str(mbox), "--json").stdout)[
-            "inquiries_created"
-        ]
+        json.loads(
+            run(migrated_database_url, "mail", "import", "--mbox", str(mbox), "--json").stdout
+        )["inquiries_created"]
         == 1
     )
 
