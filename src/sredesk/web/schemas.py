@@ -206,3 +206,22 @@ class InquiryDetailOut(InquiryOut):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class ValidationErrorOut(ErrorOut):
+    # Only a request of the wrong shape lists its problems; a refused value has `detail` alone.
+    errors: list[dict[str, Any]] = Field([], description="each problem, as pydantic reports it")
+
+
+# Every route may answer with these; each gives a one-line `detail` for a person.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not well-formed JSON."},
+    401: {"model": ErrorOut, "description": "No valid API token or session."},
+    403: {
+        "model": ErrorOut,
+        "description": "A viewer tried to change something, or `by` names someone else.",
+    },
+    404: {"model": ErrorOut, "description": "No such inquiry, member or record."},
+    409: {"model": ErrorOut, "description": "Not possible in the record's present state."},
+    422: {"model": ValidationErrorOut, "description": "The input is invalid; `detail` says why."},
+}

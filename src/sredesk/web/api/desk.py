@@ -13,6 +13,7 @@ from sredesk.services.desk import Desk
 from sredesk.services.views import audit_view, notification_view
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
+    REFUSALS,
     ActorIn,
     Created,
     DelegationIn,
@@ -22,7 +23,7 @@ from sredesk.web.schemas import (
     ShiftIn,
 )
 
-router = APIRouter(tags=["desk"])
+router = APIRouter(tags=["desk"], responses=REFUSALS)
 
 
 @router.get("/members")

@@ -12,12 +12,12 @@ from sredesk.core.github import parse_known_issue, parse_repo
 from sredesk.services import backlog, github
 from sredesk.web.auth import api_principal
 from sredesk.web.deps import DeskDep
-from sredesk.web.schemas import Handle, Strict
+from sredesk.web.schemas import REFUSALS, Handle, Strict
 
 # The webhook proves itself with its signature; the rest need a signed-in member.
 GUARDED = [Depends(api_principal)]
 
-router = APIRouter(tags=["github"])
+router = APIRouter(tags=["github"], responses=REFUSALS)
 
 
 @router.post("/webhooks/github")

@@ -11,6 +11,7 @@ from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import escalations, inquiries, postmortems
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
+    REFUSALS,
     ActorIn,
     AssignIn,
     Created,
@@ -29,7 +30,7 @@ from sredesk.web.schemas import (
     TextIn,
 )
 
-router = APIRouter(prefix="/inquiries", tags=["inquiries"])
+router = APIRouter(prefix="/inquiries", tags=["inquiries"], responses=REFUSALS)
 
 
 @router.get("", response_model=list[InquiryOut])
@@ -203,7 +204,10 @@ def postmortem(desk: DeskDep, number: int, body: PostmortemIn) -> dict[str, Any]
 
 @router.post("/{number}/attachments", status_code=201, response_model=Created)
 async def attach(
-    desk: DeskDep, number: int, by: str = Form(...), file: UploadFile = File(...)
+    desk: DeskDep,
+    number: int,
+    by: str = Form(min_length=1, max_length=40),
+    file: UploadFile = File(...),
 ) -> Created:
     content = await file.read()
     attachment = await run_in_threadpool(

@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from sredesk.services import feeds, rotation, shifts
 from sredesk.web.deps import DeskDep
-from sredesk.web.schemas import Handle, Strict
+from sredesk.web.schemas import REFUSALS, Handle, Strict
 
-router = APIRouter(tags=["rotation"])
-calendar_router = APIRouter(tags=["calendar"])
+router = APIRouter(tags=["rotation"], responses=REFUSALS)
+calendar_router = APIRouter(tags=["calendar"], responses={c: REFUSALS[c] for c in (404, 422)})
 
 
 class PlanIn(Strict):
