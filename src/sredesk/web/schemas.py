@@ -16,6 +16,9 @@ def _aware(value: datetime) -> datetime:
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Handle = Annotated[str, Field(min_length=1, max_length=40, description="a member's handle")]
+# PostgreSQL's integer columns end at 2**31 - 1: a larger id names nothing, and a query
+# with it fails instead of finding nothing.
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class Strict(BaseModel):
@@ -115,7 +118,7 @@ class EffortIn(Strict):
     minutes: int = Field(gt=0, le=1440)
     on: date | None = None
     note: str = ""
-    inquiry: int | None = Field(None, gt=0)
+    inquiry: RecordId | None = None
 
 
 class MemberIn(Strict):
@@ -123,7 +126,7 @@ class MemberIn(Strict):
     name: str = Field(min_length=1)
     email: str
     percent_time: int = Field(50, ge=1, le=100)
-    experience: int = Field(0, ge=0)
+    experience: int = Field(0, ge=0, le=2**31 - 1)
     classified_access: bool = False
     timezone: str = "America/Los_Angeles"
     github: str | None = None

@@ -20,6 +20,7 @@ from sredesk.web.schemas import (
     EffortIn,
     HandoffIn,
     MemberIn,
+    RecordId,
     ShiftIn,
 )
 
@@ -72,19 +73,19 @@ def delegate(desk: DeskDep, body: DelegationIn) -> Created:
 
 
 @router.post("/delegations/{delegation_id}/accept")
-def accept(desk: DeskDep, delegation_id: int, body: ActorIn) -> dict[str, Any] | None:
+def accept(desk: DeskDep, delegation_id: RecordId, body: ActorIn) -> dict[str, Any] | None:
     shifts.answer_delegation(desk, delegation_id, by=body.by, accept=True)
     return shifts.current_duty(desk)
 
 
 @router.post("/delegations/{delegation_id}/decline")
-def decline(desk: DeskDep, delegation_id: int, body: ActorIn) -> dict[str, Any] | None:
+def decline(desk: DeskDep, delegation_id: RecordId, body: ActorIn) -> dict[str, Any] | None:
     shifts.answer_delegation(desk, delegation_id, by=body.by, accept=False)
     return shifts.current_duty(desk)
 
 
 @router.post("/delegations/{delegation_id}/end")
-def end(desk: DeskDep, delegation_id: int, body: ActorIn) -> dict[str, Any] | None:
+def end(desk: DeskDep, delegation_id: RecordId, body: ActorIn) -> dict[str, Any] | None:
     shifts.end_delegation(desk, delegation_id, by=body.by)
     return shifts.current_duty(desk)
 
@@ -106,7 +107,7 @@ def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
 
 @router.get("/effort")
 def list_effort(
-    desk: DeskDep, member: str | None = None, inquiry: int | None = None
+    desk: DeskDep, member: str | None = None, inquiry: RecordId | None = None
 ) -> list[dict[str, Any]]:
     return effort.list_effort(desk, member_handle=member, inquiry_number=inquiry)
 
@@ -126,7 +127,7 @@ def log_effort(desk: DeskDep, body: EffortIn) -> Created:
 
 
 @router.get("/audit")
-def audit_log(desk: DeskDep, inquiry: int | None = None) -> list[dict[str, Any]]:
+def audit_log(desk: DeskDep, inquiry: RecordId | None = None) -> list[dict[str, Any]]:
     return _records(desk, inquiry)
 
 
@@ -138,14 +139,14 @@ def notifications(desk: DeskDep, pending_only: bool = False) -> list[dict[str, A
 
 @router.get("/outbox")
 def outbox(
-    desk: DeskDep, inquiry: int | None = None, pending_only: bool = False
+    desk: DeskDep, inquiry: RecordId | None = None, pending_only: bool = False
 ) -> list[dict[str, Any]]:
     """What the desk queued to send, with attempts and the last error of each."""
     return outbox_service.list_outbox(desk, inquiry_number=inquiry, pending_only=pending_only)
 
 
 @router.post("/outbox/{message_id}/retry")
-def retry_outbox(desk: DeskDep, message_id: int, body: ActorIn) -> list[dict[str, Any]]:
+def retry_outbox(desk: DeskDep, message_id: RecordId, body: ActorIn) -> list[dict[str, Any]]:
     outbox_service.retry(desk, message_id, by=body.by)
     return outbox_service.list_outbox(desk, pending_only=True)
 

@@ -12,7 +12,7 @@ from sredesk.core.github import parse_known_issue, parse_repo
 from sredesk.services import backlog, github
 from sredesk.web.auth import api_principal
 from sredesk.web.deps import DeskDep
-from sredesk.web.schemas import REFUSALS, Handle, Strict
+from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict
 
 # The webhook proves itself with its signature; the rest need a signed-in member.
 GUARDED = [Depends(api_principal)]
@@ -62,7 +62,7 @@ class DoneIn(Strict):
 
 
 @router.post("/inquiries/{number}/promote", status_code=202, dependencies=GUARDED)
-def promote(request: Request, desk: DeskDep, number: int, body: PromoteIn) -> dict[str, str]:
+def promote(request: Request, desk: DeskDep, number: RecordId, body: PromoteIn) -> dict[str, str]:
     """Queue filing a product-development issue; the inquiry resolves once it exists."""
     config = request.app.state.github
     github.promote(
@@ -78,7 +78,7 @@ def promote(request: Request, desk: DeskDep, number: int, body: PromoteIn) -> di
 
 
 @router.post("/inquiries/{number}/known-issue", dependencies=GUARDED)
-def known_issue(desk: DeskDep, number: int, body: KnownIn) -> dict[str, str]:
+def known_issue(desk: DeskDep, number: RecordId, body: KnownIn) -> dict[str, str]:
     repo, issue = parse_known_issue(body.issue)
     github.update_known(desk, number, repo, issue, by=body.by, note=body.note)
     return {"status": "resolved", "issue": f"https://github.com/{repo}/issues/{issue}"}
@@ -90,6 +90,6 @@ def low_hanging_fruit(desk: DeskDep, max_hours: float = 4.0) -> list[dict[str, A
 
 
 @router.post("/lhf/{fruit_id}/done", dependencies=GUARDED)
-def fruit_done(desk: DeskDep, fruit_id: int, body: DoneIn) -> list[dict[str, Any]]:
+def fruit_done(desk: DeskDep, fruit_id: RecordId, body: DoneIn) -> list[dict[str, Any]]:
     backlog.done(desk, fruit_id, by=body.by, minutes=body.minutes, note=body.note)
     return backlog.ranked(desk)

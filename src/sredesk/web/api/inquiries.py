@@ -25,6 +25,7 @@ from sredesk.web.schemas import (
     LabelsIn,
     LinkIn,
     PostmortemIn,
+    RecordId,
     ResolveIn,
     ResponseTimeIn,
     TextIn,
@@ -67,24 +68,24 @@ def open_inquiry(desk: DeskDep, body: InquiryIn) -> dict[str, Any]:
 
 
 @router.get("/{number}", response_model=InquiryDetailOut)
-def show(desk: DeskDep, number: int) -> dict[str, Any]:
+def show(desk: DeskDep, number: RecordId) -> dict[str, Any]:
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/replies", response_model=InquiryDetailOut)
-def reply(desk: DeskDep, number: int, body: TextIn) -> dict[str, Any]:
+def reply(desk: DeskDep, number: RecordId, body: TextIn) -> dict[str, Any]:
     inquiries.reply(desk, number, body.body, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/notes", response_model=InquiryDetailOut)
-def note(desk: DeskDep, number: int, body: TextIn) -> dict[str, Any]:
+def note(desk: DeskDep, number: RecordId, body: TextIn) -> dict[str, Any]:
     inquiries.note(desk, number, body.body, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/customer-messages", response_model=InquiryDetailOut)
-def customer_message(desk: DeskDep, number: int, body: CustomerMessageIn) -> dict[str, Any]:
+def customer_message(desk: DeskDep, number: RecordId, body: CustomerMessageIn) -> dict[str, Any]:
     inquiries.customer_wrote(
         desk, number, author=body.author, body=body.body, message_id=body.message_id
     )
@@ -92,19 +93,19 @@ def customer_message(desk: DeskDep, number: int, body: CustomerMessageIn) -> dic
 
 
 @router.post("/{number}/acknowledge", response_model=InquiryDetailOut)
-def acknowledge(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+def acknowledge(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
     inquiries.acknowledge(desk, number, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/wait", response_model=InquiryDetailOut)
-def wait(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+def wait(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
     inquiries.wait_on_customer(desk, number, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/resolve", response_model=InquiryDetailOut)
-def resolve(desk: DeskDep, number: int, body: ResolveIn) -> dict[str, Any]:
+def resolve(desk: DeskDep, number: RecordId, body: ResolveIn) -> dict[str, Any]:
     inquiries.resolve(
         desk,
         number,
@@ -118,79 +119,79 @@ def resolve(desk: DeskDep, number: int, body: ResolveIn) -> dict[str, Any]:
 
 
 @router.post("/{number}/reopen", response_model=InquiryDetailOut)
-def reopen(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+def reopen(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
     inquiries.reopen(desk, number, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/close", response_model=InquiryDetailOut)
-def close(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+def close(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
     inquiries.close(desk, number, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/serious", response_model=InquiryDetailOut)
-def serious(desk: DeskDep, number: int, body: FlagIn) -> dict[str, Any]:
+def serious(desk: DeskDep, number: RecordId, body: FlagIn) -> dict[str, Any]:
     inquiries.mark_serious(desk, number, body.value, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/keep", response_model=InquiryDetailOut)
-def keep(desk: DeskDep, number: int, body: FlagIn) -> dict[str, Any]:
+def keep(desk: DeskDep, number: RecordId, body: FlagIn) -> dict[str, Any]:
     inquiries.keep_at_handoff(desk, number, body.value, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/labels", response_model=InquiryDetailOut)
-def labels(desk: DeskDep, number: int, body: LabelsIn) -> dict[str, Any]:
+def labels(desk: DeskDep, number: RecordId, body: LabelsIn) -> dict[str, Any]:
     inquiries.label(desk, number, by=body.by, add=body.add, remove=body.remove)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/links", response_model=InquiryDetailOut)
-def link(desk: DeskDep, number: int, body: LinkIn) -> dict[str, Any]:
+def link(desk: DeskDep, number: RecordId, body: LinkIn) -> dict[str, Any]:
     inquiries.link(desk, number, body.url, body.kind, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/assign", response_model=InquiryDetailOut)
-def assign(desk: DeskDep, number: int, body: AssignIn) -> dict[str, Any]:
+def assign(desk: DeskDep, number: RecordId, body: AssignIn) -> dict[str, Any]:
     inquiries.assign(desk, number, body.to, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/response-time", response_model=InquiryDetailOut)
-def response_time(desk: DeskDep, number: int, body: ResponseTimeIn) -> dict[str, Any]:
+def response_time(desk: DeskDep, number: RecordId, body: ResponseTimeIn) -> dict[str, Any]:
     inquiries.set_response_hours(desk, number, body.hours, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/redirect-confirmed", response_model=InquiryDetailOut)
-def redirect_confirmed(desk: DeskDep, number: int, body: ActorIn) -> dict[str, Any]:
+def redirect_confirmed(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
     inquiries.confirm_redirect(desk, number, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/escalations", status_code=201, response_model=Created)
-def escalate(desk: DeskDep, number: int, body: EscalateIn) -> Created:
+def escalate(desk: DeskDep, number: RecordId, body: EscalateIn) -> Created:
     return Created(id=escalations.escalate(desk, number, by=body.by, to=body.to, note=body.note))
 
 
 @router.post("/{number}/escalations/{escalation_id}", response_model=InquiryDetailOut)
 def answer_escalation(
-    desk: DeskDep, number: int, escalation_id: int, body: EscalationAnswerIn
+    desk: DeskDep, number: RecordId, escalation_id: RecordId, body: EscalationAnswerIn
 ) -> dict[str, Any]:
     escalations.answer(desk, number, escalation_id, body.answer, by=body.by, note=body.note)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.get("/{number}/postmortem/draft")
-def postmortem_draft(desk: DeskDep, number: int) -> dict[str, str]:
+def postmortem_draft(desk: DeskDep, number: RecordId) -> dict[str, str]:
     return postmortems.draft(desk, number)
 
 
 @router.put("/{number}/postmortem", response_model=InquiryDetailOut)
-def postmortem(desk: DeskDep, number: int, body: PostmortemIn) -> dict[str, Any]:
+def postmortem(desk: DeskDep, number: RecordId, body: PostmortemIn) -> dict[str, Any]:
     text = PostmortemDraft(
         what_happened=body.what_happened,
         why=body.why,
@@ -205,7 +206,7 @@ def postmortem(desk: DeskDep, number: int, body: PostmortemIn) -> dict[str, Any]
 @router.post("/{number}/attachments", status_code=201, response_model=Created)
 async def attach(
     desk: DeskDep,
-    number: int,
+    number: RecordId,
     by: str = Form(min_length=1, max_length=40),
     file: UploadFile = File(...),
 ) -> Created:
@@ -224,14 +225,14 @@ async def attach(
 
 @router.post("/{number}/attachments/{attachment_id}/approve", response_model=InquiryDetailOut)
 def approve_attachment(
-    desk: DeskDep, number: int, attachment_id: int, body: ActorIn
+    desk: DeskDep, number: RecordId, attachment_id: RecordId, body: ActorIn
 ) -> dict[str, Any]:
     inquiries.approve_attachment(desk, number, attachment_id, by=body.by)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.get("/{number}/attachments/{attachment_id}/public")
-def public_attachment(desk: DeskDep, number: int, attachment_id: int) -> Response:
+def public_attachment(desk: DeskDep, number: RecordId, attachment_id: RecordId) -> Response:
     """An attachment a member approved for world read; a private one is not found."""
     name, content_type, content = inquiries.attachment_content(
         desk, number, attachment_id, public_only=True

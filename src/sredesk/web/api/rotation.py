@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sredesk.services import feeds, rotation, shifts
 from sredesk.web.deps import DeskDep
-from sredesk.web.schemas import REFUSALS, Handle, Strict
+from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict
 
 router = APIRouter(tags=["rotation"], responses=REFUSALS)
 calendar_router = APIRouter(tags=["calendar"], responses={c: REFUSALS[c] for c in (404, 422)})
@@ -44,7 +44,7 @@ async def draft(desk: DeskDep, body: PlanIn) -> dict[str, Any]:
 
 
 @router.post("/plans/{plan_id}/publish")
-def publish(desk: DeskDep, plan_id: int) -> dict[str, Any]:
+def publish(desk: DeskDep, plan_id: RecordId) -> dict[str, Any]:
     return rotation.publish(desk, plan_id)
 
 
