@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 
 def _aware(value: datetime) -> datetime:
@@ -14,8 +14,16 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (\\x00)")
+    return value
+
+
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Handle = Annotated[str, Field(min_length=1, max_length=40, description="a member's handle")]
+# PostgreSQL stores no NUL character in text: refuse it here rather than fail on the write.
+Text = Annotated[str, AfterValidator(_no_nul)]
+Handle = Annotated[Text, Field(min_length=1, max_length=40, description="a member's handle")]
 # PostgreSQL's integer columns end at 2**31 - 1: a larger id names nothing, and a query
 # with it fails instead of finding nothing.
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -23,6 +31,14 @@ RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _text_without_nul(cls, value: Any) -> Any:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                _no_nul(item)
+        return value
 
 
 class InquiryIn(Strict):

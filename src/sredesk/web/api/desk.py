@@ -22,6 +22,7 @@ from sredesk.web.schemas import (
     MemberIn,
     RecordId,
     ShiftIn,
+    Text,
 )
 
 router = APIRouter(tags=["desk"], responses=REFUSALS)
@@ -107,7 +108,7 @@ def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
 
 @router.get("/effort")
 def list_effort(
-    desk: DeskDep, member: str | None = None, inquiry: RecordId | None = None
+    desk: DeskDep, member: Text | None = None, inquiry: RecordId | None = None
 ) -> list[dict[str, Any]]:
     return effort.list_effort(desk, member_handle=member, inquiry_number=inquiry)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +28,7 @@ from sredesk.web.schemas import (
     RecordId,
     ResolveIn,
     ResponseTimeIn,
+    Text,
     TextIn,
 )
 
@@ -37,9 +38,9 @@ router = APIRouter(prefix="/inquiries", tags=["inquiries"], responses=REFUSALS)
 @router.get("", response_model=list[InquiryOut])
 def list_inquiries(
     desk: DeskDep,
-    state: str | None = Query(None, description="new, responded, waiting-on-customer, ..."),
-    assignee: str | None = None,
-    channel: str | None = None,
+    state: Text | None = Query(None, description="new, responded, waiting-on-customer, ..."),
+    assignee: Text | None = None,
+    channel: Text | None = None,
     open_only: bool = False,
 ) -> list[dict[str, Any]]:
     return inquiries.list_inquiries(
@@ -207,7 +208,7 @@ def postmortem(desk: DeskDep, number: RecordId, body: PostmortemIn) -> dict[str,
 async def attach(
     desk: DeskDep,
     number: RecordId,
-    by: str = Form(min_length=1, max_length=40),
+    by: Annotated[Text, Form(min_length=1, max_length=40)],
     file: UploadFile = File(...),
 ) -> Created:
     content = await file.read()

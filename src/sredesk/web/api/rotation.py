@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sredesk.services import feeds, rotation, shifts
 from sredesk.web.deps import DeskDep
-from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict
+from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict, Text
 
 router = APIRouter(tags=["rotation"], responses=REFUSALS)
 calendar_router = APIRouter(tags=["calendar"], responses={c: REFUSALS[c] for c in (404, 422)})
@@ -50,7 +50,7 @@ def publish(desk: DeskDep, plan_id: RecordId) -> dict[str, Any]:
 
 @router.get("/swaps/options")
 def swap_options(
-    desk: DeskDep, week: date, role: Literal["primary", "backup"], member: str
+    desk: DeskDep, week: date, role: Literal["primary", "backup"], member: Text
 ) -> list[dict[str, Any]]:
     return rotation.swap_options(desk, week, role, member)
 
@@ -67,7 +67,7 @@ def fairness(desk: DeskDep) -> dict[str, Any]:
 
 
 @calendar_router.get("/calendar/{name}.ics", response_class=Response)
-def feed(desk: DeskDep, name: str, token: str = Query(..., min_length=8)) -> Response:
+def feed(desk: DeskDep, name: Text, token: Text = Query(..., min_length=8)) -> Response:
     """The team's feed (name `team`) or a member's; the URL's token must open it."""
     body = feeds.render(desk, name, token=token)
     return Response(body, media_type="text/calendar; charset=utf-8")
