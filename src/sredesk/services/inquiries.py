@@ -450,6 +450,9 @@ def attach(
     name = re.sub(r"[^A-Za-z0-9._ -]", "_", filename.strip()).strip(". ")
     if not name:
         raise InvalidInput("the attachment needs a file name")
+    # The database keeps 255 characters of each.
+    if len(name) > 255 or len(content_type) > 255:
+        raise InvalidInput("the attachment's file name and type must be 255 characters at most")
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise InvalidInput(f"{name} is larger than {MAX_ATTACHMENT_BYTES // 2**20} MiB")
     holder: dict[str, int] = {}

@@ -47,7 +47,9 @@ class InquiryIn(Strict):
     source: str = Field(min_length=1, max_length=300)
     customers: list[str] = []
     body: str = ""
-    by: str = Field("system", description="who records it: a member's handle, or system")
+    by: str = Field(
+        "system", max_length=320, description="who records it: a member's handle, or system"
+    )
     sensitive: bool = False
     serious: bool = False
     response_hours: float | None = Field(None, gt=0, le=8760)
@@ -86,7 +88,7 @@ class ResolveIn(Strict):
     by: Handle
     kinds: list[str] = Field(min_length=1)
     note: str = ""
-    link_url: str | None = None
+    link_url: str | None = Field(None, max_length=2000)
     link_kind: Literal["constructive-correction", "comprehensive-solution"] = (
         "constructive-correction"
     )
@@ -100,7 +102,7 @@ class LabelsIn(Strict):
 
 class LinkIn(Strict):
     by: Handle
-    url: str
+    url: str = Field(max_length=2000)
     kind: Literal["constructive-correction", "comprehensive-solution"]
 
 
@@ -124,9 +126,9 @@ class PostmortemIn(Strict):
 
 
 class CustomerMessageIn(Strict):
-    author: str = Field(min_length=1)
+    author: str = Field(min_length=1, max_length=320)
     body: str
-    message_id: str | None = None
+    message_id: str | None = Field(None, max_length=998)
 
 
 class EffortIn(Strict):
@@ -139,13 +141,13 @@ class EffortIn(Strict):
 
 class MemberIn(Strict):
     handle: Handle
-    name: str = Field(min_length=1)
-    email: str
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=320)
     percent_time: int = Field(50, ge=1, le=100)
     experience: int = Field(0, ge=0, le=2**31 - 1)
     classified_access: bool = False
-    timezone: str = "America/Los_Angeles"
-    github: str | None = None
+    timezone: str = Field("America/Los_Angeles", max_length=64)
+    github: str | None = Field(None, max_length=39)
 
 
 class ShiftIn(Strict):
