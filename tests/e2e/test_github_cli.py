@@ -8,11 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.test_cli import run
-from tests.github_stub import GitHubStub, running_stub
+from tests.github_stub import GitHubStub, openapi, running_stub
 
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[GitHubStub]:
+    # The stub reads GitHub's 13 MB description on its first request, which can take longer
+    # than the CLI's 30-second timeout on a busy machine: read it before any command runs.
+    openapi()
     yield from running_stub()
 
 
