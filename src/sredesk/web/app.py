@@ -53,8 +53,12 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     problems = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"] if p != "body")
-        problems.append(f"{where}: {item['msg']}")
+        # The first step says where FastAPI looked (body, query, path); a field may itself
+        # be called "body", so only that first step is dropped.
+        loc = list(item["loc"])
+        where = ".".join(str(p) for p in (loc[1:] if loc[:1] == ["body"] else loc))
+        # One line, whatever a client put in the names it sent.
+        problems.append(" ".join(f"{where}: {item['msg']}".split()))
     return JSONResponse(
         {
             "detail": "; ".join(problems) or "invalid request",
