@@ -383,7 +383,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        self.work = copy.deepcopy(store.state)
+        self._work: _State | None = None
         self.commits = 0
         self.team = _Team(self)
         self.inquiries = _Inquiries(self)
@@ -406,14 +406,20 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
     def github_state(self) -> GitHubState:
         return self.work.github
 
+    @property
+    def work(self) -> _State:
+        if self._work is None:
+            self._work = copy.deepcopy(self._store.state)
+        return self._work
+
     def commit(self) -> None:
         self.flush()
         self._store.state = self.work
-        self.work = copy.deepcopy(self.work)
+        self._work = None
         self.commits += 1
 
     def rollback(self) -> None:
-        self.work = copy.deepcopy(self._store.state)
+        self._work = None
 
     def flush(self) -> None:
         """Number the new children of inquiries and shifts, as the database would."""
