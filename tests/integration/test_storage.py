@@ -9,12 +9,19 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, settings
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from sredesk.adapters.db import tables
-from sredesk.adapters.db.unit_of_work import Database, alembic_config, make_engine
+from sredesk.adapters.db.unit_of_work import (
+    HEAD_REVISION,
+    Database,
+    alembic_config,
+    current_revision,
+    make_engine,
+)
 from sredesk.adapters.memory import FixedClock
 from sredesk.core import lifecycle
 from sredesk.core.errors import InvalidInput
@@ -36,6 +43,19 @@ def test_migrations_create_exactly_the_declared_schema(database_url: str) -> Non
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     command.upgrade(alembic_config(engine), "head")
     assert set(tables.metadata.tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_an_older_database_catches_up_to_the_newest_migration(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = alembic_config(engine)
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+    assert current_revision(engine) is None
+    command.upgrade(config, "0006")
+    assert current_revision(engine) == "0006"
+    Database(database_url).dispose()
+    assert current_revision(engine) == HEAD_REVISION
+    assert "swap_requests" in inspect(engine).get_table_names()
     engine.dispose()
 
 
