@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from sredesk.core.accounts import MIN_PASSWORD, SESSION_LIFETIME
+from sredesk.core.accounts import MIN_PASSWORD
 from sredesk.services import accounts
 from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS
-from sredesk.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, PageUser, page_principal
-from sredesk.web.pages.common import attempt, back, desk_of, render
+from sredesk.web.auth import CSRF_FIELD, CSRF_HEADER, PageUser, page_principal
+from sredesk.web.pages.common import attempt, back, desk_of, render, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,12 +94,5 @@ def change_password(
     except USER_ERRORS as error:
         return back("/account", error=str(error))
     response = back("/account", notice="Password changed; every other session is signed out.")
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https" or bool(request.app.state.secure_cookies),
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-    )
+    set_session_cookie(request, response, secret)
     return response

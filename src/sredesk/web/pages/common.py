@@ -8,14 +8,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from sredesk.core.accounts import Permission, may
+from sredesk.core.accounts import SESSION_LIFETIME, Permission, may
 from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS, Desk
-from sredesk.web.auth import CSRF_FIELD
+from sredesk.web.auth import CSRF_FIELD, SESSION_COOKIE
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 STATIC = Path(__file__).parents[1] / "static"
@@ -71,6 +71,23 @@ def attempt(path: str, action: Callable[[], object], notice: str) -> RedirectRes
     except USER_ERRORS as error:
         return back(path, error=str(error))
     return back(path, notice=notice)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Secure cookies over TLS, or behind a TLS proxy when the desk was told so."""
+    return request.url.scheme == "https" or bool(request.app.state.secure_cookies)
+
+
+def set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    # Lax, not Strict: a link to an inquiry in a notification opens signed in.
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+    )
 
 
 def safe_next(target: str | None) -> str:

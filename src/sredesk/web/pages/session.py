@@ -9,20 +9,21 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from sredesk.core.accounts import SESSION_LIFETIME
 from sredesk.services import accounts
 from sredesk.services.accounts import LoginRefused, LoginThrottled
 from sredesk.web.auth import CSRF_FIELD, SESSION_COOKIE, find_principal
-from sredesk.web.pages.common import desk_of, render, safe_next
+from sredesk.web.pages.common import (
+    desk_of,
+    render,
+    safe_next,
+    secure_cookies,
+    set_session_cookie,
+)
 
 router = APIRouter(include_in_schema=False)
 
 # The login form has no session yet, so its CSRF token is a double-submit cookie.
 LOGIN_CSRF_COOKIE = "sredesk_login_csrf"
-
-
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https" or bool(request.app.state.secure_cookies)
 
 
 def _login_page(
@@ -39,7 +40,7 @@ def _login_page(
         login_error=error,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request)
     )
     return response
 
@@ -72,14 +73,7 @@ async def login(
     except LoginRefused:
         return _login_page(request, next, "Wrong user name or password.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-    )
+    set_session_cookie(request, response, secret)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
