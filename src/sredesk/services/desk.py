@@ -106,11 +106,26 @@ def recorded(
     extra: dict[str, Any] | None = None,
 ) -> Iterator[None]:
     """Record the change the block makes to `inquiry` as one audit event."""
+    with recorded_to(uow.audit.add, inquiry, action, actor=actor, now=now, extra=extra):
+        yield
+
+
+@contextmanager
+def recorded_to(
+    add: Callable[[AuditEvent], None],
+    inquiry: Inquiry,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> Iterator[None]:
+    """Hand the change the block makes to `inquiry`, as one audit event, to `add`."""
     before = snapshot(inquiry)
     yield
     changed_before, changed_after = diff(before, snapshot(inquiry))
     changed_after.update(extra or {})
-    uow.audit.add(
+    add(
         AuditEvent(
             at=now,
             actor=actor,

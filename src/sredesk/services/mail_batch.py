@@ -8,14 +8,14 @@ commit, and new inquiries get their numbers up front, so no flush is needed to n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from sredesk.core.audit import diff, snapshot
 from sredesk.core.mailthread import MailMessage
 from sredesk.core.model import AuditEvent, Inquiry
+from sredesk.services.desk import recorded_to
 from sredesk.services.ports import AbstractUnitOfWork
 
 
@@ -57,7 +57,6 @@ class BatchWrites:
     def number(self) -> int:
         return self._numbering.reserve_number()
 
-    @contextmanager
     def recorded(
         self,
         inquiry: Inquiry,
@@ -66,22 +65,9 @@ class BatchWrites:
         actor: str,
         now: datetime,
         extra: dict[str, Any] | None = None,
-    ) -> Iterator[None]:
+    ) -> AbstractContextManager[None]:
         """The same event as `desk.recorded` records, held for `write`."""
-        before = snapshot(inquiry)
-        yield
-        changed_before, changed_after = diff(before, snapshot(inquiry))
-        changed_after.update(extra or {})
-        self.events.append(
-            AuditEvent(
-                at=now,
-                actor=actor,
-                action=action,
-                inquiry_number=inquiry.number,
-                before=changed_before,
-                after=changed_after,
-            )
-        )
+        return recorded_to(self.events.append, inquiry, action, actor=actor, now=now, extra=extra)
 
     def write(self) -> None:
         """Insert what the batch holds, in the order it came; call it before the commit."""
