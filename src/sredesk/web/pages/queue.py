@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
 
 from sredesk.services import queue as queue_service
 from sredesk.services.desk import USER_ERRORS
@@ -15,44 +16,36 @@ from sredesk.web.pages.common import desk_of, render
 router = APIRouter(include_in_schema=False)
 
 
-def _queue(
-    request: Request,
-    user: PageUser,
-    template: str,
-    view: str,
-    source: str,
-    q: str,
-    page: int,
-) -> HTMLResponse:
+class QueueFilter(BaseModel):
+    """The queue's query string: the same for the page and for its refreshed table."""
+
+    view: str = Field("all", max_length=20)
+    source: str = Field("", max_length=300)
+    q: str = Field("", max_length=200)
+    page: int = Field(1, ge=1, le=100_000)
+
+
+Filter = Annotated[QueueFilter, Query()]
+
+
+def _queue(request: Request, user: PageUser, template: str, f: QueueFilter) -> HTMLResponse:
+    desk = desk_of(request)
     try:
         data = queue_service.queue(
-            desk_of(request), me=user.handle, view=view, source=source, search=q, page=page
+            desk, me=user.handle, view=f.view, source=f.source, search=f.q, page=f.page
         )
     except USER_ERRORS as error:
-        data = queue_service.queue(desk_of(request), me=user.handle)
+        data = queue_service.queue(desk, me=user.handle)
         return render(request, template, user, status_code=422, q=data, problem=str(error))
     return render(request, template, user, q=data, problem="")
 
 
 @router.get("/", response_class=HTMLResponse)
-def queue_page(
-    request: Request,
-    user: PageUser,
-    view: Annotated[str, Query(max_length=20)] = "all",
-    source: Annotated[str, Query(max_length=300)] = "",
-    q: Annotated[str, Query(max_length=200)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> HTMLResponse:
-    return _queue(request, user, "queue.html", view, source, q, page)
+def queue_page(request: Request, user: PageUser, f: Filter) -> HTMLResponse:
+    return _queue(request, user, "queue.html", f)
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
-def queue_rows(
-    request: Request,
-    user: PageUser,
-    view: Annotated[str, Query(max_length=20)] = "all",
-    source: Annotated[str, Query(max_length=300)] = "",
-    q: Annotated[str, Query(max_length=200)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> HTMLResponse:
-    return _queue(request, user, "_queue_table.html", view, source, q, page)
+def queue_rows(request: Request, user: PageUser, f: Filter) -> HTMLResponse:
+    """Only the table, for htmx to swap in every half minute."""
+    return _queue(request, user, "_queue_table.html", f)
