@@ -35,8 +35,8 @@ run: install ## Initialise a SQLite demo desk and serve it on 127.0.0.1:8000
 	SREDESK_DATABASE_URL=$(DEMO_DB) $(BIN)/sredesk serve --host $(HOST) --port $(PORT)
 
 .PHONY: test
-test: dev ## Run the whole suite (SQLite and PostgreSQL)
-	$(BIN)/pytest --cov=sredesk.core --cov-report=term:skip-covered --cov-fail-under=90
+test: dev ## Run the whole suite (SQLite, PostgreSQL, the browser), one worker a core
+	$(BIN)/pytest -n auto --durations=25 --cov=sredesk.core --cov-report=term:skip-covered --cov-fail-under=90
 
 .PHONY: lint
 lint: dev ## Check style and imports with ruff
