@@ -201,6 +201,17 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     assert run(demo, "inquiry", "list", "--json").stdout == before
 
 
+def test_a_number_past_the_databases_integers_is_one_line(shared_demo: str) -> None:
+    # PostgreSQL refuses it outright; SQLite's integers are wider, so there it is not found.
+    before = run(shared_demo, "inquiry", "list", "--json").stdout
+    result = run(shared_demo, "inquiry", "note", "99999999999", "hello", "--as", "alice")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: ")
+    assert ("integer out of range" in result.stderr) or ("no inquiry #99999999999" in result.stderr)
+    assert run(shared_demo, "inquiry", "list", "--json").stdout == before
+
+
 def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
     for url, message in [
         ("nonsense://", "not supported"),

@@ -37,12 +37,17 @@ class DeskGroup(TyperGroup):
 
 def _refusal(error: Exception) -> str | None:
     """The one line for a refused command; None for an error that is a bug."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DataError, OperationalError
 
     from sredesk.services.desk import USER_ERRORS
 
     if isinstance(error, USER_ERRORS):
         return f"error: {error}"
+    if isinstance(error, DataError):
+        # The database refused a value the shell let through, such as a number past its
+        # integers; the transaction rolled back, so nothing changed.
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "a value"
+        return f"error: the database refused a value ({reason}); give a smaller number or text"
     if isinstance(error, OperationalError):
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         return f"error: cannot use the database: {reason}; check SREDESK_DATABASE_URL"
