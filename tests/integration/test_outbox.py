@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import DeskError, InvalidTransition
-from sredesk.core.model import Comment, Inquiry, OutboundMessage
+from sredesk.core.model import OutboundMessage
 from sredesk.services import inquiries, outbox, shifts
 from sredesk.services.desk import Desk
-from sredesk.services.ports import AbstractUnitOfWork
+from tests.outbox_support import email_publisher
 
 
 class RecordingSender:
@@ -25,22 +25,6 @@ class RecordingSender:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((message.kind, message.inquiry_number))
-
-
-def email_publisher(
-    uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: datetime
-) -> None:
-    outbox.queue(
-        uow,
-        OutboundMessage(
-            channel="email",
-            kind="reply",
-            payload={"body": comment.body},
-            created_at=now,
-            inquiry_number=inquiry.number,
-            dedupe_key=f"email:comment:{comment.id}",
-        ),
-    )
 
 
 @pytest.fixture

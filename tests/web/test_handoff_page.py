@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from sredesk.adapters.memory import FixedClock
-from sredesk.core.model import Comment, Inquiry, OutboundMessage
 from sredesk.services import inquiries, outbox
 from sredesk.services.desk import Desk
-from sredesk.services.ports import AbstractUnitOfWork
+from tests.outbox_support import email_publisher
 from tests.web.conftest import Browser
 
 # alice is Primary this week (from 2026-11-16); carol is Primary next week, alice her Backup.
@@ -23,26 +22,9 @@ NOTICE = (
 )
 
 
-def mail_publisher(
-    uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: datetime
-) -> None:
-    """Queue public comments as the mail channel does, so the test sees what goes out."""
-    outbox.queue(
-        uow,
-        OutboundMessage(
-            channel="email",
-            kind="reply",
-            payload={"body": comment.body},
-            created_at=now,
-            inquiry_number=inquiry.number,
-            dedupe_key=f"email:comment:{comment.id}",
-        ),
-    )
-
-
 @pytest.fixture
 def desk(web_desk: Desk) -> Desk:
-    web_desk.publishers.append(mail_publisher)
+    web_desk.publishers.append(email_publisher)
     return web_desk
 
 
