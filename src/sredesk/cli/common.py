@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -87,13 +86,6 @@ def actor(explicit: str | None, number: int | None = None) -> str:
     if duty is None:
         raise InvalidInput("nobody holds the desk this week; say who acts with --as HANDLE")
     return str(duty["holder"])
-
-
-def parse_date(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{what} {value!r} is not a date; write YYYY-MM-DD") from None
 
 
 def read_body(text: str) -> str:

@@ -6,7 +6,8 @@ from datetime import date
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, parse_date, print_json
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.core.dates import parse_date
 from sredesk.services import effort as effort_service
 from sredesk.services import shifts, team
 

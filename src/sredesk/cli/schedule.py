@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, parse_date, print_json
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.settings import Settings
 

@@ -28,13 +28,6 @@ def parse_month(value: str) -> date:
     return date(year, month, 1)
 
 
-def parse_day(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{what} {value!r} is not a date; write YYYY-MM-DD") from None
-
-
 def today(desk: Desk, uow: AbstractUnitOfWork) -> date:
     """The date in the desk's own zone, which is the zone its weeks and holidays live in."""
     return desk.now().astimezone(desk.calendar(uow).tz).date()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from sredesk.core.dates import parse_date
 from sredesk.services import feeds, rotation, rotation_page, swap_requests
 from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS
@@ -68,7 +69,7 @@ def ask_for_swap(
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> RedirectResponse:
     def ask() -> None:
-        day = rotation_page.parse_day(week, "week")
+        day = parse_date(week.strip(), "week")
         swap_requests.request_swap(desk_of(request), day, role, by=user.handle, note=note)
 
     return attempt("/rotation", ask, f"Asked the team to take your {role} week of {week}.")

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.services import team
-from sredesk.services.rotation_page import parse_day
 from sredesk.web.auth import AdminUser, PageUser
 from sredesk.web.pages.common import attempt, desk_of, render
 
@@ -96,8 +96,8 @@ def add_time_off(
         team.add_time_off(
             desk_of(request),
             member,
-            parse_day(start, "start"),
-            parse_day(end, "end"),
+            parse_date(start.strip(), "start"),
+            parse_date(end.strip(), "end"),
             reason.strip() or "vacation",
             actor=user.handle,
         )
