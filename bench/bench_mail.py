@@ -2,8 +2,9 @@
 
 Run it with `.venv/bin/python bench/bench_mail.py [--messages N] [--seed S] [--workers W]`.
 The threads are built from the shared corpora: real list messages open them, and replies
-carry real reply text above the quoted parent, with In-Reply-To and References, some
-arriving before their parents. It exits with status 1 if the desk's threads differ from
+carry real reply text above the quoted parent, with In-Reply-To and References. As in a real
+list archive, the messages come in date order, so threads interleave over weeks, and some
+replies arrive before their parents. It exits with status 1 if the desk's threads differ from
 the generated ones.
 """
 
@@ -15,7 +16,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ MAIL = Path(__file__).parents[2] / "shared" / "mail"
 SETTINGS = MailSettings(address="sre-desk@visit.example.org", secret=b"benchmark secret key!")
 TARGET_RATE, TARGET_SHARE = 1000, 0.5
 NOW = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
+# The archive's first day: its threads start over the weeks after.
+START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
 def populate(desk: Desk) -> None:
@@ -65,21 +68,24 @@ def corpora() -> tuple[list[tuple[str, str, str]], list[str]]:
 
 
 def generate(count: int, seed: int) -> tuple[list[bytes], int]:
-    """`count` messages in threads of 1-12, mostly in order, a few replies before parents."""
+    """`count` messages in threads of 1-12, in date order, a few replies before parents."""
     rng = random.Random(seed)
     openings, replies = corpora()
-    messages: list[bytes] = []
+    dated: list[tuple[datetime, bytes]] = []
     threads = 0
-    while len(messages) < count:
+    # About 20 threads start a day; replies follow over hours to days.
+    span = timedelta(days=max(1, count // 100))
+    while len(dated) < count:
         threads += 1
         sender, subject, text = rng.choice(openings)
-        size = min(rng.choice([1, 1, 2, 3, 4, 5, 6, 8, 12]), count - len(messages))
+        size = min(rng.choice([1, 1, 2, 3, 4, 5, 6, 8, 12]), count - len(dated))
         thread: list[tuple[str, list[str], str]] = []
+        sent = START + rng.random() * span
         for index in range(size):
             message_id = f"<t{threads}.m{index}.{rng.getrandbits(32):x}@bench.example.org>"
             if index == 0:
                 thread.append((message_id, [], text))
-                messages.append(_message(message_id, [], sender, subject, text, index))
+                dated.append((sent, _message(message_id, [], sender, subject, text, sent)))
                 continue
             parent_id, parent_refs, parent_text = thread[rng.randrange(len(thread))]
             quoted = "\n".join(f"> {line}" for line in parent_text.splitlines()[:40])
@@ -89,21 +95,24 @@ def generate(count: int, seed: int) -> tuple[list[bytes], int]:
             refs = [*parent_refs, parent_id]
             who = f"user{rng.randrange(300)}@uni{rng.randrange(40)}.example.edu"
             thread.append((message_id, refs, body))
-            messages.append(_message(message_id, refs, who, f"Re: {subject}", body, index))
+            sent += timedelta(minutes=rng.expovariate(1 / 600))
+            dated.append((sent, _message(message_id, refs, who, f"Re: {subject}", body, sent)))
         if size > 2 and rng.random() < 0.2:
-            # A reply that overtook its parent on the way.
-            messages[-1], messages[-2] = messages[-2], messages[-1]
-    return messages, threads
+            # A reply that overtook its parent on the way: it reached the archive first.
+            (first, older), (second, newer) = dated[-2], dated[-1]
+            dated[-2], dated[-1] = (first, newer), (second, older)
+    dated.sort(key=lambda pair: pair[0])
+    return [raw for _sent, raw in dated], threads
 
 
 def _message(
-    message_id: str, refs: list[str], sender: str, subject: str, body: str, index: int
+    message_id: str, refs: list[str], sender: str, subject: str, body: str, sent: datetime
 ) -> bytes:
     mail_message = EmailMessage()
     mail_message["From"] = sender
     mail_message["To"] = "visit-users@lists.example.org"
     mail_message["Subject"] = subject
-    mail_message["Date"] = format_datetime(NOW.replace(minute=index % 60))
+    mail_message["Date"] = format_datetime(sent)
     mail_message["Message-ID"] = message_id
     mail_message["List-Id"] = "<visit-users.lists.example.org>"
     if refs:

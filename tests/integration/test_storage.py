@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, settings
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from sredesk.adapters.db import tables
@@ -24,6 +24,7 @@ from sredesk.adapters.db.unit_of_work import (
 )
 from sredesk.adapters.memory import FixedClock
 from sredesk.core import lifecycle
+from sredesk.core.audit import snapshot
 from sredesk.core.errors import InvalidInput
 from sredesk.core.model import MessageRef
 from sredesk.core.postmortem import PostmortemDraft
@@ -214,3 +215,54 @@ def test_random_command_sequences_on_sqlite(tmp_path_factory: pytest.TempPathFac
     finally:
         for database in databases:
             database.dispose()
+
+
+def test_get_many_gives_the_inquiries_that_exist(sql_desk: Desk) -> None:
+    _gives_those_that_exist(sql_desk)
+
+
+def test_the_memory_fake_gives_them_too(memory_desk: Desk) -> None:
+    _gives_those_that_exist(memory_desk)
+
+
+def _gives_those_that_exist(desk: Desk) -> None:
+    a = inquiries.open_inquiry(desk, title="A", channel="email", source="l", message_id="<a@x>")
+    b = inquiries.open_inquiry(desk, title="B", channel="email", source="l")
+    with desk.unit_of_work() as uow:
+        found = uow.inquiries.get_many([a, b, a, 9999])
+        assert sorted(found) == [a, b]
+        assert found[a].title == "A"
+        assert found[a].message_ids == ["<a@x>"]
+        assert uow.inquiries.get_many([]) == {}
+
+
+def test_get_many_takes_the_same_few_queries_for_any_count(sql_desk: Desk) -> None:
+    numbers = [
+        inquiries.open_inquiry(sql_desk, title=f"T{k}", channel="email", source="l")
+        for k in range(12)
+    ]
+    for number in numbers:
+        inquiries.note(sql_desk, number, "a note", by="alice")
+
+    def queries_for(count: int) -> int:
+        statements: list[str] = []
+        with sql_desk.unit_of_work() as uow:
+            engine = uow.session.get_bind()  # type: ignore[attr-defined]
+
+            def seen(*args: object) -> None:
+                statements.append(str(args[2]))
+
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                found = uow.inquiries.get_many(numbers[:count])
+                # Everything an audit snapshot reads is loaded already: no query follows.
+                before = len(statements)
+                for inquiry in found.values():
+                    snapshot(inquiry)
+                assert len(statements) == before
+                assert all(len(i.comments) == 1 for i in found.values())
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+        return len(statements)
+
+    assert queries_for(2) == queries_for(12)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -108,6 +108,10 @@ class _Inquiries(_Repo):
             if inquiry.number == number:
                 return inquiry
         raise NotFound(f"no inquiry #{number}; list them with 'sredesk inquiry list'")
+
+    def get_many(self, numbers: Collection[int]) -> dict[int, Inquiry]:
+        wanted = set(numbers)
+        return {i.number: i for i in self._s.inquiries if i.number in wanted}
 
     def list(
         self,

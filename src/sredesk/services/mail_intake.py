@@ -77,12 +77,18 @@ class Intake:
         self._absent: set[str] = set()
 
     def prefetch(self, messages: Sequence[ParsedMessage]) -> None:
-        """Look up, in two queries, what a batch of messages will ask about."""
+        """Look up, a few queries in all, what a batch of messages will ask about.
+
+        Which of them are stored, which inquiries hold the ids they name, and those
+        inquiries: a list archive interleaves its threads, so a batch continues many.
+        """
         own = [m.message_id for m in messages]
         known = self.uow.mail.known(own)
         self._absent.update(i for i in own if i not in known)
         named = {i for m in messages for i in _ids(m)}
-        self._remember_holders(named)
+        holders = self._remember_holders(named)
+        numbers = {self._alias(holders[i]) for i in named if i in holders}
+        self._inquiries.update(self.uow.inquiries.get_many(numbers - self._inquiries.keys()))
 
     def _remember_holders(self, ids: Iterable[str]) -> dict[str, int]:
         wanted = [i for i in ids if i not in self._holders and i not in self._unheld]

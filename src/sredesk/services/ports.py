@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -40,6 +40,10 @@ class Clock(Protocol):
 class InquiryRepository(Protocol):
     def add(self, inquiry: Inquiry) -> None: ...
     def get(self, number: int) -> Inquiry: ...
+    def get_many(self, numbers: Collection[int]) -> dict[int, Inquiry]:
+        """The inquiries of `numbers` that exist, by number, in a few queries for any count."""
+        ...
+
     def list(
         self,
         *,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Table, func, insert, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from sredesk.adapters.db import tables as t
@@ -72,6 +72,20 @@ class SqlInquiryRepository(_Repo):
         if inquiry is None:
             raise NotFound(f"no inquiry #{number}; list them with 'sredesk inquiry list'")
         return inquiry
+
+    def get_many(self, numbers: Collection[int]) -> dict[int, Inquiry]:
+        # The children come in one query per kind for the whole chunk, not per inquiry; the
+        # attachments too (without their bodies), since every audit snapshot reads them.
+        wanted = sorted(set(numbers))
+        found: dict[int, Inquiry] = {}
+        for start in range(0, len(wanted), 500):
+            query = (
+                select(Inquiry)
+                .where(t.inquiries.c.number.in_(wanted[start : start + 500]))
+                .options(selectinload(Inquiry.attachments))  # type: ignore[arg-type]
+            )
+            found.update((i.number, i) for i in self.session.scalars(query) if i.number)
+        return found
 
     def list(
         self,
