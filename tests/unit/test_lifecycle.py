@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -172,3 +173,17 @@ def test_diff_keeps_only_changed_fields() -> None:
     assert new["state"] == "responded"
     assert new["comments"] == 1
     assert "title" not in new
+
+
+def test_a_snapshot_holds_only_plain_json_types() -> None:
+    inquiry = make()
+    inquiry.labels = ["x"]
+    lifecycle.add_member_comment(inquiry, "alice", "hi", public=True, now=T0)
+    data = snapshot(inquiry)
+    # The state is a str enum: it must come out as its value, a plain str, not the enum.
+    assert type(data["state"]) is str
+    assert data["state"] == "responded"
+    assert data["channel"] == "email"
+    assert data["first_response_at"] == T0.isoformat()
+    assert data["labels"] == ["x"]
+    assert json.loads(json.dumps(data)) == data

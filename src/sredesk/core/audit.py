@@ -29,8 +29,15 @@ _FIELDS = (
 )
 
 
+# Most field values are already plain; their exact type says so without a chain of checks.
+# (An enum may subclass str, so the exact type is compared, not isinstance.)
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """Turn a field value into JSON-ready data."""
+    if type(value) in _PLAIN_TYPES:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
