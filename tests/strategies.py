@@ -1,4 +1,4 @@
-"""Generate desk data for Hypothesis: instants, business durations and calendars."""
+"""Generate desk data for Hypothesis: instants, business durations, calendars and inquiries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 from sredesk.core.calendar import BusinessCalendar, default_calendar, load_calendar
+from sredesk.core.model import Channel, Inquiry, State
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -93,3 +94,29 @@ def calendars() -> st.SearchStrategy[BusinessCalendar]:
     """The lab's calendar half the time, otherwise a random one."""
     random = calendar_settings().map(lambda settings: load_calendar("x", {"x": settings}))
     return st.one_of(st.just(default_calendar()), random)
+
+
+HOLDERS = ("alice", "bob", "carol", "dave")
+
+
+@st.composite
+def desk_inquiries(
+    draw: st.DrawFn, first_number: int = 1, max_size: int = 8, created: datetime | None = None
+) -> list[Inquiry]:
+    """Numbered inquiries in any state, held by anyone or nobody, some marked keep."""
+    at = created or datetime(2026, 11, 18, 18, tzinfo=UTC)
+    found: list[Inquiry] = []
+    for offset in range(draw(st.integers(0, max_size))):
+        inquiry = Inquiry(
+            title="t",
+            channel=Channel.EMAIL,
+            source="l",
+            created_at=at,
+            response_due=at,
+            state=draw(st.sampled_from(list(State))),
+            assignee=draw(st.sampled_from([*HOLDERS, None])),
+            keep_at_handoff=draw(st.booleans()),
+        )
+        inquiry.number = first_number + offset
+        found.append(inquiry)
+    return found

@@ -160,6 +160,39 @@ def test_a_whole_workflow_from_the_shell(demo: str) -> None:
     assert after["assignee"] == owner  # a dry run changes nothing
 
 
+def test_handing_off_twice_in_a_week_keeps_the_kept(demo: str) -> None:
+    def handoff(*args: str) -> dict[str, object]:
+        result = run(demo, "handoff", "--json", *args)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    primary = str(handoff("--dry-run")["from"])
+    opened = run(demo, "inquiry", "new", "--title", "Nearly there", "--source", "s", "--json")
+    assert opened.returncode == 0, opened.stderr
+    n = str(json.loads(opened.stdout)["number"])
+    for step in (("assign", n, primary, "--as", primary), ("keep", n, "--as", primary)):
+        assert run(demo, "inquiry", *step).returncode == 0
+    first = handoff()
+    assert int(n) in first["kept"]  # type: ignore[operator]
+    assert first["kept_earlier"] == []
+
+    again = run(demo, "handoff")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(f"handed 0 to {first['to']}: none\n")
+    assert f"#{n} (earlier this week)" in again.stdout
+    assert json.loads(run(demo, "inquiry", "show", n, "--json").stdout)["assignee"] == primary
+
+    refused = run(demo, "handoff", "--release", "99999")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "error: #99999 was not kept by this week's earlier handoff; release only those "
+        "(to hand over an inquiry marked keep, unmark it)"
+    ]
+    released = handoff("--release", n)
+    assert released["handed"] == [int(n)]
+    assert json.loads(run(demo, "inquiry", "show", n, "--json").stdout)["assignee"] == (first["to"])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

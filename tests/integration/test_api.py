@@ -133,6 +133,13 @@ def test_an_inquiry_through_its_life(client: TestClient) -> None:
             "not a Monday",
         ),
         ("post", "/api/v1/handoff", {"week_start": "2027-06-07"}, 404, "no shift"),
+        (
+            "post",
+            "/api/v1/handoff",
+            {"release": [999]},
+            422,
+            "#999 was not kept by this week's earlier handoff",
+        ),
     ],
 )
 def test_errors_are_json_say_what_to_fix_and_change_nothing(

@@ -9,7 +9,7 @@ import pytest
 from sredesk.core import roster
 from sredesk.core.calendar import default_calendar
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
-from sredesk.core.handoff import apply_handoff, handoff_notice, plan_handoff
+from sredesk.core.handoff import Route, apply_handoff, handoff_notice, plan_handoff
 from sredesk.core.model import Channel, EscalationStatus, Inquiry, Shift, State
 
 CAL = default_calendar()
@@ -140,7 +140,8 @@ def test_handoff_moves_the_unresolved_and_leaves_the_kept() -> None:
     others.assignee = "dave"
     unassigned = make()
     unassigned.number, unassigned.assignee = 5, None
-    plan = plan_handoff([others, done, kept, mine, unassigned], {"alice"})
+    route = Route(frozenset({"alice"}), "carol", since=pst(2026, 11, 16))
+    plan = plan_handoff([others, done, kept, mine, unassigned], route)
     assert [i.number for i in plan.handed] == [1, 5]
     assert [i.number for i in plan.kept] == [2]
     now = pst(2026, 11, 20, 16)

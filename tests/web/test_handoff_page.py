@@ -121,6 +121,44 @@ def test_applying_hands_over_keeps_and_queues_the_notice(
     assert choice(after.text, kept) == "keep"
 
 
+def test_applying_again_in_the_week_keeps_the_kept_unless_handed_now(
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    kept = open_one(desk, "Waiting for the customer", "alice")
+    plain = open_one(desk, "Plain")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    alice = browser("alice")
+    alice.post("/handoff", {"week": "2026-11-16", f"keep_{kept}": "keep"})
+    clock.advance(timedelta(minutes=30))
+    late = open_one(desk, "Arrived after the handoff")
+    page = alice.get("/handoff")
+    text = html.unescape(page.text)
+    assert "Unresolved inquiries (2)" in text
+    assert f"#{plain} Plain" not in text.split("Unresolved inquiries")[1]
+    assert (choice(page.text, kept), choice(page.text, late)) == ("keep", "hand")
+    assert text.count("kept at this week's handoff") == 1
+    inquiry_page = html.unescape(alice.get(f"/inquiries/{kept}").text)
+    assert "Kept at this week's handoff (Fri 20 Nov 2026 16:00)" in inquiry_page
+    assert "Not kept: it goes to the next Primary" not in inquiry_page
+
+    again = alice.post(
+        "/handoff", {"week": "2026-11-16", f"keep_{kept}": "keep", f"keep_{late}": "hand"}
+    )
+    after = alice.get(again.headers["location"])
+    assert "Handoff applied: 1 inquiry handed to carol, 1 kept by alice." in after.text
+    kept_data = inquiries.get_inquiry(desk, kept)
+    assert (kept_data["assignee"], len(kept_data["handoffs"])) == ("alice", 1)
+    assert sorted(q["inquiry"] for q in outbox.list_outbox(desk)) == sorted([plain, late])
+
+    # Choosing to hand it now releases what the first apply kept, with its one notice.
+    released = alice.post("/handoff", {"week": "2026-11-16", f"keep_{kept}": "hand"})
+    after = alice.get(released.headers["location"])
+    assert "Handoff applied: 1 inquiry handed to carol, 0 kept by alice." in after.text
+    assert inquiries.get_inquiry(desk, kept)["assignee"] == "carol"
+    assert sorted(q["inquiry"] for q in outbox.list_outbox(desk)) == sorted([plain, late, kept])
+    assert "Unresolved inquiries (0)" in after.text
+
+
 @pytest.mark.parametrize("handle", ["bob", "dave"])
 def test_only_the_outgoing_primary_may_apply_it(
     desk: Desk, browser: Callable[[str], Browser], handle: str

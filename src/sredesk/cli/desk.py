@@ -148,12 +148,24 @@ def handoff(
     week: str | None = typer.Option(None, help="A day of the ending week (default: this week)."),
     note: str = typer.Option("", help="Added to the notice customers receive."),
     dry_run: bool = typer.Option(False, help="Show what would move; change nothing."),
+    release: list[int] = typer.Option(
+        [], "--release", help="Hand over after all an inquiry this week's handoff kept."
+    ),
     as_: str | None = AS_OPTION,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Hand every unresolved inquiry to next week's Primary, except those marked keep."""
+    """Hand every unresolved inquiry to next week's Primary, except those marked keep.
+
+    Run again in the same week, it hands over only what is new: what it handed stays handed,
+    and what it kept stays kept unless named with --release.
+    """
     result = shifts.handoff(
-        desk(), week_start=_date(week, "--week"), by=as_, note=note, dry_run=dry_run
+        desk(),
+        week_start=_date(week, "--week"),
+        by=as_,
+        note=note,
+        dry_run=dry_run,
+        release=release,
     )
     if json_out:
         print_json(
@@ -163,6 +175,7 @@ def handoff(
                 "backup": result.backup,
                 "handed": result.handed,
                 "kept": result.kept,
+                "kept_earlier": result.kept_earlier,
                 "dry_run": dry_run,
             }
         )
@@ -172,9 +185,10 @@ def handoff(
         f"{verb} {len(result.handed)} to {result.to_member}: "
         + (", ".join(f"#{n}" for n in result.handed) or "none")
     )
-    typer.echo(
-        f"kept by {result.from_member}: " + (", ".join(f"#{n}" for n in result.kept) or "none")
-    )
+    kept = [
+        f"#{n}" + (" (earlier this week)" if n in result.kept_earlier else "") for n in result.kept
+    ]
+    typer.echo(f"kept by {result.from_member}: " + (", ".join(kept) or "none"))
 
 
 @effort_app.command("log")

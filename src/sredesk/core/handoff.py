@@ -1,36 +1,98 @@
-"""Plan the end-of-shift handoff and write the notice customers receive."""
+"""Plan the end-of-shift handoff, repeated or not, and write the notice customers receive."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sredesk.core.errors import InvalidInput
 from sredesk.core.model import Handoff, Inquiry
+
+
+@dataclass(frozen=True)
+class Route:
+    """One week's handoff: the ending week's duty, the next Primary, and when the week began.
+
+    `outgoing` holds the Primary and any delegate of the ending week. The records of that
+    week's handoff are the ones written since `since` that keep an inquiry with `outgoing` or
+    hand it to `to_member`.
+    """
+
+    outgoing: frozenset[str]
+    to_member: str
+    since: datetime
 
 
 @dataclass(frozen=True)
 class HandoffPlan:
     handed: list[Inquiry]
     kept: list[Inquiry]
+    # Those of `kept` that an earlier run of the same week's handoff kept: already recorded.
+    kept_earlier: list[Inquiry] = field(default_factory=list)
 
 
-def plan_handoff(inquiries: Iterable[Inquiry], outgoing: Iterable[str]) -> HandoffPlan:
+def earlier_handoff(inquiry: Inquiry, route: Route) -> Handoff | None:
+    """The inquiry's latest record from an earlier run of this week's handoff, if any."""
+    for record in reversed(inquiry.handoffs):
+        if record.at < route.since:
+            continue
+        if record.kept_by_previous and record.from_member in route.outgoing:
+            return record
+        if not record.kept_by_previous and record.to_member == route.to_member:
+            return record
+    return None
+
+
+def plan_handoff(
+    inquiries: Iterable[Inquiry], route: Route, *, release: Collection[int] = ()
+) -> HandoffPlan:
     """Split the outgoing duty's unresolved inquiries into those handed on and those kept.
 
-    `outgoing` holds the Primary and any delegate of the ending week: what either of them
-    holds belongs to the desk, not to the person. Unassigned open inquiries go too.
+    What the Primary or a delegate holds belongs to the desk, not to the person; unassigned
+    open inquiries go too. An inquiry marked keep stays.
+
+    The handoff may run more than once in a week (from the page and the shell, or again after
+    new arrivals), and a repeat settles only what the earlier run did not:
+
+    - an inquiry the earlier run handed over is left alone, wherever it is now, so no customer
+      gets a second notice;
+    - an inquiry the earlier run kept stays kept, and is not recorded again. That run cleared
+      its keep mark, as every handoff does, so an unmarked flag says nothing about a change of
+      mind: to hand it over after all, name it in `release`.
+
+    Naming in `release` an inquiry that the handoff would not hand over is refused.
     """
-    holders = set(outgoing)
     handed: list[Inquiry] = []
     kept: list[Inquiry] = []
+    kept_earlier: list[Inquiry] = []
     for inquiry in sorted(inquiries, key=lambda i: i.number or 0):
         if not inquiry.is_open:
             continue
-        if inquiry.assignee is not None and inquiry.assignee not in holders:
+        if inquiry.assignee is not None and inquiry.assignee not in route.outgoing:
             continue
-        (kept if inquiry.keep_at_handoff else handed).append(inquiry)
-    return HandoffPlan(handed=handed, kept=kept)
+        earlier = earlier_handoff(inquiry, route)
+        if earlier is not None and not earlier.kept_by_previous:
+            continue
+        if earlier is not None and inquiry.number not in release:
+            kept.append(inquiry)
+            kept_earlier.append(inquiry)
+        elif earlier is None and inquiry.keep_at_handoff:
+            kept.append(inquiry)
+        else:
+            handed.append(inquiry)
+    _check_release(release, handed)
+    return HandoffPlan(handed=handed, kept=kept, kept_earlier=kept_earlier)
+
+
+def _check_release(release: Collection[int], handed: list[Inquiry]) -> None:
+    stray = sorted(set(release) - {i.number for i in handed})
+    if stray:
+        named = ", ".join(f"#{n}" for n in stray)
+        raise InvalidInput(
+            f"{named} was not kept by this week's earlier handoff; release only those "
+            "(to hand over an inquiry marked keep, unmark it)"
+        )
 
 
 def handoff_notice(next_primary: str, next_backup: str, week: date, note: str = "") -> str:
@@ -45,6 +107,7 @@ def handoff_notice(next_primary: str, next_backup: str, week: date, note: str = 
 def apply_handoff(
     plan: HandoffPlan, *, from_member: str, to_member: str, now: datetime, note: str = ""
 ) -> None:
+    """Record the plan: hand over, keep, and clear every keep mark it used."""
     for inquiry in plan.handed:
         inquiry.handoffs.append(
             Handoff(
@@ -52,15 +115,17 @@ def apply_handoff(
             )
         )
         inquiry.assignee = to_member
+        inquiry.keep_at_handoff = False
     for inquiry in plan.kept:
-        inquiry.handoffs.append(
-            Handoff(
-                from_member=from_member,
-                to_member=from_member,
-                at=now,
-                note=note,
-                kept_by_previous=True,
+        if inquiry not in plan.kept_earlier:
+            inquiry.handoffs.append(
+                Handoff(
+                    from_member=from_member,
+                    to_member=from_member,
+                    at=now,
+                    note=note,
+                    kept_by_previous=True,
+                )
             )
-        )
-        # Keeping is decided afresh at every handoff.
+        # Keeping is decided afresh at every week's handoff.
         inquiry.keep_at_handoff = False

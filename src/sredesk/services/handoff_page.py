@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sredesk.core import handoff as handoff_rules
 from sredesk.core import roster
-from sredesk.core.model import Handoff, Inquiry, State
+from sredesk.core.model import Inquiry, State
 from sredesk.services import inquiries, shifts
 from sredesk.services.desk import USER_ERRORS, Desk
 from sredesk.services.queue import clock_row
@@ -28,25 +28,7 @@ def this_week(desk: Desk) -> date:
     return roster.week_start(desk.now().astimezone(zone).date())
 
 
-def _this_weeks(
-    inquiry: Inquiry, start: datetime, end: datetime, plan: HandoffResult
-) -> Handoff | None:
-    """The inquiry's latest handoff by this week's duty, if it has had one this week."""
-    found = [
-        h
-        for h in inquiry.handoffs
-        if start <= h.at < end
-        and (
-            h.from_member == plan.from_member
-            if h.kept_by_previous
-            else h.to_member == plan.to_member
-        )
-    ]
-    return found[-1] if found else None
-
-
-def _item(inquiry: Inquiry, earlier: Handoff | None, clock: dict[str, Any]) -> dict[str, Any]:
-    kept_earlier = earlier is not None and earlier.kept_by_previous
+def _item(inquiry: Inquiry, kept_earlier: bool, clock: dict[str, Any]) -> dict[str, Any]:
     return {
         "number": inquiry.number,
         "title": inquiry.title,
@@ -54,7 +36,7 @@ def _item(inquiry: Inquiry, earlier: Handoff | None, clock: dict[str, Any]) -> d
         "assignee": inquiry.assignee,
         "serious": inquiry.serious,
         "sensitive": inquiry.sensitive,
-        # Applying resets the flag; a second look this week should still show the choice made.
+        # Applying clears the flag; a second look this week should still show the choice made.
         "keep": inquiry.keep_at_handoff or kept_earlier,
         "kept_earlier": kept_earlier,
         "clock": clock,
@@ -77,12 +59,12 @@ def checklist(desk: Desk, week: date) -> dict[str, Any]:
     applied: dict[str, list[dict[str, Any]]] = {"handed": [], "kept": []}
     with desk.unit_of_work() as uow:
         calendar = desk.calendar(uow)
-        start = datetime.combine(week, time(), calendar.tz)
-        end = start + timedelta(days=7)
+        _, _, route = shifts.handoff_route(uow, calendar.tz, week)
         for inquiry in uow.inquiries.list(open_only=True):
-            earlier = _this_weeks(inquiry, start, end, plan)
             if inquiry.number in listed:
-                items.append(_item(inquiry, earlier, clock_row(desk, calendar, inquiry, now)))
+                kept_earlier = inquiry.number in plan.kept_earlier
+                items.append(_item(inquiry, kept_earlier, clock_row(desk, calendar, inquiry, now)))
+            earlier = handoff_rules.earlier_handoff(inquiry, route)
             if earlier is not None:
                 applied["kept" if earlier.kept_by_previous else "handed"].append(
                     {
@@ -112,11 +94,13 @@ def apply(
     """Record the keep choices, then hand off the week.
 
     Only inquiries the handoff would take are touched; a choice for any other is ignored, and
-    one arriving after the checklist was read goes by its own flag.
+    one arriving after the checklist was read goes by its own flag. An inquiry kept by this
+    week's earlier handoff has no flag left to clear: choosing to hand it releases it.
     """
     plan = shifts.handoff(desk, week_start=week, dry_run=True)
     flags = {n: False for n in plan.handed} | {n: True for n in plan.kept}
+    release = {n for n in plan.kept_earlier if keep.get(n) is False}
     for number, flag in flags.items():
-        if number in keep and keep[number] != flag:
+        if number in keep and keep[number] != flag and number not in release:
             inquiries.keep_at_handoff(desk, number, keep[number], by=by)
-    return shifts.handoff(desk, week_start=week, by=by, note=note)
+    return shifts.handoff(desk, week_start=week, by=by, note=note, release=release)

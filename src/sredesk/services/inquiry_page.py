@@ -9,9 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sredesk.adapters.mail.parse import parse
-from sredesk.core.model import AuditEvent, EscalationStatus, LinkKind, ResolutionKind
-from sredesk.core.roster import duty_at
-from sredesk.services import clocks
+from sredesk.core.errors import NotFound
+from sredesk.core.handoff import earlier_handoff
+from sredesk.core.model import AuditEvent, EscalationStatus, Inquiry, LinkKind, ResolutionKind
+from sredesk.core.roster import duty_at, week_start
+from sredesk.services import clocks, shifts
 from sredesk.services.desk import Desk
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.queue import business_span, clock_row
@@ -125,6 +127,23 @@ def _open_escalations_for(me: str, escalations: Sequence[dict[str, Any]]) -> lis
     return [e for e in escalations if e["to_member"] == me and e["status"] in waiting]
 
 
+def _kept_this_week(
+    uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime, tz: ZoneInfo
+) -> str | None:
+    """When this week's handoff kept the open inquiry, in the desk's zone; else None.
+
+    That handoff cleared the keep mark, yet running it again keeps the inquiry still.
+    """
+    if not inquiry.is_open:
+        return None
+    try:
+        _, _, route = shifts.handoff_route(uow, tz, week_start(now.astimezone(tz).date()))
+    except NotFound:
+        return None
+    earlier = earlier_handoff(inquiry, route)
+    return local(earlier.at, tz) if earlier and earlier.kept_by_previous else None
+
+
 def inquiry_page(desk: Desk, number: int, *, me: str) -> dict[str, Any]:
     """Everything the inquiry page shows, read in one transaction; NotFound if there is none."""
     now = desk.now()
@@ -158,6 +177,7 @@ def inquiry_page(desk: Desk, number: int, *, me: str) -> dict[str, Any]:
             if duty is None
             else {"primary": duty.primary, "backup": duty.backup, "delegate": duty.delegate}
         )
+        page["kept_this_week"] = _kept_this_week(uow, inquiry, now, tz)
         page["timezone"] = str(tz)
         page["today"] = now.astimezone(tz).strftime("%a %d %b")
     page["resolution_kinds"] = [k.value for k in ResolutionKind]

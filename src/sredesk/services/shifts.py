@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sredesk.core import handoff as handoff_rules
 from sredesk.core import lifecycle, roster
 from sredesk.core.errors import InvalidInput, NotFound
-from sredesk.core.model import Shift
+from sredesk.core.model import Inquiry, Shift
 from sredesk.services.desk import Desk, audit, member, notify, recorded
+from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import delegation_view, shift_view
 
 
@@ -142,6 +145,29 @@ class HandoffResult:
     backup: str
     handed: list[int]
     kept: list[int]
+    # Those of `kept` that an earlier run of this week's handoff kept.
+    kept_earlier: list[int] = field(default_factory=list)
+
+
+def handoff_route(
+    uow: AbstractUnitOfWork, tz: ZoneInfo, week: date
+) -> tuple[Shift, Shift, handoff_rules.Route]:
+    """The ending week's shift, the next week's, and the route of the handoff between them."""
+    outgoing = uow.shifts.find(week)
+    incoming = uow.shifts.find(week + timedelta(days=7))
+    if outgoing is None:
+        raise NotFound(f"no shift for the week of {week}; nothing to hand off")
+    if incoming is None:
+        raise NotFound(
+            f"no shift for the week of {week + timedelta(days=7)}; "
+            "plan the next week before handing off"
+        )
+    route = handoff_rules.Route(
+        outgoing=frozenset({outgoing.primary, *(d.to_member for d in outgoing.delegations)}),
+        to_member=incoming.primary,
+        since=datetime.combine(week, time(), tz),
+    )
+    return outgoing, incoming, route
 
 
 def handoff(
@@ -151,61 +177,40 @@ def handoff(
     by: str | None = None,
     note: str = "",
     dry_run: bool = False,
+    release: Collection[int] = (),
 ) -> HandoffResult:
     """Hand every unresolved inquiry of the ending week to the next Primary, in one commit.
 
     Each handed inquiry gets a public comment naming the next Primary and Backup, which the
     mail and GitHub channels carry to the customer. Inquiries marked keep stay.
+
+    Running it again in the same week hands over only what the earlier run did not settle:
+    what it handed is not handed (or announced) again, and what it kept stays kept unless
+    named in `release` (core/handoff.py `plan_handoff` says why).
     """
     now = desk.now()
     with desk.unit_of_work() as uow:
         calendar = desk.calendar(uow)
         week = roster.week_start(week_start or now.astimezone(calendar.tz).date())
-        outgoing = uow.shifts.find(week)
-        incoming = uow.shifts.find(week + timedelta(days=7))
-        if outgoing is None:
-            raise NotFound(f"no shift for the week of {week}; nothing to hand off")
-        if incoming is None:
-            raise NotFound(
-                f"no shift for the week of {week + timedelta(days=7)}; "
-                "plan the next week before handing off"
-            )
+        outgoing, incoming, route = handoff_route(uow, calendar.tz, week)
         actor = member(uow, by).handle if by else outgoing.primary
-        holders = {outgoing.primary, *(d.to_member for d in outgoing.delegations)}
-        plan = handoff_rules.plan_handoff(uow.inquiries.list(open_only=True), holders)
+        plan = handoff_rules.plan_handoff(
+            uow.inquiries.list(open_only=True), route, release=release
+        )
         result = HandoffResult(
             from_member=outgoing.primary,
             to_member=incoming.primary,
             backup=incoming.backup,
-            handed=[i.number for i in plan.handed if i.number is not None],
-            kept=[i.number for i in plan.kept if i.number is not None],
+            handed=_numbers(plan.handed),
+            kept=_numbers(plan.kept),
+            kept_earlier=_numbers(plan.kept_earlier),
         )
         if dry_run:
             return result
         notice = handoff_rules.handoff_notice(
             incoming.primary, incoming.backup, incoming.week_start, note
         )
-        for inquiry in [*plan.handed, *plan.kept]:
-            handed = inquiry in plan.handed
-            with recorded(
-                uow, inquiry, "inquiry.handed_off", actor=actor, now=now, extra={"kept": not handed}
-            ):
-                single = handoff_rules.HandoffPlan(
-                    handed=[inquiry] if handed else [], kept=[] if handed else [inquiry]
-                )
-                handoff_rules.apply_handoff(
-                    single,
-                    from_member=outgoing.primary,
-                    to_member=incoming.primary,
-                    now=now,
-                    note=note,
-                )
-                if handed:
-                    comment = lifecycle.add_member_comment(
-                        inquiry, actor, notice, public=True, now=now, is_response=False
-                    )
-                    desk.publish(uow, inquiry, comment, now)
-            desk.observe(uow, inquiry, "inquiry.handed_off", now)
+        _apply(desk, uow, plan, result, actor=actor, notice=notice, note=note, now=now)
         if result.handed:
             notify(
                 uow,
@@ -225,7 +230,55 @@ def handoff(
                 "to": incoming.primary,
                 "handed": result.handed,
                 "kept": result.kept,
+                "kept_earlier": result.kept_earlier,
             },
         )
         uow.commit()
     return result
+
+
+def _numbers(found: list[Inquiry]) -> list[int]:
+    return [i.number for i in found if i.number is not None]
+
+
+def _apply(
+    desk: Desk,
+    uow: AbstractUnitOfWork,
+    plan: handoff_rules.HandoffPlan,
+    result: HandoffResult,
+    *,
+    actor: str,
+    notice: str,
+    note: str,
+    now: datetime,
+) -> None:
+    """Apply the plan inquiry by inquiry, each change its own audit event.
+
+    An inquiry kept by this week's earlier run changes only if it was marked keep again.
+    """
+    for inquiry in [*plan.handed, *plan.kept]:
+        handed = inquiry in plan.handed
+        earlier = inquiry in plan.kept_earlier
+        if earlier and not inquiry.keep_at_handoff:
+            continue
+        with recorded(
+            uow, inquiry, "inquiry.handed_off", actor=actor, now=now, extra={"kept": not handed}
+        ):
+            single = handoff_rules.HandoffPlan(
+                handed=[inquiry] if handed else [],
+                kept=[] if handed else [inquiry],
+                kept_earlier=[inquiry] if earlier else [],
+            )
+            handoff_rules.apply_handoff(
+                single,
+                from_member=result.from_member,
+                to_member=result.to_member,
+                now=now,
+                note=note,
+            )
+            if handed:
+                comment = lifecycle.add_member_comment(
+                    inquiry, actor, notice, public=True, now=now, is_response=False
+                )
+                desk.publish(uow, inquiry, comment, now)
+        desk.observe(uow, inquiry, "inquiry.handed_off", now)

@@ -166,6 +166,8 @@ class HandoffIn(Strict):
     week_start: date | None = None
     note: str = ""
     dry_run: bool = False
+    # Inquiries this week's earlier handoff kept, to hand over now after all.
+    release: list[RecordId] = []
 
 
 class Created(BaseModel):

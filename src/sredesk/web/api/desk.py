@@ -94,7 +94,12 @@ def end(desk: DeskDep, delegation_id: RecordId, body: ActorIn) -> dict[str, Any]
 @router.post("/handoff")
 def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
     result = shifts.handoff(
-        desk, week_start=body.week_start, by=body.by, note=body.note, dry_run=body.dry_run
+        desk,
+        week_start=body.week_start,
+        by=body.by,
+        note=body.note,
+        dry_run=body.dry_run,
+        release=body.release,
     )
     return {
         "from": result.from_member,
@@ -102,6 +107,7 @@ def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
         "backup": result.backup,
         "handed": result.handed,
         "kept": result.kept,
+        "kept_earlier": result.kept_earlier,
         "dry_run": body.dry_run,
     }
 
