@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -413,7 +413,9 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
     @property
     def work(self) -> _State:
         if self._work is None:
-            self._work = copy.deepcopy(self._store.state)
+            # A pickle round trip is a deep copy made in C: several times quicker than
+            # copy.deepcopy on a store of plain dataclasses, and the same copy.
+            self._work = pickle.loads(pickle.dumps(self._store.state, pickle.HIGHEST_PROTOCOL))
         return self._work
 
     def commit(self) -> None:
