@@ -193,6 +193,42 @@ def test_handing_off_twice_in_a_week_keeps_the_kept(demo: str) -> None:
     assert json.loads(run(demo, "inquiry", "show", n, "--json").stdout)["assignee"] == (first["to"])
 
 
+def test_time_off_entered_by_mistake_is_listed_and_removed(demo: str) -> None:
+    added = run(demo, "member", "time-off", "dave", "2031-03-03", "2031-03-07", "--reason", "typo")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("time-off #")
+    entry = int(added.stdout.split("#", 1)[1].split()[0])
+    listed = json.loads(run(demo, "member", "time-off-list", "dave", "--json").stdout)
+    assert listed == [
+        {
+            "id": entry,
+            "member": "dave",
+            "start": "2031-03-03",
+            "end": "2031-03-07",
+            "reason": "typo",
+        }
+    ]
+    everyone = run(demo, "member", "time-off-list").stdout
+    assert f"#{entry:<5} dave         2031-03-03 to 2031-03-07  typo" in everyone
+    bobs = json.loads(run(demo, "member", "time-off-list", "bob", "--json").stdout)[0]["id"]
+
+    for args, message in [
+        (("dave", str(bobs)), f"error: time-off #{bobs} is bob's, not dave's; give the member"),
+        (("dave", "99999"), "error: dave has no time-off #99999; list the ids with"),
+        (("dave", "99999999999"), "error: dave has no time-off #99999999999;"),
+    ]:
+        refused = run(demo, "member", "time-off-remove", *args)
+        assert refused.returncode == 2, refused.stdout
+        assert refused.stderr.startswith(message)
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert run(demo, "member", "time-off-list", "--json").stdout.count('"id"') == 2
+
+    removed = run(demo, "member", "time-off-remove", "dave", str(entry))
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout == f"removed time-off #{entry} of dave: 2031-03-03 to 2031-03-07 (typo)\n"
+    assert json.loads(run(demo, "member", "time-off-list", "dave", "--json").stdout) == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

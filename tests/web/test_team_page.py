@@ -137,3 +137,53 @@ def test_an_admin_adds_time_off_and_a_member(
     )
     again = carol.post("/team/members", new)
     assert message(again) == "member 'erin' exists already; pick another handle"
+
+
+def test_an_admin_removes_time_off_entered_by_mistake(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    wrong = team.add_time_off(web_desk, "dave", date(2026, 11, 30), date(2026, 12, 4), "typo")
+    carol = browser("carol")
+    page = carol.get("/team").text
+    row = re.search(r'<tr id="member-dave".*?</tr>', page, re.S)
+    assert row
+    assert f'name="time_off_id" value="{wrong}"' in row.group(0)
+    assert f'name="csrf_token" value="{carol.csrf}"' in row.group(0)
+    assert 'aria-label="Remove dave\'s time-off from 2026-11-30 to 2026-12-04"' in row.group(0)
+    assert "dave away (typo)" in carol.get("/rotation").text
+
+    removed = carol.post("/team/time-off/remove", {"member": "dave", "time_off_id": str(wrong)})
+    assert message(removed) == "Removed time-off for dave from 2026-11-30 to 2026-12-04."
+    shown = carol.get(removed.headers["location"]).text
+    assert member_row(shown, "dave").endswith("Active None Save dave")
+    assert team.list_time_off(web_desk) == []
+    assert "dave away" not in carol.get("/rotation").text
+
+
+def test_removing_time_off_refuses_bad_ids_and_non_admins(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    bobs = team.add_time_off(web_desk, "bob", date(2026, 12, 21), date(2027, 1, 4), "holidays")
+    before = team.list_time_off(web_desk)
+    carol = browser("carol")
+    refusals = {
+        str(bobs): f"time-off #{bobs} is bob's, not dave's; give the member it belongs to, "
+        "or another id",
+        "999": "dave has no time-off #999; list the ids with 'sredesk member time-off-list dave'",
+        "soon": "time-off id 'soon' is not a whole number",
+    }
+    for given, expected in refusals.items():
+        refused = carol.post("/team/time-off/remove", {"member": "dave", "time_off_id": given})
+        assert message(refused) == expected
+    for handle in ("alice", "val"):
+        forbidden = browser(handle).post(
+            "/team/time-off/remove", {"member": "bob", "time_off_id": str(bobs)}
+        )
+        assert forbidden.status_code == 403
+    forged = carol.client.post(
+        "/team/time-off/remove",
+        data={"member": "bob", "time_off_id": str(bobs)},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    assert team.list_time_off(web_desk) == before

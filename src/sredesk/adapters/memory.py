@@ -166,6 +166,12 @@ class _Members(_Repo):
     def time_off(self, handle: str | None = None) -> Sequence[TimeOff]:
         return [t for t in self._s.time_off if handle is None or t.member == handle]
 
+    def find_time_off(self, time_off_id: int) -> TimeOff | None:
+        return next((t for t in self._s.time_off if t.id == time_off_id), None)
+
+    def remove_time_off(self, time_off: TimeOff) -> None:
+        self._s.time_off.remove(time_off)
+
 
 class _Shifts(_Repo):
     def add(self, shift: Shift) -> None:

@@ -77,8 +77,36 @@ def member_time_off(
     first, last = _date(start, "START"), _date(end, "END")
     assert first is not None
     assert last is not None
-    team.add_time_off(desk(), handle, first, last, reason)
-    typer.echo(f"time-off recorded for {handle.lstrip('@')}")
+    entry = team.add_time_off(desk(), handle, first, last, reason)
+    typer.echo(f"time-off #{entry} recorded for {handle.lstrip('@')}")
+
+
+@member_app.command("time-off-list")
+def member_time_off_list(
+    handle: str | None = typer.Argument(None, help="Only this member's (default: everyone's)."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """List time-off with its ids, by start."""
+    found = team.list_time_off(desk(), handle)
+    if json_out:
+        print_json(found)
+        return
+    for t in found:
+        typer.echo(f"#{t['id']:<5} {t['member']:<12} {t['start']} to {t['end']}  {t['reason']}")
+    if not found:
+        typer.echo("no time-off")
+
+
+@member_app.command("time-off-remove")
+def member_time_off_remove(
+    handle: str, time_off_id: int = typer.Argument(..., metavar="ID")
+) -> None:
+    """Remove a member's time-off by its id (see time-off-list), such as one entered by mistake."""
+    removed = team.remove_time_off(desk(), handle, time_off_id)
+    typer.echo(
+        f"removed time-off #{time_off_id} of {removed['member']}: "
+        f"{removed['start']} to {removed['end']} ({removed['reason']})"
+    )
 
 
 @shift_app.command("list")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sredesk.core.errors import InvalidInput, NotFound
 from sredesk.core.model import Member, Team, TimeOff
 from sredesk.services.desk import Desk, audit
-from sredesk.services.views import member_view
+from sredesk.services.views import member_view, time_off_view
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,38}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -155,26 +155,60 @@ def add_time_off(
     reason: str = "vacation",
     *,
     actor: str = "system",
-) -> None:
+) -> int:
+    """Record a member's time-off (inclusive dates); its id, by which it can be removed."""
     if end < start:
         raise InvalidInput(f"time-off ends ({end}) before it starts ({start}); swap them")
     now = desk.now()
     with desk.unit_of_work() as uow:
         found = uow.members.get(handle.lstrip("@"))
-        uow.members.add_time_off(TimeOff(member=found.handle, start=start, end=end, reason=reason))
-        audit(
-            uow,
-            "member.time_off",
-            actor=actor,
-            now=now,
-            after={
-                "member": found.handle,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "reason": reason,
-            },
-        )
+        entry = TimeOff(member=found.handle, start=start, end=end, reason=reason)
+        uow.members.add_time_off(entry)
+        uow.flush()
+        audit(uow, "member.time_off", actor=actor, now=now, after=time_off_view(entry))
         uow.commit()
+    assert entry.id is not None
+    return entry.id
+
+
+def list_time_off(desk: Desk, handle: str | None = None) -> list[dict[str, Any]]:
+    """Time-off with its ids, everyone's or one member's, by start."""
+    with desk.unit_of_work() as uow:
+        member = uow.members.get(handle.lstrip("@")).handle if handle else None
+        found = sorted(uow.members.time_off(member), key=lambda t: (t.start, t.id or 0))
+        return [time_off_view(t) for t in found]
+
+
+# Ids are integers of the database's 32 bits; a larger one names nothing.
+_LAST_ID = 2**31 - 1
+
+
+def remove_time_off(
+    desk: Desk, handle: str, time_off_id: int, *, actor: str = "system"
+) -> dict[str, Any]:
+    """Remove one of a member's time-off entries, such as one entered by mistake.
+
+    Naming the member as well as the id guards against removing someone else's by a typo.
+    """
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        found = uow.members.get(handle.lstrip("@"))
+        entry = uow.members.find_time_off(time_off_id) if 1 <= time_off_id <= _LAST_ID else None
+        if entry is None:
+            raise NotFound(
+                f"{found.handle} has no time-off #{time_off_id}; "
+                f"list the ids with 'sredesk member time-off-list {found.handle}'"
+            )
+        if entry.member != found.handle:
+            raise InvalidInput(
+                f"time-off #{time_off_id} is {entry.member}'s, not {found.handle}'s; "
+                "give the member it belongs to, or another id"
+            )
+        removed = time_off_view(entry)
+        uow.members.remove_time_off(entry)
+        audit(uow, "member.time_off_removed", actor=actor, now=now, before=removed, after={})
+        uow.commit()
+    return removed
 
 
 def team_overview(desk: Desk) -> dict[str, Any]:
@@ -187,9 +221,7 @@ def team_overview(desk: Desk) -> dict[str, Any]:
             {
                 **member_view(m),
                 "time_off": [
-                    {"start": t.start.isoformat(), "end": t.end.isoformat(), "reason": t.reason}
-                    for t in away
-                    if t.member == m.handle and t.end >= today
+                    time_off_view(t) for t in away if t.member == m.handle and t.end >= today
                 ],
             }
             for m in uow.members.list()

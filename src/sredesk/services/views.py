@@ -15,6 +15,7 @@ from sredesk.core.model import (
     Notification,
     OutboundMessage,
     Shift,
+    TimeOff,
 )
 
 
@@ -175,6 +176,16 @@ def member_view(member: Member) -> dict[str, Any]:
         "timezone": member.timezone,
         "active": member.active,
         "github": member.github,
+    }
+
+
+def time_off_view(t: TimeOff) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "member": t.member,
+        "start": t.start.isoformat(),
+        "end": t.end.isoformat(),
+        "reason": t.reason,
     }
 
 

@@ -201,6 +201,12 @@ class SqlMemberRepository(_Repo):
             query = query.where(t.time_off.c.member == handle)
         return self.session.scalars(query).all()
 
+    def find_time_off(self, time_off_id: int) -> TimeOff | None:
+        return self.session.get(TimeOff, time_off_id)
+
+    def remove_time_off(self, time_off: TimeOff) -> None:
+        self.session.delete(time_off)
+
 
 class SqlShiftRepository(_Repo):
     def add(self, shift: Shift) -> None:

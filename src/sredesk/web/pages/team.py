@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.services import team
+from sredesk.services.desk import USER_ERRORS
 from sredesk.web.auth import AdminUser, PageUser
-from sredesk.web.pages.common import attempt, desk_of, render
+from sredesk.web.pages.common import attempt, back, desk_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,3 +104,23 @@ def add_time_off(
         )
 
     return attempt("/team", add, f"Added time-off for {member} from {start} to {end}.")
+
+
+@router.post("/team/time-off/remove")
+def remove_time_off(
+    request: Request, user: AdminUser, member: Short = "", time_off_id: Short = ""
+) -> RedirectResponse:
+    try:
+        removed = team.remove_time_off(
+            desk_of(request),
+            member.strip(),
+            whole_number(time_off_id, "time-off id"),
+            actor=user.handle,
+        )
+    except USER_ERRORS as error:
+        return back("/team", error=str(error))
+    return back(
+        "/team",
+        notice=f"Removed time-off for {removed['member']} from {removed['start']} "
+        f"to {removed['end']}.",
+    )
