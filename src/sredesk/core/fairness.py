@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from fractions import Fraction
 
 from sredesk.core.rotation_model import (
     BackToBack,
@@ -34,10 +35,45 @@ def role_counts(
     return Counter(h for w in weeks if (h := w.holder(role)) in handles)
 
 
-def targets(members: Sequence[RosterMember], slots: int) -> dict[str, float]:
-    """Share `slots` weeks among the members in proportion to their percent-time."""
-    total = sum(m.percent_time for m in members)
-    return {m.handle: slots * m.percent_time / total for m in members}
+def joined_weeks(
+    members: Sequence[RosterMember], history: Sequence[WeekAssignment], first_planned: date
+) -> dict[str, date]:
+    """The Monday from which each member owes weeks, as far as the weeks show.
+
+    A member who served in `history`, as Primary or Backup, counts from its first week:
+    when in that time they arrived, the weeks cannot tell, since a rotation may leave anyone
+    out for a while. A member who has served none is new, and counts from the first week
+    being planned, `first_planned`.
+    """
+    served = {handle for w in history for handle in (w.primary, w.backup)}
+    start = min((w.week_start for w in history), default=first_planned)
+    return {m.handle: start if m.handle in served else first_planned for m in members}
+
+
+def counted_weeks(
+    members: Sequence[RosterMember], weeks: Sequence[WeekAssignment], role: Role
+) -> list[date]:
+    """The Mondays of `weeks` whose `role` a current member held, as `role_counts` counts."""
+    handles = {m.handle for m in members}
+    return [w.week_start for w in weeks if w.holder(role) in handles]
+
+
+def fair_shares(
+    members: Sequence[RosterMember], weeks: Iterable[date], joined: Mapping[str, date]
+) -> dict[str, Fraction]:
+    """Each member's fair number of `weeks`, by percent-time, from the week they joined.
+
+    Each week is shared among the members who had joined by then, in proportion to their
+    percent-time, so a newcomer owes nothing for the weeks before they came, and someone at
+    50% owes half as many weeks as someone at 100%. The shares of a week add up to 1.
+    """
+    shares = {m.handle: Fraction(0) for m in members}
+    for week in weeks:
+        present = [m for m in members if joined[m.handle] <= week] or list(members)
+        total = sum(m.percent_time for m in present)
+        for m in present:
+            shares[m.handle] += Fraction(m.percent_time, total)
+    return shares
 
 
 def experience_before(
@@ -57,24 +93,26 @@ def fairness_report(
 ) -> FairnessReport:
     """Report targets, actual weeks and exceptions of `weeks`, counting `history` too.
 
-    A target is the member's percent-time share of the weeks served by current members,
-    so a debt carries over from one plan to the next.
+    A target is the member's fair share (`fair_shares`) of the weeks served by current
+    members since they joined, so a debt carries over from one plan to the next, and a
+    newcomer starts with none.
     """
     past, horizon = as_assignments(history), as_assignments(weeks)
     everything = past + horizon
+    joined = joined_weeks(members, past, horizon[0].week_start if horizon else date.max)
     report: dict[Role, dict[str, RoleFairness]] = {}
     for role in Role:
         overall, planned = (
             role_counts(members, everything, role),
             role_counts(members, horizon, role),
         )
-        target_all = targets(members, sum(overall.values()))
-        target_horizon = targets(members, sum(planned.values()))
+        target_all = fair_shares(members, counted_weeks(members, everything, role), joined)
+        target_horizon = fair_shares(members, counted_weeks(members, horizon, role), joined)
         report[role] = {
             m.handle: RoleFairness(
-                target=target_all[m.handle],
+                target=float(target_all[m.handle]),
                 actual=overall[m.handle],
-                target_horizon=target_horizon[m.handle],
+                target_horizon=float(target_horizon[m.handle]),
                 actual_horizon=planned[m.handle],
             )
             for m in members
@@ -153,13 +191,15 @@ def swap_candidates(
             f"week of {week}: {member} is not {role.value.capitalize()}"
             f" ({shift.holder(role)} is); name the member who holds the role"
         )
-    everything = as_assignments(history) + weeks
+    past = as_assignments(history)
+    everything = past + weeks
     counts = role_counts(roster, everything, role)
-    target = targets(roster, sum(counts.values()))
+    joined = joined_weeks(roster, past, min(w.week_start for w in weeks))
+    target = fair_shares(roster, counted_weeks(roster, everything, role), joined)
     candidates = [
         SwapCandidate(
             handle=m.handle,
-            fairness_debt=round(target[m.handle] - counts[m.handle], 6),
+            fairness_debt=round(float(target[m.handle] - counts[m.handle]), 6),
             distance_weeks=_distance(m.handle, everything, week),
         )
         for m in roster

@@ -16,7 +16,9 @@ while the next one is minimised:
 7. the number of Primary and Backup slots that differ from the previous published plan.
 
 A target is the member's percent-time share of all weeks served by current members over
-history plus horizon, so fairness debt carries over from one plan to the next. Fairness comes
+history plus horizon, counted from the week the member joined: the history's first week for
+anyone who served in it, the horizon's first for someone who has served none. So fairness debt
+carries over from one plan to the next, and a newcomer starts without any. Fairness comes
 before the softer rules: a back-to-back or an inexperienced pair appears only when avoiding
 it would make someone's share less fair.
 """
@@ -26,11 +28,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from math import gcd
+from fractions import Fraction
+from math import gcd, lcm
 
 from ortools.sat.python import cp_model
 
-from sredesk.core.fairness import fairness_report, role_counts
+from sredesk.core.fairness import (
+    counted_weeks,
+    fair_shares,
+    fairness_report,
+    joined_weeks,
+    role_counts,
+)
 from sredesk.core.rotation_model import (
     MAX_HORIZON_WEEKS,
     IsBusinessDay,
@@ -132,6 +141,25 @@ def _available(
     return free
 
 
+# Targets finer than a millionth of a week make no difference to a plan, and keep the
+# solver's integers small when many join dates make the exact common denominator large.
+_FINEST_UNIT = 10**6
+
+
+def _integer_targets(shares: dict[str, Fraction]) -> tuple[int, dict[str, int]]:
+    """A unit `u` and each target times `u`, as integers, so the model stays integral.
+
+    The unit is the targets' common denominator, exact, unless that is finer than a
+    millionth of a week; then targets are rounded to millionths.
+    """
+    unit = lcm(*(share.denominator for share in shares.values()))
+    if unit > _FINEST_UNIT:
+        unit = _FINEST_UNIT
+    scaled = {handle: round(share * unit) for handle, share in shares.items()}
+    common = gcd(unit, *scaled.values())
+    return unit // common, {handle: value // common for handle, value in scaled.items()}
+
+
 @dataclass(frozen=True)
 class _Level:
     """One level of the objective, and a value it cannot go below."""
@@ -174,10 +202,10 @@ class _Rotation:
         """Add the largest and the total deviation from the percent-time targets."""
         served = role_counts(self.members, self.history, role)
         slots = sum(served.values()) + len(self.mondays)
-        total_pct = sum(m.percent_time for m in self.members)
-        # Scaled by the total percent-time, targets are integers: T * p / P becomes T * p.
-        scale = gcd(total_pct, *(slots * m.percent_time for m in self.members))
-        bound = total_pct * slots // scale
+        joined = joined_weeks(self.members, self.history, self.mondays[0])
+        counted = counted_weeks(self.members, self.history, role) + self.mondays
+        unit, scaled = _integer_targets(fair_shares(self.members, counted, joined))
+        bound = unit * slots
         chosen = self.role_vars(role)
         deviations = []
         counts = []
@@ -187,7 +215,7 @@ class _Rotation:
                 weeks == served[member.handle] + sum(v for (_, i), v in chosen.items() if i == m)
             )
             counts.append(weeks)
-            excess = total_pct // scale * weeks - slots * member.percent_time // scale
+            excess = unit * weeks - scaled[member.handle]
             deviation = self.cp.new_int_var(0, bound, f"dev_{role.value}_{m}")
             self.cp.add_abs_equality(deviation, excess)
             deviations.append(deviation)
