@@ -183,6 +183,9 @@ def test_feeds_need_a_live_token_and_raise_sequence_on_change(
     cal = icalendar.Calendar.from_ical(first.content)
     events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
     assert any(c.name == "VTIMEZONE" for c in cal.walk())
+    # The lab's holidays come with their names: 2027's Martin Luther King Jr. Day.
+    holiday = events["visit-holiday-20270118@sredesk"]
+    assert str(holiday["SUMMARY"]) == "Holiday: Martin Luther King Jr. Day (desk closed)"
     week = shifts.list_shifts(desk, start=date(2027, 1, 18), end=date(2027, 1, 18))[0]
     primary_uid = next(
         uid

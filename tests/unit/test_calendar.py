@@ -236,6 +236,17 @@ def test_llnl_holidays_2026() -> None:
     ]
 
 
+def test_llnl_holidays_have_their_names() -> None:
+    names = CAL.holiday_names(2026)
+    assert list(names) == CAL.holidays(2026)
+    assert names[date(2026, 11, 26)] == "Thanksgiving Day"
+    assert names[date(2026, 11, 27)] == "Day after Thanksgiving"
+    assert names[date(2026, 7, 3)] == "Independence Day (observed)"
+    assert names[date(2026, 12, 28)] == "Winter closure"
+    # Inside the closure a holiday keeps its own name.
+    assert CAL.holiday_names(2027)[date(2027, 1, 1)] == "New Year's Day"
+
+
 def test_sunday_holiday_is_observed_on_monday() -> None:
     assert date(2027, 7, 5) in CAL.holidays(2027)
     assert not CAL.is_business_day(date(2027, 7, 5))
@@ -301,6 +312,10 @@ def test_country_holidays_from_the_holidays_package() -> None:
         },
     )
     assert date(2026, 5, 5) in tokyo.holidays(2026)  # Children's Day
+    assert (
+        tokyo.holiday_names(2026)[date(2026, 5, 5)]
+        == holidays_pkg.country_holidays("JP", years=[2026])[date(2026, 5, 5)]
+    )
     assert tokyo.add(datetime(2026, 5, 1, 17, tzinfo=tokyo.tz), 2 * H).day == 7
 
 
@@ -373,6 +388,14 @@ def test_ics_holidays() -> None:
     assert cal.holidays(2028) == [date(2028, 2, 29), date(2028, 7, 14)]
     assert cal.holidays(2027) == [date(2027, 7, 14)]  # founders day ended before 1 June 2027
     assert cal.holidays(2019) == []
+    names = cal.holiday_names(2028)
+    assert names == {date(2028, 2, 29): "Leap day off", date(2028, 7, 14): "Every year from 2020"}
+    assert cal.holiday_names(2026)[date(2026, 3, 11)] == "Site shutdown"
+
+
+def test_a_holiday_only_the_settings_add_is_named_holiday() -> None:
+    cal = load_calendar("llnl", {"llnl": {"extra_holidays": ["2026-03-03"]}})
+    assert cal.holiday_names(2026)[date(2026, 3, 3)] == "Holiday"
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,10 @@ def test_the_month_shows_each_weeks_pair_holidays_and_today(
     assert week_row(page, "2026-11-16").startswith(
         "Week of 16 Nov (this week) Primary: alice (you) Backup: bob"
     )
-    assert "Thursday 26 November 26 Holiday: desk closed" in week_row(page, "2026-11-23")
+    assert "Thursday 26 November 26 Thanksgiving Day: desk closed" in week_row(page, "2026-11-23")
+    assert "Friday 27 November 27 Day after Thanksgiving: desk closed" in week_row(
+        page, "2026-11-23"
+    )
     assert "Wednesday 18 November 18 Today" in week_row(page, "2026-11-16")
     assert week_row(page, "2026-10-26").startswith("Week of 26 Oct No shift set")
     assert 'href="/rotation?month=2026-12" rel="next">Next month: December 2026' in page

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from sredesk.core.calendar_spec import CalendarSpec, DayHours, load_spec
 from sredesk.core.calendar_timeline import Timeline, merge_intervals
-from sredesk.core.holiday_rules import CalendarError
+from sredesk.core.holiday_rules import UNNAMED, CalendarError
 
 __all__ = ["BusinessCalendar", "CalendarError", "default_calendar", "load_calendar"]
 
@@ -78,6 +78,18 @@ class BusinessCalendar:
     def is_business_day(self, day: date) -> bool:
         """Whether the desk opens at all that day."""
         return bool(self.hours_on(day))
+
+    def holiday_names(self, year: int) -> dict[date, str]:
+        """The days `holidays` lists, each with its name from the source that gives it.
+
+        The first source to name a day wins; a day only the settings add is "Holiday".
+        """
+        named: dict[date, str] = {}
+        for source in self.spec.sources:
+            for day, name in source.named(year):
+                if day.year == year:
+                    named.setdefault(day, name)
+        return {day: named.get(day, UNNAMED) for day in self.holidays(year)}
 
     def holidays(self, year: int) -> list[date]:
         """Days of `year` the weekly hours would open but holidays keep shut all day.

@@ -15,10 +15,18 @@ class CalendarError(ValueError):
     """A calendar, or an instant or duration given to one, cannot be used; the message says why."""
 
 
+# The name a holiday gets when its source gives none, such as a date added in the settings.
+UNNAMED = "Holiday"
+
+
 class HolidaySource(Protocol):
-    """Give the holiday dates that fall in a year; extra dates outside the year are ignored."""
+    """Give the holidays that fall in a year; extra dates outside the year are ignored."""
 
     def __call__(self, year: int) -> Iterable[date]: ...
+
+    def named(self, year: int) -> Iterable[tuple[date, str]]:
+        """The same days, each with its holiday's name."""
+        ...
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
@@ -31,13 +39,13 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     return last - timedelta(days=(last.weekday() - weekday) % 7)
 
 
-def _observed(day: date) -> date:
+def _observed(day: date, name: str) -> tuple[date, str]:
     """Move a fixed holiday off the weekend: Saturday to Friday, Sunday to Monday."""
     if day.weekday() == 5:
-        return day - timedelta(days=1)
+        return day - timedelta(days=1), f"{name} (observed)"
     if day.weekday() == 6:
-        return day + timedelta(days=1)
-    return day
+        return day + timedelta(days=1), f"{name} (observed)"
+    return day, name
 
 
 @dataclass(frozen=True)
@@ -52,23 +60,28 @@ class LlnlHolidays:
     winter_closure: tuple[tuple[int, int], tuple[int, int]] | None = ((12, 24), (1, 1))
 
     def __call__(self, year: int) -> Iterator[date]:
+        return (day for day, _name in self.named(year))
+
+    def named(self, year: int) -> Iterator[tuple[date, str]]:
         # A holiday of the next year can be observed in this one (1 January on a
-        # Saturday moves to 31 December), so look one year each side.
+        # Saturday moves to 31 December), so look one year each side. The rules come
+        # before the closure, so a holiday inside it keeps its own name.
         for y in (year - 1, year, year + 1):
-            yield from self._rule_dates(y)
-            yield from self._closure(y)
+            yield from self._rules(y)
+        for y in (year - 1, year, year + 1):
+            yield from ((day, "Winter closure") for day in self._closure(y))
 
     @staticmethod
-    def _rule_dates(year: int) -> Iterator[date]:
-        yield _observed(date(year, 1, 1))  # New Year's Day
-        yield _nth_weekday(year, 1, 0, 3)  # Martin Luther King Jr. Day
-        yield _nth_weekday(year, 2, 0, 3)  # Presidents' Day
-        yield _nth_weekday(year, 5, 0, -1)  # Memorial Day
-        yield _observed(date(year, 7, 4))  # Independence Day
-        yield _nth_weekday(year, 9, 0, 1)  # Labor Day
+    def _rules(year: int) -> Iterator[tuple[date, str]]:
+        yield _observed(date(year, 1, 1), "New Year's Day")
+        yield _nth_weekday(year, 1, 0, 3), "Martin Luther King Jr. Day"
+        yield _nth_weekday(year, 2, 0, 3), "Presidents' Day"
+        yield _nth_weekday(year, 5, 0, -1), "Memorial Day"
+        yield _observed(date(year, 7, 4), "Independence Day")
+        yield _nth_weekday(year, 9, 0, 1), "Labor Day"
         thanksgiving = _nth_weekday(year, 11, 3, 4)
-        yield thanksgiving
-        yield thanksgiving + timedelta(days=1)
+        yield thanksgiving, "Thanksgiving Day"
+        yield thanksgiving + timedelta(days=1), "Day after Thanksgiving"
 
     def _closure(self, year: int) -> Iterator[date]:
         """Yield the closure that starts in December of `year`."""
@@ -100,26 +113,33 @@ class CountryHolidays:
             ) from exc
 
     def __call__(self, year: int) -> Iterable[date]:
+        return [day for day, _name in self.named(year)]
+
+    def named(self, year: int) -> Iterable[tuple[date, str]]:
         found = holidays_pkg.country_holidays(self.country, subdiv=self.subdiv, years=[year])
-        return list(found.keys())
+        return list(found.items())
 
 
 @dataclass(frozen=True)
 class DateHolidays:
     """Give fixed dates, and dates that recur every year from a first year to a last one."""
 
-    dates: frozenset[date] = frozenset()
-    # (month, day, first year, last year or None for ever)
-    yearly: tuple[tuple[int, int, int, int | None], ...] = ()
+    # (day, name)
+    dates: tuple[tuple[date, str], ...] = ()
+    # (month, day, first year, last year or None for ever, name)
+    yearly: tuple[tuple[int, int, int, int | None, str], ...] = ()
 
     def __call__(self, year: int) -> Iterator[date]:
-        yield from (d for d in self.dates if d.year == year)
-        for month, day, first, last in self.yearly:
+        return (day for day, _name in self.named(year))
+
+    def named(self, year: int) -> Iterator[tuple[date, str]]:
+        yield from ((d, name) for d, name in self.dates if d.year == year)
+        for month, day, first, last, name in self.yearly:
             if first <= year and (last is None or year <= last):
                 # 29 February recurs only in leap years.
                 if month == 2 and day == 29 and not _is_leap(year):
                     continue
-                yield date(year, month, day)
+                yield date(year, month, day), name
 
 
 def _is_leap(year: int) -> bool:
@@ -138,19 +158,21 @@ def parse_ics_holidays(text: str) -> DateHolidays:
         cal = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
         raise CalendarError(f"cannot read the .ics text: {_first_line(exc)}") from exc
-    dates: set[date] = set()
-    yearly: list[tuple[int, int, int, int | None]] = []
+    dates: dict[date, str] = {}
+    yearly: list[tuple[int, int, int, int | None, str]] = []
     for event in cal.walk("VEVENT"):
         days = list(_event_days(event))
+        name = " ".join(str(event.get("SUMMARY", "")).split()) or UNNAMED
         rule = event.get("RRULE")
         if rule is None:
-            dates.update(days)
+            for day in days:
+                dates.setdefault(day, name)
             continue
         first_year, last_year = _yearly_range(rule, days[0])
         yearly.extend(
-            (d.month, d.day, first_year + (d.year - days[0].year), last_year) for d in days
+            (d.month, d.day, first_year + (d.year - days[0].year), last_year, name) for d in days
         )
-    return DateHolidays(frozenset(dates), tuple(yearly))
+    return DateHolidays(tuple(sorted(dates.items())), tuple(yearly))
 
 
 def _first_line(exc: Exception) -> str:

@@ -87,7 +87,9 @@ def render(desk: Desk, scope: str = TEAM, *, token: str | None = None) -> bytes:
             else range(now.year, now.year + 1)
         )
         holidays = [
-            Holiday(day, "Holiday: desk closed") for y in years for day in calendar.holidays(y)
+            Holiday(day, f"{name} (desk closed)")
+            for y in years
+            for day, name in calendar.holiday_names(y).items()
         ]
         rotation = RotationCalendar(
             team=team.name,

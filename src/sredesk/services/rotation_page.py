@@ -49,7 +49,11 @@ def month_calendar(desk: Desk, month: str | None = None) -> dict[str, Any]:
         shifts = {s.week_start: s for s in uow.shifts.list(start=start, end=end)}
         active = {m.handle for m in uow.members.list(active_only=True)}
         away = [t for t in uow.members.time_off() if t.member in active and t.end >= start]
-        holidays = {d for y in {start.year, end.year} for d in calendar.holidays(y)}
+        holidays = {
+            day: name
+            for y in {start.year, end.year}
+            for day, name in calendar.holiday_names(y).items()
+        }
         weeks = [
             _week(monday, shifts.get(monday), first, now, holidays, away, calendar)
             for monday in _mondays(start, end)
@@ -76,7 +80,7 @@ def _week(
     shift: Shift | None,
     first: date,
     now: date,
-    holidays: set[date],
+    holidays: dict[date, str],
     away: list[TimeOff],
     calendar: BusinessCalendar,
 ) -> dict[str, Any]:
@@ -94,7 +98,8 @@ def _week(
                 "label": f"{day:%A} {day.day} {day:%B}",
                 "in_month": day.month == first.month,
                 "today": day == now,
-                "holiday": day in holidays,
+                # The holiday's name, or None on an ordinary day.
+                "holiday": holidays.get(day),
                 "open": calendar.is_business_day(day),
                 "away": [
                     {"member": t.member, "reason": t.reason}
