@@ -6,13 +6,15 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
 from fastapi.testclient import TestClient
 
+from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.teamfile import TeamFileError, parse_team
 from sredesk.services import feeds, rotation, shifts, teamfile
@@ -217,6 +219,30 @@ def test_feeds_need_a_live_token_and_raise_sequence_on_change(
     assert client.get("/calendar/team.ics", params={"token": token}).status_code == 404
     with pytest.raises(InvalidTransition):
         feeds.revoke_tokens(desk)
+
+
+def test_the_team_feed_shows_a_delegation_once_accepted_until_it_ends(desk: Desk) -> None:
+    rotation.publish(desk, rotation.plan(desk, START, 2)["id"])
+    week = shifts.list_shifts(desk, start=START, end=START)[0]
+    start = datetime(2027, 1, 6, 17, tzinfo=UTC)
+    number = shifts.delegate(desk, start, start + timedelta(hours=6), by=week["primary"])
+    uid = f"visit-delegation-{number}@sredesk"
+
+    def delegation_events() -> dict[str, Any]:
+        cal = icalendar.Calendar.from_ical(feeds.render(desk))
+        return {str(e["UID"]): e for e in cal.walk("VEVENT") if "delegation" in str(e["UID"])}
+
+    assert delegation_events() == {}  # proposed, not yet in force
+    shifts.answer_delegation(desk, number, by=week["backup"], accept=True)
+    event = delegation_events()[uid]
+    assert str(event["SUMMARY"]) == f"VisIt Primary (delegated): {week['backup']}"
+    assert event.decoded("DTEND") == start + timedelta(hours=6)
+    assert isinstance(desk.clock, FixedClock)
+    desk.clock.current = start + timedelta(hours=2)
+    shifts.end_delegation(desk, number, by=week["primary"])
+    ended = delegation_events()[uid]
+    assert ended.decoded("DTEND") == start + timedelta(hours=2)
+    assert int(ended["SEQUENCE"]) == int(event["SEQUENCE"]) + 1
 
 
 def test_the_rotation_api(client: TestClient) -> None:

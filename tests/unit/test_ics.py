@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from sredesk.core.ics import (
+    DelegationWindow,
     EventVersion,
     Holiday,
     RotationCalendar,
@@ -138,6 +140,31 @@ def test_a_member_feed_holds_their_shifts_their_time_off_and_the_holidays() -> N
     assert b"X-WR-CALNAME:VisIt desk: alice" in feed.ical
     # The versions cover every event, so storing them after any feed is safe.
     assert feed.versions == team_feed(CALENDAR, previous={}, now=NOW).versions
+
+
+def test_a_delegation_shows_in_the_feeds_of_both_members_in_the_team_zone() -> None:
+    window = DelegationWindow(
+        7,
+        "alice",
+        "bob",
+        datetime(2027, 3, 10, 20, tzinfo=UTC),
+        datetime(2027, 3, 11, 1, tzinfo=UTC),
+    )
+    calendar = replace(CALENDAR, delegations=(window,))
+    found = events(team_feed(calendar, previous={}, now=NOW).ical)
+    event = found["visit-delegation-7@sredesk"]
+    assert event["summary"] == "VisIt Primary (delegated): bob"
+    assert event["category"] == "Delegation"
+    assert event["start"] == datetime(2027, 3, 10, 12, tzinfo=LA)
+    assert event["end"] == datetime(2027, 3, 10, 17, tzinfo=LA)
+    for handle, shown in (("alice", True), ("bob", True), ("carol", False)):
+        own = events(member_feed(calendar, handle, previous={}, now=NOW).ical)
+        assert ("visit-delegation-7@sredesk" in own) is shown
+    # Ending it early changes the same event, with a higher SEQUENCE.
+    first = team_feed(calendar, previous={}, now=NOW)
+    shorter = replace(window, end=datetime(2027, 3, 10, 22, tzinfo=UTC))
+    again = team_feed(replace(CALENDAR, delegations=(shorter,)), previous=first.versions, now=NOW)
+    assert events(again.ical)["visit-delegation-7@sredesk"]["sequence"] == 1
 
 
 def test_a_member_without_shifts_gets_a_feed_without_a_vtimezone() -> None:

@@ -38,8 +38,19 @@ class Holiday:
 
 
 @dataclass(frozen=True)
+class DelegationWindow:
+    """A stretch in which the Primary's role was handed to another member, by agreement."""
+
+    id: int
+    from_member: str
+    to_member: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class RotationCalendar:
-    """Everything the feeds show: shifts, members' time-off and the team's holidays."""
+    """Everything the feeds show: shifts, delegations, time-off and the team's holidays."""
 
     team: str
     timezone: str
@@ -48,6 +59,7 @@ class RotationCalendar:
     holidays: Sequence[Holiday] = ()
     # When the shift changes hands on Monday, in the team's zone.
     handoff: time = time(0, 0)
+    delegations: Sequence[DelegationWindow] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,18 @@ def calendar_events(calendar: RotationCalendar) -> tuple[CalendarEvent, ...]:
                     members=frozenset({handle}),
                 )
             )
+    events += [
+        CalendarEvent(
+            uid=f"{slug}-delegation-{d.id}@sredesk",
+            summary=f"{calendar.team} Primary (delegated): {d.to_member}",
+            start=d.start.astimezone(zone),
+            end=d.end.astimezone(zone),
+            category="Delegation",
+            description=f"{d.from_member} handed the Primary role to {d.to_member}",
+            members=frozenset({d.from_member, d.to_member}),
+        )
+        for d in calendar.delegations
+    ]
     events += _time_off_events(calendar, slug)
     events += [
         CalendarEvent(

@@ -5,10 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 from sredesk.core.errors import InvalidTransition, NotFound
-from sredesk.core.ics import EventVersion, Holiday, RotationCalendar, member_feed, team_feed
-from sredesk.core.model import FeedEvent, FeedToken
+from sredesk.core.ics import (
+    DelegationWindow,
+    EventVersion,
+    Holiday,
+    RotationCalendar,
+    member_feed,
+    team_feed,
+)
+from sredesk.core.model import DelegationStatus, FeedEvent, FeedToken, Shift
 from sredesk.services.desk import Desk, audit, member
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.rotation import _assignments, roster_of
@@ -97,6 +105,7 @@ def render(desk: Desk, scope: str = TEAM, *, token: str | None = None) -> bytes:
             weeks=_assignments(shifts),
             members=roster_of(uow),
             holidays=holidays,
+            delegations=_delegations(shifts),
         )
         stored = {e.uid: e for e in uow.rotation.feed_events()}
         previous = {uid: EventVersion(e.sequence, e.fingerprint) for uid, e in stored.items()}
@@ -118,3 +127,19 @@ def render(desk: Desk, scope: str = TEAM, *, token: str | None = None) -> bytes:
                 )
         uow.commit()
     return feed.ical
+
+
+def _delegations(shifts: Sequence[Shift]) -> list[DelegationWindow]:
+    """The delegations that were in force: accepted ones, ended early or not."""
+    return [
+        DelegationWindow(d.id, d.from_member, d.to_member, d.start, d.end)
+        for shift in shifts
+        for d in shift.delegations
+        if d.id is not None
+        and d.end > d.start
+        # An ended delegation was in force if the Backup had accepted it before it ended.
+        and (
+            d.status is DelegationStatus.ACCEPTED
+            or (d.status is DelegationStatus.ENDED and d.answered_at is not None)
+        )
+    ]
