@@ -2,6 +2,10 @@
 
 The compat32 parser is used: it is several times faster than the modern policy and never
 raises on malformed input. Headers and bodies are decoded here, with explicit fallbacks.
+
+Most mail is a single text part with plain headers, and for that the stdlib parser costs
+more than everything else together. Such a message is split here instead (`_single_part`)
+into the same `Message` the parser would build; anything unusual goes to the parser.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 
 from sredesk.adapters.mail.quotes import (
     display_text,
@@ -35,6 +40,13 @@ _AUTO_SUBJECT = re.compile(
 )
 _BOUNCER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon)@", re.IGNORECASE)
 _ADDRESS_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
+_LIST_ID = re.compile(r"<([^<>]+)>")
+
+# Field names as the stdlib parser reads them (RFC 5322 ftext), one a line. A name read with
+# a line end in it (a line without a colon, then a continuation) fails: a blank follows it.
+_FIELD_NAMES = re.compile(r"[!-9;-~]+(?:\n[!-9;-~]+)*")
+# An address alone, in a form every version of `getaddresses` returns unchanged.
+_PLAIN_ADDRESS = re.compile(r"[\w+-]+(?:\.[\w+-]+)*@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -83,10 +95,14 @@ def parse(raw: bytes, *, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> Pa
 
 
 def _parse(raw: bytes, limit: int) -> ParsedMessage:
-    msg = message_from_bytes(raw)
+    # How message_from_bytes reads the bytes. The parser, when it is needed, is called the
+    # same way as before: it recurses on nested parts, and its depth limit stays the same.
+    text = raw.decode("ascii", "surrogateescape")
+    single = _single_part(text)
+    msg = message_from_bytes(raw) if single is None else single[0]
+    headers = _Headers(msg)
     parsed = ParsedMessage(raw=raw, message_id="")
     defects = parsed.defects
-    headers = _Headers(msg)
     if not headers:
         defects.append("no headers")
     ids = parse_ids(headers.first("message-id", defects))
@@ -104,10 +120,72 @@ def _parse(raw: bytes, limit: int) -> ParsedMessage:
     parsed.recipients = _addresses(headers, defects)
     parsed.date = _date(headers.first("date", defects), defects)
     _list_headers(headers, parsed, defects)
-    parsed.machine = machine_reason(msg, parsed)
-    _body(msg, parsed, limit)
+    parsed.machine = _machine_reason(msg, headers, parsed, single is not None)
+    if single is None:
+        _body(_leaves(msg), parsed, limit)
+    else:
+        if not text.isascii():
+            # _leaves reads every leaf's payload; for 8-bit text that reads the charset,
+            # which raises on some broken Content-Types. So must this, to fail the same way.
+            msg.get_payload()
+        _body([(msg, single[1], headers)], parsed, limit)
+    # Decoding a body adds its defects (bad base64) to its part: collect them after it.
     defects.extend(_mime_defects(msg))
     return parsed
+
+
+def _single_part(text: str) -> tuple[Message, str] | None:
+    """The message and its content type, as the stdlib parser reads it, for a simple message.
+
+    None unless the parser would store every header without a defect or a line pushed back
+    to the body, and the type is neither multipart nor message/*: then the parser stores each
+    field and keeps everything after the empty line as the payload, and so does this.
+    """
+    first = text.find("\n")
+    end = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+    stop = text.find(end + end)
+    if stop <= 0:
+        return None
+    block = text[:stop]
+    # One kind of line end throughout: the parser also ends lines at a lone CR or LF.
+    if end == "\n" and "\r" in block:
+        return None
+    if end == "\r\n" and not block.count("\r") == block.count("\n") == block.count("\r\n"):
+        return None
+    lines = block.split(end)
+    if "\n " in block or "\n\t" in block or block[0] in " \t":
+        unfolded = _unfold(lines, end)
+        if unfolded is None:
+            return None
+        lines = unfolded
+    rows = [line.partition(":") for line in lines]
+    # compat32 keeps each name as written, and the value without the blanks after ':'. A
+    # line without a colon or with a name the parser does not read as one (RFC 5322 ftext;
+    # "From " is not) is where the parser starts the body or records a defect.
+    names, colons, values = zip(*rows, strict=True)
+    if "" in colons or not _FIELD_NAMES.fullmatch("\n".join(names)):
+        return None
+    msg = Message()
+    for name, value in zip(names, values, strict=True):
+        msg.set_raw(name, value.lstrip(" \t"))
+    kind = msg.get_content_type()
+    if kind.startswith(("multipart/", "message/")):
+        return None
+    msg.set_payload(text[stop + 2 * len(end) :])
+    return msg, kind
+
+
+def _unfold(lines: list[str], end: str) -> list[str] | None:
+    """Each field on one line: continuation lines (starting with a blank) joined to theirs."""
+    fields: list[str] = []
+    for line in lines:
+        if line[:1] not in (" ", "\t"):
+            fields.append(line)
+        elif fields:
+            fields[-1] += end + line
+        else:
+            return None  # a continuation first: the parser records a defect
+    return fields
 
 
 def _synthetic_id(raw: bytes) -> str:
@@ -115,7 +193,7 @@ def _synthetic_id(raw: bytes) -> str:
     return f"<{hashlib.sha256(raw).hexdigest()[:32]}@sredesk.invalid>"
 
 
-def decode_header_value(value: str, defects: list[str] | None = None) -> str:
+def decode_header_value(value: str | Header, defects: list[str] | None = None) -> str:
     """A header as text: encoded words decoded, raw 8-bit bytes read as UTF-8, lines unfolded."""
     value = str(value)
     if "=?" in value or not value.isascii():
@@ -129,13 +207,19 @@ def decode_header_value(value: str, defects: list[str] | None = None) -> str:
     return " ".join(value.split())
 
 
-class _Headers(dict[str, list[str]]):
-    """The message's headers by lowercased name, read once: `Message.get` scans them all."""
+class _Headers(dict[str, list[str | Header]]):
+    """The message's headers by lowercased name, read once: `Message.get` scans them all.
+
+    Each value is what `Message.get` returns for it: compat32 turns one with raw 8-bit bytes
+    into a `Header`.
+    """
 
     def __init__(self, msg: Message) -> None:
         super().__init__()
-        for name, value in msg.items():
-            self.setdefault(name.lower(), []).append(value)
+        fetch = msg.policy.header_fetch_parse
+        for name, value in msg.raw_items():
+            fetched = value if value.isascii() else fetch(name, value)
+            self.setdefault(name.lower(), []).append(fetched)
 
     def first(self, name: str, defects: list[str]) -> str:
         values = self.get(name, [])
@@ -143,10 +227,17 @@ class _Headers(dict[str, list[str]]):
             defects.append(f"duplicate {name} header; the first is used")
         return decode_header_value(values[0], defects) if values else ""
 
+    def raw_first(self, name: str) -> str | Header | None:
+        """What `Message.get(name)` returns."""
+        values = self.get(name)
+        return values[0] if values else None
+
 
 def _first_address(value: str) -> str:
     if not value:
         return ""
+    if _PLAIN_ADDRESS.fullmatch(value):
+        return _bare(value)
     for _name, address in getaddresses([value]):
         if "@" in address:
             return _bare(address)
@@ -155,7 +246,7 @@ def _first_address(value: str) -> str:
 
 def _bare(address: str) -> str:
     # Archives that dropped the angle brackets leave 'Name name@host': keep the address.
-    if any(c.isspace() for c in address.strip()):
+    if len(address.split()) > 1:  # a blank inside it
         address = next(t for t in reversed(address.split()) if "@" in t)
     return address.strip().strip("<>\"'").lower()
 
@@ -164,7 +255,11 @@ def _addresses(headers: _Headers, defects: list[str]) -> list[str]:
     found: list[str] = []
     for name in _ADDRESS_HEADERS:
         values = [decode_header_value(v, defects) for v in headers.get(name, [])]
-        if values:
+        if not values:
+            continue
+        if all(_PLAIN_ADDRESS.fullmatch(v) for v in values):
+            found.extend(_bare(v) for v in values)
+        else:
             found.extend(_bare(a) for _n, a in getaddresses(values) if "@" in a)
     return list(dict.fromkeys(found))
 
@@ -183,7 +278,7 @@ def _date(value: str, defects: list[str]) -> datetime | None:
 def _list_headers(headers: _Headers, parsed: ParsedMessage, defects: list[str]) -> None:
     list_id = headers.first("list-id", defects)
     if list_id:
-        found = re.search(r"<([^<>]+)>", list_id)
+        found = _LIST_ID.search(list_id)
         parsed.list_id = (found.group(1) if found else list_id).strip().lower()
     precedence = headers.first("precedence", defects).lower()
     parsed.list_mail = bool(
@@ -195,34 +290,45 @@ def _list_headers(headers: _Headers, parsed: ParsedMessage, defects: list[str]) 
     )
 
 
-def machine_reason(msg: Message, parsed: ParsedMessage) -> str | None:
-    """Why the message is an auto-reply or a bounce (RFC 3834, RFC 3464), or None."""
-    auto = str(msg.get("auto-submitted", "")).split(";")[0].strip().lower()
+def _machine_reason(
+    msg: Message, headers: _Headers, parsed: ParsedMessage, single: bool
+) -> str | None:
+    """Why the message is an auto-reply or a bounce (RFC 3834, RFC 3464), or None.
+
+    `single`: a message from _single_part, whose one part is neither multipart nor message/*.
+    """
+    auto = str(headers.raw_first("auto-submitted") or "").split(";")[0].strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto}"
     for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
-        if msg.get(name) is not None:
+        if name in headers:
             return f"{name} header"
-    precedence = str(msg.get("precedence", "")).strip().lower()
+    precedence = str(headers.raw_first("precedence") or "").strip().lower()
     # Some list servers mark every post "bulk"; with list headers it says nothing of the author.
     if precedence in ("bulk", "junk", "auto_reply") and not parsed.list_mail:
         return f"Precedence: {precedence}"
-    if msg.get_content_type() == "multipart/report" or any(
-        p.get_content_type() == "message/delivery-status" for p in msg.walk()
+    # Message.walk recurses: deep enough nesting raises here, as it always did.
+    if not single and (
+        msg.get_content_type() == "multipart/report"
+        or any(p.get_content_type() == "message/delivery-status" for p in msg.walk())
     ):
         return "delivery-status report"
     if _BOUNCER.match(parsed.sender):
         return f"sent by {parsed.sender}"
-    if str(msg.get("return-path", "")).strip() == "<>":
+    if str(headers.raw_first("return-path") or "").strip() == "<>":
         return "null return path"
     if _AUTO_SUBJECT.match(parsed.subject):
         return f"automatic subject {parsed.subject[:60]!r}"
     return None
 
 
-def _leaves(msg: Message) -> list[Message]:
+# A leaf part, its content type and its headers.
+_Leaf = tuple[Message, str, _Headers]
+
+
+def _leaves(msg: Message) -> list[_Leaf]:
     """The message's leaf parts; a forwarded message counts as one attachment, not its parts."""
-    leaves: list[Message] = []
+    leaves: list[_Leaf] = []
     stack = [msg]
     while stack:
         part = stack.pop()
@@ -230,24 +336,24 @@ def _leaves(msg: Message) -> list[Message]:
         if part.is_multipart() and isinstance(payload, list):
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
         else:
-            leaves.append(part)
+            leaves.append((part, part.get_content_type(), _Headers(part)))
     return leaves
 
 
-def _body(msg: Message, parsed: ParsedMessage, limit: int) -> None:
-    plain: Message | None = None
-    html: Message | None = None
-    attachments: list[Message] = []
-    for part in _leaves(msg):
-        kind = part.get_content_type()
-        if _is_attachment(part):
-            attachments.append(part)
+def _body(leaves: list[_Leaf], parsed: ParsedMessage, limit: int) -> None:
+    plain: _Leaf | None = None
+    html: _Leaf | None = None
+    attachments: list[_Leaf] = []
+    for leaf in leaves:
+        _part, kind, _headers = leaf
+        if _is_attachment(leaf):
+            attachments.append(leaf)
         elif kind == "text/plain" and plain is None:
-            plain = part
+            plain = leaf
         elif kind == "text/html" and html is None:
-            html = part
+            html = leaf
         elif not kind.startswith("text/"):
-            attachments.append(part)
+            attachments.append(leaf)
         # Further inline text parts are alternatives or list footers; the raw message keeps them.
     if plain is not None:
         parsed.text = tidy(_text(plain, parsed.defects))
@@ -261,21 +367,63 @@ def _body(msg: Message, parsed: ParsedMessage, limit: int) -> None:
         )
     if not parsed.display.strip():
         parsed.display = parsed.text.strip()
-    for part in attachments:
-        _attachment(part, parsed, limit)
+    for part, kind, _headers in attachments:
+        _attachment(part, kind, parsed, limit)
 
 
-def _is_attachment(part: Message) -> bool:
-    disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
-    return disposition == "attachment" or (
-        part.get_filename() is not None and not part.get_content_type().startswith("text/")
-    )
+def _is_attachment(leaf: _Leaf) -> bool:
+    _part, kind, headers = leaf
+    disposition = headers.raw_first("content-disposition")
+    if str(disposition or "").split(";")[0].strip().lower() == "attachment":
+        return True
+    return _filename(leaf) is not None and not kind.startswith("text/")
 
 
-def _text(part: Message, defects: list[str]) -> str:
-    payload = part.get_payload(decode=True)
+def _filename(leaf: _Leaf) -> str | None:
+    """`part.get_filename()`, from a cache when its two headers are plain text."""
+    part, _kind, headers = leaf
+    disposition = headers.raw_first("content-disposition")
+    content_type = headers.raw_first("content-type")
+    if isinstance(disposition, Header) or isinstance(content_type, Header):
+        return part.get_filename()
+    return _filename_of(disposition, content_type)
+
+
+def _charset(leaf: _Leaf) -> str | None:
+    """`part.get_content_charset()`, from a cache when the Content-Type is plain text."""
+    part, _kind, headers = leaf
+    content_type = headers.raw_first("content-type")
+    if isinstance(content_type, Header):
+        return part.get_content_charset()
+    return _charset_of(content_type)
+
+
+# Mail repeats a few Content-Type and Content-Disposition values, and reading their
+# parameters costs more than the rest of a header: the stdlib reads each value once.
+@lru_cache(maxsize=1024)
+def _filename_of(disposition: str | None, content_type: str | None) -> str | None:
+    return _holder(disposition, content_type).get_filename()
+
+
+@lru_cache(maxsize=1024)
+def _charset_of(content_type: str | None) -> str | None:
+    return _holder(None, content_type).get_content_charset()
+
+
+def _holder(disposition: str | None, content_type: str | None) -> Message:
+    """A part with just these two headers (None: absent), for the stdlib to read."""
+    holder = Message()
+    if disposition is not None:
+        holder.set_raw("Content-Disposition", disposition)
+    if content_type is not None:
+        holder.set_raw("Content-Type", content_type)
+    return holder
+
+
+def _text(leaf: _Leaf, defects: list[str]) -> str:
+    payload = leaf[0].get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
-    charset = (part.get_content_charset() or "").strip().lower()
+    charset = (_charset(leaf) or "").strip().lower()
     if charset:
         try:
             codecs.lookup(charset)
@@ -295,9 +443,8 @@ def _text(part: Message, defects: list[str]) -> str:
         return data.decode("cp1252", "replace")
 
 
-def _attachment(part: Message, parsed: ParsedMessage, limit: int) -> None:
+def _attachment(part: Message, kind: str, parsed: ParsedMessage, limit: int) -> None:
     name = decode_header_value(part.get_filename() or "", parsed.defects)
-    kind = part.get_content_type()
     if kind == "message/rfc822":
         inner = part.get_payload()
         first = inner[0] if isinstance(inner, list) and inner else None

@@ -3,6 +3,12 @@
 quotequail finds where the quotation starts. It scans every line with lookahead, which is
 slow on long messages, so it only reads a window of lines around the first line that could
 start a quotation: the quotation starts there or in the few lines above.
+
+Even in the window, quotequail tries each of its ~30 patterns on each line, alone and joined
+to the next. So it is asked only about lines on which one of its own patterns, all joined in
+one expression (`_ANY_PATTERN`), matches one of the strings it would test; and its `unwrap`
+is skipped when the window has neither such a line nor the quoted lines or header lines it
+looks for. quotequail stays the judge wherever it could find something.
 """
 
 from __future__ import annotations
@@ -12,13 +18,22 @@ import re
 import quotequail
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction
 from bs4.element import Tag
+from quotequail import _patterns
 
 # Lines that may start a quotation: quote marks, separators, header blocks, attributions.
-_CANDIDATE = re.compile(
-    r"^\s*(?:>|-{3,}|_{5,}|\*?(?:from|von|de|da|van|från|fra|od|от|de la)\s*:?\*?\s*:)"
-    r"|wrote|schrieb|écrit|scritto|escribió|написал|пишет|original message|forwarded message",
+# They are searched for in the whole text, so a blank never spans a line end ([^\S\n]).
+_CANDIDATE_START = re.compile(
+    r"^[^\S\n]*(?:>|-{3,}|_{5,}|\*?(?:from|von|de|da|van|från|fra|od|от|de la)"
+    r"[^\S\n]*:?\*?[^\S\n]*:)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CANDIDATE_WORD = re.compile(
+    r"wrote|schrieb|écrit|scritto|escribió|написал|пишет|original message|forwarded message",
     re.IGNORECASE,
 )
+# The same words in ASCII text, searched for in its lowercase copy: several times faster, and
+# the same, since only ASCII letters match ASCII letters without regard to case.
+_CANDIDATE_ASCII_WORD = re.compile(r"wrote|schrieb|scritto|original message|forwarded message")
 # quotequail joins at most two wrapped lines of an attribution, so the quotation starts at
 # most a few lines above the first candidate; it needs a few lines after it to recognise it.
 _LOOKBEHIND, _LOOKAHEAD = 3, 8
@@ -30,10 +45,12 @@ _HEADER_SENT = re.compile(
     re.IGNORECASE,
 )
 _ATTRIBUTION_START = re.compile(r"^\W*(?:on|am|le|el|il|op|em|den|в|\d)", re.IGNORECASE)
+_ATTRIBUTION_MARK = re.compile(r"[\d@]|wrote", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*[-_=*]{5,}\s*$")
 # "Sent from my iPhone", but not "Sent from my desk, which is easier": at most three words.
 _MOBILE = re.compile(r"^\s*sent from my(?:\s+[\w-]+){1,3}\s*$", re.IGNORECASE)
 _LIST_FOOTER = re.compile(r"mailing list\s*$", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n{3,}")
 _INVISIBLE_MARKS = "\u200b\u200c\u200d\u200e\u200f\ufeff"
 _INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_MARKS), None)
 # Every reply and forward pattern of quotequail ends its line in one of these ("... wrote:",
@@ -41,17 +58,33 @@ _INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_MARKS), None)
 _PATTERN_ENDS = (":", ">", "-", "_")
 
 
+def _any_pattern() -> re.Pattern[str] | None:
+    """quotequail's patterns as one alternation: it matches where any of them does."""
+    patterns = _patterns.COMPILED_PATTERNS
+    if len({p.flags for p in patterns}) != 1:
+        return None  # flags differ between them: no one expression; ask quotequail always
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+
+
+_ANY_PATTERN = _any_pattern()
+_MIN_HEADERS: int = _patterns.MIN_HEADER_LINES
+_MIN_QUOTED: int = _patterns.MIN_QUOTED_LINES
+_SIGNATURE_START = re.compile(
+    r"^(?:--|[^\S\n]*sent from my|[^\S\n]*_{20})", re.IGNORECASE | re.MULTILINE
+)
+
+
 def strip_quotation(text: str) -> str:
     """The text above the quotation; below it when nothing is above (bottom or inline posting)."""
     lines = text.split("\n")
     start = 0
     for _ in range(_MAX_TRIES):
-        candidate = _first_candidate(lines, start)
+        candidate = _first_candidate(text, lines, start)
         if candidate is None:
             return text
         first = max(0, candidate - _LOOKBEHIND)
         window = lines[first : candidate + _LOOKAHEAD]
-        top = _top("\n".join(window))
+        top = _top(window)
         if top is not None:
             # quotequail strips the text it returns; take the same lines from the original,
             # so the indentation and blank lines the person wrote stay.
@@ -63,20 +96,34 @@ def strip_quotation(text: str) -> str:
     return text
 
 
-def _first_candidate(lines: list[str], start: int) -> int | None:
-    for index in range(start, len(lines)):
-        if _CANDIDATE.search(lines[index]):
-            return index
-    return None
+def _first_candidate(text: str, lines: list[str], start: int) -> int | None:
+    """The first line from `start` on that may start a quotation, searched in the whole text."""
+    offset = sum(len(line) + 1 for line in lines[:start])
+    if offset > len(text):
+        return None
+    found = _CANDIDATE_START.search(text, offset)
+    end = found.start() if found else len(text)
+    # A word on a line above the first line that starts like a quotation: only there.
+    head = text[offset:end]
+    if head.isascii():
+        word = _CANDIDATE_ASCII_WORD.search(head.lower())
+    else:
+        word = _CANDIDATE_WORD.search(head)
+    if word is not None:
+        end = offset + word.start()
+    elif found is None:
+        return None
+    return start + text.count("\n", offset, end)
 
 
-def _top(window: str) -> str | None:
-    """What is above the quotation in `window`, or None when quotequail finds none there."""
+def _top(lines: list[str]) -> str | None:
+    """What is above the quotation in the window `lines`, or None when quotequail finds none."""
     # The cheap search first: an intro line such as "On <date>, <someone> wrote:".
-    parts = _quote_intro(window)
-    if len(parts) > 1:
-        return _trim(drop_attribution(parts[0][1]))
-    unwrapped = quotequail.unwrap(window) or {}
+    intro = _intro_line(lines)
+    if intro is not None:
+        return _trim(drop_attribution("\n".join(lines[:intro])))
+    window = "\n".join(lines)
+    unwrapped = (quotequail.unwrap(window) if _may_unwrap(lines) else None) or {}
     if unwrapped.get("type") in ("reply", "forward") and "text_top" in unwrapped:
         return _trim(str(unwrapped["text_top"]))
     if "text_top" in unwrapped:
@@ -84,23 +131,62 @@ def _top(window: str) -> str | None:
     return _cut_header_block(window) or _cut_at_quote_marks(window)
 
 
-def _quote_intro(text: str) -> list[tuple[bool, str]]:
-    """`quotequail.quote(text, quote_intro_line=True)`, trying only lines that could match.
+def _intro_line(lines: list[str]) -> int | None:
+    """The first line on which quotequail finds a reply or forward pattern, or None.
 
     quotequail tries each of its patterns on each line, alone and joined to the next, and
     splits at the first line that matches. A line that neither it nor the next ends like a
-    pattern cannot match, so only the others are tried, each with the line after it.
+    pattern cannot match, nor can one where no pattern matches what it tests; the others
+    are given to quotequail, each with the line after it.
     """
-    lines = text.split("\n")
     ends = [line.rstrip().endswith(_PATTERN_ENDS) for line in lines]
     for n, end in enumerate(ends):
-        if not (end or ends[n + 1 : n + 2] == [True]):
+        if not (end or ends[n + 1 : n + 2] == [True]) or not _may_match_pattern(lines, n):
             continue
         pair = lines[n : n + 2]
         parts = quotequail.quote("\n".join(pair), quote_intro_line=True)
         if len(parts) > 1 and len(parts[1][1].split("\n")) == len(pair):
-            return [(True, "\n".join(lines[:n])), (False, "\n".join(lines[n:]))]
-    return [(True, text)]
+            return n
+    return None
+
+
+def _pattern_texts(lines: list[str], n: int) -> list[str]:
+    """What quotequail matches its patterns against for line `n`: the line alone, then joined
+    to the next ones (as its join_wrapped_lines), without one leading ">"; none past a blank."""
+    texts: list[str] = []
+    for m in range(_patterns.MAX_WRAP_LINES):
+        joined = lines[n]
+        for line in lines[n + 1 : n + 1 + m]:
+            joined += line if joined and joined[-1] in _patterns.STRIP_SPACE_CHARS else " " + line
+        if joined.startswith(">"):
+            joined = joined[1:].strip()
+        if not joined:
+            break  # quotequail tries nothing further on this line
+        texts.append(joined.strip())
+    return texts
+
+
+def _may_match_pattern(lines: list[str], n: int) -> bool:
+    """False only when no quotequail pattern can match on line `n` (alone or joined)."""
+    if _ANY_PATTERN is None:
+        return True
+    return any(_ANY_PATTERN.match(text) for text in _pattern_texts(lines, n))
+
+
+def _may_unwrap(lines: list[str]) -> bool:
+    """False only when `quotequail.unwrap` finds nothing in lines where no pattern matches.
+
+    Without a pattern line it can only find a quoted block (lines that start with ">") or a
+    header block (lines its HEADER_RE reads as headers it knows), each of a least size.
+    """
+    quoted = sum(line.startswith(">") for line in lines)
+    if quoted >= _MIN_QUOTED:
+        return True
+    headers = 0
+    for line in lines:
+        found = _patterns.HEADER_RE.match(line)
+        headers += bool(found and found.group(1).strip().lower() in _patterns.HEADER_MAP)
+    return headers >= _MIN_HEADERS
 
 
 def _cut_at_quote_marks(text: str) -> str | None:
@@ -129,7 +215,7 @@ def _is_attribution(first: str, joined: str) -> bool:
         joined.endswith(":")
         and len(joined) <= 400
         and bool(_ATTRIBUTION_START.match(first.strip()))
-        and bool(re.search(r"[\d@]|wrote", joined, re.IGNORECASE))
+        and bool(_ATTRIBUTION_MARK.search(joined))
     )
 
 
@@ -145,7 +231,7 @@ def _cut_header_block(text: str) -> str | None:
 
 def drop_attribution(top: str) -> str:
     """Remove a trailing "On <date>, <someone> wrote:" line, even when wrapped over three."""
-    lines = top.rstrip().split("\n")
+    lines = top.rstrip().rsplit("\n", 3)  # the last three lines, after what is above them
     for count in (3, 2, 1):
         if len(lines) < count:
             continue
@@ -158,20 +244,30 @@ def drop_attribution(top: str) -> str:
 
 
 def _trim(text: str) -> str:
-    lines = text.rstrip().split("\n")
-    while lines and (not lines[-1].strip() or _SEPARATOR.match(lines[-1])):
-        lines.pop()
-    return "\n".join(lines)
+    """Without trailing blank and separator lines (read from the end, not split)."""
+    text = text.rstrip()
+    end = len(text)
+    while True:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip() and not _SEPARATOR.match(line):
+            return text[:end]
+        if start == 0:
+            return ""
+        end = start - 1
 
 
 def strip_signature(text: str) -> str:
     """Cut a "-- " signature, a "Sent from my phone" line or a mailing-list footer."""
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        rest_blank = not any(following.strip() for following in lines[index + 1 :])
+    lines: list[str] | None = None
+    # Only a line that starts like one of the three can be one: find those, in order.
+    for start in _SIGNATURE_START.finditer(text):
+        lines = text.split("\n") if lines is None else lines
+        index = text.count("\n", 0, start.start())
+        line = lines[index]
         if (
             (index > 0 and line.rstrip() in ("--", "-- "))
-            or (_MOBILE.match(line) and rest_blank)
+            or (_MOBILE.match(line) and not any(rest.strip() for rest in lines[index + 1 :]))
             or (_is_list_footer(lines, index))
         ):
             cut = _trim("\n".join(lines[:index]))
@@ -189,7 +285,9 @@ def _is_list_footer(lines: list[str], index: int) -> bool:
 def display_text(text: str) -> tuple[str, str]:
     """The reply without quotation, and that without its signature."""
     reply = tidy(_trim(strip_quotation(text)))
-    return reply, tidy(strip_signature(reply))
+    display = strip_signature(reply)
+    # tidy leaves its own output as it is: without a signature, the reply is what is shown.
+    return reply, reply if display is reply else tidy(display)
 
 
 def html_reply(html: str) -> str:
@@ -244,7 +342,9 @@ def html_to_text(html: str) -> str:
 def tidy(text: str) -> str:
     """Plain line ends, no invisible marks, no trailing spaces, at most one blank line in a row."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    if any(mark in text for mark in _INVISIBLE_MARKS):
+    if not text.isascii() and any(mark in text for mark in _INVISIBLE_MARKS):
         text = text.translate(_INVISIBLE)
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    text = "\n".join([line.rstrip() for line in text.split("\n")])
+    if "\n\n\n" in text:  # the substitution alone costs more than the rest of this
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip("\n")
