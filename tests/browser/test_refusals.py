@@ -85,3 +85,24 @@ def test_a_forged_form_without_the_csrf_token_is_refused(
     )
     assert response.status == 403
     assert inquiries.get_inquiry(site.desk, CRASH) == before
+
+
+def test_a_viewer_finds_no_trace_of_the_classified_inquiry(
+    site: Site,
+    page: Page,
+    sign_in: Callable[[Page, str], None],
+    snap: Callable[[Page, str], None],
+) -> None:
+    [classified] = [i for i in inquiries.list_inquiries(site.desk) if i["sensitive"]]
+    title = classified["title"]
+    sign_in(page, "guest")
+    expect(page.get_by_text("5 open inquiries, soonest deadline first.")).to_be_visible()
+    expect(
+        page.get_by_text("Classified inquiries are not shown: only members of the desk see them.")
+    ).to_be_visible()
+    expect(page.get_by_text(title)).to_have_count(0)
+    snap(page, "queue-as-viewer")
+    # Its number answers as a number no inquiry has.
+    page.goto(f"/inquiries/{classified['number']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("No such inquiry")
+    expect(page.get_by_text(title)).to_have_count(0)

@@ -34,7 +34,12 @@ def cheap_hashes(memory_desk: Desk) -> None:
 
 def test_roles_grant_what_the_issue_says() -> None:
     assert [p for p in Permission if may(Role.VIEWER, p)] == [Permission.READ]
-    assert [p for p in Permission if may(Role.MEMBER, p)] == [Permission.READ, Permission.ACT]
+    # Classified inquiries never leave the desk: its members see them, a viewer does not.
+    assert [p for p in Permission if may(Role.MEMBER, p)] == [
+        Permission.READ,
+        Permission.SEE_CLASSIFIED,
+        Permission.ACT,
+    ]
     assert all(may(Role.ADMIN, p) for p in Permission)
     assert parse_role(" Admin ") is Role.ADMIN
     with pytest.raises(InvalidInput, match="unknown role 'owner'; use admin, member or viewer"):

@@ -10,7 +10,7 @@ from typing import Any
 
 from sredesk.adapters.memory_accounts import AccountState, MemoryAccountRepository
 from sredesk.adapters.memory_github import GitHubState, MemoryGitHubRepository
-from sredesk.core.errors import NotFound
+from sredesk.core.errors import NotFound, no_inquiry
 from sredesk.core.mailthread import InquiryAlias, MailMessage
 from sredesk.core.model import (
     INQUIRY_CHILDREN,
@@ -107,7 +107,7 @@ class _Inquiries(_Repo):
         for inquiry in self._s.inquiries:
             if inquiry.number == number:
                 return inquiry
-        raise NotFound(f"no inquiry #{number}; list them with 'sredesk inquiry list'")
+        raise no_inquiry(number)
 
     def get_many(self, numbers: Collection[int]) -> dict[int, Inquiry]:
         wanted = set(numbers)
@@ -138,8 +138,17 @@ class _Inquiries(_Repo):
         found = sorted((i for i in self._s.inquiries if matches(i, query)), key=queue_order)
         return found[query.offset : query.offset + query.limit], len(found)
 
-    def open_sources(self) -> Sequence[str]:
-        return sorted({i.source for i in self._s.inquiries if i.is_open and i.source})
+    def open_sources(self, *, see_classified: bool = True) -> Sequence[str]:
+        return sorted(
+            {
+                i.source
+                for i in self._s.inquiries
+                if i.is_open and i.source and i.shown(see_classified=see_classified)
+            }
+        )
+
+    def sensitive_numbers(self) -> set[int]:
+        return {i.number for i in self._s.inquiries if i.sensitive and i.number is not None}
 
 
 class _Members(_Repo):

@@ -34,14 +34,22 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     READ = "read"  # see the queue, inquiries, rotation, team
+    # See classified (sensitive) inquiries at all: their titles, conversations and records.
+    # The process keeps them on the desk, and a viewer is not on the desk.
+    SEE_CLASSIFIED = "see-classified"
     ACT = "act"  # work inquiries, ask for and accept swaps, hand off
     ADMINISTER = "administer"  # edit the team, act on another member's behalf
 
 
 _GRANTS = {
     Role.VIEWER: {Permission.READ},
-    Role.MEMBER: {Permission.READ, Permission.ACT},
-    Role.ADMIN: {Permission.READ, Permission.ACT, Permission.ADMINISTER},
+    Role.MEMBER: {Permission.READ, Permission.SEE_CLASSIFIED, Permission.ACT},
+    Role.ADMIN: {
+        Permission.READ,
+        Permission.SEE_CLASSIFIED,
+        Permission.ACT,
+        Permission.ADMINISTER,
+    },
 }
 
 

@@ -22,3 +22,11 @@ class InvalidTransition(DeskError):
 
 class InvalidInput(DeskError):
     """A value given to the command is malformed or out of range."""
+
+
+def no_inquiry(number: int) -> NotFound:
+    """The refusal for an inquiry that is not there, or that is classified from the reader.
+
+    Both read the same, so that a reader cannot tell which numbers are classified.
+    """
+    return NotFound(f"no inquiry #{number}; list them with 'sredesk inquiry list'")

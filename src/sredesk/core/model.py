@@ -271,6 +271,10 @@ class Inquiry:
     def postmortem(self) -> Postmortem | None:
         return self.postmortems[-1] if self.postmortems else None
 
+    def shown(self, *, see_classified: bool) -> bool:
+        """Whether a reader sees the inquiry at all: a classified one only on the desk."""
+        return see_classified or not self.sensitive
+
 
 @dataclass(eq=False)
 class EffortEntry:

@@ -22,6 +22,8 @@ class QueueQuery:
     search: str = ""
     offset: int = 0
     limit: int = 50
+    # False for a reader off the desk: classified inquiries are left out, and not counted.
+    see_classified: bool = True
 
     def __post_init__(self) -> None:
         if self.offset < 0:
@@ -44,7 +46,7 @@ def queue_order(inquiry: Inquiry) -> tuple[bool, datetime, int]:
 
 
 def matches(inquiry: Inquiry, query: QueueQuery) -> bool:
-    if not inquiry.is_open:
+    if not inquiry.is_open or not inquiry.shown(see_classified=query.see_classified):
         return False
     if query.unassigned and inquiry.assignee is not None:
         return False

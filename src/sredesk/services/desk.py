@@ -13,7 +13,7 @@ from pwdlib import PasswordHash
 from sredesk.core.audit import diff, snapshot
 from sredesk.core.calendar import BusinessCalendar, CalendarError, load_calendar
 from sredesk.core.clock import PolicyError, ResponsePolicy
-from sredesk.core.errors import DeskError, InvalidInput
+from sredesk.core.errors import DeskError, InvalidInput, no_inquiry
 from sredesk.core.model import AuditEvent, Comment, Inquiry, Member, Notification
 from sredesk.core.rotation_model import PlanningError
 from sredesk.core.teamfile import TeamFileError
@@ -93,6 +93,24 @@ def member(uow: AbstractUnitOfWork, handle: str, *, active: bool = True) -> Memb
     if active and not found.active:
         raise InvalidInput(f"member {found.handle!r} is inactive; reactivate them or pick another")
     return found
+
+
+# A reader who may not see classified inquiries (a viewer on the web) reads the desk through
+# these two: one inquiry, or which inquiries' records to leave out. The shell and the desk's
+# workers act with the desk's own rights and see everything.
+
+
+def readable(uow: AbstractUnitOfWork, number: int, *, see_classified: bool) -> Inquiry:
+    """Inquiry `number`, or NotFound: to a reader off the desk, a classified one is not there."""
+    inquiry = uow.inquiries.get(number)
+    if not inquiry.shown(see_classified=see_classified):
+        raise no_inquiry(number)
+    return inquiry
+
+
+def classified_numbers(uow: AbstractUnitOfWork, *, see_classified: bool) -> set[int]:
+    """The inquiries whose records the reader must not see: none, or off the desk the classified."""
+    return set() if see_classified else uow.inquiries.sensitive_numbers()
 
 
 @contextmanager

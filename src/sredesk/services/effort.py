@@ -7,11 +7,13 @@ from typing import Any
 
 from sredesk.core.errors import InvalidInput
 from sredesk.core.model import EffortEntry
-from sredesk.services.desk import Desk, audit, member
+from sredesk.services.desk import Desk, audit, classified_numbers, member
 from sredesk.services.views import effort_view
 
 # A day's work is the most one entry can hold; longer work is logged per day.
 MAX_MINUTES = 24 * 60
+# What a reader off the desk reads for an entry's note on a classified inquiry.
+CLASSIFIED_NOTE = "(classified inquiry)"
 
 
 def log_effort(
@@ -51,8 +53,24 @@ def log_effort(
 
 
 def list_effort(
-    desk: Desk, *, member_handle: str | None = None, inquiry_number: int | None = None
+    desk: Desk,
+    *,
+    member_handle: str | None = None,
+    inquiry_number: int | None = None,
+    see_classified: bool = True,
 ) -> list[dict[str, Any]]:
+    """The entries by day; for a reader off the desk, classified work counts, unnamed."""
     with desk.unit_of_work() as uow:
+        hidden = classified_numbers(uow, see_classified=see_classified)
+        if inquiry_number in hidden:
+            return []  # as for a number that has no inquiry
         entries = uow.effort.list(member=member_handle, inquiry_number=inquiry_number)
-        return [effort_view(e) for e in sorted(entries, key=lambda e: (e.on, e.id or 0))]
+        return [_entry(e, hidden) for e in sorted(entries, key=lambda e: (e.on, e.id or 0))]
+
+
+def _entry(entry: EffortEntry, hidden: set[int]) -> dict[str, Any]:
+    view = effort_view(entry)
+    if entry.inquiry_number in hidden:
+        # The time belongs in the desk's totals; the words and the number stay on the desk.
+        view.update(note=CLASSIFIED_NOTE, inquiry=None)
+    return view

@@ -43,11 +43,12 @@ def _item(inquiry: Inquiry, kept_earlier: bool, clock: dict[str, Any]) -> dict[s
     }
 
 
-def checklist(desk: Desk, week: date) -> dict[str, Any]:
+def checklist(desk: Desk, week: date, *, see_classified: bool) -> dict[str, Any]:
     """What the handoff of `week` would move or keep, the notice, and what moved already.
 
     The plan and the notice come from the handoff's own rules (shifts.handoff's dry run and
-    core/handoff.py), so the page shows what applying it would do.
+    core/handoff.py), so the page shows what applying it would do. A reader off the desk sees
+    no classified inquiry in it.
     """
     try:
         plan = shifts.handoff(desk, week_start=week, dry_run=True)
@@ -61,6 +62,8 @@ def checklist(desk: Desk, week: date) -> dict[str, Any]:
         calendar = desk.calendar(uow)
         _, _, route = shifts.handoff_route(uow, calendar.tz, week)
         for inquiry in uow.inquiries.list(open_only=True):
+            if not inquiry.shown(see_classified=see_classified):
+                continue
             if inquiry.number in listed:
                 kept_earlier = inquiry.number in plan.kept_earlier
                 items.append(_item(inquiry, kept_earlier, clock_row(desk, calendar, inquiry, now)))

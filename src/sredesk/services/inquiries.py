@@ -12,7 +12,7 @@ from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import Attachment, Channel, Inquiry, MessageRef, State
 from sredesk.core.roster import duty_at
 from sredesk.services import clocks
-from sredesk.services.desk import Desk, member, recorded
+from sredesk.services.desk import Desk, member, readable, recorded
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import inquiry_detail, inquiry_summary
 
@@ -176,9 +176,10 @@ def assignee_of(desk: Desk, number: int) -> str | None:
         return uow.inquiries.get(number).assignee
 
 
-def get_inquiry(desk: Desk, number: int) -> dict[str, Any]:
+def get_inquiry(desk: Desk, number: int, *, see_classified: bool = True) -> dict[str, Any]:
+    """The inquiry with its conversation and records; NotFound if the reader may not see it."""
     with desk.unit_of_work() as uow:
-        inquiry = uow.inquiries.get(number)
+        inquiry = readable(uow, number, see_classified=see_classified)
         calendar = desk.calendar(uow)
         events = uow.audit.list(inquiry_number=number)
         detail = inquiry_detail(
@@ -198,7 +199,9 @@ def list_inquiries(
     assignee: str | None = None,
     channel: str | None = None,
     open_only: bool = False,
+    see_classified: bool = True,
 ) -> list[dict[str, Any]]:
+    """The inquiries that match, leaving out classified ones unless the reader may see them."""
     with desk.unit_of_work() as uow:
         if assignee is not None:
             assignee = member(uow, assignee, active=False).handle
@@ -209,7 +212,11 @@ def list_inquiries(
             open_only=open_only,
         )
         calendar = desk.calendar(uow)
-        return [inquiry_summary(i, clocks.response_clock(desk, calendar, i)) for i in found]
+        return [
+            inquiry_summary(i, clocks.response_clock(desk, calendar, i))
+            for i in found
+            if i.shown(see_classified=see_classified)
+        ]
 
 
 def _change(
@@ -492,11 +499,11 @@ def approve_attachment(desk: Desk, number: int, attachment_id: int, *, by: str) 
 
 
 def attachment_content(
-    desk: Desk, number: int, attachment_id: int, *, public_only: bool
+    desk: Desk, number: int, attachment_id: int, *, public_only: bool, see_classified: bool = True
 ) -> tuple[str, str, bytes]:
     """The file's name, type and bytes; `public_only` refuses one not approved yet."""
     with desk.unit_of_work() as uow:
-        inquiry = uow.inquiries.get(number)
+        inquiry = readable(uow, number, see_classified=see_classified)
         found = next((a for a in inquiry.attachments if a.id == attachment_id), None)
         if found is None or (public_only and not found.world_readable):
             raise NotFound(f"inquiry #{number} has no readable attachment {attachment_id}")

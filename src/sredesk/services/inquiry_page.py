@@ -14,7 +14,7 @@ from sredesk.core.handoff import earlier_handoff
 from sredesk.core.model import AuditEvent, EscalationStatus, Inquiry, LinkKind, ResolutionKind
 from sredesk.core.roster import duty_at, week_start
 from sredesk.services import clocks, shifts
-from sredesk.services.desk import Desk
+from sredesk.services.desk import Desk, readable
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.queue import business_span, clock_row
 from sredesk.services.views import inquiry_detail
@@ -144,11 +144,12 @@ def _kept_this_week(
     return local(earlier.at, tz) if earlier and earlier.kept_by_previous else None
 
 
-def inquiry_page(desk: Desk, number: int, *, me: str) -> dict[str, Any]:
-    """Everything the inquiry page shows, read in one transaction; NotFound if there is none."""
+def inquiry_page(desk: Desk, number: int, *, me: str, see_classified: bool) -> dict[str, Any]:
+    """Everything the inquiry page shows, read in one transaction; NotFound if there is none
+    or the reader may not see it."""
     now = desk.now()
     with desk.unit_of_work() as uow:
-        inquiry = uow.inquiries.get(number)
+        inquiry = readable(uow, number, see_classified=see_classified)
         calendar = desk.calendar(uow)
         tz = calendar.tz
         events = uow.audit.list(inquiry_number=number)

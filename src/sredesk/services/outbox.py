@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sredesk.core.errors import InvalidTransition
 from sredesk.core.model import OutboundMessage
-from sredesk.services.desk import Desk, audit
+from sredesk.services.desk import Desk, audit, classified_numbers
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import outbox_view
 
@@ -172,10 +172,14 @@ def retry(desk: Desk, message_id: int, *, by: str = "system") -> None:
 
 
 def list_outbox(
-    desk: Desk, *, inquiry_number: int | None = None, pending_only: bool = False
+    desk: Desk,
+    *,
+    inquiry_number: int | None = None,
+    pending_only: bool = False,
+    see_classified: bool = True,
 ) -> list[dict[str, Any]]:
+    """What is queued or sent; a reader off the desk gets nothing about classified inquiries."""
     with desk.unit_of_work() as uow:
-        return [
-            outbox_view(m)
-            for m in uow.outbox.list(inquiry_number=inquiry_number, pending_only=pending_only)
-        ]
+        hidden = classified_numbers(uow, see_classified=see_classified)
+        found = uow.outbox.list(inquiry_number=inquiry_number, pending_only=pending_only)
+        return [outbox_view(m) for m in found if m.inquiry_number not in hidden]

@@ -57,7 +57,13 @@ class InquiryRepository(Protocol):
         """One page of open inquiries in queue order, and how many match in all."""
         ...
 
-    def open_sources(self) -> Sequence[str]: ...
+    def open_sources(self, *, see_classified: bool = True) -> Sequence[str]:
+        """The lists and repositories of open inquiries, without classified ones' if asked."""
+        ...
+
+    def sensitive_numbers(self) -> set[int]:
+        """The numbers of the classified inquiries, open or not."""
+        ...
 
 
 class MemberRepository(Protocol):

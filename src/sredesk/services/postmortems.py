@@ -7,13 +7,13 @@ from dataclasses import asdict
 from sredesk.core import lifecycle
 from sredesk.core.model import Postmortem
 from sredesk.core.postmortem import PostmortemDraft, draft_postmortem
-from sredesk.services.desk import Desk, member, recorded
+from sredesk.services.desk import Desk, member, readable, recorded
 
 
-def draft(desk: Desk, number: int) -> dict[str, str]:
+def draft(desk: Desk, number: int, *, see_classified: bool = True) -> dict[str, str]:
     """Pre-fill resources from the effort log and milestones from the audit timeline."""
     with desk.unit_of_work() as uow:
-        inquiry = uow.inquiries.get(number)
+        inquiry = readable(uow, number, see_classified=see_classified)
         result = draft_postmortem(
             inquiry,
             uow.effort.list(inquiry_number=number),

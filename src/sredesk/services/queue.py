@@ -60,7 +60,9 @@ def clock_row(
     }
 
 
-def _query(view: str, me: str, source: str | None, search: str, page: int) -> QueueQuery:
+def _query(
+    view: str, me: str, source: str | None, search: str, page: int, see_classified: bool
+) -> QueueQuery:
     if view not in VIEWS:
         raise InvalidInput(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
     if page < 1:
@@ -72,6 +74,7 @@ def _query(view: str, me: str, source: str | None, search: str, page: int) -> Qu
         search=search,
         offset=(page - 1) * PER_PAGE,
         limit=PER_PAGE,
+        see_classified=see_classified,
     )
 
 
@@ -79,12 +82,18 @@ def queue(
     desk: Desk,
     *,
     me: str,
+    see_classified: bool,
     view: str = "all",
     source: str | None = None,
     search: str = "",
     page: int = 1,
 ) -> dict[str, Any]:
-    query = _query(view, me, source, search, page)
+    """One page of the queue; for a reader off the desk, without classified inquiries.
+
+    What is left out is not counted either: a count that changed with the filters would tell
+    a viewer which titles or numbers the classified inquiries have.
+    """
+    query = _query(view, me, source, search, page, see_classified)
     now = desk.now()
     with desk.unit_of_work() as uow:
         calendar = desk.calendar(uow)
@@ -106,7 +115,7 @@ def queue(
             }
             for i in found
         ]
-        sources = list(uow.inquiries.open_sources())
+        sources = list(uow.inquiries.open_sources(see_classified=see_classified))
         today = now.date()
         near = uow.shifts.list(start=today - timedelta(days=14), end=today + timedelta(days=14))
         duty = duty_at(near, now, calendar.tz, calendar.is_business_day)
@@ -132,4 +141,5 @@ def queue(
         "sources": sources,
         "now": _iso(now),
         "duty": held,
+        "classified_left_out": not see_classified,
     }

@@ -130,7 +130,22 @@ def admin_principal(principal: Annotated[Principal, Depends(form_principal)]) ->
     return principal
 
 
+def sees_classified(principal: Principal) -> bool:
+    """Whether the reader may see classified inquiries: the web's one check of that right.
+
+    Every page and API read passes the answer to the services, which leave those inquiries,
+    and their records, out for a reader without it.
+    """
+    return may(principal.role, Permission.SEE_CLASSIFIED)
+
+
+def api_sees_classified(principal: Annotated[Principal, Depends(api_principal)]) -> bool:
+    return sees_classified(principal)
+
+
 ApiUser = Annotated[Principal, Depends(api_principal)]
 PageUser = Annotated[Principal, Depends(page_principal)]
 FormUser = Annotated[Principal, Depends(form_principal)]
 AdminUser = Annotated[Principal, Depends(admin_principal)]
+# An API read's reader: True when they may see classified inquiries.
+SeesClassified = Annotated[bool, Depends(api_sees_classified)]

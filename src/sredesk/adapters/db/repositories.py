@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, lazyload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from sredesk.adapters.db import tables as t
-from sredesk.core.errors import NotFound
+from sredesk.core.errors import NotFound, no_inquiry
 from sredesk.core.mailthread import InquiryAlias, MailMessage
 from sredesk.core.model import (
     OPEN_STATES,
@@ -70,7 +70,7 @@ class SqlInquiryRepository(_Repo):
     def get(self, number: int) -> Inquiry:
         inquiry = self.session.get(Inquiry, number)
         if inquiry is None:
-            raise NotFound(f"no inquiry #{number}; list them with 'sredesk inquiry list'")
+            raise no_inquiry(number)
         return inquiry
 
     def get_many(self, numbers: Collection[int]) -> dict[int, Inquiry]:
@@ -125,6 +125,8 @@ class SqlInquiryRepository(_Repo):
             where.append(c.assignee == query.assignee)
         if query.source is not None:
             where.append(c.source == query.source)
+        if not query.see_classified:
+            where.append(c.sensitive.is_(False))
         text = query.search.strip()
         if query.number is not None and text.startswith("#"):
             where.append(c.number == query.number)
@@ -145,7 +147,7 @@ class SqlInquiryRepository(_Repo):
         )
         return self.session.scalars(page).all(), total or 0
 
-    def open_sources(self) -> Sequence[str]:
+    def open_sources(self, *, see_classified: bool = True) -> Sequence[str]:
         c = t.inquiries.c
         query = (
             select(c.source)
@@ -153,7 +155,13 @@ class SqlInquiryRepository(_Repo):
             .distinct()
             .order_by(c.source)
         )
+        if not see_classified:
+            query = query.where(c.sensitive.is_(False))
         return self.session.scalars(query).all()
+
+    def sensitive_numbers(self) -> set[int]:
+        c = t.inquiries.c
+        return set(self.session.scalars(select(c.number).where(c.sensitive.is_(True))))
 
     def reserve_number(self) -> int:
         """A number for an inquiry added with it already set, so no flush has to number it.

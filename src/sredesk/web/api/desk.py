@@ -7,10 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from sredesk.services import effort, shifts, team
+from sredesk.services import effort, records, shifts, team
 from sredesk.services import outbox as outbox_service
-from sredesk.services.desk import Desk
-from sredesk.services.views import audit_view, notification_view
+from sredesk.web.auth import SeesClassified
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
     REFUSALS,
@@ -114,9 +113,14 @@ def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
 
 @router.get("/effort")
 def list_effort(
-    desk: DeskDep, member: Text | None = None, inquiry: RecordId | None = None
+    desk: DeskDep,
+    classified: SeesClassified,
+    member: Text | None = None,
+    inquiry: RecordId | None = None,
 ) -> list[dict[str, Any]]:
-    return effort.list_effort(desk, member_handle=member, inquiry_number=inquiry)
+    return effort.list_effort(
+        desk, member_handle=member, inquiry_number=inquiry, see_classified=classified
+    )
 
 
 @router.post("/effort", status_code=201, response_model=Created)
@@ -134,30 +138,33 @@ def log_effort(desk: DeskDep, body: EffortIn) -> Created:
 
 
 @router.get("/audit")
-def audit_log(desk: DeskDep, inquiry: RecordId | None = None) -> list[dict[str, Any]]:
-    return _records(desk, inquiry)
+def audit_log(
+    desk: DeskDep, classified: SeesClassified, inquiry: RecordId | None = None
+) -> list[dict[str, Any]]:
+    return records.audit_log(desk, inquiry_number=inquiry, see_classified=classified)
 
 
 @router.get("/notifications")
-def notifications(desk: DeskDep, pending_only: bool = False) -> list[dict[str, Any]]:
-    with desk.unit_of_work() as uow:
-        return [notification_view(n) for n in uow.notifications.list(pending_only=pending_only)]
+def notifications(
+    desk: DeskDep, classified: SeesClassified, pending_only: bool = False
+) -> list[dict[str, Any]]:
+    return records.notifications(desk, pending_only=pending_only, see_classified=classified)
 
 
 @router.get("/outbox")
 def outbox(
-    desk: DeskDep, inquiry: RecordId | None = None, pending_only: bool = False
+    desk: DeskDep,
+    classified: SeesClassified,
+    inquiry: RecordId | None = None,
+    pending_only: bool = False,
 ) -> list[dict[str, Any]]:
     """What the desk queued to send, with attempts and the last error of each."""
-    return outbox_service.list_outbox(desk, inquiry_number=inquiry, pending_only=pending_only)
+    return outbox_service.list_outbox(
+        desk, inquiry_number=inquiry, pending_only=pending_only, see_classified=classified
+    )
 
 
 @router.post("/outbox/{message_id}/retry")
 def retry_outbox(desk: DeskDep, message_id: RecordId, body: ActorIn) -> list[dict[str, Any]]:
     outbox_service.retry(desk, message_id, by=body.by)
     return outbox_service.list_outbox(desk, pending_only=True)
-
-
-def _records(desk: Desk, inquiry: int | None) -> list[dict[str, Any]]:
-    with desk.unit_of_work() as uow:
-        return [audit_view(e) for e in uow.audit.list(inquiry_number=inquiry)]

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import escalations, inquiries, postmortems
+from sredesk.web.auth import SeesClassified
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
     REFUSALS,
@@ -38,13 +39,19 @@ router = APIRouter(prefix="/inquiries", tags=["inquiries"], responses=REFUSALS)
 @router.get("", response_model=list[InquiryOut])
 def list_inquiries(
     desk: DeskDep,
+    classified: SeesClassified,
     state: Text | None = Query(None, description="new, responded, waiting-on-customer, ..."),
     assignee: Text | None = None,
     channel: Text | None = None,
     open_only: bool = False,
 ) -> list[dict[str, Any]]:
     return inquiries.list_inquiries(
-        desk, state=state, assignee=assignee, channel=channel, open_only=open_only
+        desk,
+        state=state,
+        assignee=assignee,
+        channel=channel,
+        open_only=open_only,
+        see_classified=classified,
     )
 
 
@@ -69,8 +76,8 @@ def open_inquiry(desk: DeskDep, body: InquiryIn) -> dict[str, Any]:
 
 
 @router.get("/{number}", response_model=InquiryDetailOut)
-def show(desk: DeskDep, number: RecordId) -> dict[str, Any]:
-    return inquiries.get_inquiry(desk, number)
+def show(desk: DeskDep, number: RecordId, classified: SeesClassified) -> dict[str, Any]:
+    return inquiries.get_inquiry(desk, number, see_classified=classified)
 
 
 @router.post("/{number}/replies", response_model=InquiryDetailOut)
@@ -187,8 +194,8 @@ def answer_escalation(
 
 
 @router.get("/{number}/postmortem/draft")
-def postmortem_draft(desk: DeskDep, number: RecordId) -> dict[str, str]:
-    return postmortems.draft(desk, number)
+def postmortem_draft(desk: DeskDep, number: RecordId, classified: SeesClassified) -> dict[str, str]:
+    return postmortems.draft(desk, number, see_classified=classified)
 
 
 @router.put("/{number}/postmortem", response_model=InquiryDetailOut)
@@ -233,10 +240,12 @@ def approve_attachment(
 
 
 @router.get("/{number}/attachments/{attachment_id}/public")
-def public_attachment(desk: DeskDep, number: RecordId, attachment_id: RecordId) -> Response:
+def public_attachment(
+    desk: DeskDep, number: RecordId, attachment_id: RecordId, classified: SeesClassified
+) -> Response:
     """An attachment a member approved for world read; a private one is not found."""
     name, content_type, content = inquiries.attachment_content(
-        desk, number, attachment_id, public_only=True
+        desk, number, attachment_id, public_only=True, see_classified=classified
     )
     return Response(
         content,

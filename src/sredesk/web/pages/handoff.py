@@ -13,7 +13,7 @@ from sredesk.core.accounts import Permission, may
 from sredesk.services import handoff_page
 from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS
-from sredesk.web.auth import FormUser, PageUser
+from sredesk.web.auth import FormUser, PageUser, sees_classified
 from sredesk.web.pages.common import back, desk_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +41,8 @@ def _choices(form: FormData) -> dict[int, bool]:
 @router.get("/handoff", response_class=HTMLResponse)
 def handoff_checklist(request: Request, user: PageUser) -> HTMLResponse:
     desk = desk_of(request)
-    data = handoff_page.checklist(desk, handoff_page.this_week(desk))
+    week = handoff_page.this_week(desk)
+    data = handoff_page.checklist(desk, week, see_classified=sees_classified(user))
     return render(request, "handoff.html", user, h=data, may_apply=may_apply(user, data))
 
 
@@ -50,7 +51,9 @@ async def apply_handoff(request: Request, user: FormUser) -> RedirectResponse:
     form = await request.form()
     desk = desk_of(request)
     week = await run_in_threadpool(handoff_page.this_week, desk)
-    data = await run_in_threadpool(handoff_page.checklist, desk, week)
+    data = await run_in_threadpool(
+        handoff_page.checklist, desk, week, see_classified=sees_classified(user)
+    )
     if data["problem"]:
         return back("/handoff", error=data["problem"])
     if not may_apply(user, data):

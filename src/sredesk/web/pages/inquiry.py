@@ -9,7 +9,7 @@ from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core.errors import NotFound
 from sredesk.services.accounts import Principal
 from sredesk.services.inquiry_page import inquiry_page
-from sredesk.web.auth import PageUser
+from sredesk.web.auth import PageUser, sees_classified
 from sredesk.web.pages.common import desk_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +49,9 @@ def promote_refusal(config: GitHubSettings, inquiry: dict[str, object]) -> str:
 @router.get("/inquiries/{number}", response_class=HTMLResponse)
 def inquiry(request: Request, user: PageUser, number: int) -> HTMLResponse:
     try:
-        page = inquiry_page(desk_of(request), number, me=user.handle)
+        page = inquiry_page(
+            desk_of(request), number, me=user.handle, see_classified=sees_classified(user)
+        )
     except NotFound:
         return not_found(request, user, number)
     config = github_of(request)

@@ -14,7 +14,7 @@ from sredesk.services import inquiries, postmortems
 from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS
 from sredesk.services.inquiry_page import desk_zone, local
-from sredesk.web.auth import FormUser, PageUser
+from sredesk.web.auth import FormUser, PageUser, sees_classified
 from sredesk.web.pages.common import back, desk_of, render
 from sredesk.web.pages.inquiry import not_found
 
@@ -40,15 +40,16 @@ def _show(
     problem: str = "",
 ) -> HTMLResponse:
     desk = desk_of(request)
+    classified = sees_classified(user)
     try:
-        inquiry = inquiries.get_inquiry(desk, number)
+        inquiry = inquiries.get_inquiry(desk, number, see_classified=classified)
     except NotFound:
         return not_found(request, user, number)
     saved = inquiry["postmortem"]
     if saved is not None:
         saved = {**saved, "written_local": local(saved["written_at"], desk_zone(desk))}
     # A saved postmortem is edited from what it says; otherwise start from the records.
-    text = given or saved or postmortems.draft(desk, number)
+    text = given or saved or postmortems.draft(desk, number, see_classified=classified)
     return render(
         request,
         "postmortem.html",

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from sredesk.services import queue as queue_service
 from sredesk.services.desk import USER_ERRORS
-from sredesk.web.auth import PageUser
+from sredesk.web.auth import PageUser, sees_classified
 from sredesk.web.pages.common import desk_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,12 +30,19 @@ Filter = Annotated[QueueFilter, Query()]
 
 def _queue(request: Request, user: PageUser, template: str, f: QueueFilter) -> HTMLResponse:
     desk = desk_of(request)
+    me, classified = user.handle, sees_classified(user)
     try:
         data = queue_service.queue(
-            desk, me=user.handle, view=f.view, source=f.source, search=f.q, page=f.page
+            desk,
+            me=me,
+            see_classified=classified,
+            view=f.view,
+            source=f.source,
+            search=f.q,
+            page=f.page,
         )
     except USER_ERRORS as error:
-        data = queue_service.queue(desk, me=user.handle)
+        data = queue_service.queue(desk, me=me, see_classified=classified)
         return render(request, template, user, status_code=422, q=data, problem=str(error))
     return render(request, template, user, q=data, problem="")
 

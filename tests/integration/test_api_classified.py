@@ -1,0 +1,145 @@
+"""Classified inquiries through the JSON API: a member's token reads them, a viewer's finds none."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from sredesk.services import accounts
+from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
+from tests.accounts_support import PASSWORD, fast_hashing
+from tests.classified_support import Seeded, seed_classified, shows_secret
+
+
+@dataclass
+class Api:
+    app: FastAPI
+    client: TestClient
+    seeded: Seeded
+    member: dict[str, str]
+    viewer: dict[str, str]
+
+    def get(self, who: dict[str, str], url: str, **params: object) -> httpx.Response:
+        return self.client.get(url, headers=who, params=params)
+
+
+@pytest.fixture
+def api(sql_desk: Desk) -> Iterator[Api]:
+    seeded = seed_classified(sql_desk)
+    tokens = {}
+    for handle, role in (("alice", "member"), ("val", "viewer")):
+        accounts.add_user(fast_hashing(sql_desk), handle, role, PASSWORD)
+        tokens[handle] = {"Authorization": f"Bearer {accounts.issue_token(sql_desk, handle, 't')}"}
+    app = create_app(sql_desk)
+    with TestClient(app) as client:
+        yield Api(app, client, seeded, member=tokens["alice"], viewer=tokens["val"])
+
+
+def read_urls(app: FastAPI, seeded: Seeded, number: int) -> list[str]:
+    """Every GET the API describes, aimed at inquiry `number` wherever a path names one."""
+    ids = {"number": number, "attachment_id": seeded.attachment}
+    urls = []
+    for path, operations in app.openapi()["paths"].items():
+        if "get" not in operations or not path.startswith("/api/v1/"):
+            continue
+        names = re.findall(r"{(\w+)}", path)
+        assert set(names) <= set(ids), f"say which record {path} should read"
+        urls.append(path.format(**ids))
+    return sorted(urls)
+
+
+def secret_bearing(api: Api, who: dict[str, str]) -> set[str]:
+    """The reads, plain and about the classified inquiry, whose answer shows any of it."""
+    leaked = set()
+    for url in read_urls(api.app, api.seeded, api.seeded.classified):
+        for params in ({}, {"inquiry": api.seeded.classified}):
+            if shows_secret(api.get(who, url, **params).text):
+                leaked.add(url)
+    return leaked
+
+
+def test_a_member_reads_the_classified_inquiry_everywhere(api: Api) -> None:
+    n, attachment = api.seeded.classified, api.seeded.attachment
+    assert secret_bearing(api, api.member) == {
+        "/api/v1/inquiries",
+        f"/api/v1/inquiries/{n}",
+        f"/api/v1/inquiries/{n}/postmortem/draft",
+        f"/api/v1/inquiries/{n}/attachments/{attachment}/public",
+        "/api/v1/audit",
+        "/api/v1/effort",
+        "/api/v1/notifications",
+    }
+
+
+def test_no_read_of_the_api_shows_a_viewer_anything_of_a_classified_inquiry(api: Api) -> None:
+    assert secret_bearing(api, api.viewer) == set()
+
+
+def test_a_viewer_lists_only_what_is_not_classified(api: Api) -> None:
+    def numbers(who: dict[str, str]) -> list[int]:
+        return [i["number"] for i in api.get(who, "/api/v1/inquiries").json()]
+
+    assert numbers(api.member) == [api.seeded.public, api.seeded.classified]
+    assert numbers(api.viewer) == [api.seeded.public]
+
+
+def test_a_classified_number_is_not_found_for_a_viewer_exactly_as_a_missing_one(api: Api) -> None:
+    """Every read that names the number, in its path or its query, answers as for nothing."""
+    n, missing = api.seeded.classified, api.seeded.missing
+    shown = read_urls(api.app, api.seeded, n)
+    absent = read_urls(api.app, api.seeded, missing)
+    assert len([url for url in shown if str(n) in url]) == 3
+    for url, control in zip(shown, absent, strict=True):
+        for asked in (False, True):
+            answer = api.get(api.viewer, url, **({"inquiry": n} if asked else {}))
+            expected = api.get(api.viewer, control, **({"inquiry": missing} if asked else {}))
+            assert answer.status_code == expected.status_code, url
+            assert answer.text == expected.text.replace(f"#{missing}", f"#{n}"), url
+    show = api.get(api.viewer, f"/api/v1/inquiries/{n}")
+    assert show.status_code == 404
+    assert show.json() == {"detail": f"no inquiry #{n}; list them with 'sredesk inquiry list'"}
+    assert api.get(api.member, f"/api/v1/inquiries/{n}").status_code == 200
+
+
+def test_a_viewer_reads_the_public_inquiry_as_before(api: Api) -> None:
+    public = api.seeded.public
+    assert api.get(api.viewer, f"/api/v1/inquiries/{public}").json()["title"] == "Slow render"
+    timeline = api.get(api.viewer, "/api/v1/audit", inquiry=public).json()
+    assert [e["action"] for e in timeline] == ["inquiry.created"]
+
+
+def test_a_viewer_counts_classified_effort_without_its_note_or_number(api: Api) -> None:
+    def entries(who: dict[str, str]) -> list[tuple[str, int, str, int | None]]:
+        found = api.get(who, "/api/v1/effort").json()
+        return [(e["member"], e["minutes"], e["note"], e["inquiry"]) for e in found]
+
+    n = api.seeded.classified
+    assert entries(api.member) == [
+        ("alice", 45, "Zircon debugging", n),
+        ("bob", 30, "Desk triage", None),
+    ]
+    assert entries(api.viewer) == [
+        ("alice", 45, "(classified inquiry)", None),
+        ("bob", 30, "Desk triage", None),
+    ]
+    assert api.get(api.viewer, "/api/v1/effort", inquiry=n).json() == []
+    assert len(api.get(api.member, "/api/v1/effort", inquiry=n).json()) == 1
+
+
+def test_a_viewers_timeline_and_notifications_leave_the_classified_inquiry_out(api: Api) -> None:
+    n = api.seeded.classified
+    member_audit = api.get(api.member, "/api/v1/audit").json()
+    viewer_audit = api.get(api.viewer, "/api/v1/audit").json()
+    assert n in {e["inquiry"] for e in member_audit}
+    assert n not in {e["inquiry"] for e in viewer_audit}
+    assert [e for e in member_audit if e["inquiry"] != n] == viewer_audit
+    assert api.get(api.viewer, "/api/v1/audit", inquiry=n).json() == []
+    assert [m["inquiry"] for m in api.get(api.member, "/api/v1/notifications").json()] == [n]
+    assert api.get(api.viewer, "/api/v1/notifications").json() == []

@@ -1,0 +1,100 @@
+"""Classified inquiries on the web desk: its members see them, a viewer finds none of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from sredesk.services.desk import Desk
+from sredesk.web.pages import PAGE_ROUTERS
+from tests.classified_support import Seeded, seed_classified, shows_secret
+from tests.web.conftest import Browser
+
+LEFT_OUT = "Classified inquiries are not shown: only members of the desk see them."
+
+
+@pytest.fixture
+def seeded(web_desk: Desk) -> Seeded:
+    return seed_classified(web_desk)
+
+
+def page_urls(seeded: Seeded, number: int) -> list[str]:
+    """Every page a signed-in reader may open, aimed at inquiry `number` where one is named."""
+    urls = []
+    for router in PAGE_ROUTERS:
+        for route in router.routes:
+            path: str = getattr(route, "path", "")
+            if "GET" not in getattr(route, "methods", ()) or path == "/login":
+                continue
+            names = re.findall(r"{(\w+)}", path)
+            assert set(names) <= {"number"}, f"say which record {path} should read"
+            urls.append(path.format(number=number))
+    # The queue's search, by number and by a word of the title, finds nothing either.
+    return sorted([*urls, f"/?q=%23{number}", f"/?q={number}", "/?q=solver"])
+
+
+def secret_bearing(reader: Browser, seeded: Seeded) -> set[str]:
+    return {
+        url for url in page_urls(seeded, seeded.classified) if shows_secret(reader.get(url).text)
+    }
+
+
+def test_a_member_sees_the_classified_inquiry_on_the_pages(
+    browser: Callable[[str], Browser], seeded: Seeded
+) -> None:
+    n = seeded.classified
+    assert secret_bearing(browser("alice"), seeded) == {
+        "/",
+        "/handoff",
+        f"/inquiries/{n}",
+        f"/inquiries/{n}/postmortem",
+        f"/?q=%23{n}",
+        f"/?q={n}",
+        "/?q=solver",
+        "/queue/rows",
+    }
+
+
+def test_no_page_shows_a_viewer_anything_of_a_classified_inquiry(
+    browser: Callable[[str], Browser], seeded: Seeded
+) -> None:
+    assert secret_bearing(browser("val"), seeded) == set()
+
+
+@pytest.mark.parametrize("page", ["/inquiries/{}", "/inquiries/{}/postmortem"])
+def test_a_classified_number_is_not_found_for_a_viewer_exactly_as_a_missing_one(
+    browser: Callable[[str], Browser], seeded: Seeded, page: str
+) -> None:
+    val = browser("val")
+    n, missing = seeded.classified, seeded.missing
+    answer, expected = val.get(page.format(n)), val.get(page.format(missing))
+    assert answer.status_code == expected.status_code == 404
+    assert answer.text == expected.text.replace(f"#{missing}", f"#{n}")
+    assert browser("alice").get(page.format(n)).status_code == 200
+
+
+def test_the_viewers_queue_counts_only_what_it_shows(
+    browser: Callable[[str], Browser], seeded: Seeded
+) -> None:
+    member, viewer = browser("alice").get("/").text, browser("val").get("/").text
+    assert "2 open inquiries" in member
+    assert LEFT_OUT not in member
+    assert "1 open inquiry," in viewer
+    assert LEFT_OUT in viewer
+    assert f"#{seeded.public} Slow render" in viewer
+    # Searching for the number finds what a missing number finds: nothing, and no count of it.
+    val = browser("val")
+    for number in (seeded.classified, seeded.missing):
+        assert "0 open inquiries" in val.get(f"/?q=%23{number}").text
+    assert "1 open inquiry," in browser("alice").get(f"/?q=%23{seeded.classified}").text
+
+
+def test_the_viewers_handoff_checklist_leaves_the_classified_inquiry_out(
+    browser: Callable[[str], Browser], seeded: Seeded
+) -> None:
+    assert "Unresolved inquiries (2)" in browser("alice").get("/handoff").text
+    viewer = browser("val").get("/handoff").text
+    assert "Unresolved inquiries (1)" in viewer
+    assert f"#{seeded.public} Slow render" in viewer
