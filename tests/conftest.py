@@ -19,6 +19,8 @@ from sredesk.services.desk import Desk
 # Wednesday 18 November 2026, 10:00 in San Francisco: a business hour of an ordinary week.
 NOW = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
 THIS_WEEK = date(2026, 11, 16)
+# The first week of `populate`'s shifts: its members have been on the desk since then.
+FIRST_WEEK = THIS_WEEK - timedelta(weeks=2)
 PG_ADMIN_URL = os.environ.get(
     "SREDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -38,6 +40,7 @@ def populate(desk: Desk) -> None:
             f"{handle}@example.org",
             percent_time=percent,
             experience=served,
+            joined=FIRST_WEEK,
         )
     pairs = [("alice", "bob"), ("carol", "alice"), ("bob", "carol"), ("dave", "alice")]
     for offset in range(-2, 4):

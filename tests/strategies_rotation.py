@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hypothesis import strategies as st
@@ -50,9 +50,15 @@ def rosters(
             percent_time=draw(st.sampled_from([100, 100, 80, 50, 50, 20, 10])),
             primary_weeks_served=draw(st.integers(0, 6)),
             time_off=tuple(draw(st.lists(time_off(), max_size=max_time_off))),
+            joined=draw(join_mondays()),
         )
         for handle in HANDLES[:size]
     )
+
+
+def join_mondays() -> st.SearchStrategy[date | None]:
+    """No date (the weeks tell), or a Monday from before the history to inside the horizon."""
+    return st.none() | st.integers(-8, 4).map(lambda weeks: START + weeks * WEEK)
 
 
 @dataclass(frozen=True)
@@ -103,9 +109,7 @@ def plannable_scenarios(draw: st.DrawFn, max_members: int = 6, max_weeks: int = 
     scenario = Scenario(members, weeks, draw(histories(members)), draw(st.integers(0, 5)))
     if not scenario.plannable:
         # Drop time-off rather than discard the example, so Hypothesis keeps its budget.
-        members = tuple(
-            RosterMember(m.handle, m.percent_time, m.primary_weeks_served) for m in members
-        )
+        members = tuple(replace(m, time_off=()) for m in members)
         scenario = Scenario(members, weeks, scenario.history, scenario.experienced_after)
     return scenario
 
@@ -136,6 +140,7 @@ def team_files(draw: st.DrawFn) -> TeamFile:
             name=draw(_TEXT),
             email=draw(_TEXT),
             classified_access=draw(st.booleans()),
+            joined=m.joined,
         )
         for m in members
     )

@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -227,6 +229,42 @@ def test_time_off_entered_by_mistake_is_listed_and_removed(demo: str) -> None:
     assert removed.returncode == 0, removed.stderr
     assert removed.stdout == f"removed time-off #{entry} of dave: 2031-03-03 to 2031-03-07 (typo)\n"
     assert json.loads(run(demo, "member", "time-off-list", "dave", "--json").stdout) == []
+
+
+def _this_monday() -> date:
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()  # the llnl calendar's zone
+    return today - timedelta(days=today.weekday())
+
+
+def test_a_member_joins_the_rotation_on_a_monday(demo: str) -> None:
+    def joined() -> dict[str, str | None]:
+        return {
+            m["handle"]: m["joined"]
+            for m in json.loads(run(demo, "member", "list", "--json").stdout)
+        }
+
+    before = joined()
+    person = ("--name", "Gail", "--email", "gail@example.org")
+    for given, message in [
+        (
+            "2031-03-05",
+            "error: joined 2031-03-05 is a Wednesday; give the Monday of that week, 2031-03-03\n",
+        ),
+        ("next week", "error: --joined 'next week' is not a date; write YYYY-MM-DD\n"),
+    ]:
+        refused = run(demo, "member", "add", "gail", *person, "--joined", given)
+        assert (refused.returncode, refused.stderr) == (2, message)
+    assert joined() == before
+
+    added = run(demo, "member", "add", "gail", *person, "--joined", "2031-03-03")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == "added gail, sharing the desk's weeks from 2031-03-03\n"
+    monday = _this_monday()
+    now = run(demo, "member", "add", "hal", "--name", "Hal", "--email", "hal@example.org")
+    assert now.returncode == 0, now.stderr
+    assert joined()["hal"] in {monday.isoformat(), _this_monday().isoformat()}  # past midnight
+    assert joined()["gail"] == "2031-03-03"
+    assert "2031-03-03" in run(demo, "member", "list").stdout
 
 
 @pytest.mark.parametrize(

@@ -160,6 +160,33 @@ def test_errors_are_json_say_what_to_fix_and_change_nothing(
     assert after == before
 
 
+def test_members_carry_the_monday_they_joined(client: TestClient) -> None:
+    assert {m["joined"] for m in client.get("/api/v1/members").json()} == {"2026-11-02"}
+    people = [
+        {"handle": "erin", "name": "Erin", "email": "erin@x.org"},
+        {"handle": "finn", "name": "Finn", "email": "finn@x.org", "joined": "2027-01-04"},
+    ]
+    for person in people:
+        assert client.post("/api/v1/members", json=person).status_code == 201
+    listed = {m["handle"]: m["joined"] for m in client.get("/api/v1/members").json()}
+    # Without a date, the Monday of the desk's current week.
+    assert (listed["erin"], listed["finn"]) == ("2026-11-16", "2027-01-04")
+    for joined, problem in [
+        (
+            "2027-01-06",
+            "joined 2027-01-06 is a Wednesday; give the Monday of that week, 2027-01-04",
+        ),
+        ("next week", "Input should be a valid date"),
+    ]:
+        refused = client.post(
+            "/api/v1/members",
+            json={"handle": "gail", "name": "Gail", "email": "g@x.org", "joined": joined},
+        )
+        assert refused.status_code == 422
+        assert problem in refused.text
+    assert "gail" not in {m["handle"] for m in client.get("/api/v1/members").json()}
+
+
 def test_members_shifts_delegation_and_handoff(client: TestClient) -> None:
     assert [m["handle"] for m in client.get("/api/v1/members").json()] == [
         "alice",

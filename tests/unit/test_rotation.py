@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sredesk.core.fairness import fair_shares, fairness_report, swap_candidates
+from sredesk.core.fairness import fair_shares, fairness_report, joined_weeks, swap_candidates
 from sredesk.core.rotation import _integer_targets, moved_slots, plan_rotation
 from sredesk.core.rotation_model import (
     BackToBack,
@@ -349,6 +350,85 @@ def test_a_newcomer_owes_no_weeks_from_before_they_joined() -> None:
     assert newbie.primary.actual in (2, 3)
     assert newbie.backup.actual in (2, 3)
     assert result.fairness.largest_deviation(Role.PRIMARY) < 1
+
+
+def _a_year_of_veterans() -> tuple[list[RosterMember], list[WeekAssignment]]:
+    veterans = [member(handle, 50) for handle in ("a", "b", "c", "d")]
+    history = [
+        WeekAssignment(START - (52 - k) * WEEK, "abcd"[k % 4], "abcd"[(k + 1) % 4])
+        for k in range(52)
+    ]
+    return veterans, history
+
+
+def test_a_newcomer_stays_new_in_the_plan_after_their_first() -> None:
+    veterans, history = _a_year_of_veterans()
+    newbie = RosterMember("newbie", 50, 10, joined=START)
+    roster = [*veterans, newbie]
+    first = plan_rotation(roster, start=START, weeks=13, is_business_day=weekdays, history=history)
+    # Their first plan is served: now their weeks are in the history, a year after its start.
+    served = [*history, *first.weeks]
+    second = plan_rotation(
+        roster, start=START + 13 * WEEK, weeks=13, is_business_day=weekdays, history=served
+    )
+    assert second.optimal
+    mine = second.fairness.member("newbie")
+    # A fifth of the 26 weeks since they joined, not of the 65 the history holds.
+    assert mine.primary.target == pytest.approx(26 / 5)
+    assert mine.primary.actual_horizon in (2, 3)
+    assert mine.backup.actual_horizon in (2, 3)
+    assert second.fairness.largest_deviation(Role.PRIMARY) < 1
+
+
+def test_the_join_monday_a_member_counts_from() -> None:
+    history = [
+        WeekAssignment(START - 6 * WEEK, "old", "early"),
+        WeekAssignment(START - 4 * WEEK, "old", "recorded"),
+        WeekAssignment(START - 2 * WEEK, "unrecorded", "old"),
+    ]
+    members = [
+        RosterMember("old"),  # no date, served: the history's first week
+        RosterMember("early", joined=START - 3 * WEEK),  # served before the date recorded
+        RosterMember("recorded", joined=START - 5 * WEEK),  # served after it
+        RosterMember("unrecorded"),  # no date, served late: still the history's first week
+        RosterMember("new"),  # no date, never served: the first planned week
+        RosterMember("coming", joined=START + 2 * WEEK),  # not yet here
+    ]
+    assert joined_weeks(members, history, START) == {
+        "old": START - 6 * WEEK,
+        "early": START - 6 * WEEK,
+        "recorded": START - 5 * WEEK,
+        "unrecorded": START - 6 * WEEK,
+        "new": START,
+        "coming": START + 2 * WEEK,
+    }
+
+
+def test_a_member_who_served_before_their_recorded_date_owes_from_their_first_week() -> None:
+    veterans, history = _a_year_of_veterans()
+    first_served = START - 50 * WEEK  # d is first Backup in the history's third week
+
+    def report(joined: date) -> FairnessReport:
+        roster = [*veterans[:3], replace(veterans[3], joined=joined)]
+        return fairness_report(roster, history, [], experienced_after=4)
+
+    # The date on record says three weeks ago; the weeks say d was there 50 weeks ago.
+    assert report(START - 3 * WEEK) == report(first_served)
+    assert report(START - 3 * WEEK).member("d").primary.target == pytest.approx(50 / 4)
+
+
+def test_a_join_date_that_is_not_a_monday_is_refused() -> None:
+    wednesday = START + timedelta(days=2)
+    with pytest.raises(
+        PlanningError,
+        match=f"^member bob joined on {wednesday} is a Wednesday; give a Monday such as {START}$",
+    ):
+        plan_rotation(
+            [member("alice"), RosterMember("bob", joined=wednesday)],
+            start=START,
+            weeks=1,
+            is_business_day=weekdays,
+        )
 
 
 @PROPERTY

@@ -116,6 +116,17 @@ def test_dump_then_parse_gives_back_the_same_team(team: TeamFile) -> None:
     assert parse_team(dump_team(team)) == team
 
 
+def test_a_join_monday_is_read_and_written_only_when_given() -> None:
+    text = EXAMPLE.replace("percent_time = 50\n", "percent_time = 50\njoined = 2026-12-28\n")
+    team = parse_team(text)
+    alice, bob = team.members
+    assert (alice.joined, bob.joined) == (None, date(2026, 12, 28))
+    written = dump_team(team)
+    assert written.count("joined") == 1
+    assert 'handle = "bob"' in written.split("classified_access = false\njoined = 2026-12-28\n")[0]
+    assert parse_team(written) == team
+
+
 def test_history_is_sorted_by_week() -> None:
     text = EXAMPLE + '\n[[history]]\nweek_start = 2026-12-21\nprimary = "bob"\nbackup = "alice"\n'
     weeks = [w.week_start for w in parse_team(text).history]
@@ -205,6 +216,15 @@ def edit(old: str, new: str) -> str:
         (
             edit("week_start = 2026-12-28", "week_start = 2026-12-30"),
             "team.toml:27: week_start 2026-12-30 is a Wednesday; give the Monday of that week",
+        ),
+        (
+            edit("percent_time = 50", "percent_time = 50\njoined = 2026-12-30"),
+            "team.toml:25: joined 2026-12-30 is a Wednesday;"
+            " give the Monday of that week, 2026-12-28",
+        ),
+        (
+            edit("percent_time = 50", 'percent_time = 50\njoined = "2026-12-28"'),
+            'team.toml:25: joined is a string ("2026-12-28"); write joined = 2026-01-05 (a date)',
         ),
         (
             EXAMPLE + '\n[[history]]\nweek_start = 2026-12-28\nprimary = "bob"\nbackup = "alice"\n',

@@ -32,7 +32,7 @@ def message(response: httpx.Response) -> str:
     return (query.get("notice") or query.get("error") or [""])[0]
 
 
-EDIT_DAVE = {"percent_time": "80", "experience": "3", "active": "yes"}
+EDIT_DAVE = {"percent_time": "80", "experience": "3", "active": "yes", "joined": "2026-11-02"}
 
 
 def test_members_and_viewers_read_the_team_without_forms(
@@ -43,9 +43,10 @@ def test_members_and_viewers_read_the_team_without_forms(
     for handle in ("alice", "val"):
         page = browser(handle).get("/team").text
         assert (
-            member_row(page, "bob") == "bob Bob 50% 8 No Active 2026-12-21 to 2027-01-04 (holidays)"
+            member_row(page, "bob")
+            == "bob Bob 50% 8 2026-11-02 No Active 2026-12-21 to 2027-01-04 (holidays)"
         )
-        assert member_row(page, "alice") == "alice Alice 100% 12 No Active None"
+        assert member_row(page, "alice") == "alice Alice 100% 12 2026-11-02 No Active None"
         assert "<form" not in page.split("<main", 1)[1]
         assert "Only admins change the team" in page
 
@@ -62,10 +63,31 @@ def test_an_admin_edits_a_member(web_desk: Desk, browser: Callable[[str], Browse
     assert message(saved) == "Saved dave."
     dave = members(web_desk)["dave"]
     assert (dave["percent_time"], dave["experience"], dave["active"]) == (80, 3, True)
-    carol.post("/team/members/dave", {"percent_time": "80", "experience": "3"})
+    carol.post(
+        "/team/members/dave", {"percent_time": "80", "experience": "3", "joined": "2026-11-02"}
+    )
     assert members(web_desk)["dave"]["active"] is False
     assert "Inactive" not in member_row(carol.get("/team").text, "dave")  # admins see a box
-    assert "dave Dave 80% 3 No Inactive" in member_row(browser("bob").get("/team").text, "dave")
+    assert "dave Dave 80% 3 2026-11-02 No Inactive" in member_row(
+        browser("bob").get("/team").text, "dave"
+    )
+
+
+def test_an_admin_changes_or_clears_the_join_monday(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    carol = browser("carol")
+    row = member_row(carol.get("/team").text, "dave")
+    assert carol.get("/team").text.count('name="joined" type="date" value="2026-11-02"') == 4
+    assert "Monday dave joined the rotation (empty: from the start)" in row
+    assert message(carol.post("/team/members/dave", {**EDIT_DAVE, "joined": "2026-11-09"})) == (
+        "Saved dave."
+    )
+    assert members(web_desk)["dave"]["joined"] == "2026-11-09"
+    # An empty date says the member was there from the start of the history.
+    carol.post("/team/members/dave", {**EDIT_DAVE, "joined": ""})
+    assert members(web_desk)["dave"]["joined"] is None
+    assert "3 From the start No Active" in member_row(browser("bob").get("/team").text, "dave")
 
 
 def test_members_and_viewers_are_refused_and_nothing_changes(
@@ -102,6 +124,17 @@ def test_bad_input_says_what_to_fix_and_changes_nothing(
     assert (
         message(backwards) == "time-off ends (2026-12-01) before it starts (2026-12-04); swap them"
     )
+    wednesday = carol.post("/team/members/dave", {**EDIT_DAVE, "joined": "2026-11-18"})
+    assert message(wednesday) == (
+        "joined 2026-11-18 is a Wednesday; give the Monday of that week, 2026-11-16"
+    )
+    garbled = carol.post("/team/members/dave", {**EDIT_DAVE, "joined": "last week"})
+    assert message(garbled) == "joined 'last week' is not a date; write YYYY-MM-DD"
+    new = {"handle": "erin", "name": "Erin", "email": "erin@example.org", "percent_time": "50"}
+    not_monday = carol.post("/team/members", {**new, "joined": "2026-12-06"})
+    assert message(not_monday) == (
+        "joined 2026-12-06 is a Sunday; give the Monday of that week, 2026-11-30"
+    )
     assert members(web_desk) == before
     shown = carol.get(zero.headers["location"]).text
     assert "<strong>Not done:</strong> percent_time 0 is outside 1..100</p>" in shown
@@ -137,6 +170,12 @@ def test_an_admin_adds_time_off_and_a_member(
     )
     again = carol.post("/team/members", new)
     assert message(again) == "member 'erin' exists already; pick another handle"
+    # Without a date a newcomer joins this week; one given is kept.
+    assert erin["joined"] == "2026-11-16"
+    assert "25% 0 2026-11-16 Yes Active" in member_row(browser("bob").get("/team").text, "erin")
+    later = {**new, "handle": "finn", "joined": "2026-12-07", "classified_access": ""}
+    assert message(carol.post("/team/members", later)) == "Added finn to the team."
+    assert members(web_desk)["finn"]["joined"] == "2026-12-07"
 
 
 def test_an_admin_removes_time_off_entered_by_mistake(

@@ -30,13 +30,14 @@ def member_list(json_out: bool = typer.Option(False, "--json")) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("handle", "name", "percent", "served", "classified", "active")
+    table = Table("handle", "name", "percent", "served", "joined", "classified", "active")
     for m in found:
         table.add_row(
             m["handle"],
             m["name"],
             str(m["percent_time"]),
             str(m["experience"]),
+            m["joined"] or "",
             "yes" if m["classified_access"] else "",
             "yes" if m["active"] else "no",
         )
@@ -53,9 +54,13 @@ def member_add(
     classified_access: bool = typer.Option(False),
     timezone: str = typer.Option("America/Los_Angeles"),
     github: str | None = typer.Option(None, help="GitHub login."),
+    joined: str | None = typer.Option(
+        None,
+        help="The Monday from which they share the weeks, YYYY-MM-DD (default: this week's).",
+    ),
 ) -> None:
-    """Add a member."""
-    team.add_member(
+    """Add a member; they owe no weeks from before they joined."""
+    since = team.add_member(
         desk(),
         handle,
         name,
@@ -65,8 +70,9 @@ def member_add(
         classified_access=classified_access,
         timezone=timezone,
         github=github,
+        joined=_date(joined, "--joined"),
     )
-    typer.echo(f"added {handle.lstrip('@')}")
+    typer.echo(f"added {handle.lstrip('@')}, sharing the desk's weeks from {since}")
 
 
 @member_app.command("time-off")

@@ -38,16 +38,28 @@ def role_counts(
 def joined_weeks(
     members: Sequence[RosterMember], history: Sequence[WeekAssignment], first_planned: date
 ) -> dict[str, date]:
-    """The Monday from which each member owes weeks, as far as the weeks show.
+    """The Monday from which each member owes weeks.
 
-    A member who served in `history`, as Primary or Backup, counts from its first week:
-    when in that time they arrived, the weeks cannot tell, since a rotation may leave anyone
-    out for a while. A member who has served none is new, and counts from the first week
-    being planned, `first_planned`.
+    A member's recorded `joined` counts, unless they served in `history` (as Primary or
+    Backup) before it: they were evidently there, so they count from their first week
+    served. Without a recorded date the weeks must tell. A member who served counts from the
+    history's first week: when in that time they arrived, the weeks cannot tell, since a
+    rotation may leave anyone out for a while. A member who has served none is new, and
+    counts from the first week being planned, `first_planned`.
     """
-    served = {handle for w in history for handle in (w.primary, w.backup)}
+    first_served: dict[str, date] = {}
+    for w in history:
+        for handle in (w.primary, w.backup):
+            first_served[handle] = min(first_served.get(handle, w.week_start), w.week_start)
     start = min((w.week_start for w in history), default=first_planned)
-    return {m.handle: start if m.handle in served else first_planned for m in members}
+
+    def joined(member: RosterMember) -> date:
+        served = first_served.get(member.handle)
+        if member.joined is not None:
+            return member.joined if served is None else min(member.joined, served)
+        return first_planned if served is None else start
+
+    return {m.handle: joined(m) for m in members}
 
 
 def counted_weeks(

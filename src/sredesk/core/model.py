@@ -92,6 +92,9 @@ class Member:
     timezone: str = "America/Los_Angeles"
     active: bool = True
     github: str | None = None
+    # The Monday from which the member shares the desk's weeks; None for a member who was
+    # there from the start of the history.
+    joined: date | None = None
     id: int | None = None
 
 

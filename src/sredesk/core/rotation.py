@@ -16,9 +16,11 @@ while the next one is minimised:
 7. the number of Primary and Backup slots that differ from the previous published plan.
 
 A target is the member's percent-time share of all weeks served by current members over
-history plus horizon, counted from the week the member joined: the history's first week for
-anyone who served in it, the horizon's first for someone who has served none. So fairness debt
-carries over from one plan to the next, and a newcomer starts without any. Fairness comes
+history plus horizon, counted from the week the member joined: the recorded join Monday
+(or their first week served, if they served before it); without one, the history's first week
+for anyone who served in it and the horizon's first for someone who has served none. So
+fairness debt carries over from one plan to the next, and a newcomer starts without any, in
+their first plan and in every plan after it. Fairness comes
 before the softer rules: a back-to-back or an inexperienced pair appears only when avoiding
 it would make someone's share less fair.
 """

@@ -48,6 +48,9 @@ class RosterMember:
     name: str = ""
     email: str = ""
     classified_access: bool = False
+    # The Monday from which the member shares the desk's weeks; None when the weeks served
+    # must tell (see fairness.joined_weeks).
+    joined: date | None = None
 
 
 class ShiftLike(Protocol):
@@ -221,6 +224,8 @@ def check_roster(members: Sequence[RosterMember]) -> None:
             raise PlanningError(
                 f"member {m.handle} has percent_time {m.percent_time}; give 1 to 100"
             )
+        if m.joined is not None:
+            check_monday(m.joined, f"member {m.handle} joined on")
 
 
 def as_assignments(weeks: Iterable[ShiftLike]) -> tuple[WeekAssignment, ...]:

@@ -11,6 +11,7 @@ from difflib import get_close_matches
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sredesk.core.roster import week_start
 from sredesk.core.rotation_model import RosterMember, TimeOffRange, WeekAssignment
 from sredesk.core.teamfile_toml import (
     KeyLocator,
@@ -35,6 +36,7 @@ _MEMBER_KEYS = (
     "percent_time",
     "primary_weeks_served",
     "classified_access",
+    "joined",
     "time_off",
 )
 _TIME_OFF_KEYS = ("start", "end", "reason")
@@ -51,6 +53,7 @@ _EXAMPLES = {
     "percent_time": "100",
     "primary_weeks_served": "0",
     "classified_access": "false",
+    "joined": "2026-01-05",
     "start": "2027-01-11",
     "end": "2027-01-15",
     "reason": '"vacation"',
@@ -123,6 +126,8 @@ def dump_team(team_file: TeamFile) -> str:
             primary_weeks_served=m.primary_weeks_served,
             classified_access=m.classified_access,
         )
+        if m.joined is not None:
+            lines += assignments(joined=m.joined)
         for t in m.time_off:
             lines += ["", "[[member.time_off]]"]
             lines += assignments(start=t.start, end=t.end, reason=t.reason)
@@ -189,7 +194,21 @@ def _member(reader: _Reader, table: Mapping[str, Any], where: Path) -> RosterMem
         name=reader.value(table, "name", where, str, ""),
         email=reader.value(table, "email", where, str, ""),
         classified_access=reader.value(table, "classified_access", where, bool, False),
+        joined=_joined(reader, table, where),
     )
+
+
+def _joined(reader: _Reader, table: Mapping[str, Any], where: Path) -> date | None:
+    """The Monday the member joined the rotation; None when the file does not say."""
+    if "joined" not in table:
+        return None
+    joined = reader.value(table, "joined", where, date)
+    if joined.weekday() != 0:
+        reader.fail(
+            (*where, "joined"),
+            f"joined {joined} is a {joined:%A}; give the Monday of that week, {week_start(joined)}",
+        )
+    return joined
 
 
 def _time_off(reader: _Reader, table: Mapping[str, Any], where: Path) -> TimeOffRange:

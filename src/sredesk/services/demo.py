@@ -18,6 +18,9 @@ MEMBERS = [
     ("erin", "Erin Castillo", 80, 22, True),
 ]
 
+# The demo's shifts run from this many weeks before the current one.
+_FIRST_OFFSET = -4
+
 # Newer Primaries sit beside experienced Backups, as the planner would pair them.
 PAIRS = [
     ("carol", "alice"),
@@ -46,6 +49,9 @@ def has_demo_login(desk: Desk) -> bool:
 
 def seed(desk: Desk) -> None:
     team.create_team(desk, "VisIt")
+    now = desk.now()
+    monday = week_start(now.date())
+    first = monday + timedelta(weeks=_FIRST_OFFSET)
     for handle, name, percent, served, classified in MEMBERS:
         team.add_member(
             desk,
@@ -56,10 +62,9 @@ def seed(desk: Desk) -> None:
             experience=served,
             classified_access=classified,
             github=f"{handle}-visit",
+            joined=first,  # the whole team has served since the demo's first week
         )
-    now = desk.now()
-    monday = week_start(now.date())
-    for offset in range(-4, 9):
+    for offset in range(_FIRST_OFFSET, 9):
         primary, backup = PAIRS[offset % len(PAIRS)]
         shifts.set_shift(desk, monday + timedelta(weeks=offset), primary, backup)
     today = now.date()

@@ -42,6 +42,7 @@ def roster_of(uow: AbstractUnitOfWork) -> list[RosterMember]:
             name=m.name,
             email=m.email,
             classified_access=m.classified_access,
+            joined=m.joined,
         )
         for m in members
     ]

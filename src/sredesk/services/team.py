@@ -1,4 +1,4 @@
-"""Keep the team and its members: percent-time, experience, classified access, time-off."""
+"""Keep the team and its members: percent-time, experience, join date, access, time-off."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sredesk.core.errors import InvalidInput, NotFound
 from sredesk.core.model import Member, Team, TimeOff
+from sredesk.core.roster import week_start
 from sredesk.services.desk import Desk, audit
+from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import member_view, time_off_view
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,38}$")
@@ -33,6 +35,23 @@ def check_member_fields(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown time zone {timezone!r}; use an IANA name") from None
+
+
+def check_joined(joined: date | None) -> None:
+    """Refuse a join date that is not a Monday: a member shares the desk's weeks whole."""
+    if joined is not None and joined.weekday() != 0:
+        raise InvalidInput(
+            f"joined {joined} is a {joined:%A}; give the Monday of that week, {week_start(joined)}"
+        )
+
+
+def _this_week(desk: Desk, uow: AbstractUnitOfWork, timezone: str) -> date:
+    """The Monday of the desk's current week, in its calendar's zone (the member's, if no team)."""
+    try:
+        zone = desk.calendar(uow).tz
+    except NotFound:
+        zone = ZoneInfo(timezone)
+    return week_start(desk.now().astimezone(zone).date())
 
 
 def create_team(
@@ -72,16 +91,24 @@ def add_member(
     classified_access: bool = False,
     timezone: str = "America/Los_Angeles",
     github: str | None = None,
+    joined: date | None = None,
     actor: str = "system",
-) -> None:
+) -> date:
+    """Add a member who shares the desk's weeks from the Monday `joined`, else from this week's.
+
+    A newcomer owes no weeks from before they joined (see core.fairness.joined_weeks).
+    Return the join Monday recorded.
+    """
     handle = handle.lstrip("@")
     check_member_fields(handle, email, percent_time, experience, timezone)
+    check_joined(joined)
     if not name.strip():
         raise InvalidInput("the member needs a name")
     now = desk.now()
     with desk.unit_of_work() as uow:
         if uow.members.find(handle) is not None:
             raise InvalidInput(f"member {handle!r} exists already; pick another handle")
+        since = joined or _this_week(desk, uow, timezone)
         new = Member(
             handle=handle,
             name=name.strip(),
@@ -91,10 +118,12 @@ def add_member(
             classified_access=classified_access,
             timezone=timezone,
             github=github,
+            joined=since,
         )
         uow.members.add(new)
         audit(uow, "member.added", actor=actor, now=now, after=member_view(new))
         uow.commit()
+    return since
 
 
 _EDITABLE = {
@@ -106,6 +135,7 @@ _EDITABLE = {
     "timezone",
     "active",
     "github",
+    "joined",  # a date, or None for a member there from the start of the history
 }
 
 
@@ -127,6 +157,7 @@ def update_member(desk: Desk, handle: str, *, actor: str = "system", **changes: 
             merged["experience"],
             merged["timezone"],
         )
+        check_joined(changes.get("joined"))
         for key, value in changes.items():
             setattr(found, key, value)
         after = member_view(found)

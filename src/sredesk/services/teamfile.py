@@ -15,7 +15,12 @@ from sredesk.services.rotation import roster_of
 
 
 def import_team(desk: Desk, text: str, path: str) -> dict[str, Any]:
-    """Create or update the team, its members, time-off and past weeks from a team file."""
+    """Create or update the team, its members, time-off and past weeks from a team file.
+
+    A team file describes a team that exists, usually with its history, so a member it adds
+    without a `joined` date gets none: they count from the history's start, as if they had
+    been there all along. A member it updates keeps their stored date unless the file gives one.
+    """
     parsed = parse_team(text, path)
     now = desk.now()
     added = updated = weeks = 0
@@ -40,6 +45,7 @@ def import_team(desk: Desk, text: str, path: str) -> dict[str, Any]:
                         percent_time=m.percent_time,
                         experience=m.primary_weeks_served,
                         classified_access=m.classified_access,
+                        joined=m.joined,
                     )
                 )
                 added += 1
@@ -48,6 +54,7 @@ def import_team(desk: Desk, text: str, path: str) -> dict[str, Any]:
                 existing.email = m.email or existing.email
                 existing.percent_time, existing.experience = m.percent_time, m.primary_weeks_served
                 existing.classified_access, existing.active = m.classified_access, True
+                existing.joined = m.joined or existing.joined
                 updated += 1
             for off in m.time_off:
                 if (m.handle, off.start, off.end) not in known_off:

@@ -176,6 +176,7 @@ def member_view(member: Member) -> dict[str, Any]:
         "timezone": member.timezone,
         "active": member.active,
         "github": member.github,
+        "joined": member.joined.isoformat() if member.joined is not None else None,
     }
 
 

@@ -148,6 +148,11 @@ class MemberIn(Strict):
     classified_access: bool = False
     timezone: str = Field("America/Los_Angeles", max_length=64)
     github: str | None = Field(None, max_length=39)
+    joined: date | None = Field(
+        None,
+        description="the Monday from which the member shares the desk's weeks;"
+        " by default the Monday of the desk's current week",
+    )
 
 
 class ShiftIn(Strict):

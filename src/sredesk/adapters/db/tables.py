@@ -112,6 +112,7 @@ members = Table(
     Column("timezone", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("github", String(39), nullable=True),
+    Column("joined", Date, nullable=True),
 )
 
 time_off = Table(

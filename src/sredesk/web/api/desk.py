@@ -44,6 +44,7 @@ def add_member(desk: DeskDep, body: MemberIn) -> list[dict[str, Any]]:
         classified_access=body.classified_access,
         timezone=body.timezone,
         github=body.github,
+        joined=body.joined,
     )
     return team.list_members(desk)
 

@@ -1,7 +1,8 @@
-"""Serve the team page: members, percent-time, experience and time-off; only admins edit."""
+"""Serve the team page: members, percent-time, experience, join date, time-off; admins edit."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -27,6 +28,10 @@ def whole_number(value: str, what: str) -> int:
         raise InvalidInput(f"{what} {value!r} is not a whole number") from None
 
 
+def optional_date(value: str, what: str) -> date | None:
+    return parse_date(value.strip(), what) if value.strip() else None
+
+
 @router.get("/team", response_class=HTMLResponse)
 def team_page(request: Request, user: PageUser) -> HTMLResponse:
     return render(request, "team.html", user, team=team.team_overview(desk_of(request)))
@@ -43,6 +48,7 @@ def add_member(
     experience: Short = "0",
     timezone: Short = "",
     classified_access: Flag = "",
+    joined: Short = "",
 ) -> RedirectResponse:
     def add() -> None:
         team.add_member(
@@ -54,6 +60,7 @@ def add_member(
             experience=whole_number(experience, "experience"),
             classified_access=bool(classified_access),
             timezone=timezone.strip() or "America/Los_Angeles",
+            joined=optional_date(joined, "joined"),
             actor=user.handle,
         )
 
@@ -69,6 +76,8 @@ def update_member(
     experience: Short = "",
     active: Flag = "",
     classified_access: Flag = "",
+    # The form states the whole member, as its boxes do: empty is "there from the start".
+    joined: Short = "",
 ) -> RedirectResponse:
     def update() -> None:
         team.update_member(
@@ -79,6 +88,7 @@ def update_member(
             experience=whole_number(experience, "experience"),
             active=bool(active),
             classified_access=bool(classified_access),
+            joined=optional_date(joined, "joined"),
         )
 
     return attempt("/team", update, f"Saved {handle}.")
