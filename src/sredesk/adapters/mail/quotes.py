@@ -69,6 +69,7 @@ def _any_pattern() -> re.Pattern[str] | None:
 _ANY_PATTERN = _any_pattern()
 _MIN_HEADERS: int = _patterns.MIN_HEADER_LINES
 _MIN_QUOTED: int = _patterns.MIN_QUOTED_LINES
+# Where a signature may start (strip_signature): "--", "Sent from my ...", a list footer.
 _SIGNATURE_START = re.compile(
     r"^(?:--|[^\S\n]*sent from my|[^\S\n]*_{20})", re.IGNORECASE | re.MULTILINE
 )
@@ -177,7 +178,7 @@ def _may_unwrap(lines: list[str]) -> bool:
     """False only when `quotequail.unwrap` finds nothing in lines where no pattern matches.
 
     Without a pattern line it can only find a quoted block (lines that start with ">") or a
-    header block (lines its HEADER_RE reads as headers it knows), each of a least size.
+    header block (lines its HEADER_RE reads as headers it knows), each of a minimum size.
     """
     quoted = sum(line.startswith(">") for line in lines)
     if quoted >= _MIN_QUOTED:
