@@ -48,6 +48,14 @@ def test_openapi_describes_the_versioned_api(client: TestClient) -> None:
     } <= paths
     # Everything is versioned except the calendar feeds, whose URLs people subscribe to.
     assert {p for p in paths if not p.startswith("/api/v1/")} == {"/calendar/{name}.ics"}
+    # It says how to sign in: a bearer token or the web session, on each guarded operation.
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["token"]["type"] == "http"
+    assert schemes["token"]["scheme"].lower() == "bearer"
+    assert (schemes["session"]["type"], schemes["session"]["in"]) == ("apiKey", "cookie")
+    assert spec["paths"]["/api/v1/inquiries"]["get"]["security"] == [{"token": []}, {"session": []}]
+    # The GitHub webhook signs its requests instead; the feeds take a token in the URL.
+    assert "security" not in spec["paths"]["/calendar/{name}.ics"]["get"]
 
 
 def test_an_inquiry_through_its_life(client: TestClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -129,6 +130,26 @@ def test_the_api_needs_a_token(web_desk: Desk) -> None:
         assert client.get("/api/v1/health").status_code == 200
         bad = client.get("/api/v1/inquiries", headers={"Authorization": "Bearer sdt_nope"})
         assert bad.status_code == 401
+
+
+def test_every_operation_that_names_a_sign_in_refuses_a_request_without_one(
+    web_desk: Desk,
+) -> None:
+    app = create_app(web_desk)
+    spec = app.openapi()
+    guarded = [
+        (method, path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security")
+    ]
+    assert len(guarded) > 40
+    with TestClient(app) as client:
+        for method, path in guarded:
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            response = client.request(method, url, json={})
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_a_viewer_token_reads_but_changes_nothing(web_desk: Desk) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.accounts import Permission, Role, may
@@ -76,7 +77,26 @@ async def _claimed_actor(request: Request) -> str | None:
     return by if isinstance(by, str) else None
 
 
-async def api_principal(request: Request) -> Principal:
+# Declared so that the OpenAPI description says how to sign in; `find_principal` reads the
+# header and the cookie itself.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A personal API token, from `sredesk user token` or the /account page.",
+)
+SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="session",
+    description="The web desk's sign-in session; writes also need the X-CSRF-Token header.",
+)
+
+
+async def api_principal(
+    request: Request,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    _session: Annotated[str | None, Security(SESSION)] = None,
+) -> Principal:
     """Guard the JSON API: a token or session for reads, a member for writes.
 
     Members act as themselves; an admin may name another member in `by`, e.g. to record a
