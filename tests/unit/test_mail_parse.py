@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email
 import re
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,27 @@ def test_cpython_malformed_messages_never_raise(path: Path) -> None:
 def test_garbage_never_raises(raw: bytes) -> None:
     parsed = parse(raw)
     assert parsed.message_id.endswith("@sredesk.invalid>") or parsed.message_id.startswith("<")
+
+
+def test_a_forwarded_message_is_one_attachment_not_its_parts() -> None:
+    inner = EmailMessage()
+    inner["From"] = "colleague@lab.example.org"
+    inner["Subject"] = "Crash report"
+    inner.set_content("VisIt 3.4.1 crashed while opening the Silo file.")
+    inner.add_attachment(b"%PDF-1.4 trace", maintype="application", subtype="pdf", filename="t.pdf")
+    outer = EmailMessage()
+    outer["From"] = "user@uni.example.edu"
+    outer["To"] = "visit-users@lists.example.org"
+    outer["Subject"] = "Fwd: Crash report"
+    outer["Message-ID"] = "<fwd@uni.example.edu>"
+    outer.set_content("FYI, my colleague hit this too.")
+    outer.add_attachment(inner)
+    parsed = parse(outer.as_bytes())
+    assert parsed.display == "FYI, my colleague hit this too."
+    assert [(a.filename, a.content_type) for a in parsed.attachments] == [
+        ("forwarded.eml", "message/rfc822")
+    ]
+    stored = email.message_from_bytes(parsed.attachments[0].content)
+    assert stored["Subject"] == "Crash report"
+    assert [p.get_filename() for p in stored.walk() if p.get_filename()] == ["t.pdf"]
+    assert parsed.defects == []

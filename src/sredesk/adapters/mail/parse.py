@@ -333,7 +333,10 @@ def _leaves(msg: Message) -> list[_Leaf]:
     while stack:
         part = stack.pop()
         payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
+        # The parser gives a message/rfc822 part its message as a one-item list, as if it
+        # were multipart: it is a leaf all the same, stored whole (see `_attachment`).
+        forwarded = part is not msg and part.get_content_maintype() == "message"
+        if part.is_multipart() and isinstance(payload, list) and not forwarded:
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
         else:
             leaves.append((part, part.get_content_type(), _Headers(part)))
