@@ -267,6 +267,41 @@ def test_a_member_joins_the_rotation_on_a_monday(demo: str) -> None:
     assert "2031-03-03" in run(demo, "member", "list").stdout
 
 
+def test_a_member_is_edited_from_the_shell(demo: str) -> None:
+    def alice() -> dict[str, object]:
+        found = json.loads(run(demo, "member", "list", "--json").stdout)
+        return next(m for m in found if m["handle"] == "alice")
+
+    before = alice()
+    for args, message in [
+        ((), "nothing to change; give a field, such as --percent-time 50 (see --help)"),
+        (("--percent-time", "150"), "percent_time 150 is outside 1..100"),
+        (("--name", " "), "the member needs a name"),
+        (("--joined", "2031-03-05"), "joined 2031-03-05 is a Wednesday"),
+        (("--joined", "2031-03-03", "--from-start"), "give --joined DATE or --from-start"),
+    ]:
+        refused = run(demo, "member", "edit", "alice", *args)
+        assert refused.returncode == 2, refused.stdout
+        assert refused.stderr.startswith(f"error: {message}"), refused.stderr
+        assert refused.stderr.count("\n") == 1
+    unknown = run(demo, "member", "edit", "nobody", "--percent-time", "50")
+    assert unknown.returncode == 2
+    assert "nobody" in unknown.stderr
+    assert alice() == before
+
+    edited = run(demo, "member", "edit", "@alice", "--percent-time", "25", "--inactive")
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout == (
+        f"updated alice: percent_time {before['percent_time']} -> 25, active True -> False\n"
+    )
+    assert (alice()["percent_time"], alice()["active"]) == (25, False)
+    cleared = run(demo, "member", "edit", "alice", "--from-start", "--active")
+    assert cleared.returncode == 0, cleared.stderr
+    assert (alice()["joined"], alice()["active"]) == (None, True)
+    again = run(demo, "member", "edit", "alice", "--percent-time", "25")
+    assert again.stdout == "alice unchanged\n"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

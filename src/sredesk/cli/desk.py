@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import typer
 
 from sredesk.cli.common import AS_OPTION, actor, desk, print_json
 from sredesk.core.dates import parse_date
+from sredesk.core.errors import InvalidInput
 from sredesk.services import effort as effort_service
 from sredesk.services import shifts, team
 
@@ -73,6 +75,61 @@ def member_add(
         joined=_date(joined, "--joined"),
     )
     typer.echo(f"added {handle.lstrip('@')}, sharing the desk's weeks from {since}")
+
+
+@member_app.command("edit")
+def member_edit(
+    handle: str,
+    name: str | None = typer.Option(None),
+    email: str | None = typer.Option(None),
+    percent_time: int | None = typer.Option(None, help="1..100; 50 is nominal."),
+    experience: int | None = typer.Option(None, help="Primary weeks served elsewhere."),
+    classified_access: bool | None = typer.Option(
+        None, "--classified-access/--no-classified-access"
+    ),
+    timezone: str | None = typer.Option(None),
+    github: str | None = typer.Option(None, help="GitHub login; '' removes it."),
+    joined: str | None = typer.Option(
+        None, help="The Monday from which they share the weeks, YYYY-MM-DD."
+    ),
+    from_start: bool = typer.Option(
+        False, "--from-start", help="They were there from the start of the history."
+    ),
+    active: bool | None = typer.Option(None, "--active/--inactive"),
+) -> None:
+    """Change a member's fields; only those given change."""
+    if joined is not None and from_start:
+        raise InvalidInput("give --joined DATE or --from-start, not both")
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "name": name,
+            "email": email,
+            "percent_time": percent_time,
+            "experience": experience,
+            "classified_access": classified_access,
+            "timezone": timezone,
+            "github": github,
+            "active": active,
+            "joined": _date(joined, "--joined"),
+        }.items()
+        if value is not None
+    }
+    if github == "":
+        changes["github"] = None  # '' is how the shell says "no login"
+    if from_start:
+        changes["joined"] = None
+    if not changes:
+        raise InvalidInput(
+            "nothing to change; give a field, such as --percent-time 50 (see --help)"
+        )
+    changed = team.update_member(desk(), handle, **changes)
+    handle = handle.lstrip("@")
+    if not changed:
+        typer.echo(f"{handle} unchanged")
+        return
+    said = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
+    typer.echo(f"updated {handle}: {said}")
 
 
 @member_app.command("time-off")

@@ -139,12 +139,19 @@ _EDITABLE = {
 }
 
 
-def update_member(desk: Desk, handle: str, *, actor: str = "system", **changes: Any) -> None:
+def update_member(
+    desk: Desk, handle: str, *, actor: str = "system", **changes: Any
+) -> dict[str, tuple[Any, Any]]:
+    """Change a member's fields; return each field that changed, as (before, after)."""
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise InvalidInput(
             f"cannot change {', '.join(sorted(unknown))}; editable: " + ", ".join(sorted(_EDITABLE))
         )
+    if "name" in changes:
+        if not str(changes["name"]).strip():
+            raise InvalidInput("the member needs a name")
+        changes["name"] = str(changes["name"]).strip()
     now = desk.now()
     with desk.unit_of_work() as uow:
         found = uow.members.get(handle.lstrip("@"))
@@ -171,6 +178,7 @@ def update_member(desk: Desk, handle: str, *, actor: str = "system", **changes: 
             after={k: after[k] for k in keys},
         )
         uow.commit()
+    return {k: (before[k], after[k]) for k in keys}
 
 
 def list_members(desk: Desk, *, active_only: bool = False) -> list[dict[str, Any]]:
