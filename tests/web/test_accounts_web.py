@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from sredesk.core.accounts import THROTTLE_LIMIT
-from sredesk.services import accounts, inquiries
+from sredesk.services import accounts, inquiries, team
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.accounts_support import PASSWORD
@@ -163,6 +163,24 @@ def test_a_viewer_token_reads_but_changes_nothing(web_desk: Desk) -> None:
     assert response.status_code == 403
     assert response.json()["detail"].startswith("viewers cannot change anything")
     assert inquiries.list_inquiries(web_desk) == []
+
+
+def test_only_an_admin_adds_a_member_through_the_api(web_desk: Desk) -> None:
+    person = {"handle": "gail", "name": "Gail", "email": "gail@example.org"}
+    bob = accounts.issue_token(web_desk, "bob", "script")
+    carol = accounts.issue_token(web_desk, "carol", "script")
+    with TestClient(create_app(web_desk)) as client:
+        refused = client.post(
+            "/api/v1/members", json=person, headers={"Authorization": f"Bearer {bob}"}
+        )
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == "only an admin may change the team; ask an admin"
+        assert "gail" not in {m["handle"] for m in team.list_members(web_desk)}
+        added = client.post(
+            "/api/v1/members", json=person, headers={"Authorization": f"Bearer {carol}"}
+        )
+        assert added.status_code == 201
+    assert "gail" in {m["handle"] for m in team.list_members(web_desk)}
 
 
 def test_members_act_as_themselves_and_admins_for_others(web_desk: Desk) -> None:

@@ -150,6 +150,13 @@ def admin_principal(principal: Annotated[Principal, Depends(form_principal)]) ->
     return principal
 
 
+def api_admin(principal: Annotated[Principal, Depends(api_principal)]) -> Principal:
+    """Guard an API write that changes the team, as the team page's forms are guarded."""
+    if not may(principal.role, Permission.ADMINISTER):
+        raise HTTPException(403, "only an admin may change the team; ask an admin")
+    return principal
+
+
 def sees_classified(principal: Principal) -> bool:
     """Whether the reader may see classified inquiries: the web's one check of that right.
 
@@ -167,5 +174,6 @@ ApiUser = Annotated[Principal, Depends(api_principal)]
 PageUser = Annotated[Principal, Depends(page_principal)]
 FormUser = Annotated[Principal, Depends(form_principal)]
 AdminUser = Annotated[Principal, Depends(admin_principal)]
+ApiAdmin = Annotated[Principal, Depends(api_admin)]
 # An API read's reader: True when they may see classified inquiries.
 SeesClassified = Annotated[bool, Depends(api_sees_classified)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from sredesk.services import effort, records, shifts, team
 from sredesk.services import outbox as outbox_service
-from sredesk.web.auth import SeesClassified
+from sredesk.web.auth import ApiAdmin, SeesClassified
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
     REFUSALS,
@@ -33,7 +33,7 @@ def members(desk: DeskDep, active_only: bool = False) -> list[dict[str, Any]]:
 
 
 @router.post("/members", status_code=201)
-def add_member(desk: DeskDep, body: MemberIn) -> list[dict[str, Any]]:
+def add_member(desk: DeskDep, body: MemberIn, _admin: ApiAdmin) -> list[dict[str, Any]]:
     team.add_member(
         desk,
         body.handle,
