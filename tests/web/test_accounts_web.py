@@ -183,6 +183,33 @@ def test_only_an_admin_adds_a_member_through_the_api(web_desk: Desk) -> None:
     assert "gail" in {m["handle"] for m in team.list_members(web_desk)}
 
 
+def test_an_admin_edits_a_member_through_the_api(web_desk: Desk) -> None:
+    bob = {"Authorization": f"Bearer {accounts.issue_token(web_desk, 'bob', 'script')}"}
+    carol = {"Authorization": f"Bearer {accounts.issue_token(web_desk, 'carol', 'script')}"}
+
+    def alice() -> dict[str, object]:
+        return next(m for m in team.list_members(web_desk) if m["handle"] == "alice")
+
+    before = alice()
+    with TestClient(create_app(web_desk)) as client:
+        change = {"percent_time": 25, "github": "alice-gh"}
+        assert client.patch("/api/v1/members/alice", json=change, headers=bob).status_code == 403
+        for body, status in [({}, 422), ({"percent_time": 0}, 422), ({"colour": "red"}, 422)]:
+            refused = client.patch("/api/v1/members/alice", json=body, headers=carol)
+            assert refused.status_code == status, refused.text
+        missing = client.patch("/api/v1/members/nobody", json=change, headers=carol)
+        assert missing.status_code == 404
+        assert alice() == before
+        edited = client.patch("/api/v1/members/alice", json=change, headers=carol)
+        assert edited.status_code == 200, edited.text
+        assert (edited.json()["percent_time"], edited.json()["github"]) == (25, "alice-gh")
+        # null clears the login and the join date; a field left out stays.
+        cleared = client.patch(
+            "/api/v1/members/alice", json={"github": None, "joined": None}, headers=carol
+        ).json()
+        assert (cleared["github"], cleared["joined"], cleared["percent_time"]) == (None, None, 25)
+
+
 def test_members_act_as_themselves_and_admins_for_others(web_desk: Desk) -> None:
     number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
     bob = accounts.issue_token(web_desk, "bob", "script")

@@ -155,6 +155,28 @@ class MemberIn(Strict):
     )
 
 
+class MemberPatch(Strict):
+    """The member's fields to change; those left out stay as they are."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=320)
+    percent_time: int | None = Field(None, ge=1, le=100)
+    experience: int | None = Field(None, ge=0, le=2**31 - 1)
+    classified_access: bool | None = None
+    timezone: str | None = Field(None, max_length=64)
+    active: bool | None = None
+    github: str | None = Field(None, max_length=39, description="null removes the login")
+    joined: date | None = Field(
+        None, description="a Monday; null for a member there from the start of the history"
+    )
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the request gave: null clears `github` and `joined`, and nothing else."""
+        given = self.model_dump(include=self.model_fields_set)
+        clearable = {"github", "joined"}
+        return {k: v for k, v in given.items() if v is not None or k in clearable}
+
+
 class ShiftIn(Strict):
     primary: Handle
     backup: Handle

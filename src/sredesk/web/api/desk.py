@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from sredesk.core.errors import InvalidInput
 from sredesk.services import effort, records, shifts, team
 from sredesk.services import outbox as outbox_service
 from sredesk.web.auth import ApiAdmin, SeesClassified
@@ -17,8 +18,10 @@ from sredesk.web.schemas import (
     Created,
     DelegationIn,
     EffortIn,
+    Handle,
     HandoffIn,
     MemberIn,
+    MemberPatch,
     RecordId,
     ShiftIn,
     Text,
@@ -47,6 +50,17 @@ def add_member(desk: DeskDep, body: MemberIn, _admin: ApiAdmin) -> list[dict[str
         joined=body.joined,
     )
     return team.list_members(desk)
+
+
+@router.patch("/members/{handle}")
+def edit_member(
+    desk: DeskDep, handle: Handle, body: MemberPatch, _admin: ApiAdmin
+) -> dict[str, Any]:
+    changes = body.changes()
+    if not changes:
+        raise InvalidInput("nothing to change; give a field, such as percent_time")
+    team.update_member(desk, handle, actor=_admin.handle, **changes)
+    return next(m for m in team.list_members(desk) if m["handle"] == handle.lstrip("@"))
 
 
 @router.get("/shifts")
