@@ -174,13 +174,43 @@ def test_only_an_admin_adds_a_member_through_the_api(web_desk: Desk) -> None:
             "/api/v1/members", json=person, headers={"Authorization": f"Bearer {bob}"}
         )
         assert refused.status_code == 403
-        assert refused.json()["detail"] == "only an admin may change the team; ask an admin"
+        assert (
+            refused.json()["detail"]
+            == "only an admin may change the team or its rotation; ask an admin"
+        )
         assert "gail" not in {m["handle"] for m in team.list_members(web_desk)}
         added = client.post(
             "/api/v1/members", json=person, headers={"Authorization": f"Bearer {carol}"}
         )
         assert added.status_code == 201
     assert "gail" in {m["handle"] for m in team.list_members(web_desk)}
+
+
+def test_only_an_admin_publishes_a_plan_or_sets_a_shift(web_desk: Desk) -> None:
+    bob = {"Authorization": f"Bearer {accounts.issue_token(web_desk, 'bob', 'script')}"}
+    carol = {"Authorization": f"Bearer {accounts.issue_token(web_desk, 'carol', 'script')}"}
+    week = "2027-01-04"
+    with TestClient(create_app(web_desk)) as client:
+        # Anyone on the desk may draft a plan and look at it; it changes no shift.
+        drafted = client.post("/api/v1/plans", json={"start": week, "weeks": 2}, headers=bob)
+        assert drafted.status_code == 201, drafted.text
+        plan = drafted.json()["id"]
+        before = client.get("/api/v1/shifts", headers=bob).json()
+        pair = {"primary": "alice", "backup": "bob"}
+        for method, url, body in [
+            ("POST", f"/api/v1/plans/{plan}/publish", None),
+            ("PUT", f"/api/v1/shifts/{week}", pair),
+        ]:
+            refused = client.request(method, url, json=body, headers=bob)
+            assert refused.status_code == 403
+            assert (
+                refused.json()["detail"]
+                == "only an admin may change the team or its rotation; ask an admin"
+            )
+        assert client.get("/api/v1/shifts", headers=bob).json() == before
+        published = client.post(f"/api/v1/plans/{plan}/publish", headers=carol)
+        assert published.status_code == 200, published.text
+        assert client.put(f"/api/v1/shifts/{week}", json=pair, headers=carol).status_code == 200
 
 
 def test_an_admin_edits_a_member_through_the_api(web_desk: Desk) -> None:

@@ -153,7 +153,7 @@ def admin_principal(principal: Annotated[Principal, Depends(form_principal)]) ->
 def api_admin(principal: Annotated[Principal, Depends(api_principal)]) -> Principal:
     """Guard an API write that changes the team, as the team page's forms are guarded."""
     if not may(principal.role, Permission.ADMINISTER):
-        raise HTTPException(403, "only an admin may change the team; ask an admin")
+        raise HTTPException(403, "only an admin may change the team or its rotation; ask an admin")
     return principal
 
 

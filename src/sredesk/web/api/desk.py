@@ -71,7 +71,9 @@ def list_shifts(
 
 
 @router.put("/shifts/{week_start}")
-def set_shift(desk: DeskDep, week_start: date, body: ShiftIn) -> list[dict[str, Any]]:
+def set_shift(
+    desk: DeskDep, week_start: date, body: ShiftIn, _admin: ApiAdmin
+) -> list[dict[str, Any]]:
     shifts.set_shift(desk, week_start, body.primary, body.backup)
     return shifts.list_shifts(desk, start=week_start, end=week_start)
 

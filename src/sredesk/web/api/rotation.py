@@ -10,6 +10,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from sredesk.services import feeds, rotation, shifts
+from sredesk.web.auth import ApiAdmin
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict, Text
 
@@ -44,7 +45,7 @@ async def draft(desk: DeskDep, body: PlanIn) -> dict[str, Any]:
 
 
 @router.post("/plans/{plan_id}/publish")
-def publish(desk: DeskDep, plan_id: RecordId) -> dict[str, Any]:
+def publish(desk: DeskDep, plan_id: RecordId, _admin: ApiAdmin) -> dict[str, Any]:
     return rotation.publish(desk, plan_id)
 
 
