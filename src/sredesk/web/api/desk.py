@@ -54,12 +54,12 @@ def add_member(desk: DeskDep, body: MemberIn, _admin: ApiAdmin) -> list[dict[str
 
 @router.patch("/members/{handle}")
 def edit_member(
-    desk: DeskDep, handle: Handle, body: MemberPatch, _admin: ApiAdmin
+    desk: DeskDep, handle: Handle, body: MemberPatch, admin: ApiAdmin
 ) -> dict[str, Any]:
     changes = body.changes()
     if not changes:
         raise InvalidInput("nothing to change; give a field, such as percent_time")
-    team.update_member(desk, handle, actor=_admin.handle, **changes)
+    team.update_member(desk, handle, actor=admin.handle, **changes)
     return next(m for m in team.list_members(desk) if m["handle"] == handle.lstrip("@"))
 
 
