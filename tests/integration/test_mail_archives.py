@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sredesk.adapters.mail.archive import read_maildir, read_mbox, read_pipermail
+from sredesk.adapters.mail.archive import Archive, Kind, read_maildir, read_mbox, read_pipermail
 from sredesk.adapters.mail.parse import parse
 from sredesk.core.errors import InvalidInput
 from sredesk.core.mailthread import links
@@ -171,3 +171,60 @@ def test_a_maildir_is_read_in_delivery_order(tmp_path: Path) -> None:
         list(read_maildir(tmp_path))
     with pytest.raises(InvalidInput):
         list(read_pipermail(tmp_path / "Maildir" / "missing.txt"))
+
+
+def test_an_archive_counts_its_messages_and_reads_each_once(tmp_path: Path) -> None:
+    import mailbox
+
+    box = mailbox.Maildir(tmp_path / "Maildir")
+    for i in range(4):
+        box.add(list_message(mid(i)))
+    # The archives repeat some messages: the Pipermail month holds each of its 82 twice.
+    cases: list[tuple[Kind, Path, int, int]] = [
+        ("pipermail", PIPERMAIL, 164, 82),
+        ("mbox", MBOXES[0], 59, 56),
+        ("mbox", MBOXES[1], 50, 49),
+        ("maildir", tmp_path / "Maildir", 4, 4),
+    ]
+    for kind, path, count, distinct in cases:
+        with Archive(kind, path) as archive:
+            assert len(archive) == count
+            read = list(archive)
+        assert len(read) == count
+        assert len({parse(raw).message_id for raw in read}) == distinct
+
+
+def test_an_empty_or_foreign_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    empty, foreign = tmp_path / "empty.txt", tmp_path / "notes.txt"
+    empty.write_bytes(b"")
+    foreign.write_text("Meeting notes\nFrom the floor: nothing.\n")
+    for path in (empty, foreign):
+        with pytest.raises(InvalidInput, match="has no Pipermail 'From user at host  date' lines"):
+            Archive("pipermail", path)
+
+
+@pytest.mark.parametrize("kind", ["mbox", "pipermail"])
+def test_a_large_archive_is_read_a_message_at_a_time(tmp_path: Path, kind: Kind) -> None:
+    """Reading 20 MB of archive holds about one message in memory, not the whole file."""
+    import tracemalloc
+
+    body = ("A line of a long message about a failing render of a large mesh.\n" * 150).encode()
+    path = tmp_path / f"big.{kind}"
+    with path.open("wb") as out:
+        for i in range(2000):
+            if kind == "mbox":
+                out.write(b"From someone@example.org Thu Nov  1 11:19:12 2001\n")
+            else:
+                out.write(b"From someone at example.org  Thu Nov  1 11:19:12 2001\n")
+            out.write(f"Message-ID: <big{i}@example.org>\nSubject: big\n\n".encode())
+            out.write(body)
+    assert path.stat().st_size > 19_000_000
+    tracemalloc.start()
+    try:
+        with Archive(kind, path) as archive:
+            count = sum(1 for raw in archive if raw.startswith(b"Message-ID: <big"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 2000
+    assert peak < 4_000_000, f"reading the archive held {peak:,} bytes at once"

@@ -18,6 +18,7 @@ from sredesk.settings import MailSettings, Settings, unconfigured_mail
 # The mail services import the parser and its HTML and quoting libraries: only the mail
 # commands pay for them.
 if TYPE_CHECKING:
+    from sredesk.adapters.mail.archive import Archive, Kind
     from sredesk.services.mail import Arrival
 
 mail_app = typer.Typer(
@@ -41,31 +42,35 @@ def import_archive(
     list_name: str | None = typer.Option(None, "--list", help="The list the archive is of."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     workers: int | None = typer.Option(
-        None, min=0, help="Processes that parse while the import writes (default: spare CPUs)."
+        None,
+        min=0,
+        help="Processes that parse while the import writes (default: 1 on a big archive).",
     ),
 ) -> None:
     """Backfill the desk from an archive; running it again skips what is already in."""
-    from sredesk.adapters.mail.archive import READERS
+    from sredesk.adapters.mail.archive import Archive
     from sredesk.services.mail import Arrival
 
-    given = [
-        (kind, path)
-        for kind, path in [("mbox", mbox), ("maildir", maildir), ("pipermail", pipermail)]
-        if path is not None
+    options: list[tuple[Kind, Path | None]] = [
+        ("mbox", mbox),
+        ("maildir", maildir),
+        ("pipermail", pipermail),
     ]
+    given = [(kind, path) for kind, path in options if path is not None]
     if len(given) != 1:
         raise InvalidInput(
             "give exactly one archive: --mbox FILE, --maildir DIR or --pipermail FILE"
         )
     kind, path = given[0]
-    messages = list(READERS[kind](path))
     settings = Settings.from_env(os.environ).mail or unconfigured_mail()
     arrival = Arrival(list_name=list_name, backfill=True)
-    if workers is None:
-        # Workers pay off on big archives only (they take a moment to start), and only with
-        # processors to spare: the importer itself keeps one busy writing.
-        workers = max((os.cpu_count() or 1) - 2, 0) if len(messages) > 2000 else 0
-    summary = _import(messages, settings, arrival, workers)
+    with Archive(kind, path) as archive:
+        if workers is None:
+            # One process parsing ahead is enough: it parses faster than the importer writes.
+            # It pays off on big archives only (it takes a moment to start), and only with a
+            # second processor.
+            workers = 1 if (os.cpu_count() or 1) > 1 and len(archive) > 2000 else 0
+        summary = _import(archive, settings, arrival, workers)
     if json_out:
         print_json(summary)
     else:
@@ -73,23 +78,23 @@ def import_archive(
 
 
 def _import(
-    messages: list[bytes], settings: MailSettings, arrival: Arrival, workers: int
+    archive: Archive, settings: MailSettings, arrival: Arrival, workers: int
 ) -> dict[str, int]:
     from sredesk.services import mail
 
     if not sys.stderr.isatty():
         return mail.ingest_many(
-            desk(), messages, settings=settings, arrival=arrival, workers=workers
+            desk(), archive, settings=settings, arrival=arrival, workers=workers
         )
     from rich.console import Console
     from rich.progress import Progress
 
     # The bar goes to standard error, so standard output stays the summary alone.
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("importing", total=len(messages))
+        task = progress.add_task("importing", total=len(archive))
         return mail.ingest_many(
             desk(),
-            messages,
+            archive,
             settings=settings,
             arrival=arrival,
             workers=workers,

@@ -1,13 +1,26 @@
-"""Read mail archives for backfill: mbox files, maildirs and Mailman's Pipermail month files."""
+"""Read mail archives for backfill: mbox files, maildirs and Mailman's Pipermail month files.
+
+An archive is read one message at a time. Opening it finds where each message is (an mbox's
+table of contents, a maildir's names, a Pipermail file's "From" lines), so the import knows
+how many there are, but the messages themselves are read only as the import reaches them: an
+archive of gigabytes needs no more memory than one of a few messages.
+"""
 
 from __future__ import annotations
 
 import mailbox
+import mmap
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
 
 from sredesk.core.errors import InvalidInput
+
+Kind = Literal["mbox", "maildir", "pipermail"]
+KINDS: tuple[Kind, ...] = ("mbox", "maildir", "pipermail")
 
 # Pipermail starts each message with "From user at host  Thu Nov  1 11:19:12 2001". Matching
 # the whole line keeps a body line that merely starts with "From " from splitting a message.
@@ -19,44 +32,98 @@ _ADDRESS_HEADER = re.compile(rb"^(From|To|Cc|Reply-To|Sender):([^\n]*)", re.MULT
 _OBFUSCATED = re.compile(rb"([\w.+=-]+) at ([\w-]+(?:\.[\w-]+)+)")
 
 
-def _require(path: Path, *, folder: bool) -> None:
-    if folder and not path.is_dir():
-        raise InvalidInput(f"{path} is not a folder; give a maildir (with cur/ and new/)")
-    if not folder and not path.is_file():
-        raise InvalidInput(f"{path} is not a file; give the archive's path")
+class Archive:
+    """An open archive: its number of messages, then each message in archive order.
+
+    mbox and Pipermail messages come in file order; a maildir's oldest delivery first (its
+    names start with the delivery time). An mbox message comes without its From_ line, and a
+    Pipermail one with its sender's address restored.
+    """
+
+    def __init__(self, kind: Kind, path: Path) -> None:
+        self.kind, self.path = kind, path
+        self._stack = ExitStack()
+        # Where each message is (a mailbox key, or a span of the file), and how to read one.
+        self._places: list[str] | list[tuple[int, int]] = []
+        self._read: Callable[[Any], bytes]
+        try:
+            self._open()
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _open(self) -> None:
+        path = self.path
+        if self.kind == "maildir":
+            if not path.is_dir():
+                raise InvalidInput(f"{path} is not a folder; give a maildir (with cur/ and new/)")
+            if not (path / "cur").is_dir() and not (path / "new").is_dir():
+                raise InvalidInput(f"{path} is not a maildir; it has neither cur/ nor new/")
+            maildir = mailbox.Maildir(path, factory=None, create=False)
+            self._places, self._read = sorted(maildir.iterkeys()), maildir.get_bytes
+            return
+        if not path.is_file():
+            raise InvalidInput(f"{path} is not a file; give the archive's path")
+        if self.kind == "mbox":
+            box = mailbox.mbox(path, create=False)
+            self._stack.callback(box.close)
+            self._places, self._read = box.keys(), box.get_bytes
+            return
+        handle = self._stack.enter_context(path.open("rb"))
+        size = path.stat().st_size
+        # An empty file cannot be mapped; it has no messages either.
+        data: bytes | mmap.mmap = b""
+        if size:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self._stack.callback(data.close)
+        lines = [(found.start(), found.end()) for found in _PIPERMAIL_FROM.finditer(data)]
+        if not lines:
+            raise InvalidInput(f"{path} has no Pipermail 'From user at host  date' lines")
+        # Each message runs from the end of its From line to the start of the next one.
+        ends = [start for start, _end in lines[1:]] + [size]
+        self._places = [(end, stop) for (_start, end), stop in zip(lines, ends, strict=True)]
+        self._read = lambda span: _restore_addresses(data[span[0] : span[1]])
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for place in self._places:
+            yield self._read(place)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _read(kind: Kind, path: Path) -> Iterator[bytes]:
+    with Archive(kind, path) as archive:
+        yield from archive
 
 
 def read_mbox(path: Path) -> Iterator[bytes]:
     """Each message of an mbox file, in file order, without its From_ line."""
-    _require(path, folder=False)
-    box = mailbox.mbox(path, create=False)
-    try:
-        for key in box.iterkeys():
-            yield box.get_bytes(key)
-    finally:
-        box.close()
+    return _read("mbox", path)
 
 
 def read_maildir(path: Path) -> Iterator[bytes]:
-    """Each message of a maildir, oldest delivery first (maildir names start with the time)."""
-    _require(path, folder=True)
-    if not (path / "cur").is_dir() and not (path / "new").is_dir():
-        raise InvalidInput(f"{path} is not a maildir; it has neither cur/ nor new/")
-    box = mailbox.Maildir(path, factory=None, create=False)
-    for key in sorted(box.iterkeys()):
-        yield box.get_bytes(key)
+    """Each message of a maildir, oldest delivery first."""
+    return _read("maildir", path)
 
 
 def read_pipermail(path: Path) -> Iterator[bytes]:
     """Each message of a Pipermail month file, with its sender's address restored."""
-    _require(path, folder=False)
-    data = path.read_bytes()
-    lines = list(_PIPERMAIL_FROM.finditer(data))
-    if not lines:
-        raise InvalidInput(f"{path} has no Pipermail 'From user at host  date' lines")
-    ends = [*(found.start() for found in lines[1:]), len(data)]
-    for found, end in zip(lines, ends, strict=True):
-        yield _restore_addresses(data[found.end() : end])
+    return _read("pipermail", path)
 
 
 def _restore_addresses(message: bytes) -> bytes:
@@ -65,6 +132,3 @@ def _restore_addresses(message: bytes) -> bytes:
         lambda found: found.group(1) + b":" + _OBFUSCATED.sub(rb"\1@\2", found.group(2), 1), head
     )
     return head + separator + body
-
-
-READERS = {"mbox": read_mbox, "maildir": read_maildir, "pipermail": read_pipermail}
