@@ -10,6 +10,7 @@ from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput
 from sredesk.services import inquiries, outbox, shifts
 from sredesk.services.desk import Desk
+from tests.conftest import THIS_WEEK
 from tests.outbox_support import email_publisher
 
 
@@ -78,3 +79,32 @@ def test_a_second_handoff_in_the_week_on_the_memory_fake(
 
 def test_a_second_handoff_in_the_week_on_the_database(sql_desk: Desk, clock: FixedClock) -> None:
     _second_handoff_settles_only_what_is_new(sql_desk, clock)
+
+
+def _a_late_handoff_of_last_week_does_not_keep_this_weeks(desk: Desk, clock: FixedClock) -> None:
+    """alice is Primary two weeks running and runs the first week's handoff a day late."""
+    shifts.set_shift(desk, THIS_WEEK + timedelta(weeks=1), "alice", "bob")
+    shifts.set_shift(desk, THIS_WEEK + timedelta(weeks=2), "carol", "dave")
+    kept = open_one(desk, "Nearly there")
+    inquiries.keep_at_handoff(desk, kept, True, by="alice")
+    clock.advance(timedelta(days=6))  # the next Tuesday
+    late = shifts.handoff(desk, week_start=THIS_WEEK)
+    assert (late.to_member, late.kept) == ("alice", [kept])
+    clock.advance(timedelta(days=3, hours=6))  # that week's Friday, 16:00
+    this_week = shifts.handoff(desk)
+    assert (this_week.to_member, this_week.handed, this_week.kept) == ("carol", [kept], [])
+    handoffs = inquiries.get_inquiry(desk, kept)["handoffs"]
+    assert [(h["week_start"], h["to_member"]) for h in handoffs] == [
+        (THIS_WEEK.isoformat(), "alice"),
+        ((THIS_WEEK + timedelta(weeks=1)).isoformat(), "carol"),
+    ]
+
+
+def test_a_late_handoff_of_last_week_on_the_memory_fake(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    _a_late_handoff_of_last_week_does_not_keep_this_weeks(memory_desk, clock)
+
+
+def test_a_late_handoff_of_last_week_on_the_database(sql_desk: Desk, clock: FixedClock) -> None:
+    _a_late_handoff_of_last_week_does_not_keep_this_weeks(sql_desk, clock)

@@ -36,7 +36,7 @@ def make(number: int, assignee: str | None = "alice", *, keep: bool = False) -> 
 
 def run(inquiries: list[Inquiry], route: Route, at: datetime, **kw: object) -> HandoffPlan:
     plan = plan_handoff(inquiries, route, **kw)  # type: ignore[arg-type]
-    apply_handoff(plan, from_member="alice", to_member=route.to_member, now=at)
+    apply_handoff(plan, week=route.week, from_member="alice", to_member=route.to_member, now=at)
     return plan
 
 
@@ -124,6 +124,29 @@ def test_last_weeks_handoff_does_not_count_for_this_week() -> None:
     back = make(3)
     back.handoffs.append(Handoff("alice", "carol", MONDAY - timedelta(seconds=1)))
     assert numbers(plan_handoff([back], ROUTE).handed) == [3]
+
+
+def test_a_late_handoff_of_last_week_is_not_this_weeks_earlier_run() -> None:
+    """alice is Primary two weeks running and hands the first week over on the second's Tuesday."""
+    last_week = Route(frozenset({"alice"}), "alice", since=MONDAY - timedelta(days=7))
+    kept = make(2, keep=True)
+    run([kept], last_week, MONDAY + timedelta(days=1, hours=9))
+    assert [(h.week_start, h.kept_by_previous) for h in kept.handoffs] == [(last_week.week, True)]
+    # Her keep mark was for last week; this week's handoff hands it on like any other.
+    assert earlier_handoff(kept, ROUTE) is None
+    assert numbers(run([kept], ROUTE, FRIDAY).handed) == [2]
+    assert kept.assignee == "carol"
+
+
+def test_a_record_without_its_week_counts_from_when_it_was_written() -> None:
+    """Records written before handoffs named their week keep the rule they had."""
+    kept = make(2)
+    kept.handoffs.append(
+        Handoff("alice", "alice", MONDAY + timedelta(days=4), kept_by_previous=True)
+    )
+    assert earlier_handoff(kept, ROUTE) is kept.handoffs[0]
+    kept.handoffs[0].at = MONDAY - timedelta(seconds=1)
+    assert earlier_handoff(kept, ROUTE) is None
 
 
 @st.composite

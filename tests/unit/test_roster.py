@@ -145,7 +145,7 @@ def test_handoff_moves_the_unresolved_and_leaves_the_kept() -> None:
     assert [i.number for i in plan.handed] == [1, 5]
     assert [i.number for i in plan.kept] == [2]
     now = pst(2026, 11, 20, 16)
-    apply_handoff(plan, from_member="alice", to_member="carol", now=now)
+    apply_handoff(plan, week=route.week, from_member="alice", to_member="carol", now=now)
     assert mine.assignee == "carol"
     assert mine.handoffs[0].from_member == "alice"
     assert kept.assignee == "alice"

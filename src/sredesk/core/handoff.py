@@ -15,13 +15,18 @@ class Route:
     """One week's handoff: the ending week's duty, the next Primary, and when the week began.
 
     `outgoing` holds the Primary and any delegate of the ending week. The records of that
-    week's handoff are the ones written since `since` that keep an inquiry with `outgoing` or
-    hand it to `to_member`.
+    week's handoff are the ones that name the week and keep an inquiry with `outgoing` or
+    hand it to `to_member`. A record written before records named their week counts when it
+    was written since `since`.
     """
 
     outgoing: frozenset[str]
     to_member: str
     since: datetime
+
+    @property
+    def week(self) -> date:
+        return self.since.date()
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,12 @@ class HandoffPlan:
 def earlier_handoff(inquiry: Inquiry, route: Route) -> Handoff | None:
     """The inquiry's latest record from an earlier run of this week's handoff, if any."""
     for record in reversed(inquiry.handoffs):
-        if record.at < route.since:
+        # The same Primary two weeks running, handing the first week over late, writes at a
+        # time within the second week: the week the record names tells the two apart.
+        if record.week_start is not None:
+            if record.week_start != route.week:
+                continue
+        elif record.at < route.since:
             continue
         if record.kept_by_previous and record.from_member in route.outgoing:
             return record
@@ -105,13 +115,23 @@ def handoff_notice(next_primary: str, next_backup: str, week: date, note: str = 
 
 
 def apply_handoff(
-    plan: HandoffPlan, *, from_member: str, to_member: str, now: datetime, note: str = ""
+    plan: HandoffPlan,
+    *,
+    week: date,
+    from_member: str,
+    to_member: str,
+    now: datetime,
+    note: str = "",
 ) -> None:
-    """Record the plan: hand over, keep, and clear every keep mark it used."""
+    """Record the plan of the handoff ending `week`: hand over, keep, and clear keep marks."""
     for inquiry in plan.handed:
         inquiry.handoffs.append(
             Handoff(
-                from_member=inquiry.assignee or from_member, to_member=to_member, at=now, note=note
+                from_member=inquiry.assignee or from_member,
+                to_member=to_member,
+                at=now,
+                note=note,
+                week_start=week,
             )
         )
         inquiry.assignee = to_member
@@ -125,6 +145,7 @@ def apply_handoff(
                     at=now,
                     note=note,
                     kept_by_previous=True,
+                    week_start=week,
                 )
             )
         # Keeping is decided afresh at every week's handoff.

@@ -187,6 +187,8 @@ class Handoff:
     at: datetime
     note: str = ""
     kept_by_previous: bool = False
+    # The Monday of the week whose handoff wrote it; None on records from before it was kept.
+    week_start: date | None = None
     id: int | None = None
 
 

@@ -210,7 +210,7 @@ def handoff(
         notice = handoff_rules.handoff_notice(
             incoming.primary, incoming.backup, incoming.week_start, note
         )
-        _apply(desk, uow, plan, result, actor=actor, notice=notice, note=note, now=now)
+        _apply(desk, uow, plan, result, week=week, actor=actor, notice=notice, note=note, now=now)
         if result.handed:
             notify(
                 uow,
@@ -247,12 +247,13 @@ def _apply(
     plan: handoff_rules.HandoffPlan,
     result: HandoffResult,
     *,
+    week: date,
     actor: str,
     notice: str,
     note: str,
     now: datetime,
 ) -> None:
-    """Apply the plan inquiry by inquiry, each change its own audit event.
+    """Apply the plan of the handoff ending `week` inquiry by inquiry, each change audited.
 
     An inquiry kept by this week's earlier run changes only if it was marked keep again.
     """
@@ -271,6 +272,7 @@ def _apply(
             )
             handoff_rules.apply_handoff(
                 single,
+                week=week,
                 from_member=result.from_member,
                 to_member=result.to_member,
                 now=now,

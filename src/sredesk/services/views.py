@@ -103,6 +103,7 @@ def inquiry_detail(
                     "at": _iso(h.at),
                     "note": h.note,
                     "kept_by_previous": h.kept_by_previous,
+                    "week_start": h.week_start.isoformat() if h.week_start else None,
                 }
                 for h in inquiry.handoffs
             ],

@@ -234,6 +234,7 @@ handoffs = _child(
     Column("at", UTCDateTime, nullable=False),
     Column("note", Text, nullable=False),
     Column("kept_by_previous", Boolean, nullable=False),
+    Column("week_start", Date, nullable=True),
 )
 
 resolutions = _child(
