@@ -18,8 +18,9 @@ SREDESK = str(Path(sys.executable).parent / "sredesk")
 def run(
     db_url: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "SREDESK_DATABASE_URL": db_url, **(env or {})}
-    environment.pop("SREDESK_USER", None)
+    # The tester's own $SREDESK_USER does not leak in; a test may set one through `env`.
+    inherited = {key: value for key, value in os.environ.items() if key != "SREDESK_USER"}
+    environment = {**inherited, "SREDESK_DATABASE_URL": db_url, **(env or {})}
     return subprocess.run(
         [SREDESK, *args],
         capture_output=True,
@@ -482,3 +483,32 @@ def test_schedule_plan_names_the_week_it_cannot_staff(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "week of 2027-03-01: only 1 member available" in result.stderr
+
+
+def test_roster_changes_from_the_shell_name_who_made_them(demo: str) -> None:
+    from sredesk.adapters.db.unit_of_work import Database
+    from sredesk.adapters.memory import FixedClock
+    from sredesk.services import records
+    from sredesk.services.desk import Desk
+    from tests.conftest import NOW
+
+    person = ("--name", "Gail", "--email", "gail@example.org")
+    changes: list[tuple[tuple[str, ...], dict[str, str]]] = [
+        (("member", "add", "gail", *person, "--as", "@alice"), {}),
+        (("member", "edit", "gail", "--percent-time", "25"), {"SREDESK_USER": "bob"}),
+        (("member", "time-off", "gail", "2031-03-03", "2031-03-07"), {}),
+        (("shift", "set", "2031-03-03", "alice", "gail", "--as", "carol"), {}),
+    ]
+    for args, env in changes:
+        done = run(demo, *args, env=env)
+        assert done.returncode == 0, done.stderr
+    database = Database(demo)
+    try:
+        events = records.audit_log(Desk(unit_of_work=database.unit_of_work, clock=FixedClock(NOW)))
+    finally:
+        database.dispose()
+    last = {e["action"]: e["actor"] for e in events}
+    assert last["member.added"] == "alice"
+    assert last["member.updated"] == "bob"
+    assert last["member.time_off"] == "system"  # neither --as nor $SREDESK_USER
+    assert last["shift.set"] == "carol"

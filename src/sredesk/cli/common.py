@@ -98,3 +98,18 @@ def print_json(data: Any) -> None:
 
 
 AS_OPTION = typer.Option(None, "--as", help="Act as this member (default: $SREDESK_USER).")
+# Roster changes name who made them in the audit trail; the shell's user need not be a member.
+OPERATOR_OPTION = typer.Option(
+    None, "--as", help="Who makes the change, for the audit trail (default: $SREDESK_USER)."
+)
+
+
+def operator(explicit: str | None) -> str:
+    """Who changes the roster from the shell, for the audit trail.
+
+    --as, else $SREDESK_USER, else "system": the roster is kept by whoever runs the desk's
+    shell, who need not be on it, so there is no duty holder to fall back on.
+    """
+    if explicit and explicit.strip().lstrip("@"):
+        return explicit.strip().lstrip("@")
+    return os.environ.get("SREDESK_USER", "").strip() or "system"

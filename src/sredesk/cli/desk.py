@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.cli.common import AS_OPTION, OPERATOR_OPTION, actor, desk, operator, print_json
 from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.services import effort as effort_service
@@ -60,6 +60,7 @@ def member_add(
         None,
         help="The Monday from which they share the weeks, YYYY-MM-DD (default: this week's).",
     ),
+    as_: str | None = OPERATOR_OPTION,
 ) -> None:
     """Add a member; they owe no weeks from before they joined."""
     since = team.add_member(
@@ -73,6 +74,7 @@ def member_add(
         timezone=timezone,
         github=github,
         joined=_date(joined, "--joined"),
+        actor=operator(as_),
     )
     typer.echo(f"added {handle.lstrip('@')}, sharing the desk's weeks from {since}")
 
@@ -96,6 +98,7 @@ def member_edit(
         False, "--from-start", help="They were there from the start of the history."
     ),
     active: bool | None = typer.Option(None, "--active/--inactive"),
+    as_: str | None = OPERATOR_OPTION,
 ) -> None:
     """Change a member's fields; only those given change."""
     if joined is not None and from_start:
@@ -123,7 +126,7 @@ def member_edit(
         raise InvalidInput(
             "nothing to change; give a field, such as --percent-time 50 (see --help)"
         )
-    changed = team.update_member(desk(), handle, **changes)
+    changed = team.update_member(desk(), handle, actor=operator(as_), **changes)
     handle = handle.lstrip("@")
     if not changed:
         typer.echo(f"{handle} unchanged")
@@ -134,13 +137,17 @@ def member_edit(
 
 @member_app.command("time-off")
 def member_time_off(
-    handle: str, start: str, end: str, reason: str = typer.Option("vacation")
+    handle: str,
+    start: str,
+    end: str,
+    reason: str = typer.Option("vacation"),
+    as_: str | None = OPERATOR_OPTION,
 ) -> None:
     """Record time-off (inclusive dates); the planner works around it."""
     first, last = _date(start, "START"), _date(end, "END")
     assert first is not None
     assert last is not None
-    entry = team.add_time_off(desk(), handle, first, last, reason)
+    entry = team.add_time_off(desk(), handle, first, last, reason, actor=operator(as_))
     typer.echo(f"time-off #{entry} recorded for {handle.lstrip('@')}")
 
 
@@ -162,10 +169,12 @@ def member_time_off_list(
 
 @member_app.command("time-off-remove")
 def member_time_off_remove(
-    handle: str, time_off_id: int = typer.Argument(..., metavar="ID")
+    handle: str,
+    time_off_id: int = typer.Argument(..., metavar="ID"),
+    as_: str | None = OPERATOR_OPTION,
 ) -> None:
     """Remove a member's time-off by its id (see time-off-list), such as one entered by mistake."""
-    removed = team.remove_time_off(desk(), handle, time_off_id)
+    removed = team.remove_time_off(desk(), handle, time_off_id, actor=operator(as_))
     typer.echo(
         f"removed time-off #{time_off_id} of {removed['member']}: "
         f"{removed['start']} to {removed['end']} ({removed['reason']})"
@@ -193,11 +202,13 @@ def shift_list(
 
 
 @shift_app.command("set")
-def shift_set(week_start: str, primary: str, backup: str) -> None:
+def shift_set(
+    week_start: str, primary: str, backup: str, as_: str | None = OPERATOR_OPTION
+) -> None:
     """Set the Primary and Backup of the week starting WEEK_START (a Monday)."""
     week = _date(week_start, "WEEK_START")
     assert week is not None
-    shifts.set_shift(desk(), week, primary, backup)
+    shifts.set_shift(desk(), week, primary, backup, actor=operator(as_))
     typer.echo(f"week of {week}: {primary} primary, {backup} backup")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.cli.common import AS_OPTION, OPERATOR_OPTION, actor, desk, operator, print_json
 from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.settings import Settings
@@ -35,7 +35,7 @@ def plan(
     weeks: int = typer.Option(..., help="How many weeks, 1..52."),
     team: Path | None = typer.Option(None, help="Plan from this team file, not the database."),
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
-    as_: str | None = AS_OPTION,
+    as_: str | None = OPERATOR_OPTION,
 ) -> None:
     """Plan Primary and Backup weeks, fair by percent-time, around time-off and holidays.
 
@@ -69,7 +69,7 @@ def plan(
     else:
         from sredesk.services import rotation
 
-        document = rotation.plan(desk(), first, weeks, by=as_ or "system")
+        document = rotation.plan(desk(), first, weeks, by=operator(as_))
     if json_out:
         print_json(document)
         return
@@ -104,11 +104,11 @@ def plans(json_out: bool = typer.Option(False, "--json")) -> None:
 
 
 @schedule_app.command("publish")
-def publish(plan_id: int, as_: str | None = AS_OPTION) -> None:
+def publish(plan_id: int, as_: str | None = OPERATOR_OPTION) -> None:
     """Publish a draft: its weeks become the desk's shifts, and the team is told."""
     from sredesk.services import rotation
 
-    published = rotation.publish(desk(), plan_id, by=as_ or "system")
+    published = rotation.publish(desk(), plan_id, by=operator(as_))
     typer.echo(
         f"published plan {plan_id}: {len(published['weeks'])} weeks from {published['start']}"
     )
@@ -190,11 +190,15 @@ def feed_token(
 
 
 @team_app.command("import")
-def team_import(path: Path, json_out: bool = typer.Option(False, "--json")) -> None:
+def team_import(
+    path: Path,
+    json_out: bool = typer.Option(False, "--json"),
+    as_: str | None = OPERATOR_OPTION,
+) -> None:
     """Create or update the team, members, time-off and past weeks from a team file."""
     from sredesk.services import teamfile
 
-    summary = teamfile.import_team(desk(), _read(path), str(path))
+    summary = teamfile.import_team(desk(), _read(path), str(path), actor=operator(as_))
     if json_out:
         print_json(summary)
     else:

@@ -14,7 +14,7 @@ from sredesk.services.desk import Desk, audit
 from sredesk.services.rotation import roster_of
 
 
-def import_team(desk: Desk, text: str, path: str) -> dict[str, Any]:
+def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> dict[str, Any]:
     """Create or update the team, its members, time-off and past weeks from a team file.
 
     A team file describes a team that exists, usually with its history, so a member it adds
@@ -73,7 +73,7 @@ def import_team(desk: Desk, text: str, path: str) -> dict[str, Any]:
             "members_updated": updated,
             "history_weeks": weeks,
         }
-        audit(uow, "team.imported", actor="system", now=now, after={"file": path, **summary})
+        audit(uow, "team.imported", actor=actor, now=now, after={"file": path, **summary})
         uow.commit()
     return summary
 
