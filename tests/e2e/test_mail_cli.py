@@ -88,3 +88,20 @@ def test_a_configuration_without_the_secret_is_refused(desk_url: str, tmp_path: 
     assert listed.returncode == 0
     assert json.loads(listed.stdout) == []
     assert "s3cret" not in listed.stdout + listed.stderr
+
+
+def test_an_import_into_a_desk_not_set_up_stops_in_one_line_and_keeps_nothing(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/new.db"
+    mbox = tmp_path / "two.mbox"
+    mbox.write_bytes(
+        b"".join(b"From someone Thu Nov  1 11:19:12 2001\n" + list_message(mid(i)) for i in (1, 2))
+    )
+    refused = run(url, "mail", "import", "--mbox", str(mbox), "--json")
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == "error: the desk has no team yet; run 'sredesk init'\n"
+    assert run(url, "init", "--no-demo").returncode == 0
+    assert json.loads(run(url, "mail", "quarantine", "--json").stdout) == []
+    imported = json.loads(run(url, "mail", "import", "--mbox", str(mbox), "--json").stdout)
+    assert (imported["inquiries_created"], imported["duplicates"]) == (2, 0)

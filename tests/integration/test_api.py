@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -315,3 +317,29 @@ def test_attachments_are_private_until_approved(client: TestClient) -> None:
     assert public.content == b"segfault at 0x0"
     again = client.post(f"/api/v1/inquiries/{n}/attachments/{a}/approve", json={"by": "bob"})
     assert again.status_code == 409
+
+
+def test_a_locked_database_answers_503_and_writes_nothing(tmp_path: Path) -> None:
+    """The store is busy, not the request wrong: 503 with a one-line reason, then it works."""
+    from sredesk.adapters.db.unit_of_work import Database
+    from tests.conftest import NOW, populate
+
+    path = tmp_path / "desk.db"
+    database = Database(f"sqlite:///{path}")
+    desk = Desk(unit_of_work=database.unit_of_work, clock=FixedClock(NOW))
+    populate(desk)
+    with TestClient(create_app(desk), headers=admin_headers(desk)) as client:
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            body = {"title": "Crash", "channel": "email", "source": "visit-users"}
+            refused = client.post("/api/v1/inquiries", json=body)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert refused.status_code == 503
+        assert refused.json() == {"detail": "the database is unavailable: database is locked"}
+        assert refused.headers["retry-after"] == "5"
+        assert client.get("/api/v1/inquiries").json() == []
+        assert new(client)["number"] == 1
+    database.dispose()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import smtplib
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +19,13 @@ from sredesk.services import escalations, inquiries, mail, outbox
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
 from sredesk.services.mail_outbound import mail_publisher, send_mail
+from sredesk.services.ports import StoreUnavailable
 from sredesk.settings import MailSettings
+from tests.conftest import NOW, populate
 from tests.mailfactory import DESK, LIST, SETTINGS, list_message, message, mid
 from tests.mailservers import Sink, free_port, smtp_sink
+
+VIA_LIST = Arrival(list_name=LIST.name)
 
 
 def lmtp_handler(desk: Desk, settings: MailSettings = SETTINGS) -> DeskHandler:
@@ -67,6 +73,30 @@ def test_a_desk_failure_answers_451_so_the_mta_keeps_the_message() -> None:
         assert error.value.smtp_code == 451
     finally:
         server.stop()
+
+
+def test_a_locked_database_leaves_the_message_with_the_sender(tmp_path: Path) -> None:
+    """A busy store is not the message's fault: it propagates (LMTP answers 451), nothing is
+    stored, and the same message goes in once the database is free."""
+    from sredesk.adapters.db.unit_of_work import Database
+
+    path = tmp_path / "desk.db"
+    database = Database(f"sqlite:///{path}")
+    desk = Desk(unit_of_work=database.unit_of_work, clock=FixedClock(NOW))
+    populate(desk)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreUnavailable, match=r"^the database is unavailable: .*locked"):
+            mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=VIA_LIST)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert mail.quarantine(desk) == []
+    assert inquiries.list_inquiries(desk) == []
+    outcome = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=VIA_LIST)
+    assert outcome.status == "created"
+    database.dispose()
 
 
 @pytest.fixture

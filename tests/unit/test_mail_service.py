@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from sredesk.adapters.memory import FixedClock, MemoryStore
-from sredesk.core.errors import InvalidTransition
+from sredesk.core.errors import InvalidTransition, NotSetUp
 from sredesk.services import inquiries, mail, outbox
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
@@ -193,6 +193,43 @@ def test_unusable_messages_are_quarantined_with_the_reason(desk: Desk) -> None:
         "no sender address: the message cannot be attributed",
         "no text and no attachment",
     ]
+
+
+def test_a_desk_without_a_team_refuses_mail_and_keeps_none_of_it(clock: FixedClock) -> None:
+    """The message stays with whoever delivered it; it is not quarantined for the desk's state."""
+    store = MemoryStore()
+    bare = Desk(unit_of_work=store.unit_of_work, clock=clock)
+    with pytest.raises(NotSetUp, match=r"^the desk has no team yet; run 'sredesk init'$"):
+        take(bare, list_message(mid(1)))
+    with pytest.raises(NotSetUp):
+        mail.ingest_many(bare, [list_message(mid(2))], settings=SETTINGS, arrival=VIA_LIST)
+    assert mail.quarantine(bare) == []
+    populate(bare)
+    assert take(bare, list_message(mid(1))).status == "created"
+
+
+def test_a_quarantined_message_can_be_taken_in_again(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One the intake failed on goes through once the cause is gone; an unusable one stays."""
+    from sredesk.services.mail_intake import Intake
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug in the intake\nwith a second line")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Intake, "_thread", failing)
+        failed = take(desk, list_message(mid(1)))
+    empty = take(desk, message(mid(2), body="   "))
+    assert [failed.status, empty.status] == ["quarantined", "quarantined"]
+    rows = {q["message_id"]: q for q in mail.quarantine(desk)}
+    assert rows[mid(1)]["reason"] == "the intake failed: RuntimeError: a bug in the intake"
+    again = mail.release(desk, rows[mid(1)]["id"], settings=SETTINGS, by="alice")
+    assert (again.status, again.inquiry) == ("created", 1)
+    still = mail.release(desk, rows[mid(2)]["id"], settings=SETTINGS, by="alice")
+    assert (still.status, still.reason) == ("quarantined", "no text and no attachment")
+    with pytest.raises(InvalidTransition, match="only held or quarantined messages"):
+        mail.release(desk, rows[mid(1)]["id"], settings=SETTINGS, by="alice")
 
 
 def test_attachments_are_stored_private_with_the_comment(desk: Desk) -> None:

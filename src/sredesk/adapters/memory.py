@@ -10,7 +10,7 @@ from typing import Any
 
 from sredesk.adapters.memory_accounts import AccountState, MemoryAccountRepository
 from sredesk.adapters.memory_github import GitHubState, MemoryGitHubRepository
-from sredesk.core.errors import NotFound, no_inquiry
+from sredesk.core.errors import NotFound, NotSetUp, no_inquiry
 from sredesk.core.mailthread import InquiryAlias, MailMessage
 from sredesk.core.model import (
     INQUIRY_CHILDREN,
@@ -87,7 +87,7 @@ class _Repo:
 class _Team(_Repo):
     def get(self) -> Team:
         if self._s.team is None:
-            raise NotFound("the desk has no team yet; run 'sredesk init'")
+            raise NotSetUp("the desk has no team yet; run 'sredesk init'")
         return self._s.team
 
     def add(self, team: Team) -> None:

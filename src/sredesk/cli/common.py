@@ -39,9 +39,12 @@ def _refusal(error: Exception) -> str | None:
     from sqlalchemy.exc import DataError, OperationalError
 
     from sredesk.services.desk import USER_ERRORS
+    from sredesk.services.ports import StoreUnavailable
 
     if isinstance(error, USER_ERRORS):
         return f"error: {error}"
+    if isinstance(error, StoreUnavailable):
+        return f"error: {error}; check SREDESK_DATABASE_URL, or try again if it was busy"
     if isinstance(error, DataError):
         # The database refused a value the shell let through, such as a number past its
         # integers; the transaction rolled back, so nothing changed.

@@ -122,11 +122,14 @@ def release(
     row_id: int = typer.Argument(..., help="The id 'mail quarantine' shows."),
     as_: str | None = AS_OPTION,
 ) -> None:
-    """Let a message held by the rate limit through, as if it had just arrived."""
+    """Take a held or quarantined message in again, as if it had just arrived."""
     from sredesk.services import mail
 
     outcome = mail.release(desk(), row_id, settings=configured(), by=actor(as_))
-    typer.echo(f"{outcome.status}: inquiry #{outcome.inquiry}")
+    if outcome.inquiry is None:
+        typer.echo(f"{outcome.status} again: {outcome.reason}")
+    else:
+        typer.echo(f"{outcome.status}: inquiry #{outcome.inquiry}")
 
 
 @mail_app.command("poll")

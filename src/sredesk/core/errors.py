@@ -16,6 +16,10 @@ class NotFound(DeskError):
     """The command names an inquiry, member, shift or record that does not exist."""
 
 
+class NotSetUp(NotFound):
+    """The desk has no team yet: nothing can be recorded until it is set up."""
+
+
 class InvalidTransition(DeskError):
     """The command is not allowed in the inquiry's current state."""
 

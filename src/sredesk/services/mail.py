@@ -14,15 +14,22 @@ from typing import Any
 
 from sredesk.adapters.mail.batches import parsed_batches
 from sredesk.adapters.mail.parse import ParsedMessage, parse
-from sredesk.core.errors import InvalidTransition
+from sredesk.core.errors import InvalidTransition, NotSetUp
 from sredesk.core.mailthread import MailMessage
 from sredesk.services.desk import Desk, audit, member
 from sredesk.services.mail_arrival import Arrival, Outcome
 from sredesk.services.mail_batch import BatchWrites
 from sredesk.services.mail_intake import Intake
+from sredesk.services.ports import StoreUnavailable
 from sredesk.settings import MailSettings
 
 log = logging.getLogger("sredesk.mail")
+
+# Failures that say nothing about the message: the desk is not set up, or its store is down
+# or busy. They propagate, so the message stays with whoever delivered it (LMTP answers 451,
+# IMAP leaves it unmarked, an import stops and resumes on its next run) instead of being
+# quarantined for something it did not do.
+_NOT_THE_MESSAGE: tuple[type[Exception], ...] = (NotSetUp, StoreUnavailable)
 
 SUMMARY_KEYS = (
     "messages",
@@ -86,12 +93,16 @@ def _ingest_parsed(
 ) -> Outcome:
     try:
         return _take(desk, parsed, settings, arrival)
+    except _NOT_THE_MESSAGE:
+        raise
     except Exception as first:
         # A second try sees a copy another worker stored meanwhile as a duplicate; if the
         # message itself breaks the intake, it is quarantined with the reason instead.
         log.warning("intake of %s failed once: %s", parsed.message_id, first)
         try:
             return _take(desk, parsed, settings, arrival)
+        except _NOT_THE_MESSAGE:
+            raise
         except Exception as second:
             log.exception("intake of %s failed; quarantining it", parsed.message_id)
             return _quarantine_failed(desk, parsed, arrival, second)
@@ -108,7 +119,9 @@ def _quarantine_failed(
     desk: Desk, parsed: ParsedMessage, arrival: Arrival, error: Exception
 ) -> Outcome:
     now = desk.now()
-    reason = f"the intake failed: {type(error).__name__}: {error}"[:2000]
+    said = str(error).strip()
+    reason = f"the intake failed: {type(error).__name__}: {said.splitlines()[0] if said else ''}"
+    reason = reason[:2000]
     with desk.unit_of_work() as uow:
         existing = uow.mail.get(parsed.message_id)
         if existing is not None:
@@ -176,6 +189,8 @@ def _import_batch(
                 batch.write()
             uow.commit()
         return outcomes
+    except _NOT_THE_MESSAGE:
+        raise
     except Exception:
         log.warning("a batch of %d failed; importing it one at a time", len(parsed), exc_info=True)
         return [_ingest_parsed(desk, message, settings, arrival) for message in parsed]
@@ -201,13 +216,19 @@ def quarantine(desk: Desk) -> list[dict[str, Any]]:
 
 
 def release(desk: Desk, row_id: int, *, settings: MailSettings, by: str) -> Outcome:
-    """Let a message held by the rate limit through, as if it had just arrived."""
+    """Take a held or quarantined message in again, as if it had just arrived.
+
+    A held message passes the rate limit this time. A quarantined one is judged afresh: one
+    the intake failed on may go through once the cause is fixed, and one that is unusable
+    (no sender, no text) is quarantined again, with the reason.
+    """
     with desk.unit_of_work() as uow:
         by = member(uow, by).handle
         record = uow.mail.get_row(row_id)
-        if record.outcome != "held":
+        if record.outcome not in ("held", "quarantined"):
             raise InvalidTransition(
-                f"mail message {row_id} is {record.outcome}; only held messages can be released"
+                f"mail message {row_id} is {record.outcome}; "
+                "only held or quarantined messages can be released"
             )
         parsed = parse(bytes(record.raw), attachment_limit=settings.attachment_limit)
         arrival = Arrival(list_name=record.lists[0] if record.lists else None, released_by=by)

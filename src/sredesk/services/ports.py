@@ -183,6 +183,15 @@ class TeamRepository(Protocol):
     def add(self, team: Team) -> None: ...
 
 
+class StoreUnavailable(Exception):
+    """The store could not be reached, or was busy, so the transaction was not written.
+
+    Nothing about the command or its input is wrong: the same call may succeed later. A
+    channel that takes mail in leaves the message with its sender (LMTP answers 451, IMAP
+    leaves it unmarked) rather than judging the message by it.
+    """
+
+
 class AbstractUnitOfWork(abc.ABC):
     """One transaction: everything a command changes is committed together or not at all."""
 

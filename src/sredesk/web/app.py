@@ -24,6 +24,7 @@ from sredesk.services import outbox, watcher
 from sredesk.services.desk import USER_ERRORS, Desk
 from sredesk.services.github import Unauthorized
 from sredesk.services.outbox import Sender
+from sredesk.services.ports import StoreUnavailable
 from sredesk.web.api import desk as desk_api
 from sredesk.web.api import github as github_api
 from sredesk.web.api import inquiries as inquiries_api
@@ -47,6 +48,11 @@ _STATUS = {
 def _desk_error(request: Request, error: Exception) -> JSONResponse:
     status = next((code for cls, code in _STATUS.items() if isinstance(error, cls)), 400)
     return JSONResponse({"detail": str(error)}, status_code=status)
+
+
+def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
+    # Nothing was written; the same request may succeed once the database answers again.
+    return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": "5"})
 
 
 def _validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -153,6 +159,7 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     for error in USER_ERRORS:
         app.add_exception_handler(error, _desk_error)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, lazyload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from sredesk.adapters.db import tables as t
-from sredesk.core.errors import NotFound, no_inquiry
+from sredesk.core.errors import NotFound, NotSetUp, no_inquiry
 from sredesk.core.mailthread import InquiryAlias, MailMessage
 from sredesk.core.model import (
     OPEN_STATES,
@@ -52,7 +52,7 @@ class SqlTeamRepository(_Repo):
     def get(self) -> Team:
         team = self.session.scalars(select(Team).order_by(t.teams.c.id).limit(1)).first()
         if team is None:
-            raise NotFound("the desk has no team yet; run 'sredesk init'")
+            raise NotSetUp("the desk has no team yet; run 'sredesk init'")
         return team
 
     def add(self, team: Team) -> None:

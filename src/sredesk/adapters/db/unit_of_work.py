@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sredesk.adapters.db import orm
@@ -26,7 +27,7 @@ from sredesk.adapters.db.repositories import (
     SqlTeamRepository,
 )
 from sredesk.core.errors import InvalidInput
-from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.services.ports import AbstractUnitOfWork, StoreUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -112,9 +113,22 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.accounts = SqlAccountRepository(self.session)
         return self
 
-    def __exit__(self, *args: object) -> None:
-        super().__exit__(*args)  # type: ignore[arg-type]
-        self.session.close()
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            self.session.close()
+        # The database was down, gone or locked: the port's error, so that a caller can
+        # tell it from an error of its own input without knowing SQLAlchemy.
+        if isinstance(exc, OperationalError | InterfaceError):
+            said = str(exc.orig or exc).strip()
+            reason = said.splitlines()[0] if said else type(exc).__name__
+            raise StoreUnavailable(f"the database is unavailable: {reason}") from exc
 
     def commit(self) -> None:
         self.session.commit()
