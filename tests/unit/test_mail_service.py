@@ -301,6 +301,37 @@ def test_member_notifications_are_queued_once_each(desk: Desk) -> None:
     assert queued.payload["to"] == ["bob@example.org"]
 
 
+def test_a_members_answer_to_a_notification_stays_an_internal_note(desk: Desk) -> None:
+    """bob answers the escalation mail: his words are for the desk, not the list."""
+    from sredesk.services import escalations
+
+    n = take(desk, list_message(mid(1))).inquiry or 0
+    escalations.escalate(desk, n, by="alice", note="Their licence expired?")
+    queue_notifications(desk, SETTINGS)
+    with desk.unit_of_work() as uow:
+        (notification,) = uow.outbox.list()
+    sent_id = notification.payload["message_id"]
+    assert SETTINGS.signer.is_notification(sent_id)
+    assert not SETTINGS.signer.is_notification(SETTINGS.signer.pseudo_reference(n))
+    answer = message(
+        mid(2),
+        sender="bob@example.org",
+        body="Yes, it expired in May; do not tell them yet.",
+        in_reply_to=sent_id,
+    )
+    outcome = take(desk, answer, Arrival())
+    assert (outcome.status, outcome.inquiry) == ("threaded", n)
+    shown = inquiries.get_inquiry(desk, n)
+    last = shown["comments"][-1]
+    assert (last["author"], last["public"]) == ("bob", False)
+    assert shown["first_response_at"] is None, "a note to the desk is no response"
+    assert [q["kind"] for q in outbox.list_outbox(desk)] == ["notification"]
+    # The same answer sent to the list reached everyone: there it is a reply like any other.
+    on_list = list_message(mid(3), sender="bob@example.org", in_reply_to=sent_id)
+    take(desk, on_list)
+    assert inquiries.get_inquiry(desk, n)["comments"][-1]["public"] is True
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(threads(max_size=6))
 def test_any_arrival_order_ends_in_one_inquiry(

@@ -27,6 +27,7 @@ _PREFIX = re.compile(
     r"|\[[^\]]{0,80}\])\s*",
     re.IGNORECASE,
 )
+_NOTIFICATION_PART = re.compile(r"n\d+")
 _DESK_ID = re.compile(r"^<sredesk\.(\d{1,9})\.([a-z0-9]{1,40})\.([0-9a-f]{20})@([^<>\s]+)>$")
 _TOKEN = re.compile(r"^(.+)\+(\d{1,9})\.([0-9a-f]{20})@(.+)$")
 
@@ -112,6 +113,10 @@ class Signer:
             raise ValueError(f"message id part {part!r} must be short lowercase letters or digits")
         return f"<sredesk.{number}.{part}.{self._mac(f'{number}.{part}')}@{self.domain}>"
 
+    def notification_id(self, number: int, notification: int) -> str:
+        """The Message-ID of a member's notification about inquiry `number` (0: none)."""
+        return self.message_id(number, f"n{notification}")
+
     def pseudo_reference(self, number: int) -> str:
         """The inquiry's stable reference, sent in every References header (as RT does)."""
         return self.message_id(number, "inquiry")
@@ -122,12 +127,22 @@ class Signer:
 
     def verify_message_id(self, message_id: str) -> int | None:
         """The inquiry a desk Message-ID names, if the desk signed it."""
+        signed = self._signed(message_id)
+        return signed[0] if signed else None
+
+    def is_notification(self, message_id: str) -> bool:
+        """Whether the desk signed `message_id` for a member's notification: internal mail."""
+        signed = self._signed(message_id)
+        return signed is not None and _NOTIFICATION_PART.fullmatch(signed[1]) is not None
+
+    def _signed(self, message_id: str) -> tuple[int, str] | None:
+        """The inquiry and part of a Message-ID the desk signed; None for any other."""
         found = _DESK_ID.match(message_id)
         if found is None:
             return None
         number, part, mac = int(found.group(1)), found.group(2), found.group(3)
         expected = self._mac(f"{number}.{part}")
-        return number if hmac.compare_digest(mac, expected) else None
+        return (number, part) if hmac.compare_digest(mac, expected) else None
 
     def verify_address(self, address: str) -> int | None:
         """The inquiry a reply address names, if it is the desk's and the token is genuine."""

@@ -188,10 +188,22 @@ class Intake:
             inquiry = self._get(placement.target)
             for number in placement.merge:
                 self._merge(inquiry, number, parsed.message_id, actor, now)
-            action = "inquiry.replied" if member else "inquiry.customer_wrote"
+            # A member answering a desk notification (an escalation, a handoff) answers the
+            # desk, not the customer: an internal note, which never leaves. Through the list,
+            # it has reached everyone already, and is a reply like any other.
+            internal = (
+                member is not None
+                and not via_list(parsed, arrival)
+                and any(self.signer.is_notification(i) for i in ids)
+            )
+            action = "inquiry.customer_wrote"
+            if member:
+                action = "inquiry.noted" if internal else "inquiry.replied"
             extra = {"message_id": parsed.message_id, "threaded_by": placement.via}
             with self._recorded(inquiry, action, actor=actor, now=now, extra=extra):
-                self._write(inquiry, parsed, arrival, arrived, member, is_response=True)
+                self._write(
+                    inquiry, parsed, arrival, arrived, member, is_response=True, internal=internal
+                )
                 self._add_refs(inquiry, ids)
             self.desk.observe(self.uow, inquiry, action, now)
             status = "threaded"
@@ -286,6 +298,7 @@ class Intake:
         member: Member | None,
         *,
         is_response: bool,
+        internal: bool = False,
     ) -> None:
         body = parsed.display or f"({len(parsed.attachments)} attachments, no text)"
         comment: Comment
@@ -297,7 +310,12 @@ class Intake:
             if inquiry.state is State.CLOSED:
                 lifecycle.reopen(inquiry)
             comment = lifecycle.add_member_comment(
-                inquiry, member.handle, body, public=True, now=arrived, is_response=is_response
+                inquiry,
+                member.handle,
+                body,
+                public=not internal,
+                now=arrived,
+                is_response=is_response and not internal,
             )
             comment.source_message_id = parsed.message_id
         if parsed.attachments or (member and not via_list(parsed, arrival)):
@@ -315,7 +333,13 @@ class Intake:
             )
         # A member who wrote to the desk directly, not through the list, reached nobody else:
         # the desk passes the reply on. Mail through the list has reached everyone already.
-        if member and is_response and not via_list(parsed, arrival) and not arrival.backfill:
+        if (
+            member
+            and is_response
+            and not internal
+            and not via_list(parsed, arrival)
+            and not arrival.backfill
+        ):
             self.desk.publish(self.uow, inquiry, comment, arrived)
 
     def _add_refs(self, inquiry: Inquiry, ids: list[str]) -> None:

@@ -138,7 +138,7 @@ def _notification_message(
     assert notification.id is not None
     number = notification.inquiry_number or 0
     payload: dict[str, Any] = {
-        "message_id": settings.signer.message_id(number, f"n{notification.id}"),
+        "message_id": settings.signer.notification_id(number, notification.id),
         "from": formataddr((settings.from_name, settings.address)),
         "to": [address],
         "cc": [],
