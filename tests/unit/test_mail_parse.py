@@ -12,6 +12,7 @@ import pytest
 
 from sredesk.adapters.mail.parse import parse
 from sredesk.adapters.mail.quotes import display_text, drop_attribution, html_reply, html_to_text
+from sredesk.services.mail_arrival import unusable
 from tests.conftest import IN_CI
 from tests.mailfactory import SHARED_MAIL, message
 
@@ -119,6 +120,35 @@ def test_plain_replies_strip_quotes_and_signatures_quickly(path: Path) -> None:
 def test_every_plain_case_has_an_expectation_or_is_kept_whole() -> None:
     unexpected = {p.name for p in PLAIN} - set(PLAIN_EXPECTED)
     assert unexpected <= {"email_1_5.txt"}  # no quotation at all: kept whole
+
+
+def alternative(plain: bytes, html: bytes) -> bytes:
+    """A multipart/alternative message with these plain and HTML parts (UTF-8)."""
+    return (
+        b"From: a@b.example\r\nMessage-ID: <alt@b.example>\r\nSubject: render\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=XX\r\n\r\n"
+        b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + plain + b"\r\n"
+        b"--XX\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + b"\r\n--XX--\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [b"", b"  \r\n\t\r\n", "\u00a0\u200b\r\n\ufeff".encode()],
+    ids=["empty", "blank lines", "invisible marks"],
+)
+def test_an_empty_plain_part_gives_way_to_the_html_one(plain: bytes) -> None:
+    parsed = parse(alternative(plain, b"<p>The <b>render</b> fails.</p><p>Thanks,<br>Ana</p>"))
+    assert parsed.text == "The render fails.\n\nThanks,\nAna"
+    assert parsed.display == parsed.text
+    assert parsed.html_only
+    assert unusable(parsed) == ""  # not quarantined as "no text and no attachment"
+
+
+def test_a_plain_part_with_text_is_read_before_the_html_one() -> None:
+    parsed = parse(alternative(b"Plain words.", b"<p>HTML words.</p>"))
+    assert (parsed.text, parsed.html_only) == ("Plain words.", False)
+    assert parse(alternative(b"", b"")).text == ""  # neither has text: nothing to show
 
 
 def test_script_and_style_never_reach_the_text() -> None:

@@ -77,7 +77,7 @@ class ParsedMessage:
     text: str = ""  # the whole text, as written
     reply: str = ""  # without the quotation
     display: str = ""  # without the quotation and the signature: what the comment shows
-    html_only: bool = False
+    html_only: bool = False  # the text was read from an HTML part
     attachments: list[ParsedAttachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
@@ -358,16 +358,18 @@ def _body(leaves: list[_Leaf], parsed: ParsedMessage, limit: int) -> None:
         elif not kind.startswith("text/"):
             attachments.append(leaf)
         # Further inline text parts are alternatives or list footers; the raw message keeps them.
-    if plain is not None:
-        parsed.text = tidy(_text(plain, parsed.defects))
-        parsed.reply, parsed.display = display_text(parsed.text)
-    elif html is not None:
+    text = tidy(_text(plain, parsed.defects)) if plain is not None else ""
+    # Some clients send an empty plain part beside the HTML one: the text is then the HTML's.
+    if html is not None and not text.strip():
         markup = _text(html, parsed.defects)
         parsed.html_only = True
         parsed.text = html_to_text(markup)
         parsed.reply, parsed.display = display_text(
             drop_attribution(html_to_text(html_reply(markup)))
         )
+    elif plain is not None:
+        parsed.text = text
+        parsed.reply, parsed.display = display_text(parsed.text)
     if not parsed.display.strip():
         parsed.display = parsed.text.strip()
     for part, kind, _headers in attachments:
