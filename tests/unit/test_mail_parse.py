@@ -175,6 +175,44 @@ def test_headers_in_any_charset_and_missing_ids_are_handled() -> None:
     assert any("unknown charset" in d for d in parsed.defects)
 
 
+def plain_text(charset: str, body: bytes) -> bytes:
+    return (
+        b"From: a@b.example\r\nMessage-ID: <cs@b.example>\r\n"
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\n" + body
+    )
+
+
+@pytest.mark.parametrize(
+    ("charset", "body", "text", "read_as"),
+    [
+        # UTF-8 first: Windows-1252 would read these bytes too, as 'GrÃ¼ÃŸe'.
+        ("us-ascii", "Grüße".encode(), "Grüße", "utf-8"),
+        ("utf-8", "Grüße".encode("latin-1"), "Grüße", "cp1252"),
+        ("UTF-8", b"\x93quoted\x94 \x80 5", "\u201cquoted\u201d \u20ac 5", "cp1252"),
+    ],
+    ids=["utf-8 labelled us-ascii", "latin-1 labelled utf-8", "cp1252 labelled UTF-8"],
+)
+def test_text_under_a_wrong_charset_label_is_read_as_utf8_or_cp1252(
+    charset: str, body: bytes, text: str, read_as: str
+) -> None:
+    parsed = parse(plain_text(charset, body))
+    assert parsed.text == text
+    wrong = f"wrong charset label: text is not valid {charset.lower()}; read as {read_as}"
+    assert wrong in parsed.defects
+
+
+def test_text_that_no_fallback_reads_has_its_bad_bytes_replaced() -> None:
+    # 0x81 is neither UTF-8 here nor anything in Windows-1252.
+    parsed = parse(plain_text("utf-8", b"Gr\xfc\x81e"))
+    assert parsed.text == "Gr\ufffd\ufffde"
+    assert "text is not valid utf-8; undecodable bytes replaced" in parsed.defects
+
+
+def test_text_under_the_right_charset_label_has_no_defect() -> None:
+    parsed = parse(plain_text("iso-8859-1", "Grüße".encode("latin-1")))
+    assert (parsed.text, parsed.defects) == ("Grüße", [])
+
+
 def test_auto_replies_and_bounces_are_machine_mail_but_list_mail_is_not() -> None:
     assert parse(message("<a@x>", headers={"Auto-Submitted": "auto-replied"})).machine
     assert parse(message("<a@x>", headers={"Auto-Submitted": "no"})).machine is None

@@ -439,8 +439,17 @@ def _text(leaf: _Leaf, defects: list[str]) -> str:
         try:
             return data.decode(charset)
         except (UnicodeDecodeError, ValueError):
-            defects.append(f"text is not valid {charset}; undecodable bytes replaced")
-            return data.decode(charset, "replace")
+            pass
+        # A wrong label: the text is then almost always UTF-8 or Windows-1252.
+        for fallback in ("utf-8", "cp1252"):
+            try:
+                text = data.decode(fallback)
+            except UnicodeDecodeError:
+                continue
+            defects.append(f"wrong charset label: text is not valid {charset}; read as {fallback}")
+            return text
+        defects.append(f"text is not valid {charset}; undecodable bytes replaced")
+        return data.decode(charset, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
