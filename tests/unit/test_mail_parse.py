@@ -175,10 +175,11 @@ def test_headers_in_any_charset_and_missing_ids_are_handled() -> None:
     assert any("unknown charset" in d for d in parsed.defects)
 
 
-def plain_text(charset: str, body: bytes) -> bytes:
+def plain_text(charset: str, body: bytes, *, encoding: bytes = b"8bit") -> bytes:
     return (
         b"From: a@b.example\r\nMessage-ID: <cs@b.example>\r\n"
-        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\n" + body
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n"
+        b"Content-Transfer-Encoding: " + encoding + b"\r\n\r\n" + body
     )
 
 
@@ -206,6 +207,15 @@ def test_text_that_no_fallback_reads_has_its_bad_bytes_replaced() -> None:
     parsed = parse(plain_text("utf-8", b"Gr\xfc\x81e"))
     assert parsed.text == "Gr\ufffd\ufffde"
     assert "text is not valid utf-8; undecodable bytes replaced" in parsed.defects
+
+
+@pytest.mark.parametrize("charset", ["zlib", "base64", "rot13", "idna", "punycode", "undefined"])
+def test_a_codec_that_is_not_a_text_charset_counts_as_unknown(charset: str) -> None:
+    # Python knows these names, but decoding text with them raises: the message stays readable.
+    # (The body is base64: the stdlib parser itself fails on some of them with 8-bit bytes.)
+    parsed = parse(plain_text(charset, b"R3LDvMOfZQ==\r\n", encoding=b"base64"))
+    assert parsed.text == "Grüße"
+    assert parsed.defects == [f"unknown charset {charset!r}"]
 
 
 def test_text_under_the_right_charset_label_has_no_defect() -> None:

@@ -10,7 +10,6 @@ into the same `Message` the parser would build; anything unusual goes to the par
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -425,16 +424,27 @@ def _holder(disposition: str | None, content_type: str | None) -> Message:
     return holder
 
 
+@lru_cache(maxsize=256)
+def _text_codec(charset: str) -> bool:
+    """Whether Python can decode any bytes as `charset`, bad ones replaced.
+
+    Not so for names it does not know, nor for codecs it knows that are not text encodings
+    ('base64', 'zlib') or that refuse replacement ('idna', 'punycode'): decoding raises.
+    """
+    try:
+        b"\xff".decode(charset, "replace")
+    except (LookupError, ValueError):
+        return False
+    return True
+
+
 def _text(leaf: _Leaf, defects: list[str]) -> str:
     payload = leaf[0].get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     charset = (_charset(leaf) or "").strip().lower()
-    if charset:
-        try:
-            codecs.lookup(charset)
-        except LookupError:
-            defects.append(f"unknown charset {charset!r}")
-            charset = ""
+    if charset and not _text_codec(charset):
+        defects.append(f"unknown charset {charset!r}")
+        charset = ""
     if charset:
         try:
             return data.decode(charset)
