@@ -105,3 +105,14 @@ def test_an_import_into_a_desk_not_set_up_stops_in_one_line_and_keeps_nothing(
     assert json.loads(run(url, "mail", "quarantine", "--json").stdout) == []
     imported = json.loads(run(url, "mail", "import", "--mbox", str(mbox), "--json").stdout)
     assert (imported["inquiries_created"], imported["duplicates"]) == (2, 0)
+
+
+def test_a_maildir_with_only_cur_is_imported(desk_url: str, tmp_path: Path) -> None:
+    # A maildir copied for archiving often keeps cur/ alone.
+    cur = tmp_path / "Maildir" / "cur"
+    cur.mkdir(parents=True)
+    for i in range(2):
+        (cur / f"170000000{i}.M{i}P1.host:2,S").write_bytes(list_message(mid(700 + i)))
+    result = run(desk_url, "mail", "import", "--maildir", str(cur.parent), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["messages"] == 2

@@ -173,6 +173,38 @@ def test_a_maildir_is_read_in_delivery_order(tmp_path: Path) -> None:
         list(read_pipermail(tmp_path / "Maildir" / "missing.txt"))
 
 
+def maildir_name(delivered: int, flags: str | None) -> str:
+    """A maildir file name: the delivery time first, then in cur/ ':2,' and the flags."""
+    return f"170000000{delivered}.M{delivered}P1.host" + ("" if flags is None else f":2,{flags}")
+
+
+# The messages delivered first, second and third (with their flags in cur/), in no order.
+MAILDIR_LAYOUTS: dict[str, dict[str, list[tuple[int, str | None]]]] = {
+    "only cur": {"cur": [(3, "S"), (1, "RS"), (2, "")]},
+    "only new": {"new": [(2, None), (3, None), (1, None)]},
+    "both": {"new": [(2, None)], "cur": [(3, "S"), (1, "")]},
+}
+
+
+@pytest.mark.parametrize("layout", MAILDIR_LAYOUTS)
+def test_a_maildir_with_cur_or_new_or_both_is_read_in_delivery_order(
+    tmp_path: Path, layout: str
+) -> None:
+    root = tmp_path / "Maildir"
+    for folder, messages in MAILDIR_LAYOUTS[layout].items():
+        (root / folder).mkdir(parents=True)
+        for delivered, flags in messages:
+            (root / folder / maildir_name(delivered, flags)).write_bytes(
+                list_message(mid(delivered))
+            )
+        # Neither a dot file nor a folder is a message.
+        (root / folder / f".{maildir_name(0, None)}").write_bytes(b"not a message")
+        (root / folder / maildir_name(0, None)).mkdir()
+    with Archive("maildir", root) as archive:
+        assert len(archive) == 3
+        assert [parse(raw).message_id for raw in archive] == [mid(1), mid(2), mid(3)]
+
+
 def test_an_archive_counts_its_messages_and_reads_each_once(tmp_path: Path) -> None:
     import mailbox
 
@@ -203,22 +235,29 @@ def test_an_empty_or_foreign_file_is_refused_in_one_line(tmp_path: Path) -> None
             Archive("pipermail", path)
 
 
-@pytest.mark.parametrize("kind", ["mbox", "pipermail"])
+@pytest.mark.parametrize("kind", ["mbox", "pipermail", "maildir"])
 def test_a_large_archive_is_read_a_message_at_a_time(tmp_path: Path, kind: Kind) -> None:
     """Reading 20 MB of archive holds about one message in memory, not the whole file."""
     import tracemalloc
 
     body = ("A line of a long message about a failing render of a large mesh.\n" * 150).encode()
     path = tmp_path / f"big.{kind}"
-    with path.open("wb") as out:
+    if kind == "maildir":  # as copied for archiving: cur/ alone
+        (path / "cur").mkdir(parents=True)
         for i in range(2000):
-            if kind == "mbox":
-                out.write(b"From someone@example.org Thu Nov  1 11:19:12 2001\n")
-            else:
-                out.write(b"From someone at example.org  Thu Nov  1 11:19:12 2001\n")
-            out.write(f"Message-ID: <big{i}@example.org>\nSubject: big\n\n".encode())
-            out.write(body)
-    assert path.stat().st_size > 19_000_000
+            message = f"Message-ID: <big{i}@example.org>\nSubject: big\n\n".encode() + body
+            (path / "cur" / f"{1700000000 + i}.M{i}P1.host:2,S").write_bytes(message)
+    else:
+        with path.open("wb") as out:
+            for i in range(2000):
+                if kind == "mbox":
+                    out.write(b"From someone@example.org Thu Nov  1 11:19:12 2001\n")
+                else:
+                    out.write(b"From someone at example.org  Thu Nov  1 11:19:12 2001\n")
+                out.write(f"Message-ID: <big{i}@example.org>\nSubject: big\n\n".encode())
+                out.write(body)
+    size = sum(p.stat().st_size for p in [path, *path.rglob("*")] if p.is_file())
+    assert size > 19_000_000
     tracemalloc.start()
     try:
         with Archive(kind, path) as archive:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mailbox
 import mmap
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -43,8 +44,8 @@ class Archive:
     def __init__(self, kind: Kind, path: Path) -> None:
         self.kind, self.path = kind, path
         self._stack = ExitStack()
-        # Where each message is (a mailbox key, or a span of the file), and how to read one.
-        self._places: list[str] | list[tuple[int, int]] = []
+        # Where each message is (a mailbox key, a file, or a span of the file), and how to read one.
+        self._places: list[str] | list[Path] | list[tuple[int, int]] = []
         self._read: Callable[[Any], bytes]
         try:
             self._open()
@@ -56,11 +57,12 @@ class Archive:
         path = self.path
         if self.kind == "maildir":
             if not path.is_dir():
-                raise InvalidInput(f"{path} is not a folder; give a maildir (with cur/ and new/)")
-            if not (path / "cur").is_dir() and not (path / "new").is_dir():
+                raise InvalidInput(f"{path} is not a folder; give a maildir (with cur/ or new/)")
+            # A maildir copied for archiving often keeps only cur/: either folder will do.
+            folders = [path / name for name in ("new", "cur") if (path / name).is_dir()]
+            if not folders:
                 raise InvalidInput(f"{path} is not a maildir; it has neither cur/ nor new/")
-            maildir = mailbox.Maildir(path, factory=None, create=False)
-            self._places, self._read = sorted(maildir.iterkeys()), maildir.get_bytes
+            self._places, self._read = _maildir_files(folders), Path.read_bytes
             return
         if not path.is_file():
             raise InvalidInput(f"{path} is not a file; give the archive's path")
@@ -124,6 +126,22 @@ def read_maildir(path: Path) -> Iterator[bytes]:
 def read_pipermail(path: Path) -> Iterator[bytes]:
     """Each message of a Pipermail month file, with its sender's address restored."""
     return _read("pipermail", path)
+
+
+def _maildir_files(folders: list[Path]) -> list[Path]:
+    """The message files in these maildir folders (new/, cur/), oldest delivery first.
+
+    A file's name starts with its delivery time; the ':2,FLAGS' after it changes as the mail
+    is read, so the order leaves it out, as mailbox.Maildir's keys do. mailbox.Maildir itself
+    needs both folders. Dot files are not messages.
+    """
+    found: dict[str, Path] = {}
+    for folder in folders:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not entry.name.startswith(".") and not entry.is_dir():
+                    found[entry.name.split(":")[0]] = Path(entry.path)
+    return [found[key] for key in sorted(found)]
 
 
 def _restore_addresses(message: bytes) -> bytes:
