@@ -116,3 +116,20 @@ def test_a_maildir_with_only_cur_is_imported(desk_url: str, tmp_path: Path) -> N
     result = run(desk_url, "mail", "import", "--maildir", str(cur.parent), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["messages"] == 2
+
+
+def test_a_file_that_is_not_an_mbox_is_refused_but_an_empty_one_imports_nothing(
+    desk_url: str, tmp_path: Path
+) -> None:
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(bytes(range(256)) * 64)
+    result = run(desk_url, "mail", "import", "--mbox", str(noise))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {noise} has no mbox 'From ' lines; give an mbox file (or --maildir / --pipermail)"
+    ]
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    result = run(desk_url, "mail", "import", "--mbox", str(empty), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["messages"] == 0

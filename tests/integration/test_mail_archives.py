@@ -235,6 +235,22 @@ def test_an_empty_or_foreign_file_is_refused_in_one_line(tmp_path: Path) -> None
             Archive("pipermail", path)
 
 
+def test_a_file_that_is_not_an_mbox_is_refused_in_one_line(tmp_path: Path) -> None:
+    import random
+
+    eml = SHARED_MAIL / "replies" / "talon" / "standard_replies" / "android.eml"
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(random.Random(5).randbytes(64 * 1024))
+    for path in (eml, noise):
+        with pytest.raises(InvalidInput, match=r"has no mbox 'From ' lines; give an mbox file"):
+            Archive("mbox", path)
+    empty = tmp_path / "empty.mbox"
+    empty.write_bytes(b"")
+    with Archive("mbox", empty) as archive:  # an empty mbox: nothing to import
+        assert len(archive) == 0
+        assert list(archive) == []
+
+
 @pytest.mark.parametrize("kind", ["mbox", "pipermail", "maildir"])
 def test_a_large_archive_is_read_a_message_at_a_time(tmp_path: Path, kind: Kind) -> None:
     """Reading 20 MB of archive holds about one message in memory, not the whole file."""

@@ -70,6 +70,13 @@ class Archive:
             box = mailbox.mbox(path, create=False)
             self._stack.callback(box.close)
             self._places, self._read = box.keys(), box.get_bytes
+            # mailbox finds no message in a file that is not an mbox: say so rather than
+            # import nothing. An empty file is an empty mbox.
+            if not self._places and path.stat().st_size:
+                raise InvalidInput(
+                    f"{path} has no mbox 'From ' lines; "
+                    "give an mbox file (or --maildir / --pipermail)"
+                )
             return
         handle = self._stack.enter_context(path.open("rb"))
         size = path.stat().st_size
