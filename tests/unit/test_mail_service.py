@@ -157,6 +157,48 @@ def test_a_list_that_rewrites_from_still_credits_the_author(desk: Desk) -> None:
     assert inquiries.get_inquiry(desk, n)["comments"][-1]["author"] == "alice"
 
 
+def test_a_list_that_rewrites_from_and_replies_to_itself_credits_the_author_in_cc(
+    desk: Desk,
+) -> None:
+    """Mailman's DMARC mitigation with replies to the list: the author is only in Cc."""
+    outcomes = []
+    for i in range(8):
+        munged = {"Reply-To": LIST.address, "Cc": f"Person {i} <person{i}@uni.example.edu>"}
+        raw = list_message(
+            mid(i), sender=f"Person {i} via visit-users <{LIST.address}>", headers=munged
+        )
+        outcomes.append(take(desk, raw, Arrival()))
+    assert [o.status for o in outcomes] == ["created"] * 8, "none is held as one sender's burst"
+    customers = [inquiries.get_inquiry(desk, o.inquiry or 0)["customers"] for o in outcomes]
+    assert customers == [[f"person{i}@uni.example.edu"] for i in range(8)]
+    # Two others in Cc: the author cannot be told, so the list stays the sender.
+    crowd = {"Reply-To": LIST.address, "Cc": "a@uni.example.edu, b@uni.example.edu"}
+    raw = list_message(mid(9), sender=f"Someone via visit-users <{LIST.address}>", headers=crowd)
+    unknown = take(desk, raw, Arrival())
+    assert inquiries.get_inquiry(desk, unknown.inquiry or 0)["customers"] == [LIST.address]
+
+
+def test_list_mail_delivered_to_the_desk_belongs_to_its_list(desk: Desk) -> None:
+    """The desk subscribed to the list gets its copy at its own address; a customer may copy
+    the desk directly. Either way the thread is the list's, and replies go to the list."""
+    subscribed = take(desk, list_message(mid(1)), mail.arrival_for(SETTINGS, [DESK]))
+    direct = message(mid(2), to=[LIST.address, DESK], subject="Another question")
+    copied = take(desk, direct, mail.arrival_for(SETTINGS, [DESK]))
+    assert [subscribed.status, copied.status] == ["created", "created"]
+    for outcome in (subscribed, copied):
+        assert inquiries.get_inquiry(desk, outcome.inquiry or 0)["source"] == LIST.name
+    assert outbox.list_outbox(desk) == [], "list mail is not acknowledged"
+    inquiries.reply(desk, copied.inquiry or 0, "Try 3.4.1.", by="alice")
+    with desk.unit_of_work() as uow:
+        (sent,) = uow.outbox.list()
+    assert LIST.address in sent.payload["to"]
+    # A tagged reply on the list from someone new joins: the tag came through its list.
+    tag = f"Re: [sredesk #{subscribed.inquiry}] VisIt crashes on launch"
+    newcomer = list_message(mid(3), sender="new@uni.example.edu", subject=tag)
+    joined = take(desk, newcomer, mail.arrival_for(SETTINGS, [DESK]))
+    assert (joined.status, joined.inquiry) == ("threaded", subscribed.inquiry)
+
+
 def test_machine_mail_and_the_desks_own_mail_are_ignored(desk: Desk) -> None:
     auto = take(desk, message(mid(1), headers={"Auto-Submitted": "auto-replied"}), Arrival())
     bounce = take(desk, message(mid(2), sender="mailer-daemon@mx.example.org"), Arrival())

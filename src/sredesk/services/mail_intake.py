@@ -63,6 +63,7 @@ class Intake:
         # A backfill batch writes its messages and audit events in bulk (see mail_batch).
         self.batch = batch
         self.signer = settings.signer
+        self.list_addresses = {entry.address.lower() for entry in settings.lists}
         self.members: dict[str, Member] = {m.email.lower(): m for m in uow.members.list()}
         self.aliases = uow.mail.aliases()
         self.calendar = desk.calendar(uow)
@@ -109,6 +110,7 @@ class Intake:
         self, parsed: ParsedMessage, arrival: Arrival, *, record: MailMessage | None = None
     ) -> Outcome:
         now = self.desk.now()
+        arrival = self._through_list(parsed, arrival)
         parsed = self._author(parsed)
         if record is None:
             existing = self._existing(parsed.message_id)
@@ -125,7 +127,8 @@ class Intake:
         reason = unusable(parsed)
         if reason:
             return _settle(record, "quarantined", reason)
-        if not (arrival.backfill or arrival.released_by):
+        # A list whose From hides its authors is many people: never one sender's burst.
+        if not (arrival.backfill or arrival.released_by or parsed.sender in self.list_addresses):
             limit, window = self.settings.rate_limit, self.settings.rate_window
             count = self.uow.mail.count_from(parsed.sender, now - window)
             if count > limit:
@@ -134,15 +137,44 @@ class Intake:
                 return _settle(record, "held", reason)
         return self._thread(parsed, arrival, record, now)
 
+    def _through_list(self, parsed: ParsedMessage, arrival: Arrival) -> Arrival:
+        """The arrival, naming the configured list the message shows it came through.
+
+        The envelope names the list only when the list's own mailbox is polled or its address
+        is delivered to. A desk subscribed to the list gets its copy at the desk's address, and
+        a copy sent to the list and to the desk comes directly: the List-Id header, or the
+        list among the recipients, says which list it is.
+        """
+        if arrival.list_name is not None:
+            return arrival
+        found = self.settings.list_for(list_id=parsed.list_id) if parsed.list_id else None
+        for address in parsed.recipients:
+            found = found or self.settings.list_for(address=address)
+        return dataclasses.replace(arrival, list_name=found.name) if found else arrival
+
     def _author(self, parsed: ParsedMessage) -> ParsedMessage:
-        """The message with its author as sender, when a list rewrote From to its own address."""
-        lists = {entry.address.lower() for entry in self.settings.lists}
+        """The message with its author as sender, when a list rewrote From to its own address.
+
+        Lists that rewrite From (against DMARC) keep the author in X-Original-From or
+        Reply-To; Mailman, when replies go to the list, puts the author in Cc instead.
+        """
+        lists = self.list_addresses
         if parsed.sender not in lists:
             return parsed
         author = next(
             (a for a in (parsed.original_from, parsed.reply_to) if a and a not in lists), ""
         )
+        if not author:
+            others = [a for a in parsed.recipients if a not in lists and not self._desks(a)]
+            author = others[0] if len(others) == 1 else ""
         return dataclasses.replace(parsed, sender=author) if author else parsed
+
+    def _desks(self, address: str) -> bool:
+        """Whether `address` is the desk's own, or one of its reply addresses."""
+        return (
+            address == self.settings.address.lower()
+            or self.signer.verify_address(address) is not None
+        )
 
     def _record(self, parsed: ParsedMessage, arrival: Arrival, now: datetime) -> MailMessage:
         record = MailMessage(
