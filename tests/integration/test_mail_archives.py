@@ -283,3 +283,23 @@ def test_a_large_archive_is_read_a_message_at_a_time(tmp_path: Path, kind: Kind)
         tracemalloc.stop()
     assert count == 2000
     assert peak < 4_000_000, f"reading the archive held {peak:,} bytes at once"
+
+
+@pytest.mark.parametrize("size", [5, 2, 1])
+def test_a_thread_goes_on_through_a_quarantined_message_in_any_batch(
+    sql_desk: Desk, size: int
+) -> None:
+    """Real list replies often carry In-Reply-To alone; a quarantined one must not cut the
+    chain, whether it sits in the same batch as its answer or an earlier one."""
+    chain = [
+        list_message(mid(1)),
+        list_message(mid(2), body=" ", in_reply_to=mid(1)),
+        list_message(mid(3), in_reply_to=mid(2)),
+        list_message(mid(4), body=" ", in_reply_to=mid(3)),
+        list_message(mid(5), in_reply_to=mid(4)),
+    ]
+    arrival = Arrival(list_name="visit-users", backfill=True)
+    summary = mail.ingest_many(sql_desk, chain, settings=SETTINGS, arrival=arrival, batch_size=size)
+    assert (summary["inquiries_created"], summary["quarantined"]) == (1, 2)
+    (thread,) = inquiries.list_inquiries(sql_desk)
+    assert set(thread["message_ids"]) == {mid(i) for i in range(1, 6)}

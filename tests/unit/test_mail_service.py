@@ -274,6 +274,30 @@ def test_a_quarantined_message_can_be_taken_in_again(
         mail.release(desk, rows[mid(1)]["id"], settings=SETTINGS, by="alice")
 
 
+def test_a_reply_to_a_quarantined_message_joins_the_thread_it_answered(desk: Desk) -> None:
+    """B (empty) is quarantined; C answers B alone, as In-Reply-To-only clients do."""
+    a = take(desk, list_message(mid(1)))
+    b = take(desk, list_message(mid(2), body=" ", in_reply_to=mid(1)))
+    c = take(desk, list_message(mid(3), body="Any news?", in_reply_to=mid(2)))
+    assert [a.status, b.status, c.status] == ["created", "quarantined", "threaded"]
+    assert c.inquiry == a.inquiry
+    assert inquiries.get_inquiry(desk, a.inquiry or 0)["message_ids"] == [mid(1), mid(3), mid(2)]
+    # F answers E, quarantined too, which answered B: the thread goes on through E's links.
+    take(desk, list_message(mid(5), body=" ", in_reply_to=mid(2)))
+    assert take(desk, list_message(mid(6), in_reply_to=mid(5))).inquiry == a.inquiry
+
+
+def test_a_parent_arriving_after_its_quarantined_reply_still_gathers_the_thread(
+    desk: Desk,
+) -> None:
+    ignored = {"Auto-Submitted": "auto-replied"}
+    b = take(desk, list_message(mid(2), in_reply_to=mid(1), headers=ignored))
+    a = take(desk, list_message(mid(1)))
+    c = take(desk, list_message(mid(3), in_reply_to=mid(2)))
+    assert [b.status, a.status, c.status] == ["ignored", "created", "threaded"]
+    assert c.inquiry == a.inquiry
+
+
 def test_attachments_are_stored_private_with_the_comment(desk: Desk) -> None:
     mail_message = EmailMessage()
     mail_message["From"], mail_message["Message-ID"] = "u@x.edu", mid(1)

@@ -379,6 +379,14 @@ class _Mail(_Repo):
             if ref.message_id in wanted
         }
 
+    def unheld_links(self, message_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        wanted = set(message_ids)
+        return {
+            m.message_id: tuple(m.links)
+            for m in self._s.mail
+            if m.message_id in wanted and m.inquiry_number is None
+        }
+
     def count_from(self, sender: str, since: datetime) -> int:
         return sum(
             1

@@ -224,6 +224,9 @@ class MailMessage:
     defects: list[str] = field(default_factory=list)
     # The message as it arrived: the comment shows the stripped text, this keeps the rest.
     raw: bytes = b""
+    # The ids it names (In-Reply-To, References). A message no inquiry holds (quarantined,
+    # ignored, held) still joins the thread through them when a later message names it.
+    links: list[str] = field(default_factory=list)
     id: int | None = None
 
 

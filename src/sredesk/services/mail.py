@@ -14,6 +14,7 @@ from typing import Any
 
 from sredesk.adapters.mail.batches import parsed_batches
 from sredesk.adapters.mail.parse import ParsedMessage, parse
+from sredesk.core import mailthread
 from sredesk.core.errors import InvalidTransition, NotSetUp
 from sredesk.core.mailthread import MailMessage
 from sredesk.services.desk import Desk, audit, member
@@ -138,6 +139,7 @@ def _quarantine_failed(
                 reason=reason,
                 defects=parsed.defects[:50],
                 raw=parsed.raw,
+                links=mailthread.links(parsed.message_id, parsed.in_reply_to, parsed.references),
             )
         )
         uow.commit()

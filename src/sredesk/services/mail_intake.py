@@ -76,6 +76,8 @@ class Intake:
         self._unheld: set[str] = set()
         self._stored: dict[str, MailMessage] = {}
         self._absent: set[str] = set()
+        # Ids found to be no stored message without an inquiry: nothing to follow there.
+        self._linkless: set[str] = set()
 
     def prefetch(self, messages: Sequence[ParsedMessage]) -> None:
         """Look up, a few queries in all, what a batch of messages will ask about.
@@ -187,6 +189,7 @@ class Intake:
             lists=[arrival.list_name] if arrival.list_name else [],
             defects=parsed.defects[:50],
             raw=parsed.raw,
+            links=_ids(parsed)[1:_MAX_LINKS],
         )
         if self.batch is None:
             self.uow.mail.add(record)
@@ -208,7 +211,7 @@ class Intake:
     def _thread(
         self, parsed: ParsedMessage, arrival: Arrival, record: MailMessage, now: datetime
     ) -> Outcome:
-        ids = _ids(parsed)
+        ids = self._through_unheld(_ids(parsed))
         placement = self._place(parsed, arrival, ids)
         member = self.members.get(parsed.sender)
         actor = member.handle if member else parsed.sender
@@ -243,6 +246,41 @@ class Intake:
         if status == "created" and self._acknowledges(parsed, arrival, member):
             self._acknowledge(inquiry, now)
         return Outcome(status, parsed.message_id, inquiry.number, merged=placement.merge)
+
+    def _through_unheld(self, ids: list[str]) -> list[str]:
+        """The message's ids, then those named in turn by stored messages no inquiry holds.
+
+        A reply to a quarantined, ignored or held message may name only that message (many
+        clients send In-Reply-To alone): the thread goes on through the ids it named.
+        """
+        found, seen = list(ids), set(ids)
+        holders = self._remember_holders(ids)
+        frontier = [i for i in ids[1:] if i not in holders]
+        while frontier and len(found) < _MAX_LINKS:
+            named = self._unheld_links(frontier)
+            frontier = [i for links in named.values() for i in links if i not in seen]
+            frontier = list(dict.fromkeys(frontier))[: _MAX_LINKS - len(found)]
+            seen.update(frontier)
+            found.extend(frontier)
+            frontier = [i for i in frontier if i not in self._remember_holders(frontier)]
+        return found
+
+    def _unheld_links(self, ids: list[str]) -> dict[str, tuple[str, ...]]:
+        """The links of those of `ids` that are stored messages no inquiry holds."""
+        found: dict[str, tuple[str, ...]] = {}
+        asked: list[str] = []
+        for message_id in ids:
+            record = self._stored.get(message_id)
+            if record is not None:
+                if record.inquiry_number is None:
+                    found[message_id] = tuple(record.links)
+            elif message_id not in self._absent and message_id not in self._linkless:
+                asked.append(message_id)
+        if asked:
+            stored = self.uow.mail.unheld_links(asked)
+            found.update(stored)
+            self._linkless.update(i for i in asked if i not in stored)
+        return found
 
     def _place(self, parsed: ParsedMessage, arrival: Arrival, ids: list[str]) -> Placement:
         holders = self._remember_holders(ids)
@@ -439,6 +477,10 @@ class Intake:
             )
             self.desk.publish(self.uow, inquiry, comment, now)
         self.desk.observe(self.uow, inquiry, "inquiry.auto_acknowledged", now)
+
+
+# The most ids one message carries into its thread: a References header can be very long.
+_MAX_LINKS = 200
 
 
 def _ids(parsed: ParsedMessage) -> list[str]:

@@ -431,6 +431,18 @@ class SqlMailRepository(_Repo):
             found.update({row[0]: row[1] for row in self.session.execute(query)})
         return found
 
+    def unheld_links(self, message_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The ids that stored messages no inquiry holds (quarantined, ignored, held) name."""
+        c = t.mail_messages.c
+        found: dict[str, tuple[str, ...]] = {}
+        wanted = list(dict.fromkeys(message_ids))
+        for start in range(0, len(wanted), 500):
+            query = select(c.message_id, c.links).where(
+                c.message_id.in_(wanted[start : start + 500]), c.inquiry_number.is_(None)
+            )
+            found.update({row[0]: tuple(row[1] or ()) for row in self.session.execute(query)})
+        return found
+
     def count_from(self, sender: str, since: datetime) -> int:
         c = t.mail_messages.c
         query = select(func.count()).where(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.mutable import MutableDict, MutableList
@@ -434,6 +435,7 @@ mail_messages = Table(
     Column("reason", Text, nullable=False),
     Column("defects", _json_list(), nullable=False),
     Column("raw", LargeBinary, nullable=False),
+    Column("links", _json_list(), nullable=False, server_default=text("'[]'")),
 )
 
 # The rate limit counts a sender's recent messages.
