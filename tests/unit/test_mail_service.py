@@ -224,6 +224,10 @@ def test_a_burst_from_one_sender_is_held_not_answered_and_can_be_released(
         mail.release(desk, held[0]["id"], settings=SETTINGS, by="alice")
     clock.advance(timedelta(minutes=11))
     assert take(desk, message(mid(99)), Arrival()).status == "created"
+    # On its list, the same person's eight posts (a discussion, or a folder the poller
+    # catches up on) are all taken in: the desk answers no list mail, so nothing can loop.
+    posts = [take(desk, list_message(mid(200 + i), subject=f"Topic {i}")) for i in range(8)]
+    assert [o.status for o in posts] == ["created"] * 8
 
 
 def test_unusable_messages_are_quarantined_with_the_reason(desk: Desk) -> None:
@@ -333,6 +337,19 @@ def test_sensitive_inquiries_never_go_to_a_list(desk: Desk) -> None:
     assert queued.payload["to"] == ["user@uni.example.edu"]
     assert queued.payload["cc"] == ["alice@example.org"]
     assert LIST.address not in queued.payload["to"] + queued.payload["cc"]
+    # A list that hid its author (two people in Cc) leaves its own address as the writer:
+    # it is among the customers now, and still gets nothing of a sensitive inquiry.
+    hidden = {"Reply-To": LIST.address, "Cc": "a@uni.example.edu, b@uni.example.edu"}
+    munged = list_message(
+        mid(2), sender=f"Bob via visit-users <{LIST.address}>", in_reply_to=mid(1), headers=hidden
+    )
+    mail.ingest(sensitive_desk, munged, settings=allowed, arrival=VIA_LIST)
+    assert LIST.address in inquiries.get_inquiry(sensitive_desk, m.inquiry or 0)["customers"]
+    inquiries.reply(sensitive_desk, m.inquiry or 0, "Still classified", by="alice")
+    with sensitive_desk.unit_of_work() as uow:
+        sent = uow.outbox.list()[-1]
+    assert LIST.address not in sent.payload["to"] + sent.payload["cc"]
+    assert sent.payload["to"] == ["user@uni.example.edu"]
 
 
 def test_replies_thread_under_the_conversation_and_notes_stay_inside(desk: Desk) -> None:

@@ -129,8 +129,9 @@ class Intake:
         reason = unusable(parsed)
         if reason:
             return _settle(record, "quarantined", reason)
-        # A list whose From hides its authors is many people: never one sender's burst.
-        if not (arrival.backfill or arrival.released_by or parsed.sender in self.list_addresses):
+        # The limit stops a loop of answers, and the desk answers no list mail: a discussion
+        # on a configured list, or one the poller catches up on after a pause, is no burst.
+        if not (arrival.backfill or arrival.released_by or arrival.list_name is not None):
             limit, window = self.settings.rate_limit, self.settings.rate_window
             count = self.uow.mail.count_from(parsed.sender, now - window)
             if count > limit:

@@ -43,8 +43,12 @@ def recipients(
     if inquiry.sensitive:
         if not settings.sensitive_mail:
             return [], []
+        # Never a list, whoever put its address among the customers: a list that hid its
+        # author, or a member typing it.
+        lists = {entry.address.lower() for entry in settings.lists}
+        customers = [c for c in customers if c.lower() not in lists]
         assignee = uow.members.find(inquiry.assignee) if inquiry.assignee else None
-        cc = [assignee.email] if assignee and assignee.email.lower() not in own else []
+        cc = [assignee.email] if assignee and assignee.email.lower() not in own | lists else []
         return customers, [a for a in cc if a not in customers]
     mail_list = settings.list_named(inquiry.source)
     if mail_list is None:
