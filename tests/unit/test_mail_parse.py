@@ -175,6 +175,26 @@ def test_headers_in_any_charset_and_missing_ids_are_handled() -> None:
     assert any("unknown charset" in d for d in parsed.defects)
 
 
+@pytest.mark.parametrize(
+    ("encoding", "defect"),
+    [("utf-8", None), ("cp1252", "raw 8-bit header is not UTF-8; read as cp1252")],
+)
+def test_raw_8bit_headers_are_read_not_quarantined(encoding: str, defect: str | None) -> None:
+    """Many clients send names and subjects as raw 8-bit bytes, not encoded words."""
+    raw = (
+        'From: "Müller, José" <jose@uni.example.es>\r\n'
+        "To: Lista <visit-users@lists.example.org>, Zoë <zoe@uni.example.es>\r\n"
+        "Subject: Problème de rendu\r\nMessage-ID: <raw8@uni.example.es>\r\n\r\nBonjour\r\n"
+    ).encode(encoding)
+    parsed = parse(raw)
+    assert parsed.message_id == "<raw8@uni.example.es>"
+    assert parsed.sender == "jose@uni.example.es"
+    assert parsed.subject == "Problème de rendu"
+    assert parsed.recipients == ["visit-users@lists.example.org", "zoe@uni.example.es"]
+    assert not any(d.startswith("unparseable") for d in parsed.defects)
+    assert (defect in parsed.defects) if defect else parsed.defects == []
+
+
 def plain_text(charset: str, body: bytes, *, encoding: bytes = b"8bit") -> bytes:
     return (
         b"From: a@b.example\r\nMessage-ID: <cs@b.example>\r\n"

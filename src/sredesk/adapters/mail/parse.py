@@ -197,7 +197,7 @@ def decode_header_value(value: str | Header, defects: list[str] | None = None) -
     value = str(value)
     if "=?" in value or not value.isascii():
         if not value.isascii():
-            value = value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+            value = _eight_bit(value, defects)
         try:
             value = str(make_header(decode_header(value)))
         except (LookupError, UnicodeError, ValueError) as error:
@@ -206,19 +206,39 @@ def decode_header_value(value: str | Header, defects: list[str] | None = None) -
     return " ".join(value.split())
 
 
-class _Headers(dict[str, list[str | Header]]):
+def _eight_bit(value: str, defects: list[str] | None) -> str:
+    """A header that arrived with raw 8-bit bytes (kept as surrogate escapes), as text.
+
+    The standard says such bytes are UTF-8; old clients sent Windows-1252 instead.
+    """
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value  # text already: nothing arrived as raw bytes
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if defects is not None:
+        defects.append("raw 8-bit header is not UTF-8; read as cp1252")
+    return data.decode("cp1252", "replace")
+
+
+class _Headers(dict[str, list[str]]):
     """The message's headers by lowercased name, read once: `Message.get` scans them all.
 
-    Each value is what `Message.get` returns for it: compat32 turns one with raw 8-bit bytes
-    into a `Header`.
+    Each value is as it arrived, raw 8-bit bytes kept as surrogate escapes, for the desk to
+    read; `raw_first` gives what `Message.get` returns, which makes a `Header` of such a value.
     """
 
     def __init__(self, msg: Message) -> None:
         super().__init__()
-        fetch = msg.policy.header_fetch_parse
+        self._fetch = msg.policy.header_fetch_parse
+        self._names: dict[str, str] = {}
         for name, value in msg.raw_items():
-            fetched = value if value.isascii() else fetch(name, value)
-            self.setdefault(name.lower(), []).append(fetched)
+            key = name.lower()
+            self._names.setdefault(key, name)
+            self.setdefault(key, []).append(value)
 
     def first(self, name: str, defects: list[str]) -> str:
         values = self.get(name, [])
@@ -229,7 +249,10 @@ class _Headers(dict[str, list[str | Header]]):
     def raw_first(self, name: str) -> str | Header | None:
         """What `Message.get(name)` returns."""
         values = self.get(name)
-        return values[0] if values else None
+        if not values:
+            return None
+        value = values[0]
+        return value if value.isascii() else self._fetch(self._names[name], value)
 
 
 def _first_address(value: str) -> str:
