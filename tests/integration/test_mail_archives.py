@@ -156,6 +156,17 @@ def test_parsing_in_worker_processes_gives_the_same_import(tmp_path: Path) -> No
     assert results[0] == results[1]
 
 
+def test_maildir_names_sort_by_their_numbers_not_their_digits(tmp_path: Path) -> None:
+    """Delivery names carry microseconds without leading zeros: M99999 came before M100000."""
+    cur = tmp_path / "Maildir" / "cur"
+    cur.mkdir(parents=True)
+    names = ["1700000000.M100000P7.host:2,S", "1700000000.M99999P7.host:2,", "1699999999.M5P7.h"]
+    for number, name in zip((2, 1, 0), names, strict=True):
+        (cur / name).write_bytes(list_message(mid(number)))
+    read = [parse(raw).message_id for raw in read_maildir(tmp_path / "Maildir")]
+    assert read == [mid(0), mid(1), mid(2)]
+
+
 def test_a_maildir_is_read_in_delivery_order(tmp_path: Path) -> None:
     import mailbox
 

@@ -148,7 +148,18 @@ def _maildir_files(folders: list[Path]) -> list[Path]:
             for entry in entries:
                 if not entry.name.startswith(".") and not entry.is_dir():
                     found[entry.name.split(":")[0]] = Path(entry.path)
-    return [found[key] for key in sorted(found)]
+    return [found[key] for key in sorted(found, key=_delivery_order)]
+
+
+def _delivery_order(name: str) -> list[str | int]:
+    """A maildir name's sort key: its numbers by value, so that 'M99999' comes before 'M100000'.
+
+    Names start '<seconds>.M<microseconds>P<pid>…'; the microseconds are not zero-padded.
+    """
+    parts: list[str | int] = []
+    for index, part in enumerate(re.split(r"(\d+)", name)):
+        parts.append(int(part) if index % 2 else part)
+    return parts
 
 
 def _restore_addresses(message: bytes) -> bytes:
