@@ -22,9 +22,13 @@ def build_desk(
         clock=clock or SystemClock(),
         calendar_config=settings.calendars,
         read_calendar_file=settings.read_calendar_file,
-        policy=ResponsePolicy(target=timedelta(hours=settings.response_hours)),
+        policy=ResponsePolicy(
+            target=timedelta(hours=settings.response_hours), thresholds=settings.warn_at
+        ),
         resolution_policy=(
-            ResponsePolicy(target=timedelta(hours=settings.resolution_hours))
+            ResponsePolicy(
+                target=timedelta(hours=settings.resolution_hours), thresholds=settings.warn_at
+            )
             if settings.resolution_hours
             else None
         ),

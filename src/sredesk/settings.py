@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ class Settings:
     response_hours: float = 4.0
     # Business hours to resolve an inquiry, not counting waits on the customer; None: no goal.
     resolution_hours: float | None = None
+    # The used fractions of a target at which an inquiry turns at-risk and the watcher warns.
+    warn_at: tuple[float, ...] = (0.5, 0.75)
     # The [mail] table; None: the desk sends and receives no e-mail.
     mail: MailSettings | None = None
 
@@ -58,6 +61,7 @@ class Settings:
             or resolution <= 0
         ):
             raise InvalidInput(f"{path}: desk.resolution_hours must be a positive number of hours")
+        warn_at = _warn_at(config.get("desk", {}).get("warn_at", [0.5, 0.75]), path)
         calendars = config.get("calendars", {})
         if not isinstance(calendars, dict):
             raise InvalidInput(f"{path}: [calendars] must be a table")
@@ -70,8 +74,29 @@ class Settings:
             calendars=calendars,
             response_hours=float(hours),
             resolution_hours=float(resolution) if resolution is not None else None,
+            warn_at=warn_at,
             mail=MailSettings.read(mail, env, path) if mail is not None else None,
         )
+
+
+def _warn_at(value: object, path: Path | None) -> tuple[float, ...]:
+    """desk.warn_at: fractions of the target, rising strictly between 0 and 1."""
+    numbers = (
+        [float(v) for v in value if isinstance(v, int | float) and not isinstance(v, bool)]
+        if isinstance(value, list)
+        else []
+    )
+    if (
+        not isinstance(value, list)
+        or len(numbers) != len(value)
+        or not numbers
+        or not all(0 < n < 1 for n in numbers)
+        or any(a >= b for a, b in pairwise(numbers))
+    ):
+        raise InvalidInput(
+            f"{path}: desk.warn_at must be fractions rising between 0 and 1, e.g. [0.5, 0.75]"
+        )
+    return tuple(numbers)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ def test_a_configured_ics_calendar_and_goal_set_response_due(tmp_path: Path) -> 
         ("[desk\n", "not valid TOML"),
         ("[desk]\nresponse_hours = -1\n", "positive number"),
         ("calendars = 3\n", "must be a table"),
+        ("[desk]\nwarn_at = [0.75, 0.5]\n", "desk.warn_at must be fractions rising"),
+        ("[desk]\nwarn_at = [0.5, 1.2]\n", "desk.warn_at must be fractions rising"),
+        ("[desk]\nwarn_at = 0.5\n", "desk.warn_at must be fractions rising"),
+        ("[desk]\nwarn_at = []\n", "desk.warn_at must be fractions rising"),
     ],
 )
 def test_bad_configuration_is_one_line(tmp_path: Path, text: str, message: str) -> None:
@@ -60,6 +64,27 @@ def test_bad_configuration_is_one_line(tmp_path: Path, text: str, message: str) 
     config.write_text(text)
     with pytest.raises(InvalidInput, match=message):
         Settings.from_env({"SREDESK_CONFIG": str(config)})
+
+
+def test_the_warning_thresholds_are_configured(tmp_path: Path) -> None:
+    """At 25% of 4 business hours used (one hour), an inquiry is at risk with warn_at 0.2."""
+    config = tmp_path / "sredesk.toml"
+    config.write_text("[desk]\nwarn_at = [0.2, 0.9]\n")
+    settings = Settings.from_env(
+        {"SREDESK_DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "SREDESK_CONFIG": str(config)}
+    )
+    assert settings.warn_at == (0.2, 0.9)
+    wednesday_ten = datetime(2026, 11, 18, 10, tzinfo=LA)
+    clock = FixedClock(wednesday_ten)
+    desk, database = build_desk(settings, clock=clock)
+    try:
+        team.create_team(desk, "VisIt")
+        n = inquiries.open_inquiry(desk, title="Q", channel="email", source="l")
+        clock.advance(timedelta(hours=1))
+        assert inquiries.get_inquiry(desk, n)["clock"]["state"] == "at-risk"
+    finally:
+        database.dispose()
+    assert Settings.from_env({}).warn_at == (0.5, 0.75)
 
 
 def test_defaults_and_missing_files(tmp_path: Path) -> None:
