@@ -103,6 +103,30 @@ def test_channels_without_a_sender_wait(desk: Desk) -> None:
     assert len(outbox.list_outbox(desk, pending_only=True)) == 1
 
 
+def test_a_backlog_of_one_channel_does_not_hold_up_another(desk: Desk) -> None:
+    """A hundred GitHub writes wait for a sender that is not running; e-mail still goes."""
+    with desk.unit_of_work() as uow:
+        for i in range(100):
+            outbox.queue(
+                uow,
+                OutboundMessage(
+                    channel="github",
+                    kind="github.comment",
+                    payload={},
+                    created_at=desk.now(),
+                    dedupe_key=f"github:{i}",
+                ),
+            )
+        uow.commit()
+    n = open_one(desk)
+    inquiries.reply(desk, n, "hello", by="alice")
+    sender = RecordingSender()
+    assert outbox.deliver_due(desk, {"email": sender}).sent == 1
+    assert sender.sent == [("reply", n)]
+    github = RecordingSender()
+    assert outbox.deliver_due(desk, {"github": github}, limit=10).sent == 10
+
+
 def test_a_rate_limit_reset_postpones_the_retry(desk: Desk, clock: FixedClock) -> None:
     inquiries.reply(desk, open_one(desk), "hello", by="alice")
     limited = outbox.DeliveryError("403 rate limited")

@@ -322,11 +322,14 @@ class _Outbox(_Repo):
     def has_key(self, dedupe_key: str) -> bool:
         return any(m.dedupe_key == dedupe_key for m in self._s.outbox)
 
-    def due(self, now: datetime, *, limit: int = 100) -> Sequence[OutboundMessage]:
+    def due(
+        self, now: datetime, *, channels: Collection[str], limit: int = 100
+    ) -> Sequence[OutboundMessage]:
         return [
             m
             for m in self._s.outbox
-            if m.sent_at is None
+            if m.channel in channels
+            and m.sent_at is None
             and not m.failed
             and (m.next_attempt_at is None or m.next_attempt_at <= now)
         ][:limit]

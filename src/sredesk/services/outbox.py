@@ -68,7 +68,8 @@ def deliver_due(
     report = DeliveryReport()
     now = desk.now()
     with desk.unit_of_work() as uow:
-        due = [m.id for m in uow.outbox.due(now, limit=limit) if m.channel in senders]
+        # Filtered in the query: a backlog of one channel must not hide another's messages.
+        due = [m.id for m in uow.outbox.due(now, channels=list(senders), limit=limit)]
     for message_id in due:
         assert message_id is not None
         claimed = _claim(desk, message_id)

@@ -362,10 +362,13 @@ class SqlOutboxRepository(_Repo):
             self.session.execute(select(c.id).where(c.dedupe_key == dedupe_key)).first() is not None
         )
 
-    def due(self, now: datetime, *, limit: int = 100) -> Sequence[OutboundMessage]:
+    def due(
+        self, now: datetime, *, channels: Collection[str], limit: int = 100
+    ) -> Sequence[OutboundMessage]:
         c = t.outbox.c
         query = (
             select(OutboundMessage)
+            .where(c.channel.in_(list(channels)))
             .where(c.sent_at.is_(None), c.failed.is_(False))
             .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
             .order_by(c.id)
