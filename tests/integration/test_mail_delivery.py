@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import smtplib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -171,6 +173,65 @@ def test_a_retry_sends_once_and_a_refusal_is_visible(
     assert send_mail(desk, SETTINGS, sender_to(sink)).failed == 1
     failed = [m for m in outbox.list_outbox(desk) if m["failed"]]
     assert failed[0]["last_error"] == "550 5.1.1 no such list"
+
+
+def test_two_workers_racing_for_a_message_send_it_once(
+    migrated_database_url: str, clock: FixedClock, sink: Sink
+) -> None:
+    """Two mail workers, each with its own database connections, find the same reply due
+    and claim it at the same moment: one sends it, the other leaves it."""
+    from sqlalchemy import event
+
+    from sredesk.adapters.db.unit_of_work import Database
+
+    databases = [Database(migrated_database_url) for _ in range(3)]
+    desk = Desk(unit_of_work=databases[0].unit_of_work, clock=clock)
+    populate(desk)
+    desk.publishers.append(mail_publisher(SETTINGS))
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=VIA_LIST)
+    inquiries.reply(desk, n.inquiry or 0, "Which version?", by="alice")
+    both_claiming = threading.Barrier(2)
+
+    def hold_after_first_touch(database: Database) -> None:
+        """Let the claim's first statement on the row run, then wait for the other worker
+        to get as far, so that neither finishes its claim before the other starts its own:
+        a claim that reads and then writes lets both through."""
+        seen: list[str] = []
+
+        @event.listens_for(database.engine, "after_cursor_execute")
+        def gate(conn: object, cursor: object, statement: str, *args: object) -> None:
+            if "outbox" not in statement:
+                return
+            seen.append(statement)
+            if len(seen) == 2:  # the first is deliver_due's query for what is due
+                # A claim that holds the row makes the other wait for it: not forever.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_claiming.wait(timeout=2)
+
+    reports: list[outbox.DeliveryReport] = []
+    errors: list[BaseException] = []
+
+    def worker(database: Database) -> None:
+        try:
+            worker_desk = Desk(unit_of_work=database.unit_of_work, clock=clock)
+            reports.append(outbox.deliver_due(worker_desk, {"email": sender_to(sink)}))
+        except BaseException as error:
+            errors.append(error)
+
+    for database in databases[1:]:
+        hold_after_first_touch(database)
+    threads = [threading.Thread(target=worker, args=(d,)) for d in databases[1:]]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        for database in databases:
+            database.dispose()
+    assert errors == []
+    assert sorted(report.sent for report in reports) == [0, 1]
+    assert len(sink.received) == 1
 
 
 def test_member_notifications_are_mailed_once_each(desk: Desk, sink: Sink) -> None:

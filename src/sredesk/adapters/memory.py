@@ -334,6 +334,16 @@ class _Outbox(_Repo):
             and (m.next_attempt_at is None or m.next_attempt_at <= now)
         ][:limit]
 
+    def claim(self, message_id: int, now: datetime, until: datetime) -> bool:
+        message = self.get(message_id)
+        if message.sent_at is not None or message.failed:
+            return False
+        if message.next_attempt_at is not None and message.next_attempt_at > now:
+            return False
+        message.next_attempt_at = until
+        message.attempts += 1
+        return True
+
     def list(
         self, *, inquiry_number: int | None = None, pending_only: bool = False
     ) -> Sequence[OutboundMessage]:

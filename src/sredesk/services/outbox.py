@@ -1,9 +1,9 @@
 """Deliver what the desk queued to send: each message claimed, sent once, retried with backoff.
 
-A worker claims a message by pushing its next attempt past a lease before it sends, in a
-transaction of its own, so two workers never send it at once. A send that fails is retried
-later with exponential backoff, and given up after `max_attempts`, visibly. A process that
-dies between sending and recording the send will send again once the lease runs out. Every
+A worker claims a message by pushing its next attempt past a lease before it sends, in one
+conditional UPDATE of its own, so two workers never send it at once. A send that fails is
+retried later with exponential backoff, and given up after `max_attempts`, visibly. A process
+that dies between sending and recording the send will send again once the lease runs out. Every
 message carries a stable identity (e-mail Message-ID, GitHub idempotency key) so that the
 receiving side can recognise the repeat.
 """
@@ -94,13 +94,11 @@ def deliver_due(
 def _claim(desk: Desk, message_id: int) -> OutboundMessage | None:
     now = desk.now()
     with desk.unit_of_work() as uow:
+        # Checked and taken in one statement: a read, a check here and a write would let
+        # two workers both see the message due and both send it.
+        if not uow.outbox.claim(message_id, now, now + LEASE):
+            return None  # sent, given up, or another worker holds it
         message = uow.outbox.get(message_id)
-        if message.sent_at is not None or message.failed:
-            return None
-        if message.next_attempt_at is not None and message.next_attempt_at > now:
-            return None  # another worker holds it
-        message.next_attempt_at = now + LEASE
-        message.attempts += 1
         snapshot = OutboundMessage(
             channel=message.channel,
             kind=message.kind,

@@ -131,6 +131,11 @@ class OutboxRepository(Protocol):
         """Unsent, not given up, due by `now`, of `channels` only, oldest first."""
         ...
 
+    def claim(self, message_id: int, now: datetime, until: datetime) -> bool:
+        """Atomically take the message if it is still due at `now`: count an attempt and
+        hold it until `until`. False when it is sent, given up, or another worker holds it."""
+        ...
+
     def list(
         self, *, inquiry_number: int | None = None, pending_only: bool = False
     ) -> Sequence[OutboundMessage]: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy import CursorResult, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session, lazyload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -375,6 +375,21 @@ class SqlOutboxRepository(_Repo):
             .limit(limit)
         )
         return self.session.scalars(query).all()
+
+    def claim(self, message_id: int, now: datetime, until: datetime) -> bool:
+        # One conditional UPDATE: the database checks and takes the row together, so of two
+        # workers racing for it, the second's condition no longer holds once the first
+        # commits (PostgreSQL re-checks a row it waited for), and it updates nothing.
+        c = t.outbox.c
+        statement = (
+            update(t.outbox)
+            .where(c.id == message_id, c.sent_at.is_(None), c.failed.is_(False))
+            .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
+            .values(next_attempt_at=until, attempts=c.attempts + 1)
+        )
+        result = self.session.execute(statement)
+        assert isinstance(result, CursorResult)
+        return result.rowcount == 1
 
     def list(
         self, *, inquiry_number: int | None = None, pending_only: bool = False
