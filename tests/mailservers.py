@@ -168,11 +168,12 @@ class Sink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[Sink]:
+def smtp_sink(kind: type[Sink] = Sink) -> Iterator[Sink]:
+    """A running sink of `kind`: a subclass may answer other commands its own way."""
     from aiosmtpd.controller import Controller
 
     port = free_port()
-    sink = Sink(port)
+    sink = kind(port)
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -234,6 +234,28 @@ def test_two_workers_racing_for_a_message_send_it_once(
     assert len(sink.received) == 1
 
 
+class QuitRefusingSink(Sink):
+    """Takes the message at DATA, then answers QUIT with an error."""
+
+    async def handle_QUIT(self, server: object, session: object, envelope: object) -> str:
+        return "421 4.4.2 closing connection"
+
+
+def test_an_error_answering_quit_after_data_does_not_send_again(
+    desk: Desk, clock: FixedClock
+) -> None:
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=VIA_LIST)
+    inquiries.reply(desk, n.inquiry or 0, "Which version?", by="alice")
+    with smtp_sink(QuitRefusingSink) as sink:
+        assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 1
+        clock.advance(outbox.LEASE + timedelta(hours=1))
+        assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 0
+        assert len(sink.received) == 1
+    (sent,) = outbox.list_outbox(desk)
+    assert sent["sent_at"] is not None
+    assert sent["last_error"] is None
+
+
 def test_member_notifications_are_mailed_once_each(desk: Desk, sink: Sink) -> None:
     n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=Arrival("visit-users"))
     escalations.escalate(desk, n.inquiry or 0, by="alice", note="Can you look at the reader?")

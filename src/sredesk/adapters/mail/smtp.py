@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from datetime import datetime
@@ -59,12 +60,7 @@ class SmtpSender:
         to = [*message.payload.get("to", []), *message.payload.get("cc", [])]
         envelope_from = parseaddr(message.payload["from"])[1]
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.user:
-                    smtp.login(self.user, self._password)
-                refused = smtp.send_message(email, from_addr=envelope_from, to_addrs=to)
+            refused = self._deliver(email, envelope_from, to)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
             failure = f"every recipient refused: {_describe(error.recipients)}"
@@ -86,6 +82,27 @@ class SmtpSender:
         if refused:
             # Some recipients took it: sending again would duplicate it for them.
             return
+
+    def _deliver(
+        self, email: EmailMessage, envelope_from: str, to: list[str]
+    ) -> dict[str, tuple[int, bytes]]:
+        """Hand the message to the server; return the recipients it refused."""
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self._password)
+            refused = smtp.send_message(email, from_addr=envelope_from, to_addrs=to)
+        except BaseException:
+            smtp.close()
+            raise
+        # The server took the message at DATA: it is sent, whatever QUIT answers. An error
+        # here must not make the outbox send it again.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+        smtp.close()
+        return refused
 
 
 def _describe(recipients: dict[str, tuple[int, bytes]]) -> str:
