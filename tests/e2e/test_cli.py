@@ -320,6 +320,14 @@ def test_a_member_is_edited_from_the_shell(demo: str) -> None:
             ("inquiry", "new", "--title", "x", "--source", "s", "--created-at", "yesterday"),
             "not ISO-8601",
         ),
+        (
+            ("inquiry", "new", "--title", "x", "--source", "s", "--customer", "a@x.edu\nb@y.edu"),
+            "customer 'a@x.edu\\nb@y.edu' must be one line",
+        ),
+        (
+            ("inquiry", "new", "--title", "x", "--source", "s", "--customer", "a@x.edu, b@y.edu"),
+            "must be exactly one e-mail address",
+        ),
         (("inquiry", "reply", "1", "hi", "--as", "nobody"), "no member 'nobody'"),
         (("inquiry", "close", "1", "--as", "alice"), "closing needs"),
         (("effort", "log", "0", "--as", "alice"), "minutes must be between"),

@@ -128,6 +128,20 @@ def test_an_inquiry_through_its_life(client: TestClient) -> None:
         ),
         (
             "post",
+            "/api/v1/inquiries",
+            {"title": "x", "channel": "email", "source": "s", "customers": ["a@x.edu\nb@y.edu"]},
+            422,
+            "customers.0: Value error, must be one line",
+        ),
+        (
+            "post",
+            "/api/v1/inquiries",
+            {"title": "x", "channel": "email", "source": "s", "customers": ["a@x.edu b@y.edu"]},
+            422,
+            "customers.0: Value error, must be exactly one e-mail address",
+        ),
+        (
+            "post",
             "/api/v1/inquiries/{n}/replies",
             {"by": "alice", "body": "x", "extra": 1},
             422,

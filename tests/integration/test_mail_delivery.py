@@ -17,6 +17,7 @@ from sredesk.adapters.mail.lmtp import DeskHandler, listener
 from sredesk.adapters.mail.smtp import SmtpSender
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.mailthread import parse_ids
+from sredesk.core.model import OutboundMessage
 from sredesk.services import escalations, inquiries, mail, outbox
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
@@ -254,6 +255,40 @@ def test_an_error_answering_quit_after_data_does_not_send_again(
     (sent,) = outbox.list_outbox(desk)
     assert sent["sent_at"] is not None
     assert sent["last_error"] is None
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_visibly(desk: Desk, sink: Sink) -> None:
+    """A queued message with a line break in a header (queued before customers were checked)
+    is given up with the reason; the mail queued after it still goes out."""
+    with desk.unit_of_work() as uow:
+        outbox.queue(
+            uow,
+            OutboundMessage(
+                channel="email",
+                kind="reply",
+                payload={
+                    "message_id": "<broken@visit.example.org>",
+                    "from": DESK,
+                    "to": ["jane@uni.example.edu\nbob@uni.example.edu"],
+                    "subject": "Licence question",
+                    "body": "Answer",
+                },
+                created_at=NOW,
+                dedupe_key="email:broken",
+            ),
+        )
+        uow.commit()
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=VIA_LIST)
+    inquiries.reply(desk, n.inquiry or 0, "Which version?", by="alice")
+    report = send_mail(desk, SETTINGS, sender_to(sink))
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 1)
+    assert [m["Subject"] for m in sink.received] == ["Re: VisIt crashes on launch [sredesk #1]"]
+    broken = next(m for m in outbox.list_outbox(desk) if m["failed"])
+    assert broken["last_error"].startswith("ValueError: ")
+    assert "linefeed" in broken["last_error"]
+    assert "\n" not in broken["last_error"]
+    with desk.unit_of_work() as uow:
+        assert [e.action for e in uow.audit.list()][-1] == "outbox.failed"
 
 
 def test_member_notifications_are_mailed_once_each(desk: Desk, sink: Sink) -> None:

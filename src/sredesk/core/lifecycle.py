@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from email.utils import getaddresses
 
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.model import (
@@ -37,6 +38,22 @@ def _require_text(text: str, what: str) -> str:
     if not cleaned:
         raise InvalidInput(f"{what} is empty; give some text")
     return cleaned
+
+
+def customer_problem(customer: str) -> str | None:
+    """Why `customer` cannot be recorded as one customer, or None when it can.
+
+    A customer is one person: a name, a handle, or one e-mail address. An address becomes a
+    header of the desk's mail, where a line break would end the header (the message could
+    never be built) and a list would mail people nobody named.
+    """
+    if len(customer.splitlines()) > 1 or "\r" in customer or "\n" in customer:
+        return "must be one line; give each customer separately"
+    if "@" in customer:
+        found = getaddresses([customer])
+        if len(found) != 1 or "@" not in found[0][1]:
+            return "must be exactly one e-mail address; give each customer separately"
+    return None
 
 
 def add_member_comment(

@@ -73,6 +73,10 @@ def open_inquiry(
         raise InvalidInput("the required response time must be between 0 and 8760 hours")
     if not source.strip():
         raise InvalidInput("the inquiry needs a source: the list, repository or line it came in on")
+    for customer in customers:
+        problem = lifecycle.customer_problem(customer)
+        if problem:
+            raise InvalidInput(f"customer {customer!r} {problem}")
     with desk.unit_of_work() as uow:
         inquiry = create_in(
             desk,

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sredesk.core.errors import InvalidTransition
 from sredesk.core.model import OutboundMessage
 from sredesk.services.desk import Desk, audit, classified_numbers
-from sredesk.services.ports import AbstractUnitOfWork
+from sredesk.services.ports import AbstractUnitOfWork, StoreUnavailable
 from sredesk.services.views import outbox_view
 
 log = logging.getLogger("sredesk.outbox")
@@ -86,9 +86,23 @@ def deliver_due(
             report.retrying += not gave_up
             log.warning("outbox %s (%s) failed: %s", message_id, claimed.kind, error)
             continue
+        except StoreUnavailable:
+            raise  # not the message's fault: the lease runs out and the next pass retries
+        except Exception as error:
+            # A message that cannot even be built (a header with a line break) would fail
+            # the same way every time: give it up, visibly, and go on with the others.
+            log.exception("outbox %s (%s) cannot be sent", message_id, claimed.kind)
+            _record_failure(desk, message_id, _first_line(error), True, max_attempts)
+            report.failed += 1
+            continue
         _record_sent(desk, message_id)
         report.sent += 1
     return report
+
+
+def _first_line(error: Exception) -> str:
+    said = str(error).strip()
+    return f"{type(error).__name__}: {said.splitlines()[0]}" if said else type(error).__name__
 
 
 def _claim(desk: Desk, message_id: int) -> OutboundMessage | None:

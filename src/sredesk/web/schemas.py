@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from sredesk.core.lifecycle import customer_problem
+
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
@@ -20,6 +22,13 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _one_customer(value: str) -> str:
+    problem = customer_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 # PostgreSQL stores no NUL character in text: refuse it here rather than fail on the write.
 Text = Annotated[str, AfterValidator(_no_nul)]
@@ -27,6 +36,8 @@ Handle = Annotated[Text, Field(min_length=1, max_length=40, description="a membe
 # PostgreSQL's integer columns end at 2**31 - 1: a larger id names nothing, and a query
 # with it fails instead of finding nothing.
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# One person: a name, a handle or one e-mail address, on one line.
+Customer = Annotated[str, AfterValidator(_one_customer)]
 
 
 class Strict(BaseModel):
@@ -45,7 +56,7 @@ class InquiryIn(Strict):
     title: str = Field(min_length=1, max_length=300)
     channel: Literal["email", "github", "hotline", "walk-in", "redirect"]
     source: str = Field(min_length=1, max_length=300)
-    customers: list[str] = []
+    customers: list[Customer] = []
     body: str = ""
     by: str = Field(
         "system", max_length=320, description="who records it: a member's handle, or system"
