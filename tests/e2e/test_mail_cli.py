@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
-from tests.e2e.test_cli import run
-from tests.mailfactory import SHARED_MAIL, list_message, mid
+from tests.conftest import IN_CI, NOW, populate
+from tests.e2e.test_cli import SREDESK, run
+from tests.mailfactory import LIST, SETTINGS, SHARED_MAIL, list_message, mid
+from tests.mailservers import smtp_sink
 
 LISTS = SHARED_MAIL / "lists"
 PIPERMAIL = LISTS / "pipermail" / "numpy-discussion-2001-November.txt"
@@ -133,3 +138,69 @@ def test_a_file_that_is_not_an_mbox_is_refused_but_an_empty_one_imports_nothing(
     result = run(desk_url, "mail", "import", "--mbox", str(empty), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["messages"] == 0
+
+
+def _mail_environment(tmp_path: Path, smtp_port: int) -> dict[str, str]:
+    config = tmp_path / "sredesk.toml"
+    config.write_text(
+        '[mail]\naddress = "sre-desk@visit.example.org"\nsmtp_host = "127.0.0.1"\n'
+        f"smtp_port = {smtp_port}\n"
+        '[mail.lists.visit-users]\naddress = "visit-users@lists.example.org"\n'
+    )
+    return {"SREDESK_CONFIG": str(config), "SREDESK_MAIL_SECRET": SETTINGS.secret.decode()}
+
+
+def _desk_with_a_reply(path: Path) -> None:
+    from sredesk.adapters.db.unit_of_work import Database
+    from sredesk.adapters.memory import FixedClock
+    from sredesk.services import inquiries, mail
+    from sredesk.services.desk import Desk
+    from sredesk.services.mail import Arrival
+    from sredesk.services.mail_outbound import mail_publisher
+
+    database = Database(f"sqlite:///{path}")
+    desk = Desk(unit_of_work=database.unit_of_work, clock=FixedClock(NOW))
+    populate(desk)
+    desk.publishers.append(mail_publisher(SETTINGS))
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=Arrival(LIST.name))
+    inquiries.reply(desk, n.inquiry or 0, "Which version?", by="alice")
+    database.dispose()
+
+
+def test_the_send_worker_outlives_a_locked_database(tmp_path: Path) -> None:
+    """`mail send --every` says that a pass failed and sends once the database is free;
+    `--once` stops with the error in one line."""
+    path = tmp_path / "desk.db"
+    _desk_with_a_reply(path)
+    url = f"sqlite:///{path}"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database: a long import
+    with smtp_sink() as sink:
+        env = _mail_environment(tmp_path, sink.port)
+        once = run(url, "mail", "send", "--once", env=env)
+        assert once.returncode == 2
+        assert "database is locked" in once.stderr
+        assert len(once.stderr.strip().splitlines()) == 1
+        worker = subprocess.Popen(
+            [SREDESK, "mail", "send", "--every", "1"],
+            env={**os.environ, "SREDESK_DATABASE_URL": url, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert worker.stderr is not None
+            said = worker.stderr.readline()  # blocks until the first pass has failed
+            assert "database is locked" in said
+            assert said.rstrip().endswith("(retrying in 1 s)")
+            holder.execute("ROLLBACK")
+            deadline = time.monotonic() + 30
+            while not sink.received and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert worker.poll() is None
+        finally:
+            holder.close()
+            worker.terminate()
+            out, _ = worker.communicate(timeout=10)
+        assert len(sink.received) == 1
+        assert "sent 1, retrying 0, failed 0" in out

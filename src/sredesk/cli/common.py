@@ -27,14 +27,14 @@ class DeskGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # help, usage errors and exits, which Typer reports itself
         except Exception as error:
-            message = _refusal(error)
+            message = refusal(error)
             if message is None:
                 raise
             typer.echo(message, err=True)
             raise typer.Exit(2) from None
 
 
-def _refusal(error: Exception) -> str | None:
+def refusal(error: Exception) -> str | None:
     """The one line for a refused command; None for an error that is a bug."""
     from sqlalchemy.exc import DataError, OperationalError
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json, refusal
 from sredesk.core.errors import InvalidInput
 from sredesk.settings import MailSettings, Settings, unconfigured_mail
 
@@ -20,6 +21,8 @@ from sredesk.settings import MailSettings, Settings, unconfigured_mail
 if TYPE_CHECKING:
     from sredesk.adapters.mail.archive import Archive, Kind
     from sredesk.services.mail import Arrival
+
+log = logging.getLogger("sredesk.mail")
 
 mail_app = typer.Typer(
     help="The mail gateway: import archives, poll IMAP, listen for LMTP, send, quarantine.",
@@ -204,8 +207,24 @@ def send(
         password=settings.smtp_password,
     )
     for _ in _passes(once, every):
-        report = send_mail(desk(), settings, sender)
+        try:
+            report = send_mail(desk(), settings, sender)
+        except Exception as error:
+            if once:
+                raise  # reported in one line, exit 2
+            # A worker outlives a busy or restarting database, as `mail poll` and the web
+            # server's loop do: what was not sent is still queued, and the next pass sends it.
+            _report_failed_pass(error, every)
+            continue
         typer.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+
+
+def _report_failed_pass(error: Exception, every: float) -> None:
+    message = refusal(error)
+    if message is None:  # not a refusal the desk knows: a bug, so show where it is
+        log.exception("the mail pass failed")
+        message = f"error: {type(error).__name__}: {error}".splitlines()[0]
+    typer.echo(f"{message} (retrying in {every:g} s)", err=True)
 
 
 def _passes(once: bool, every: float) -> Iterator[None]:
