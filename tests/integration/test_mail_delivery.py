@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.policy
 import smtplib
 import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,47 @@ def test_the_listener_delivers_into_the_desk(sql_desk: Desk, protocol: str) -> N
     (thread,) = inquiries.list_inquiries(sql_desk)
     assert thread["source"] == "visit-users"
     assert thread["message_ids"] == [mid(1), mid(2)]
+
+
+def test_the_listener_takes_a_message_as_large_as_the_attachment_limit_allows(
+    sql_desk: Desk,
+) -> None:
+    """With a 50 MB attachment limit, a 30 MB core dump (41 MB in base64, past aiosmtpd's
+    own 32 MiB) reaches the desk; a message past the derived limit is refused with 552."""
+    settings = dataclasses.replace(SETTINGS, attachment_limit=50 * 1024 * 1024)
+    port = free_port()
+    server = listener(
+        lmtp_handler(sql_desk, settings),
+        host="127.0.0.1",
+        port=port,
+        attachment_limit=settings.attachment_limit,
+    )
+    server.start()
+
+    def dump(megabytes: int, message_id: str) -> bytes:
+        core = EmailMessage()
+        core["From"], core["To"], core["Subject"] = "u@x.edu", DESK, "core dump"
+        core["Message-ID"] = message_id
+        core.set_content("The core is attached.")
+        core.add_attachment(
+            bytes(megabytes * 1024 * 1024), "application", "octet-stream", filename="core"
+        )
+        return core.as_bytes(policy=email.policy.SMTP)
+
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            assert client.sendmail("u@x.edu", [DESK], dump(30, mid(1))) == {}
+        with (
+            smtplib.LMTP("127.0.0.1", port) as client,
+            pytest.raises(smtplib.SMTPException) as refused,
+        ):
+            client.sendmail("u@x.edu", [DESK], dump(60, mid(2)))
+        assert "552" in str(refused.value)
+    finally:
+        server.stop()
+    (thread,) = inquiries.list_inquiries(sql_desk)
+    (attachment,) = inquiries.get_inquiry(sql_desk, thread["number"])["attachments"]
+    assert (attachment["filename"], attachment["size"]) == ("core", 30 * 1024 * 1024)
 
 
 def test_a_desk_failure_answers_451_so_the_mta_keeps_the_message() -> None:

@@ -180,7 +180,13 @@ def listen(
         return mail.ingest(the_desk, raw, settings=settings, arrival=arrival)
 
     handler = DeskHandler(deliver, lambda address: mail.is_desk_recipient(settings, address))
-    server = listener(handler, host=host, port=port, protocol=protocol)
+    server = listener(
+        handler,
+        host=host,
+        port=port,
+        protocol=protocol,
+        attachment_limit=settings.attachment_limit,
+    )
     server.start()
     typer.echo(f"listening for {protocol.upper()} on {host}:{port}")
     try:

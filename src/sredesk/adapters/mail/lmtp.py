@@ -2,6 +2,10 @@
 
 The desk answers 250 only after its commit, so the MTA keeps the message until then. A
 failure on the desk's side answers 451: the MTA retries later, and nothing is lost.
+
+The largest message taken follows the mail settings' attachment limit (see
+`max_message_size`): a message with an attachment the desk would keep, or one it would
+drop with a note, reaches the desk rather than being bounced at the door.
 """
 
 from __future__ import annotations
@@ -19,6 +23,18 @@ log = logging.getLogger("sredesk.mail.lmtp")
 
 # Takes the raw message and its envelope recipients; returns once the desk has committed.
 Deliver = Callable[[bytes, list[str]], object]
+
+# aiosmtpd's own limit, which the desk never goes below.
+AIOSMTPD_DATA_SIZE_LIMIT = 32 * 1024 * 1024
+# An attachment travels base64-encoded: 4/3 of its size, plus a line break every 76
+# characters, is about 1.37 times. The headroom covers the headers and the text parts.
+BASE64_GROWTH = 1.37
+HEADROOM = 1024 * 1024
+
+
+def max_message_size(attachment_limit: int) -> int:
+    """The largest message, in bytes, that carries an attachment of `attachment_limit`."""
+    return max(AIOSMTPD_DATA_SIZE_LIMIT, int(attachment_limit * BASE64_GROWTH) + HEADROOM)
 
 
 class DeskHandler:
@@ -57,9 +73,25 @@ class _LmtpController(Controller):
         return LMTP(self.handler, **self.SMTP_kwargs)
 
 
-def listener(handler: DeskHandler, *, host: str, port: int, protocol: str = "lmtp") -> Controller:
-    """A started-on-demand server on `host:port`; call `start()` and `stop()` on it."""
+def listener(
+    handler: DeskHandler,
+    *,
+    host: str,
+    port: int,
+    protocol: str = "lmtp",
+    attachment_limit: int = 10 * 1024 * 1024,
+) -> Controller:
+    """A started-on-demand server on `host:port`; call `start()` and `stop()` on it.
+
+    It takes messages up to `max_message_size(attachment_limit)` and answers a larger one
+    with 552, as aiosmtpd does.
+    """
     if protocol not in ("lmtp", "smtp"):
         raise ValueError(f"protocol {protocol!r} must be lmtp or smtp")
     cls = _LmtpController if protocol == "lmtp" else Controller
-    return cls(handler, hostname=host, port=port)
+    return cls(
+        handler,
+        hostname=host,
+        port=port,
+        data_size_limit=max_message_size(attachment_limit),
+    )
