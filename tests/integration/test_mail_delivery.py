@@ -25,7 +25,7 @@ from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
 from sredesk.services.mail_outbound import mail_publisher, send_mail
 from sredesk.services.ports import StoreUnavailable
-from sredesk.settings import MailSettings
+from sredesk.settings import MailList, MailSettings
 from tests.conftest import NOW, populate
 from tests.mailfactory import DESK, LIST, SETTINGS, list_message, message, mid
 from tests.mailservers import Sink, free_port, smtp_sink
@@ -101,6 +101,29 @@ def test_the_listener_takes_a_message_as_large_as_the_attachment_limit_allows(
     (thread,) = inquiries.list_inquiries(sql_desk)
     (attachment,) = inquiries.get_inquiry(sql_desk, thread["number"])["attachments"]
     assert (attachment["filename"], attachment["size"]) == ("core", 30 * 1024 * 1024)
+
+
+def test_one_delivery_to_two_lists_records_both(sql_desk: Desk) -> None:
+    help_list = MailList("visit-help", "visit-help@lists.example.org", "", "visit-help.x")
+    settings = dataclasses.replace(SETTINGS, lists=(LIST, help_list))
+    port = free_port()
+    server = listener(lmtp_handler(sql_desk, settings), host="127.0.0.1", port=port)
+    server.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            both = [LIST.address, help_list.address]
+            assert client.sendmail("u@x.edu", both, message(mid(1), to=both)) == {}
+            # LMTP answers once per recipient; smtplib reads only the first answer.
+            assert client.getreply()[0] == 250
+    finally:
+        server.stop()
+    with sql_desk.unit_of_work() as uow:
+        stored = uow.mail.get(mid(1))
+        assert stored is not None
+        assert stored.lists == [LIST.name, help_list.name]
+    # The first list is the one it came through: its inquiry's source.
+    (thread,) = inquiries.list_inquiries(sql_desk)
+    assert thread["source"] == LIST.name
 
 
 def test_a_desk_failure_answers_451_so_the_mta_keeps_the_message() -> None:

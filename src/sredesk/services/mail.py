@@ -21,7 +21,7 @@ from sredesk.services.desk import Desk, audit, member
 from sredesk.services.mail_arrival import Arrival, Outcome
 from sredesk.services.mail_batch import BatchWrites
 from sredesk.services.mail_intake import Intake
-from sredesk.services.ports import StoreUnavailable
+from sredesk.services.ports import AbstractUnitOfWork, StoreUnavailable
 from sredesk.settings import MailSettings
 
 log = logging.getLogger("sredesk.mail")
@@ -63,12 +63,13 @@ __all__ = [
 
 
 def arrival_for(settings: MailSettings, recipients: Sequence[str]) -> Arrival:
-    """How mail delivered to `recipients` arrived: through which list, if any."""
-    for address in recipients:
-        found = settings.list_for(address=address)
-        if found is not None:
-            return Arrival(list_name=found.name, envelope_to=tuple(recipients))
-    return Arrival(envelope_to=tuple(recipients))
+    """How mail delivered to `recipients` arrived: through which lists, if any; the first
+    list among them is the one it joins (see `Arrival.list_name`)."""
+    found = (settings.list_for(address=address) for address in recipients)
+    names = list(dict.fromkeys(entry.name for entry in found if entry is not None))
+    if not names:
+        return Arrival(envelope_to=tuple(recipients))
+    return Arrival(list_name=names[0], envelope_to=tuple(recipients), other_lists=tuple(names[1:]))
 
 
 def is_desk_recipient(settings: MailSettings, address: str) -> bool:
@@ -112,8 +113,22 @@ def _ingest_parsed(
 def _take(desk: Desk, parsed: ParsedMessage, settings: MailSettings, arrival: Arrival) -> Outcome:
     with desk.unit_of_work() as uow:
         outcome = Intake(desk, uow, settings).take(parsed, arrival)
+        _record_other_lists(uow, outcome.message_id, arrival)
         uow.commit()
     return outcome
+
+
+def _record_other_lists(uow: AbstractUnitOfWork, message_id: str, arrival: Arrival) -> None:
+    """Add the delivery's further lists to the stored message: the intake records only the
+    list it came through."""
+    if not arrival.other_lists:
+        return
+    record = uow.mail.get(message_id)
+    if record is None:
+        return
+    missing = [name for name in arrival.other_lists if name not in record.lists]
+    if missing:
+        record.lists = [*record.lists, *missing]
 
 
 def _quarantine_failed(
@@ -135,7 +150,7 @@ def _quarantine_failed(
                 received_at=now,
                 sender=parsed.sender[:320],
                 subject=parsed.subject[:998],
-                lists=[arrival.list_name] if arrival.list_name else [],
+                lists=arrival.lists,
                 reason=reason,
                 defects=parsed.defects[:50],
                 raw=parsed.raw,

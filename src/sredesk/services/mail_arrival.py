@@ -13,12 +13,22 @@ from sredesk.adapters.mail.parse import ParsedMessage
 class Arrival:
     """How a message reached the desk."""
 
+    # The list it came through: the one whose thread and inquiry source it joins.
     list_name: str | None = None
     envelope_to: tuple[str, ...] = ()
     # History from an archive: no rate limit, no acknowledgement, dated by its Date header.
     backfill: bool = False
     # A member let a held message through: no rate limit this time.
     released_by: str | None = None
+    # Further lists one delivery was addressed to (an LMTP transaction to two lists): the
+    # stored message records them beside `list_name`, and nothing else changes.
+    other_lists: tuple[str, ...] = ()
+
+    @property
+    def lists(self) -> list[str]:
+        """Every list it arrived through, `list_name` first."""
+        named = [self.list_name] if self.list_name else []
+        return list(dict.fromkeys([*named, *self.other_lists]))
 
 
 @dataclass(frozen=True)
