@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -355,6 +356,72 @@ def test_a_message_that_cannot_be_built_fails_alone_and_visibly(desk: Desk, sink
     assert "\n" not in broken["last_error"]
     with desk.unit_of_work() as uow:
         assert [e.action for e in uow.audit.list()][-1] == "outbox.failed"
+
+
+class RcptRefusingSink(Sink):
+    """Refuses one recipient for good, and another for now while `busy`."""
+
+    busy = True
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Any, address: str, options: object
+    ) -> str:
+        if address == "gone@uni.example.edu":
+            return "550 5.1.1 user unknown"
+        if address == "busy@uni.example.edu" and self.busy:
+            return "451 4.2.1 mailbox busy, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_refused_recipients_are_recorded_and_a_temporary_refusal_is_retried_alone(
+    desk: Desk, clock: FixedClock
+) -> None:
+    payload = {
+        "message_id": "<answer@visit.example.org>",
+        "from": DESK,
+        "to": [LIST.address],
+        "cc": ["gone@uni.example.edu", "busy@uni.example.edu"],
+        "subject": "Re: VisIt crashes on launch",
+        "body": "Which version?",
+    }
+    with desk.unit_of_work() as uow:
+        outbox.queue(
+            uow,
+            OutboundMessage(
+                channel="email",
+                kind="reply",
+                payload=payload,
+                created_at=NOW,
+                dedupe_key="email:answer",
+            ),
+        )
+        uow.commit()
+    with smtp_sink(RcptRefusingSink) as sink:
+        assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 1
+        assert sink.envelopes == [(DESK, [LIST.address])]
+        first, rest = outbox.list_outbox(desk)
+        assert (first["sent_at"] is not None, first["failed"]) == (True, False)
+        assert "gone@uni.example.edu: 550 5.1.1 user unknown" in first["last_error"]
+        assert "busy@uni.example.edu: 451 4.2.1" in first["last_error"]
+        assert (rest["sent_at"], rest["next_attempt_at"] is not None) == (None, True)
+        with desk.unit_of_work() as uow:
+            (refused,) = [e for e in uow.audit.list() if e.action == "outbox.refused"]
+            assert refused.after["retry"] == rest["id"]
+            assert "gone@uni.example.edu" in refused.after["error"]
+        assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 0  # backing off
+        sink.busy = False
+        clock.advance(timedelta(minutes=2))
+        assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 1
+        clock.advance(timedelta(hours=1))
+        assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 0
+    # Only the recipient refused for now got it again: the same message, the same headers.
+    assert sink.envelopes[1] == (DESK, ["busy@uni.example.edu"])
+    again, original = sink.received[1], sink.received[0]
+    assert [again[h] for h in ("Message-ID", "Date", "To", "Cc")] == [
+        original[h] for h in ("Message-ID", "Date", "To", "Cc")
+    ]
+    assert [m["last_error"] for m in outbox.list_outbox(desk)][1] is None
 
 
 def test_member_notifications_are_mailed_once_each(desk: Desk, sink: Sink) -> None:

@@ -5,7 +5,9 @@ conditional UPDATE of its own, so two workers never send it at once. A send that
 retried later with exponential backoff, and given up after `max_attempts`, visibly. A process
 that dies between sending and recording the send will send again once the lease runs out. Every
 message carries a stable identity (e-mail Message-ID, GitHub idempotency key) so that the
-receiving side can recognise the repeat.
+receiving side can recognise the repeat. A message some recipients refused is sent for the
+others: the refusal is recorded on it and audited ("outbox.refused"), and those refused only
+for now get the same message later, queued as a message of its own (see `PartlyDelivered`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,20 @@ class DeliveryError(Exception):
 
 class PermanentDeliveryError(DeliveryError):
     """The send can never work as it stands (e.g. a rejected address); do not retry."""
+
+
+class PartlyDelivered(Exception):
+    """The send went through, but the peer refused some recipients (an SMTP RCPT answer).
+
+    The message counts as sent: sending it again would repeat it for those who got it. The
+    refusal is recorded on it and audited. `retry_payload`, when set, is the same message
+    addressed only to the recipients refused for now (a 4xx answer); the outbox queues it
+    as a message of its own, retried with backoff like any other.
+    """
+
+    def __init__(self, refusal: str, retry_payload: dict[str, Any] | None = None) -> None:
+        super().__init__(refusal)
+        self.retry_payload = retry_payload
 
 
 class Sender(Protocol):
@@ -77,6 +93,11 @@ def deliver_due(
             continue
         try:
             senders[claimed.channel].send(claimed)
+        except PartlyDelivered as partly:
+            _record_partly_sent(desk, claimed, partly)
+            log.warning("outbox %s (%s) partly refused: %s", message_id, claimed.kind, partly)
+            report.sent += 1
+            continue
         except DeliveryError as error:
             permanent = isinstance(error, PermanentDeliveryError)
             gave_up = _record_failure(
@@ -132,6 +153,47 @@ def _record_sent(desk: Desk, message_id: int) -> None:
     with desk.unit_of_work() as uow:
         message = uow.outbox.get(message_id)
         message.sent_at, message.last_error, message.next_attempt_at = now, None, None
+        uow.commit()
+
+
+def _record_partly_sent(desk: Desk, claimed: OutboundMessage, partly: PartlyDelivered) -> None:
+    """Record the message sent with the refusal, audit it, and queue the same message for
+    the recipients that may take it later, all in one transaction."""
+    now = desk.now()
+    refusal = str(partly)[:2000]
+    assert claimed.id is not None
+    with desk.unit_of_work() as uow:
+        message = uow.outbox.get(claimed.id)
+        message.sent_at, message.next_attempt_at = now, None
+        message.last_error = f"some recipients refused it: {refusal}"[:2000]
+        follow_up = None
+        if partly.retry_payload is not None:
+            rest = OutboundMessage(
+                channel=message.channel,
+                kind=message.kind,
+                payload=partly.retry_payload,
+                # The queue time stays: the retry is the same message (its Date header).
+                created_at=message.created_at,
+                inquiry_number=message.inquiry_number,
+                dedupe_key=f"outbox:{claimed.id}:refused-for-now",
+                next_attempt_at=now + backoff(1),
+            )
+            if queue(uow, rest):
+                uow.flush()
+                follow_up = rest.id
+        audit(
+            uow,
+            "outbox.refused",
+            actor="system",
+            now=now,
+            after={
+                "outbox": claimed.id,
+                "kind": message.kind,
+                "error": refusal[:500],
+                "retry": follow_up,
+            },
+            inquiry_number=message.inquiry_number,
+        )
         uow.commit()
 
 

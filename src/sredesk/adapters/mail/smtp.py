@@ -12,7 +12,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from sredesk.core.model import OutboundMessage
-from sredesk.services.outbox import DeliveryError, PermanentDeliveryError
+from sredesk.services.outbox import DeliveryError, PartlyDelivered, PermanentDeliveryError
 
 
 def build_message(payload: dict[str, Any], created_at: datetime) -> EmailMessage:
@@ -57,7 +57,11 @@ class SmtpSender:
 
     def send(self, message: OutboundMessage) -> None:
         email = build_message(message.payload, message.created_at)
-        to = [*message.payload.get("to", []), *message.payload.get("cc", [])]
+        # A retry for the recipients refused for now names them; the headers stay the same.
+        to = message.payload.get("envelope_to") or [
+            *message.payload.get("to", []),
+            *message.payload.get("cc", []),
+        ]
         envelope_from = parseaddr(message.payload["from"])[1]
         try:
             refused = self._deliver(email, envelope_from, to)
@@ -80,8 +84,11 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryError(f"{type(error).__name__}: {error}") from None
         if refused:
-            # Some recipients took it: sending again would duplicate it for them.
-            return
+            # The others took it: sending it again to all would repeat it for them. Those
+            # refused for now (4xx) get the same message later; the rest never will.
+            later = [address for address, (code, _text) in refused.items() if code < 500]
+            retry = {**message.payload, "envelope_to": later} if later else None
+            raise PartlyDelivered(_describe(refused), retry)
 
     def _deliver(
         self, email: EmailMessage, envelope_from: str, to: list[str]
