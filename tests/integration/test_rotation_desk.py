@@ -90,6 +90,25 @@ def test_import_creates_the_roster_and_export_round_trips(desk: Desk) -> None:
     assert summary["members_updated"] == 4
 
 
+def test_a_team_file_that_changes_a_weeks_pair_ends_its_delegations(desk: Desk) -> None:
+    start = datetime(2026, 12, 29, 17, tzinfo=UTC)
+    accepted = shifts.delegate(desk, start, start + timedelta(hours=6), by="alice")
+    shifts.answer_delegation(desk, accepted, by="bob", accept=True)
+    proposed = shifts.delegate(
+        desk, start + timedelta(days=1), start + timedelta(days=2), by="alice"
+    )
+
+    def statuses() -> dict[int, str]:
+        return {d["id"]: d["status"] for d in shifts.list_shifts(desk)[0]["delegations"]}
+
+    teamfile.import_team(desk, TEAM_FILE, "team.toml")  # the same pair: nothing ends
+    assert statuses() == {accepted: "accepted", proposed: "proposed"}
+    teamfile.import_team(desk, TEAM_FILE.replace('backup = "bob"', 'backup = "carol"'), "t.toml")
+    week = shifts.list_shifts(desk)[0]
+    assert (week["primary"], week["backup"]) == ("alice", "carol")
+    assert statuses() == {accepted: "ended", proposed: "ended"}
+
+
 def test_a_bad_team_file_names_the_line_and_changes_nothing(desk: Desk) -> None:
     broken = TEAM_FILE.replace(
         "percent_time = 50\nprimary_weeks_served = 8",

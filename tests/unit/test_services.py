@@ -171,6 +171,35 @@ def test_delegation_reroutes_new_inquiries_once_accepted(
         shifts.delegate(memory_desk, datetime(2026, 11, 18), NOW, by="alice")
 
 
+@pytest.mark.parametrize(("primary", "backup"), [("alice", "carol"), ("dave", "bob")])
+def test_a_new_pair_for_the_week_ends_its_delegations(
+    memory_desk: Desk, primary: str, backup: str
+) -> None:
+    accepted = shifts.delegate(memory_desk, NOW, NOW + timedelta(hours=6), by="alice")
+    shifts.answer_delegation(memory_desk, accepted, by="bob", accept=True)
+    later = NOW + timedelta(days=1)
+    proposed = shifts.delegate(memory_desk, later, later + timedelta(hours=6), by="alice")
+    assert shifts.current_duty(memory_desk)["holder"] == "bob"  # type: ignore[index]
+    shifts.set_shift(memory_desk, date(2026, 11, 16), primary, backup)
+    # bob, the old Backup, no longer takes inquiries as the delegate.
+    assert shifts.current_duty(memory_desk)["holder"] == primary  # type: ignore[index]
+    assert inquiries.get_inquiry(memory_desk, open_one(memory_desk))["assignee"] == primary
+    week = shifts.list_shifts(memory_desk, start=date(2026, 11, 16), end=date(2026, 11, 16))[0]
+    assert {d["id"]: d["status"] for d in week["delegations"]} == {
+        accepted: "ended",
+        proposed: "ended",
+    }
+    with pytest.raises(InvalidTransition, match="ended already"):
+        shifts.answer_delegation(memory_desk, proposed, by="bob", accept=True)
+
+
+def test_setting_the_same_pair_again_leaves_the_delegations(memory_desk: Desk) -> None:
+    d = shifts.delegate(memory_desk, NOW, NOW + timedelta(hours=6), by="alice")
+    shifts.answer_delegation(memory_desk, d, by="bob", accept=True)
+    shifts.set_shift(memory_desk, date(2026, 11, 16), "alice", "bob")
+    assert shifts.current_duty(memory_desk)["holder"] == "bob"  # type: ignore[index]
+
+
 def test_handoff_reassigns_posts_a_notice_and_keeps_the_kept(
     memory_desk: Desk, clock: FixedClock
 ) -> None:

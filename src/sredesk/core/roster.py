@@ -123,6 +123,21 @@ def end_delegation(delegation: Delegation, *, by: str, now: datetime) -> None:
     delegation.end = min(delegation.end, max(now, delegation.start))
 
 
+def set_pair(shift: Shift, primary: str, backup: str) -> bool:
+    """Give the week to `primary` and `backup`; return whether its pair changed.
+
+    A delegation is between the Primary and the Backup who agreed it, so a new pair ends the
+    week's proposed and accepted delegations: the old Backup no longer takes inquiries for it.
+    """
+    if (shift.primary, shift.backup) == (primary, backup):
+        return False
+    shift.primary, shift.backup = primary, backup
+    for d in shift.delegations:
+        if d.status in (DelegationStatus.PROPOSED, DelegationStatus.ACCEPTED):
+            d.status = DelegationStatus.ENDED
+    return True
+
+
 def escalate(
     inquiry: Inquiry,
     to_member: str,

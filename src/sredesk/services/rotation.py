@@ -9,7 +9,6 @@ from sredesk.core import roster as roster_rules
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.fairness import fairness_report, swap_candidates
 from sredesk.core.model import (
-    DelegationStatus,
     PlannedWeek,
     PlanStatus,
     RotationPlan,
@@ -180,13 +179,7 @@ def _apply_week(uow: AbstractUnitOfWork, week: date, primary: str, backup: str) 
     if shift is None:
         uow.shifts.add(Shift(week_start=week, primary=primary, backup=backup))
         return week
-    if (shift.primary, shift.backup) == (primary, backup):
-        return None
-    shift.primary, shift.backup = primary, backup
-    for d in shift.delegations:
-        if d.status in (DelegationStatus.PROPOSED, DelegationStatus.ACCEPTED):
-            d.status = DelegationStatus.ENDED
-    return week
+    return week if roster_rules.set_pair(shift, primary, backup) else None
 
 
 def _role(value: str) -> Role:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sredesk.core.errors import NotFound
 from sredesk.core.model import Member, Shift, Team, TimeOff
-from sredesk.core.roster import week_start
+from sredesk.core.roster import set_pair, week_start
 from sredesk.core.rotation_model import WeekAssignment
 from sredesk.core.teamfile import TeamFile, TeamSettings, dump_team, parse_team
 from sredesk.services.desk import Desk, audit
@@ -65,7 +65,7 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
             if shift is None:
                 uow.shifts.add(Shift(past.week_start, past.primary, past.backup))
             else:
-                shift.primary, shift.backup = past.primary, past.backup
+                set_pair(shift, past.primary, past.backup)
             weeks += 1
         summary = {
             "team": team.name,
