@@ -264,6 +264,41 @@ def test_the_team_feed_shows_a_delegation_once_accepted_until_it_ends(desk: Desk
     assert int(ended["SEQUENCE"]) == int(event["SEQUENCE"]) + 1
 
 
+def test_a_swap_ends_the_weeks_delegation_in_the_feed_when_it_was_made(desk: Desk) -> None:
+    rotation.publish(desk, rotation.plan(desk, START, 2)["id"])
+    week = shifts.list_shifts(desk, start=START, end=START)[0]
+    start = datetime(2027, 1, 6, 17, tzinfo=UTC)
+
+    def accepted_delegation() -> str:
+        number = shifts.delegate(desk, start, start + timedelta(hours=6), by=week["primary"])
+        shifts.answer_delegation(desk, number, by=week["backup"], accept=True)
+        return f"visit-delegation-{number}@sredesk"
+
+    def delegation_events() -> dict[str, Any]:
+        cal = icalendar.Calendar.from_ical(feeds.render(desk))
+        return {str(e["UID"]): e for e in cal.walk("VEVENT") if "delegation" in str(e["UID"])}
+
+    def swap_backup() -> None:
+        holder = shifts.list_shifts(desk, start=START, end=START)[0]["backup"]
+        taker = rotation.swap_options(desk, START, "backup", holder)[0]["handle"]
+        rotation.swap(desk, START, "backup", holder, taker, by=holder)
+
+    # Swapped before the delegation began: it never took effect, so the feed drops it.
+    never = accepted_delegation()
+    assert never in delegation_events()
+    swap_backup()
+    assert delegation_events() == {}
+
+    # Swapped two hours into it: the feed shows the two hours it held.
+    week = shifts.list_shifts(desk, start=START, end=START)[0]
+    cut = accepted_delegation()
+    assert isinstance(desk.clock, FixedClock)
+    desk.clock.current = start + timedelta(hours=2)
+    swap_backup()
+    assert set(delegation_events()) == {cut}
+    assert delegation_events()[cut].decoded("DTEND") == start + timedelta(hours=2)
+
+
 def test_the_rotation_api(client: TestClient) -> None:
     drafted = client.post("/api/v1/plans", json={"start": "2027-01-04", "weeks": 4})
     assert drafted.status_code == 201, drafted.text

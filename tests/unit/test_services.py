@@ -185,9 +185,10 @@ def test_a_new_pair_for_the_week_ends_its_delegations(
     assert shifts.current_duty(memory_desk)["holder"] == primary  # type: ignore[index]
     assert inquiries.get_inquiry(memory_desk, open_one(memory_desk))["assignee"] == primary
     week = shifts.list_shifts(memory_desk, start=date(2026, 11, 16), end=date(2026, 11, 16))[0]
-    assert {d["id"]: d["status"] for d in week["delegations"]} == {
-        accepted: "ended",
-        proposed: "ended",
+    assert {d["id"]: (d["status"], d["end"]) for d in week["delegations"]} == {
+        # Each ends when the pair changed, or never began if it had not started yet.
+        accepted: ("ended", NOW.isoformat()),
+        proposed: ("ended", later.isoformat()),
     }
     with pytest.raises(InvalidTransition, match="ended already"):
         shifts.answer_delegation(memory_desk, proposed, by="bob", accept=True)

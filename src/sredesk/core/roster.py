@@ -119,22 +119,28 @@ def end_delegation(delegation: Delegation, *, by: str, now: datetime) -> None:
         raise InvalidTransition(
             f"only the Primary or the Backup can end delegation {delegation.id}"
         )
+    _end(delegation, now)
+
+
+def _end(delegation: Delegation, now: datetime) -> None:
+    """End it at `now`: one that has not begun keeps no time at all, and so was never in force."""
     delegation.status = DelegationStatus.ENDED
     delegation.end = min(delegation.end, max(now, delegation.start))
 
 
-def set_pair(shift: Shift, primary: str, backup: str) -> bool:
+def set_pair(shift: Shift, primary: str, backup: str, *, now: datetime) -> bool:
     """Give the week to `primary` and `backup`; return whether its pair changed.
 
     A delegation is between the Primary and the Backup who agreed it, so a new pair ends the
-    week's proposed and accepted delegations: the old Backup no longer takes inquiries for it.
+    week's proposed and accepted delegations at `now`, as ending one by hand does: the old
+    Backup no longer takes inquiries for it, and the feeds show it only for the time it held.
     """
     if (shift.primary, shift.backup) == (primary, backup):
         return False
     shift.primary, shift.backup = primary, backup
     for d in shift.delegations:
         if d.status in (DelegationStatus.PROPOSED, DelegationStatus.ACCEPTED):
-            d.status = DelegationStatus.ENDED
+            _end(d, now)
     return True
 
 

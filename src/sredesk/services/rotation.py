@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sredesk.core import roster as roster_rules
@@ -148,7 +148,7 @@ def publish(desk: Desk, plan_id: int, *, by: str = "system") -> dict[str, Any]:
         for other in uow.rotation.plans(status=PlanStatus.PUBLISHED):
             if planned & {w.week_start for w in other.weeks}:
                 other.status = PlanStatus.SUPERSEDED
-        changed = [_apply_week(uow, w.week_start, w.primary, w.backup) for w in draft.weeks]
+        changed = [_apply_week(uow, w.week_start, w.primary, w.backup, now) for w in draft.weeks]
         draft.status, draft.published_at = PlanStatus.PUBLISHED, now
         audit(
             uow,
@@ -173,13 +173,15 @@ def publish(desk: Desk, plan_id: int, *, by: str = "system") -> dict[str, Any]:
     return view
 
 
-def _apply_week(uow: AbstractUnitOfWork, week: date, primary: str, backup: str) -> date | None:
+def _apply_week(
+    uow: AbstractUnitOfWork, week: date, primary: str, backup: str, now: datetime
+) -> date | None:
     """Set the week's pair; return the week if it changed. A changed pair ends delegations."""
     shift = uow.shifts.find(week)
     if shift is None:
         uow.shifts.add(Shift(week_start=week, primary=primary, backup=backup))
         return week
-    return week if roster_rules.set_pair(shift, primary, backup) else None
+    return week if roster_rules.set_pair(shift, primary, backup, now=now) else None
 
 
 def _role(value: str) -> Role:
@@ -248,7 +250,7 @@ def swap_in(
     shift = uow.shifts.get(week)
     pair = {"primary": shift.primary, "backup": shift.backup}
     pair[_role(role).value] = replacement
-    _apply_week(uow, week, pair["primary"], pair["backup"])
+    _apply_week(uow, week, pair["primary"], pair["backup"], now)
     uow.rotation.add_swap(
         Swap(
             week_start=week,

@@ -34,7 +34,7 @@ def set_shift(
             shift = Shift(week_start=week_start, primary=p, backup=b)
             uow.shifts.add(shift)
         else:
-            roster.set_pair(shift, p, b)
+            roster.set_pair(shift, p, b, now=now)
         audit(uow, "shift.set", actor=actor, now=now, before=before, after=shift_view(shift))
         uow.commit()
 

@@ -65,7 +65,7 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
             if shift is None:
                 uow.shifts.add(Shift(past.week_start, past.primary, past.backup))
             else:
-                set_pair(shift, past.primary, past.backup)
+                set_pair(shift, past.primary, past.backup, now=now)
             weeks += 1
         summary = {
             "team": team.name,
