@@ -201,6 +201,33 @@ def test_setting_the_same_pair_again_leaves_the_delegations(memory_desk: Desk) -
     assert shifts.current_duty(memory_desk)["holder"] == "bob"  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    ("answer", "handed"),
+    [
+        (None, False),  # never answered
+        ("decline", False),
+        ("withdraw", False),  # accepted, then ended before it began
+        ("accept", True),
+        ("accept and end", True),  # in force for a while, then ended
+    ],
+)
+def test_the_handoff_takes_a_backups_inquiries_only_if_they_held_the_role(
+    memory_desk: Desk, clock: FixedClock, answer: str | None, handed: bool
+) -> None:
+    bobs = open_one(memory_desk, title="bob's own")
+    inquiries.assign(memory_desk, bobs, "bob", by="alice")
+    start = NOW + timedelta(days=1)
+    d = shifts.delegate(memory_desk, start, start + timedelta(hours=6), by="alice")
+    if answer is not None:
+        shifts.answer_delegation(memory_desk, d, by="bob", accept=answer != "decline")
+    if answer == "withdraw":
+        shifts.end_delegation(memory_desk, d, by="alice")
+    if answer == "accept and end":
+        clock.advance(timedelta(days=1, hours=2))
+        shifts.end_delegation(memory_desk, d, by="bob")
+    assert shifts.handoff(memory_desk, dry_run=True).handed == ([bobs] if handed else [])
+
+
 def test_handoff_reassigns_posts_a_notice_and_keeps_the_kept(
     memory_desk: Desk, clock: FixedClock
 ) -> None:

@@ -123,6 +123,17 @@ class Delegation:
     def in_force(self, at: datetime) -> bool:
         return self.status is DelegationStatus.ACCEPTED and self.start <= at < self.end
 
+    @property
+    def took_effect(self) -> bool:
+        """Whether it was ever in force: accepted, and not ended before it began.
+
+        services/feeds.py `_delegations` shows the delegations by the same rule.
+        """
+        accepted = self.status is DelegationStatus.ACCEPTED or (
+            self.status is DelegationStatus.ENDED and self.answered_at is not None
+        )
+        return accepted and self.end > self.start
+
 
 @dataclass(eq=False)
 class Shift:

@@ -162,8 +162,11 @@ def handoff_route(
             f"no shift for the week of {week + timedelta(days=7)}; "
             "plan the next week before handing off"
         )
+    # Only a delegate who held the role is outgoing: a Backup who declined or never answered
+    # keeps their own inquiries.
+    delegates = {d.to_member for d in outgoing.delegations if d.took_effect}
     route = handoff_rules.Route(
-        outgoing=frozenset({outgoing.primary, *(d.to_member for d in outgoing.delegations)}),
+        outgoing=frozenset({outgoing.primary, *delegates}),
         to_member=incoming.primary,
         since=datetime.combine(week, time(), tz),
     )
