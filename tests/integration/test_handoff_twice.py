@@ -108,3 +108,37 @@ def test_a_late_handoff_of_last_week_on_the_memory_fake(
 
 def test_a_late_handoff_of_last_week_on_the_database(sql_desk: Desk, clock: FixedClock) -> None:
     _a_late_handoff_of_last_week_does_not_keep_this_weeks(sql_desk, clock)
+
+
+def _a_handoff_to_the_same_primary_tells_nobody(desk: Desk, clock: FixedClock) -> None:
+    """alice is Primary two weeks running: what she holds stays hers, with no notice."""
+    desk.publishers.append(email_publisher)
+    shifts.set_shift(desk, THIS_WEEK + timedelta(weeks=1), "alice", "carol")
+    hers, bobs = open_one(desk, "Hers"), open_one(desk, "Bob's, as delegate")
+    inquiries.assign(desk, bobs, "bob", by="alice")
+    delegation = shifts.delegate(desk, clock.now(), clock.now() + timedelta(hours=2), by="alice")
+    shifts.answer_delegation(desk, delegation, by="bob", accept=True)
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    result = shifts.handoff(desk)
+    assert (result.handed, result.stayed, result.kept) == ([bobs], [hers], [])
+    assert [notices(desk, n) for n in (hers, bobs)] == [0, 1]
+    assert [m["inquiry"] for m in outbox.list_outbox(desk)] == [bobs]
+    assert handoff_messages(desk) == [f"Handed over: #{bobs}"]
+    data = inquiries.get_inquiry(desk, hers)
+    assert data["assignee"] == "alice"
+    assert [(h["from_member"], h["to_member"]) for h in data["handoffs"]] == [("alice", "alice")]
+    # A repeat run knows it was settled: it records nothing more and tells nobody.
+    again = shifts.handoff(desk)
+    assert (again.handed, again.stayed, again.kept) == ([], [], [])
+    assert len(inquiries.get_inquiry(desk, hers)["handoffs"]) == 1
+    assert handoff_messages(desk) == [f"Handed over: #{bobs}"]
+
+
+def test_a_handoff_to_the_same_primary_on_the_memory_fake(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    _a_handoff_to_the_same_primary_tells_nobody(memory_desk, clock)
+
+
+def test_a_handoff_to_the_same_primary_on_the_database(sql_desk: Desk, clock: FixedClock) -> None:
+    _a_handoff_to_the_same_primary_tells_nobody(sql_desk, clock)

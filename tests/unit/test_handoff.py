@@ -10,14 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sredesk.core.errors import InvalidInput
-from sredesk.core.handoff import HandoffPlan, Route, apply_handoff, earlier_handoff, plan_handoff
+from sredesk.core.handoff import (
+    HandoffPlan,
+    Route,
+    apply_handoff,
+    earlier_handoff,
+    plan_handoff,
+    stayed,
+)
 from sredesk.core.model import Channel, Handoff, Inquiry
 from tests.strategies import HOLDERS, desk_inquiries
 
 LA = ZoneInfo("America/Los_Angeles")
 MONDAY = datetime(2026, 11, 16, tzinfo=LA)
 FRIDAY = datetime(2026, 11, 20, 16, tzinfo=LA)
-ROUTE = Route(frozenset({"alice"}), "carol", since=MONDAY)
+ROUTE = Route(frozenset({"alice"}), "carol", since=MONDAY, primary="alice")
 
 
 def make(number: int, assignee: str | None = "alice", *, keep: bool = False) -> Inquiry:
@@ -59,7 +66,7 @@ def test_a_repeat_keeps_what_the_first_run_kept_and_hands_only_what_is_new() -> 
 
 def test_what_was_handed_is_not_handed_again_even_to_a_holder_of_this_week() -> None:
     # carol, next week's Primary, holds this week by delegation: what she got is still hers.
-    route = Route(frozenset({"alice", "carol"}), "carol", since=MONDAY)
+    route = Route(frozenset({"alice", "carol"}), "carol", since=MONDAY, primary="alice")
     first = make(1)
     run([first], route, FRIDAY)
     assert first.assignee == "carol"
@@ -128,7 +135,9 @@ def test_last_weeks_handoff_does_not_count_for_this_week() -> None:
 
 def test_a_late_handoff_of_last_week_is_not_this_weeks_earlier_run() -> None:
     """alice is Primary two weeks running and hands the first week over on the second's Tuesday."""
-    last_week = Route(frozenset({"alice"}), "alice", since=MONDAY - timedelta(days=7))
+    last_week = Route(
+        frozenset({"alice"}), "alice", since=MONDAY - timedelta(days=7), primary="alice"
+    )
     kept = make(2, keep=True)
     run([kept], last_week, MONDAY + timedelta(days=1, hours=9))
     assert [(h.week_start, h.kept_by_previous) for h in kept.handoffs] == [(last_week.week, True)]
@@ -149,16 +158,52 @@ def test_a_record_without_its_week_counts_from_when_it_was_written() -> None:
     assert earlier_handoff(kept, ROUTE) is None
 
 
+def test_what_the_next_primary_holds_already_stays_recorded_but_not_handed() -> None:
+    """alice is Primary again next week; carol, her delegate this week, hands hers to alice."""
+    again = Route(frozenset({"alice", "carol"}), "alice", since=MONDAY, primary="alice")
+    hers, nobodys, carols = make(1), make(2, assignee=None), make(3, assignee="carol")
+    plan = run([hers, nobodys, carols], again, FRIDAY)
+    assert (numbers(plan.handed), numbers(plan.stayed)) == ([3], [1, 2])
+    assert [h.assignee for h in (hers, nobodys, carols)] == ["alice"] * 3
+    assert [(h.from_member, h.to_member) for h in hers.handoffs] == [("alice", "alice")]
+    assert [stayed(i.handoffs[-1]) for i in (hers, nobodys, carols)] == [True, True, False]
+    # A repeat run knows they were settled.
+    assert earlier_handoff(hers, again) is hers.handoffs[0]
+    repeat = plan_handoff([hers, nobodys, carols], again)
+    assert (repeat.handed, repeat.stayed, repeat.kept) == ([], [], [])
+
+
+def test_a_delegate_who_is_next_primary_keeps_what_they_hold_without_a_handoff() -> None:
+    route = Route(frozenset({"alice", "carol"}), "carol", since=MONDAY, primary="alice")
+    carols, alices = make(1, assignee="carol"), make(2)
+    plan = run([carols, alices], route, FRIDAY)
+    assert (numbers(plan.handed), numbers(plan.stayed)) == ([2], [1])
+
+
+def test_releasing_what_the_next_primary_holds_lets_it_stay() -> None:
+    again = Route(frozenset({"alice"}), "alice", since=MONDAY, primary="alice")
+    kept = make(2, keep=True)
+    run([kept], again, FRIDAY)
+    released = run([kept], again, FRIDAY + timedelta(hours=1), release={2})
+    assert (released.handed, numbers(released.stayed)) == ([], [2])
+    assert [h.kept_by_previous for h in kept.handoffs] == [True, False]
+
+
 @st.composite
 def routes(draw: st.DrawFn) -> Route:
     """alice's week, perhaps with delegates, handed to carol or (back to back) to alice."""
     delegates = draw(st.sets(st.sampled_from(HOLDERS[1:]), max_size=2))
     to_member = draw(st.sampled_from(["carol", "alice"]))
-    return Route(frozenset({"alice", *delegates}), to_member, since=MONDAY)
+    return Route(frozenset({"alice", *delegates}), to_member, since=MONDAY, primary="alice")
 
 
 def held(inquiry: Inquiry, route: Route) -> bool:
     return inquiry.is_open and (inquiry.assignee is None or inquiry.assignee in route.outgoing)
+
+
+def holds_already(inquiry: Inquiry, route: Route) -> bool:
+    """The next Primary holds it: theirs, or nobody's in a week they were Primary of."""
+    return (inquiry.assignee or route.primary) == route.to_member
 
 
 def settled(inquiries: list[Inquiry]) -> list[tuple[str | None, bool, int]]:
@@ -181,7 +226,7 @@ def test_a_repeated_handoff_never_hands_twice_and_keeps_what_was_kept(
     changes: list[tuple[int, str | None, bool]],
 ) -> None:
     first = run(before, route, FRIDAY)
-    first_handed = set(numbers(first.handed))
+    first_handed = set(numbers(first.handed)) | set(numbers(first.stayed))
     kept_first = set(numbers(first.kept))
     # Between the runs people reassign, mark and unmark, and new inquiries arrive.
     for index, assignee, keep in changes:
@@ -190,16 +235,19 @@ def test_a_repeated_handoff_never_hands_twice_and_keeps_what_was_kept(
             changed.assignee, changed.keep_at_handoff = assignee, keep
     everything = before + arrivals
     fresh = [i for i in everything if held(i, route) and earlier_handoff(i, route) is None]
-    to_hand = {i.number for i in fresh if not i.keep_at_handoff}
+    to_hand = {i.number for i in fresh if not i.keep_at_handoff and not holds_already(i, route)}
+    to_stay = {i.number for i in fresh if not i.keep_at_handoff and holds_already(i, route)}
     to_keep = {i.number for i in fresh if i.keep_at_handoff}
 
     second = run(everything, route, FRIDAY + timedelta(hours=2))
 
-    assert not first_handed & set(numbers(second.handed)), "an inquiry was handed twice"
+    second_handed = set(numbers(second.handed)) | set(numbers(second.stayed))
+    assert not first_handed & second_handed, "an inquiry was handed twice"
     assert set(numbers(second.kept_earlier)) == {
         i.number for i in before if i.number in kept_first and held(i, route)
     }
     assert set(numbers(second.handed)) == to_hand
+    assert set(numbers(second.stayed)) == to_stay
     assert set(numbers(second.kept)) == to_keep | set(numbers(second.kept_earlier))
     for inquiry in everything:
         handed_over = [h for h in inquiry.handoffs if not h.kept_by_previous]
@@ -209,7 +257,7 @@ def test_a_repeated_handoff_never_hands_twice_and_keeps_what_was_kept(
     # A third run with nothing new changes nothing at all.
     state = settled(everything)
     third = run(everything, route, FRIDAY + timedelta(hours=3))
-    assert third.handed == []
+    assert (third.handed, third.stayed) == ([], [])
     assert settled(everything) == state
 
 
@@ -220,5 +268,6 @@ def test_releasing_kept_inquiries_hands_exactly_those(
     first = run(inquiries, route, FRIDAY)
     released = data.draw(st.sets(st.sampled_from(numbers(first.kept)))) if first.kept else set()
     second = run(inquiries, route, FRIDAY + timedelta(hours=1), release=released)
-    assert set(numbers(second.handed)) == released
+    assert set(numbers(second.handed)) | set(numbers(second.stayed)) == released
+    assert all(holds_already(i, route) for i in second.stayed)
     assert set(numbers(second.kept)) == set(numbers(first.kept)) - released

@@ -140,7 +140,7 @@ def test_handoff_moves_the_unresolved_and_leaves_the_kept() -> None:
     others.assignee = "dave"
     unassigned = make()
     unassigned.number, unassigned.assignee = 5, None
-    route = Route(frozenset({"alice"}), "carol", since=pst(2026, 11, 16))
+    route = Route(frozenset({"alice"}), "carol", since=pst(2026, 11, 16), primary="alice")
     plan = plan_handoff([others, done, kept, mine, unassigned], route)
     assert [i.number for i in plan.handed] == [1, 5]
     assert [i.number for i in plan.kept] == [2]

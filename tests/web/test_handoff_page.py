@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from sredesk.adapters.memory import FixedClock
-from sredesk.services import inquiries, outbox
+from sredesk.services import inquiries, outbox, shifts
 from sredesk.services.desk import Desk
 from tests.outbox_support import email_publisher
 from tests.web.conftest import Browser
@@ -157,6 +157,29 @@ def test_applying_again_in_the_week_keeps_the_kept_unless_handed_now(
     assert inquiries.get_inquiry(desk, kept)["assignee"] == "carol"
     assert sorted(q["inquiry"] for q in outbox.list_outbox(desk)) == sorted([plain, late, kept])
     assert "Unresolved inquiries (0)" in after.text
+
+
+def test_what_the_same_primary_holds_stays_without_a_notice(
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    shifts.set_shift(desk, date(2026, 11, 23), "alice", "carol")  # alice again next week
+    hers = open_one(desk, "Hers")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    alice = browser("alice")
+    text = html.unescape(alice.get("/handoff").text)
+    assert f"#{hers} Hers" in text
+    assert "Stays with alice, who holds it and is Primary next week: no notice" in text
+    assert f'name="keep_{hers}"' not in text
+    response = alice.post("/handoff", {"week": "2026-11-16"})
+    after = html.unescape(alice.get(response.headers["location"]).text)
+    assert (
+        "Handoff applied: 0 inquiries handed to alice, 1 already with them, 0 kept by alice."
+        in after
+    )
+    assert "Handed over (0)" in after
+    assert f"#{hers} Hers</a>: stays with alice, Fri 20 Nov 16:00" in after
+    assert outbox.list_outbox(desk) == []
+    assert not [c for c in inquiries.get_inquiry(desk, hers)["comments"] if c["public"]]
 
 
 @pytest.mark.parametrize("handle", ["bob", "dave"])

@@ -278,6 +278,7 @@ def handoff(
                 "handed": result.handed,
                 "kept": result.kept,
                 "kept_earlier": result.kept_earlier,
+                "stayed": result.stayed,
                 "dry_run": dry_run,
             }
         )
@@ -291,6 +292,11 @@ def handoff(
         f"#{n}" + (" (earlier this week)" if n in result.kept_earlier else "") for n in result.kept
     ]
     typer.echo(f"kept by {result.from_member}: " + (", ".join(kept) or "none"))
+    if result.stayed:
+        typer.echo(
+            f"already with {result.to_member}, no notice: "
+            + ", ".join(f"#{n}" for n in result.stayed)
+        )
 
 
 @effort_app.command("log")

@@ -14,15 +14,16 @@ from sredesk.core.model import Handoff, Inquiry
 class Route:
     """One week's handoff: the ending week's duty, the next Primary, and when the week began.
 
-    `outgoing` holds the Primary and any delegate of the ending week. The records of that
-    week's handoff are the ones that name the week and keep an inquiry with `outgoing` or
-    hand it to `to_member`. A record written before records named their week counts when it
-    was written since `since`.
+    `outgoing` holds the Primary and any delegate of the ending week; `primary` is that
+    Primary, who holds what nobody is assigned. The records of that week's handoff are the
+    ones that name the week and keep an inquiry with `outgoing` or hand it to `to_member`.
+    A record written before records named their week counts when it was written since `since`.
     """
 
     outgoing: frozenset[str]
     to_member: str
     since: datetime
+    primary: str
 
     @property
     def week(self) -> date:
@@ -35,6 +36,10 @@ class HandoffPlan:
     kept: list[Inquiry]
     # Those of `kept` that an earlier run of the same week's handoff kept: already recorded.
     kept_earlier: list[Inquiry] = field(default_factory=list)
+    # Held already by the next Primary (the same Primary again, or a delegate who is next):
+    # recorded like a handed one, so a repeat run leaves them alone, but nothing moves and
+    # nobody is told.
+    stayed: list[Inquiry] = field(default_factory=list)
 
 
 def earlier_handoff(inquiry: Inquiry, route: Route) -> Handoff | None:
@@ -54,13 +59,20 @@ def earlier_handoff(inquiry: Inquiry, route: Route) -> Handoff | None:
     return None
 
 
+def stayed(record: Handoff) -> bool:
+    """Whether the record is of an inquiry the next Primary held already: nobody was told."""
+    return not record.kept_by_previous and record.from_member == record.to_member
+
+
 def plan_handoff(
     inquiries: Iterable[Inquiry], route: Route, *, release: Collection[int] = ()
 ) -> HandoffPlan:
     """Split the outgoing duty's unresolved inquiries into those handed on and those kept.
 
     What the Primary or a delegate holds belongs to the desk, not to the person; unassigned
-    open inquiries go too. An inquiry marked keep stays.
+    open inquiries go too. An inquiry marked keep stays. One the next Primary holds already
+    (unassigned counts as the Primary's) goes to `stayed`, not `handed`: there is no one to
+    hand it from.
 
     The handoff may run more than once in a week (from the page and the shell, or again after
     new arrivals), and a repeat settles only what the earlier run did not:
@@ -76,6 +88,7 @@ def plan_handoff(
     handed: list[Inquiry] = []
     kept: list[Inquiry] = []
     kept_earlier: list[Inquiry] = []
+    stayed: list[Inquiry] = []
     for inquiry in sorted(inquiries, key=lambda i: i.number or 0):
         if not inquiry.is_open:
             continue
@@ -89,14 +102,16 @@ def plan_handoff(
             kept_earlier.append(inquiry)
         elif earlier is None and inquiry.keep_at_handoff:
             kept.append(inquiry)
+        elif (inquiry.assignee or route.primary) == route.to_member:
+            stayed.append(inquiry)
         else:
             handed.append(inquiry)
-    _check_release(release, handed)
-    return HandoffPlan(handed=handed, kept=kept, kept_earlier=kept_earlier)
+    _check_release(release, [*handed, *stayed])
+    return HandoffPlan(handed=handed, kept=kept, kept_earlier=kept_earlier, stayed=stayed)
 
 
-def _check_release(release: Collection[int], handed: list[Inquiry]) -> None:
-    stray = sorted(set(release) - {i.number for i in handed})
+def _check_release(release: Collection[int], released: list[Inquiry]) -> None:
+    stray = sorted(set(release) - {i.number for i in released})
     if stray:
         named = ", ".join(f"#{n}" for n in stray)
         raise InvalidInput(
@@ -123,8 +138,12 @@ def apply_handoff(
     now: datetime,
     note: str = "",
 ) -> None:
-    """Record the plan of the handoff ending `week`: hand over, keep, and clear keep marks."""
-    for inquiry in plan.handed:
+    """Record the plan of the handoff ending `week`: hand over, keep, and clear keep marks.
+
+    An inquiry that stayed gets a record from and to the next Primary, which tells a repeat
+    run (and the handoff page) that it was settled without a notice.
+    """
+    for inquiry in [*plan.handed, *plan.stayed]:
         inquiry.handoffs.append(
             Handoff(
                 from_member=inquiry.assignee or from_member,

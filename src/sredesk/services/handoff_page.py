@@ -8,7 +8,7 @@ from typing import Any
 
 from sredesk.core import handoff as handoff_rules
 from sredesk.core import roster
-from sredesk.core.model import Inquiry, State
+from sredesk.core.model import Handoff, Inquiry, State
 from sredesk.services import inquiries, shifts
 from sredesk.services.desk import USER_ERRORS, Desk
 from sredesk.services.queue import clock_row
@@ -28,7 +28,9 @@ def this_week(desk: Desk) -> date:
     return roster.week_start(desk.now().astimezone(zone).date())
 
 
-def _item(inquiry: Inquiry, kept_earlier: bool, clock: dict[str, Any]) -> dict[str, Any]:
+def _item(
+    inquiry: Inquiry, kept_earlier: bool, stays: bool, clock: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "number": inquiry.number,
         "title": inquiry.title,
@@ -39,6 +41,8 @@ def _item(inquiry: Inquiry, kept_earlier: bool, clock: dict[str, Any]) -> dict[s
         # Applying clears the flag; a second look this week should still show the choice made.
         "keep": inquiry.keep_at_handoff or kept_earlier,
         "kept_earlier": kept_earlier,
+        # Held by the next Primary already: it stays, with no notice and no choice to make.
+        "stays": stays,
         "clock": clock,
     }
 
@@ -55,9 +59,9 @@ def checklist(desk: Desk, week: date, *, see_classified: bool) -> dict[str, Any]
     except USER_ERRORS as error:
         return {"week_start": week.isoformat(), "problem": str(error)}
     now = desk.now()
-    listed = set(plan.handed) | set(plan.kept)
+    listed = set(plan.handed) | set(plan.kept) | set(plan.stayed)
     items: list[dict[str, Any]] = []
-    applied: dict[str, list[dict[str, Any]]] = {"handed": [], "kept": []}
+    applied: dict[str, list[dict[str, Any]]] = {"handed": [], "kept": [], "stayed": []}
     with desk.unit_of_work() as uow:
         calendar = desk.calendar(uow)
         _, _, route = shifts.handoff_route(uow, calendar.tz, week)
@@ -66,10 +70,12 @@ def checklist(desk: Desk, week: date, *, see_classified: bool) -> dict[str, Any]
                 continue
             if inquiry.number in listed:
                 kept_earlier = inquiry.number in plan.kept_earlier
-                items.append(_item(inquiry, kept_earlier, clock_row(desk, calendar, inquiry, now)))
+                stays = inquiry.number in plan.stayed
+                clock = clock_row(desk, calendar, inquiry, now)
+                items.append(_item(inquiry, kept_earlier, stays, clock))
             earlier = handoff_rules.earlier_handoff(inquiry, route)
             if earlier is not None:
-                applied["kept" if earlier.kept_by_previous else "handed"].append(
+                applied[_applied_as(earlier)].append(
                     {
                         "number": inquiry.number,
                         "title": inquiry.title,
@@ -89,6 +95,12 @@ def checklist(desk: Desk, week: date, *, see_classified: bool) -> dict[str, Any]
         "notice": handoff_rules.handoff_notice(plan.to_member, plan.backup, next_week),
         "problem": "",
     }
+
+
+def _applied_as(record: Handoff) -> str:
+    if record.kept_by_previous:
+        return "kept"
+    return "stayed" if handoff_rules.stayed(record) else "handed"
 
 
 def apply(

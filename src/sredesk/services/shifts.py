@@ -147,6 +147,8 @@ class HandoffResult:
     kept: list[int]
     # Those of `kept` that an earlier run of this week's handoff kept.
     kept_earlier: list[int] = field(default_factory=list)
+    # Held by the next Primary already: recorded, but not handed, announced or notified.
+    stayed: list[int] = field(default_factory=list)
 
 
 def handoff_route(
@@ -169,6 +171,7 @@ def handoff_route(
         outgoing=frozenset({outgoing.primary, *delegates}),
         to_member=incoming.primary,
         since=datetime.combine(week, time(), tz),
+        primary=outgoing.primary,
     )
     return outgoing, incoming, route
 
@@ -207,6 +210,7 @@ def handoff(
             handed=_numbers(plan.handed),
             kept=_numbers(plan.kept),
             kept_earlier=_numbers(plan.kept_earlier),
+            stayed=_numbers(plan.stayed),
         )
         if dry_run:
             return result
@@ -234,6 +238,7 @@ def handoff(
                 "handed": result.handed,
                 "kept": result.kept,
                 "kept_earlier": result.kept_earlier,
+                "stayed": result.stayed,
             },
         )
         uow.commit()
@@ -258,20 +263,23 @@ def _apply(
 ) -> None:
     """Apply the plan of the handoff ending `week` inquiry by inquiry, each change audited.
 
-    An inquiry kept by this week's earlier run changes only if it was marked keep again.
+    An inquiry kept by this week's earlier run changes only if it was marked keep again. One
+    that stayed with the next Primary is recorded without a public comment.
     """
-    for inquiry in [*plan.handed, *plan.kept]:
+    for inquiry in [*plan.handed, *plan.stayed, *plan.kept]:
         handed = inquiry in plan.handed
+        stayed = inquiry in plan.stayed
+        kept = not (handed or stayed)
         earlier = inquiry in plan.kept_earlier
         if earlier and not inquiry.keep_at_handoff:
             continue
-        with recorded(
-            uow, inquiry, "inquiry.handed_off", actor=actor, now=now, extra={"kept": not handed}
-        ):
+        extra = {"kept": kept, **({"stayed": True} if stayed else {})}
+        with recorded(uow, inquiry, "inquiry.handed_off", actor=actor, now=now, extra=extra):
             single = handoff_rules.HandoffPlan(
                 handed=[inquiry] if handed else [],
-                kept=[] if handed else [inquiry],
+                kept=[inquiry] if kept else [],
                 kept_earlier=[inquiry] if earlier else [],
+                stayed=[inquiry] if stayed else [],
             )
             handoff_rules.apply_handoff(
                 single,

@@ -124,6 +124,7 @@ def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
         "handed": result.handed,
         "kept": result.kept,
         "kept_earlier": result.kept_earlier,
+        "stayed": result.stayed,
         "dry_run": body.dry_run,
     }
 

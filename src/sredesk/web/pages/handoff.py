@@ -73,8 +73,9 @@ async def apply_handoff(request: Request, user: FormUser) -> RedirectResponse:
     except USER_ERRORS as error:
         return back("/handoff", error=str(error))
     handed = len(result.handed)
+    stayed = f", {len(result.stayed)} already with them" if result.stayed else ""
     return back(
         "/handoff",
         notice=f"Handoff applied: {handed} {'inquiry' if handed == 1 else 'inquiries'} "
-        f"handed to {result.to_member}, {len(result.kept)} kept by {result.from_member}.",
+        f"handed to {result.to_member}{stayed}, {len(result.kept)} kept by {result.from_member}.",
     )
