@@ -352,6 +352,21 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     assert run(demo, "inquiry", "list", "--json").stdout == before
 
 
+def test_a_week_that_is_over_is_not_swapped(shared_demo: str) -> None:
+    before = run(shared_demo, "shift", "list", "--json").stdout
+    first = json.loads(before)[0]  # the demo's shifts begin weeks before this one
+    taker = next(
+        h for h in ("alice", "bob", "carol") if h not in (first["primary"], first["backup"])
+    )
+    swap = ("schedule", "swap", first["week_start"], "--role", "primary")
+    result = run(shared_demo, *swap, "--member", first["primary"], "--to", taker, "--as", "alice")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr.strip().splitlines() == [
+        f"error: the week of {first['week_start']} is over; ask for this week or a later one"
+    ]
+    assert run(shared_demo, "shift", "list", "--json").stdout == before
+
+
 def test_a_number_past_the_databases_integers_is_one_line(shared_demo: str) -> None:
     # PostgreSQL refuses it outright; SQLite's integers are wider, so there it is not found.
     before = run(shared_demo, "inquiry", "list", "--json").stdout

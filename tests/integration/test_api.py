@@ -159,6 +159,26 @@ def test_an_inquiry_through_its_life(client: TestClient) -> None:
         ("post", "/api/v1/handoff", {"week_start": "2027-06-07"}, 404, "no shift"),
         (
             "post",
+            "/api/v1/swaps",
+            {
+                "by": "carol",
+                "week": "2026-11-04",
+                "role": "primary",
+                "member": "bob",
+                "to": "alice",
+            },
+            422,
+            "the week of 2026-11-02 is over; ask for this week or a later one",
+        ),
+        (
+            "get",
+            "/api/v1/swaps/options?week=2026-11-09&role=backup&member=alice",
+            None,
+            422,
+            "the week of 2026-11-09 is over",
+        ),
+        (
+            "post",
             "/api/v1/handoff",
             {"release": [999]},
             422,

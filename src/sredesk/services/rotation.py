@@ -191,8 +191,18 @@ def _role(value: str) -> Role:
         raise InvalidInput(f"role {value!r} must be primary or backup") from None
 
 
+def refuse_past_week(desk: Desk, uow: AbstractUnitOfWork, week: date) -> None:
+    """Refuse to swap a week that is over: that would rewrite history and its fairness."""
+    week = roster_rules.week_start(week)
+    if week < roster_rules.week_start(desk.now().astimezone(desk.calendar(uow).tz).date()):
+        raise InvalidInput(f"the week of {week} is over; ask for this week or a later one")
+
+
 def swap_options(desk: Desk, week: date, role: str, holder: str) -> list[dict[str, Any]]:
-    """Who could take `holder`'s role that week: ranked by fairness debt, then rest."""
+    """Who could take `holder`'s role that week: ranked by fairness debt, then rest.
+
+    A week that is over is refused.
+    """
     with desk.unit_of_work() as uow:
         return _candidates(desk, uow, week, role, holder)
 
@@ -200,6 +210,7 @@ def swap_options(desk: Desk, week: date, role: str, holder: str) -> list[dict[st
 def _candidates(
     desk: Desk, uow: AbstractUnitOfWork, week: date, role: str, holder: str
 ) -> list[dict[str, Any]]:
+    refuse_past_week(desk, uow, week)
     calendar = desk.calendar(uow)
     shifts = _assignments(list(uow.shifts.list()))
     ranked = swap_candidates(

@@ -43,8 +43,7 @@ def request_swap(desk: Desk, week: date, role: str, *, by: str, note: str = "") 
     week, role, note = roster.week_start(week), _role(role), note.strip()[:500]
     with desk.unit_of_work() as uow:
         asker = member(uow, by).handle
-        if week < roster.week_start(today(desk, uow)):
-            raise InvalidInput(f"the week of {week} is over; ask for this week or a later one")
+        rotation.refuse_past_week(desk, uow, week)
         shift = uow.shifts.find(week)
         holder = getattr(shift, role) if shift else None
         if holder != asker:
