@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 import re
 from collections.abc import Callable
 
+import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from sredesk.core.accounts import THROTTLE_LIMIT
 from sredesk.services import accounts, inquiries, team
 from sredesk.services.desk import Desk
+from sredesk.web.api import desk as desk_api
+from sredesk.web.api import github as github_api
+from sredesk.web.api import inquiries as inquiries_api
+from sredesk.web.api import rotation as rotation_api
 from sredesk.web.app import create_app
 from tests.accounts_support import PASSWORD
 from tests.web.conftest import CSRF, Browser, sign_in
@@ -265,6 +273,101 @@ def test_members_act_as_themselves_and_admins_for_others(web_desk: Desk) -> None
         assert for_alice.status_code == 200
     authors = [c["author"] for c in inquiries.get_inquiry(web_desk, number)["comments"]]
     assert authors == ["bob", "alice"]
+
+
+# Content types that FastAPI parses as JSON although they are not spelled `application/json`.
+ODD_JSON_TYPES = ["APPLICATION/JSON", "application/x+json", "Application/Json; charset=utf-8"]
+
+
+@pytest.mark.parametrize("content_type", ODD_JSON_TYPES)
+def test_a_member_cannot_act_as_another_whatever_the_body_is_labelled(
+    web_desk: Desk, content_type: str
+) -> None:
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+    before = inquiries.get_inquiry(web_desk, number)
+    dave = {
+        "Authorization": f"Bearer {accounts.issue_token(web_desk, 'dave', 'script')}",
+        "Content-Type": content_type,
+    }
+    forged = [
+        (f"/api/v1/inquiries/{number}/notes", {"body": "forged", "by": "carol"}),
+        (f"/api/v1/inquiries/{number}/acknowledge", {"by": "carol"}),
+        (f"/api/v1/inquiries/{number}/assign", {"by": "@carol", "to": "dave"}),
+        ("/api/v1/effort", {"by": "carol", "minutes": 5}),
+        ("/api/v1/inquiries", {"title": "T", "channel": "email", "source": "s", "by": "carol"}),
+    ]
+    with TestClient(create_app(web_desk)) as client:
+        for url, body in forged:
+            refused = client.post(url, content=json.dumps(body), headers=dave)
+            assert refused.status_code == 403, (url, refused.text)
+            assert refused.json() == {
+                "detail": "you are signed in as 'dave'; 'by' must be your own handle"
+            }
+        own = client.post(
+            f"/api/v1/inquiries/{number}/notes",
+            content=json.dumps({"body": "mine", "by": "dave"}),
+            headers=dave,
+        )
+        assert own.status_code == 200, own.text
+        assert client.get("/api/v1/effort", headers=dave).json() == []
+        assert [i["number"] for i in client.get("/api/v1/inquiries", headers=dave).json()] == [
+            number
+        ]
+    after = inquiries.get_inquiry(web_desk, number)
+    assert [c["author"] for c in after["comments"]] == ["dave"]
+    assert (after["state"], after["assignee"]) == (before["state"], before["assignee"])
+
+
+@pytest.mark.parametrize("content_type", ["Multipart/Form-Data", "MULTIPART/FORM-DATA"])
+def test_a_member_cannot_attach_a_file_as_another(web_desk: Desk, content_type: str) -> None:
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+    token = accounts.issue_token(web_desk, "dave", "script")
+    boundary = "sredesk-test-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="by"\r\n\r\n'
+        f"carol\r\n--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="log.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+        f"trace\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": f"{content_type}; boundary={boundary}",
+    }
+    with TestClient(create_app(web_desk)) as client:
+        url = f"/api/v1/inquiries/{number}/attachments"
+        refused = client.post(url, content=body, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert inquiries.get_inquiry(web_desk, number)["attachments"] == []
+        own = client.post(url, content=body.replace(b"carol", b"dave"), headers=headers)
+        assert own.status_code == 201, own.text
+        audit = client.get("/api/v1/audit", params={"inquiry": number}, headers=headers).json()
+    assert len(inquiries.get_inquiry(web_desk, number)["attachments"]) == 1
+    assert [(e["action"], e["actor"]) for e in audit][1:] == [("inquiry.attached", "dave")]
+
+
+def test_every_api_write_with_a_by_checks_it_against_the_signed_in_user() -> None:
+    """A route that takes `by` must hand it, with the signed-in user, to acting_as."""
+    routes = [
+        route
+        for module in (desk_api, github_api, inquiries_api, rotation_api)
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+    ]
+    takes_by = [
+        route
+        for route in routes
+        if any(
+            param.name == "by" or "by" in getattr(param.field_info.annotation, "model_fields", {})
+            for param in route.dependant.body_params
+        )
+    ]
+    assert len(takes_by) > 30
+    unchecked = [
+        r.path for r in takes_by if "acting_as(user, " not in inspect.getsource(r.endpoint)
+    ]
+    assert unchecked == []
 
 
 def test_a_session_writes_to_the_api_only_with_its_csrf_header(

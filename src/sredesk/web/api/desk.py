@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from sredesk.core.errors import InvalidInput
 from sredesk.services import effort, records, shifts, team
 from sredesk.services import outbox as outbox_service
-from sredesk.web.auth import ApiAdmin, SeesClassified
+from sredesk.web.auth import ApiAdmin, ApiUser, SeesClassified, acting_as
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
     REFUSALS,
@@ -85,34 +85,40 @@ def duty(desk: DeskDep) -> dict[str, Any] | None:
 
 
 @router.post("/delegations", status_code=201, response_model=Created)
-def delegate(desk: DeskDep, body: DelegationIn) -> Created:
-    return Created(id=shifts.delegate(desk, body.start, body.end, by=body.by))
+def delegate(desk: DeskDep, user: ApiUser, body: DelegationIn) -> Created:
+    return Created(id=shifts.delegate(desk, body.start, body.end, by=acting_as(user, body.by)))
 
 
 @router.post("/delegations/{delegation_id}/accept")
-def accept(desk: DeskDep, delegation_id: RecordId, body: ActorIn) -> dict[str, Any] | None:
-    shifts.answer_delegation(desk, delegation_id, by=body.by, accept=True)
+def accept(
+    desk: DeskDep, user: ApiUser, delegation_id: RecordId, body: ActorIn
+) -> dict[str, Any] | None:
+    shifts.answer_delegation(desk, delegation_id, by=acting_as(user, body.by), accept=True)
     return shifts.current_duty(desk)
 
 
 @router.post("/delegations/{delegation_id}/decline")
-def decline(desk: DeskDep, delegation_id: RecordId, body: ActorIn) -> dict[str, Any] | None:
-    shifts.answer_delegation(desk, delegation_id, by=body.by, accept=False)
+def decline(
+    desk: DeskDep, user: ApiUser, delegation_id: RecordId, body: ActorIn
+) -> dict[str, Any] | None:
+    shifts.answer_delegation(desk, delegation_id, by=acting_as(user, body.by), accept=False)
     return shifts.current_duty(desk)
 
 
 @router.post("/delegations/{delegation_id}/end")
-def end(desk: DeskDep, delegation_id: RecordId, body: ActorIn) -> dict[str, Any] | None:
-    shifts.end_delegation(desk, delegation_id, by=body.by)
+def end(
+    desk: DeskDep, user: ApiUser, delegation_id: RecordId, body: ActorIn
+) -> dict[str, Any] | None:
+    shifts.end_delegation(desk, delegation_id, by=acting_as(user, body.by))
     return shifts.current_duty(desk)
 
 
 @router.post("/handoff")
-def handoff(desk: DeskDep, body: HandoffIn) -> dict[str, Any]:
+def handoff(desk: DeskDep, user: ApiUser, body: HandoffIn) -> dict[str, Any]:
     result = shifts.handoff(
         desk,
         week_start=body.week_start,
-        by=body.by,
+        by=acting_as(user, body.by) if body.by else None,
         note=body.note,
         dry_run=body.dry_run,
         release=body.release,
@@ -142,11 +148,11 @@ def list_effort(
 
 
 @router.post("/effort", status_code=201, response_model=Created)
-def log_effort(desk: DeskDep, body: EffortIn) -> Created:
+def log_effort(desk: DeskDep, user: ApiUser, body: EffortIn) -> Created:
     return Created(
         id=effort.log_effort(
             desk,
-            by=body.by,
+            by=acting_as(user, body.by),
             minutes=body.minutes,
             on=body.on,
             note=body.note,
@@ -183,6 +189,8 @@ def outbox(
 
 
 @router.post("/outbox/{message_id}/retry")
-def retry_outbox(desk: DeskDep, message_id: RecordId, body: ActorIn) -> list[dict[str, Any]]:
-    outbox_service.retry(desk, message_id, by=body.by)
+def retry_outbox(
+    desk: DeskDep, user: ApiUser, message_id: RecordId, body: ActorIn
+) -> list[dict[str, Any]]:
+    outbox_service.retry(desk, message_id, by=acting_as(user, body.by))
     return outbox_service.list_outbox(desk, pending_only=True)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.github import parse_known_issue, parse_repo
 from sredesk.services import backlog, github
-from sredesk.web.auth import api_principal
+from sredesk.web.auth import ApiUser, acting_as, api_principal
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict
 
@@ -62,14 +62,16 @@ class DoneIn(Strict):
 
 
 @router.post("/inquiries/{number}/promote", status_code=202, dependencies=GUARDED)
-def promote(request: Request, desk: DeskDep, number: RecordId, body: PromoteIn) -> dict[str, str]:
+def promote(
+    request: Request, desk: DeskDep, user: ApiUser, number: RecordId, body: PromoteIn
+) -> dict[str, str]:
     """Queue filing a product-development issue; the inquiry resolves once it exists."""
     config = request.app.state.github
     github.promote(
         desk,
         number,
         parse_repo(body.repo),
-        by=body.by,
+        by=acting_as(user, body.by),
         title=body.title,
         kind=body.link_kind,
         link_back=config.inquiry_url(number),
@@ -78,9 +80,9 @@ def promote(request: Request, desk: DeskDep, number: RecordId, body: PromoteIn) 
 
 
 @router.post("/inquiries/{number}/known-issue", dependencies=GUARDED)
-def known_issue(desk: DeskDep, number: RecordId, body: KnownIn) -> dict[str, str]:
+def known_issue(desk: DeskDep, user: ApiUser, number: RecordId, body: KnownIn) -> dict[str, str]:
     repo, issue = parse_known_issue(body.issue)
-    github.update_known(desk, number, repo, issue, by=body.by, note=body.note)
+    github.update_known(desk, number, repo, issue, by=acting_as(user, body.by), note=body.note)
     return {"status": "resolved", "issue": f"https://github.com/{repo}/issues/{issue}"}
 
 
@@ -90,6 +92,8 @@ def low_hanging_fruit(desk: DeskDep, max_hours: float = 4.0) -> list[dict[str, A
 
 
 @router.post("/lhf/{fruit_id}/done", dependencies=GUARDED)
-def fruit_done(desk: DeskDep, fruit_id: RecordId, body: DoneIn) -> list[dict[str, Any]]:
-    backlog.done(desk, fruit_id, by=body.by, minutes=body.minutes, note=body.note)
+def fruit_done(
+    desk: DeskDep, user: ApiUser, fruit_id: RecordId, body: DoneIn
+) -> list[dict[str, Any]]:
+    backlog.done(desk, fruit_id, by=acting_as(user, body.by), minutes=body.minutes, note=body.note)
     return backlog.ranked(desk)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import escalations, inquiries, postmortems
-from sredesk.web.auth import SeesClassified
+from sredesk.web.auth import ApiUser, SeesClassified, acting_as
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
     REFUSALS,
@@ -56,7 +56,7 @@ def list_inquiries(
 
 
 @router.post("", status_code=201, response_model=InquiryDetailOut)
-def open_inquiry(desk: DeskDep, body: InquiryIn) -> dict[str, Any]:
+def open_inquiry(desk: DeskDep, user: ApiUser, body: InquiryIn) -> dict[str, Any]:
     number = inquiries.open_inquiry(
         desk,
         title=body.title,
@@ -64,7 +64,8 @@ def open_inquiry(desk: DeskDep, body: InquiryIn) -> dict[str, Any]:
         source=body.source,
         customers=body.customers,
         body=body.body,
-        actor=body.by,
+        # Left out, `by` is the default "system", which is no claim to be someone.
+        actor=acting_as(user, body.by) if "by" in body.model_fields_set else body.by,
         sensitive=body.sensitive,
         serious=body.serious,
         response_hours=body.response_hours,
@@ -81,14 +82,14 @@ def show(desk: DeskDep, number: RecordId, classified: SeesClassified) -> dict[st
 
 
 @router.post("/{number}/replies", response_model=InquiryDetailOut)
-def reply(desk: DeskDep, number: RecordId, body: TextIn) -> dict[str, Any]:
-    inquiries.reply(desk, number, body.body, by=body.by)
+def reply(desk: DeskDep, user: ApiUser, number: RecordId, body: TextIn) -> dict[str, Any]:
+    inquiries.reply(desk, number, body.body, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/notes", response_model=InquiryDetailOut)
-def note(desk: DeskDep, number: RecordId, body: TextIn) -> dict[str, Any]:
-    inquiries.note(desk, number, body.body, by=body.by)
+def note(desk: DeskDep, user: ApiUser, number: RecordId, body: TextIn) -> dict[str, Any]:
+    inquiries.note(desk, number, body.body, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
@@ -101,24 +102,24 @@ def customer_message(desk: DeskDep, number: RecordId, body: CustomerMessageIn) -
 
 
 @router.post("/{number}/acknowledge", response_model=InquiryDetailOut)
-def acknowledge(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
-    inquiries.acknowledge(desk, number, by=body.by)
+def acknowledge(desk: DeskDep, user: ApiUser, number: RecordId, body: ActorIn) -> dict[str, Any]:
+    inquiries.acknowledge(desk, number, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/wait", response_model=InquiryDetailOut)
-def wait(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
-    inquiries.wait_on_customer(desk, number, by=body.by)
+def wait(desk: DeskDep, user: ApiUser, number: RecordId, body: ActorIn) -> dict[str, Any]:
+    inquiries.wait_on_customer(desk, number, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/resolve", response_model=InquiryDetailOut)
-def resolve(desk: DeskDep, number: RecordId, body: ResolveIn) -> dict[str, Any]:
+def resolve(desk: DeskDep, user: ApiUser, number: RecordId, body: ResolveIn) -> dict[str, Any]:
     inquiries.resolve(
         desk,
         number,
         body.kinds,
-        by=body.by,
+        by=acting_as(user, body.by),
         note=body.note,
         link_url=body.link_url,
         link_kind=body.link_kind,
@@ -127,69 +128,83 @@ def resolve(desk: DeskDep, number: RecordId, body: ResolveIn) -> dict[str, Any]:
 
 
 @router.post("/{number}/reopen", response_model=InquiryDetailOut)
-def reopen(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
-    inquiries.reopen(desk, number, by=body.by)
+def reopen(desk: DeskDep, user: ApiUser, number: RecordId, body: ActorIn) -> dict[str, Any]:
+    inquiries.reopen(desk, number, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/close", response_model=InquiryDetailOut)
-def close(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
-    inquiries.close(desk, number, by=body.by)
+def close(desk: DeskDep, user: ApiUser, number: RecordId, body: ActorIn) -> dict[str, Any]:
+    inquiries.close(desk, number, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/serious", response_model=InquiryDetailOut)
-def serious(desk: DeskDep, number: RecordId, body: FlagIn) -> dict[str, Any]:
-    inquiries.mark_serious(desk, number, body.value, by=body.by)
+def serious(desk: DeskDep, user: ApiUser, number: RecordId, body: FlagIn) -> dict[str, Any]:
+    inquiries.mark_serious(desk, number, body.value, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/keep", response_model=InquiryDetailOut)
-def keep(desk: DeskDep, number: RecordId, body: FlagIn) -> dict[str, Any]:
-    inquiries.keep_at_handoff(desk, number, body.value, by=body.by)
+def keep(desk: DeskDep, user: ApiUser, number: RecordId, body: FlagIn) -> dict[str, Any]:
+    inquiries.keep_at_handoff(desk, number, body.value, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/labels", response_model=InquiryDetailOut)
-def labels(desk: DeskDep, number: RecordId, body: LabelsIn) -> dict[str, Any]:
-    inquiries.label(desk, number, by=body.by, add=body.add, remove=body.remove)
+def labels(desk: DeskDep, user: ApiUser, number: RecordId, body: LabelsIn) -> dict[str, Any]:
+    inquiries.label(desk, number, by=acting_as(user, body.by), add=body.add, remove=body.remove)
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/links", response_model=InquiryDetailOut)
-def link(desk: DeskDep, number: RecordId, body: LinkIn) -> dict[str, Any]:
-    inquiries.link(desk, number, body.url, body.kind, by=body.by)
+def link(desk: DeskDep, user: ApiUser, number: RecordId, body: LinkIn) -> dict[str, Any]:
+    inquiries.link(desk, number, body.url, body.kind, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/assign", response_model=InquiryDetailOut)
-def assign(desk: DeskDep, number: RecordId, body: AssignIn) -> dict[str, Any]:
-    inquiries.assign(desk, number, body.to, by=body.by)
+def assign(desk: DeskDep, user: ApiUser, number: RecordId, body: AssignIn) -> dict[str, Any]:
+    inquiries.assign(desk, number, body.to, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/response-time", response_model=InquiryDetailOut)
-def response_time(desk: DeskDep, number: RecordId, body: ResponseTimeIn) -> dict[str, Any]:
-    inquiries.set_response_hours(desk, number, body.hours, by=body.by)
+def response_time(
+    desk: DeskDep, user: ApiUser, number: RecordId, body: ResponseTimeIn
+) -> dict[str, Any]:
+    inquiries.set_response_hours(desk, number, body.hours, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/redirect-confirmed", response_model=InquiryDetailOut)
-def redirect_confirmed(desk: DeskDep, number: RecordId, body: ActorIn) -> dict[str, Any]:
-    inquiries.confirm_redirect(desk, number, by=body.by)
+def redirect_confirmed(
+    desk: DeskDep, user: ApiUser, number: RecordId, body: ActorIn
+) -> dict[str, Any]:
+    inquiries.confirm_redirect(desk, number, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/escalations", status_code=201, response_model=Created)
-def escalate(desk: DeskDep, number: RecordId, body: EscalateIn) -> Created:
-    return Created(id=escalations.escalate(desk, number, by=body.by, to=body.to, note=body.note))
+def escalate(desk: DeskDep, user: ApiUser, number: RecordId, body: EscalateIn) -> Created:
+    return Created(
+        id=escalations.escalate(
+            desk, number, by=acting_as(user, body.by), to=body.to, note=body.note
+        )
+    )
 
 
 @router.post("/{number}/escalations/{escalation_id}", response_model=InquiryDetailOut)
 def answer_escalation(
-    desk: DeskDep, number: RecordId, escalation_id: RecordId, body: EscalationAnswerIn
+    desk: DeskDep,
+    user: ApiUser,
+    number: RecordId,
+    escalation_id: RecordId,
+    body: EscalationAnswerIn,
 ) -> dict[str, Any]:
-    escalations.answer(desk, number, escalation_id, body.answer, by=body.by, note=body.note)
+    escalations.answer(
+        desk, number, escalation_id, body.answer, by=acting_as(user, body.by), note=body.note
+    )
     return inquiries.get_inquiry(desk, number)
 
 
@@ -199,7 +214,9 @@ def postmortem_draft(desk: DeskDep, number: RecordId, classified: SeesClassified
 
 
 @router.put("/{number}/postmortem", response_model=InquiryDetailOut)
-def postmortem(desk: DeskDep, number: RecordId, body: PostmortemIn) -> dict[str, Any]:
+def postmortem(
+    desk: DeskDep, user: ApiUser, number: RecordId, body: PostmortemIn
+) -> dict[str, Any]:
     text = PostmortemDraft(
         what_happened=body.what_happened,
         why=body.why,
@@ -207,13 +224,14 @@ def postmortem(desk: DeskDep, number: RecordId, body: PostmortemIn) -> dict[str,
         milestones=body.milestones,
         recommendations=body.recommendations,
     )
-    postmortems.write(desk, number, text, by=body.by)
+    postmortems.write(desk, number, text, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 
 @router.post("/{number}/attachments", status_code=201, response_model=Created)
 async def attach(
     desk: DeskDep,
+    user: ApiUser,
     number: RecordId,
     by: Annotated[Text, Form(min_length=1, max_length=40)],
     file: UploadFile = File(...),
@@ -226,16 +244,16 @@ async def attach(
         filename=file.filename or "",
         content=content,
         content_type=file.content_type or "application/octet-stream",
-        by=by,
+        by=acting_as(user, by),
     )
     return Created(id=attachment)
 
 
 @router.post("/{number}/attachments/{attachment_id}/approve", response_model=InquiryDetailOut)
 def approve_attachment(
-    desk: DeskDep, number: RecordId, attachment_id: RecordId, body: ActorIn
+    desk: DeskDep, user: ApiUser, number: RecordId, attachment_id: RecordId, body: ActorIn
 ) -> dict[str, Any]:
-    inquiries.approve_attachment(desk, number, attachment_id, by=body.by)
+    inquiries.approve_attachment(desk, number, attachment_id, by=acting_as(user, body.by))
     return inquiries.get_inquiry(desk, number)
 
 

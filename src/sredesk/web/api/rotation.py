@@ -10,7 +10,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from sredesk.services import feeds, rotation, shifts
-from sredesk.web.auth import ApiAdmin
+from sredesk.web.auth import ApiAdmin, ApiUser, acting_as
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict, Text
 
@@ -39,9 +39,11 @@ def plans(desk: DeskDep) -> list[dict[str, Any]]:
 
 
 @router.post("/plans", status_code=201)
-async def draft(desk: DeskDep, body: PlanIn) -> dict[str, Any]:
+async def draft(desk: DeskDep, user: ApiUser, body: PlanIn) -> dict[str, Any]:
+    # Left out, `by` is the default "system", which is no claim to be someone.
+    by = acting_as(user, body.by) if "by" in body.model_fields_set else body.by
     # The solver runs for up to seconds: keep it off the event loop.
-    return await run_in_threadpool(rotation.plan, desk, body.start, body.weeks, by=body.by)
+    return await run_in_threadpool(rotation.plan, desk, body.start, body.weeks, by=by)
 
 
 @router.post("/plans/{plan_id}/publish")
@@ -57,8 +59,16 @@ def swap_options(
 
 
 @router.post("/swaps", status_code=201)
-def swap(desk: DeskDep, body: SwapIn) -> list[dict[str, Any]]:
-    rotation.swap(desk, body.week, body.role, body.member, body.to, by=body.by, note=body.note)
+def swap(desk: DeskDep, user: ApiUser, body: SwapIn) -> list[dict[str, Any]]:
+    rotation.swap(
+        desk,
+        body.week,
+        body.role,
+        body.member,
+        body.to,
+        by=acting_as(user, body.by),
+        note=body.note,
+    )
     return shifts.list_shifts(desk, start=body.week, end=body.week)
 
 
