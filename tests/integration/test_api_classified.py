@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from sredesk.services import accounts
+from sredesk.services import accounts, shifts
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.accounts_support import PASSWORD, fast_hashing
@@ -20,6 +20,7 @@ from tests.classified_support import Seeded, seed_classified, shows_secret
 
 @dataclass
 class Api:
+    desk: Desk
     app: FastAPI
     client: TestClient
     seeded: Seeded
@@ -39,7 +40,7 @@ def api(sql_desk: Desk) -> Iterator[Api]:
         tokens[handle] = {"Authorization": f"Bearer {accounts.issue_token(sql_desk, handle, 't')}"}
     app = create_app(sql_desk)
     with TestClient(app) as client:
-        yield Api(app, client, seeded, member=tokens["alice"], viewer=tokens["val"])
+        yield Api(sql_desk, app, client, seeded, member=tokens["alice"], viewer=tokens["val"])
 
 
 def read_urls(app: FastAPI, seeded: Seeded, number: int) -> list[str]:
@@ -143,3 +144,31 @@ def test_a_viewers_timeline_and_notifications_leave_the_classified_inquiry_out(a
     assert api.get(api.viewer, "/api/v1/audit", inquiry=n).json() == []
     assert [m["inquiry"] for m in api.get(api.member, "/api/v1/notifications").json()] == [n]
     assert api.get(api.viewer, "/api/v1/notifications").json() == []
+
+
+def test_a_viewer_finds_no_classified_number_in_the_handoffs_records(api: Api) -> None:
+    """The handoff lists the inquiries it handed; a viewer reads that list without them."""
+    public, n = api.seeded.public, api.seeded.classified
+    result = shifts.handoff(api.desk)
+    assert sorted(result.handed) == [public, n]
+
+    def handoff_event(who: dict[str, str]) -> dict[str, object]:
+        events = api.get(who, "/api/v1/audit").json()
+        (event,) = [e for e in events if e["action"] == "shift.handoff"]
+        return event["after"]  # type: ignore[no-any-return]
+
+    def handed_notices(who: dict[str, str]) -> list[tuple[str, str]]:
+        found = api.get(who, "/api/v1/notifications").json()
+        return [(m["subject"], m["body"]) for m in found if m["kind"] == "handoff"]
+
+    assert sorted(handoff_event(api.member)["handed"]) == [public, n]  # type: ignore[arg-type]
+    assert handoff_event(api.viewer)["handed"] == [public]
+    assert handed_notices(api.member) == [
+        ("[sredesk] 1 inquiry handed to you", f"Handed over: #{public}"),
+        (f"[sredesk #{n}] inquiry handed to you", f"Handed over: #{n}"),
+    ]
+    assert handed_notices(api.viewer) == [
+        ("[sredesk] 1 inquiry handed to you", f"Handed over: #{public}")
+    ]
+    assert handoff_event(api.viewer)["kept"] == handoff_event(api.member)["kept"] == []
+    assert f"#{n}" not in api.get(api.viewer, "/api/v1/notifications").text

@@ -15,7 +15,24 @@ def audit_log(
     with desk.unit_of_work() as uow:
         hidden = classified_numbers(uow, see_classified=see_classified)
         events = uow.audit.list(inquiry_number=inquiry_number)
-        return [audit_view(e) for e in events if e.inquiry_number not in hidden]
+        return [_unlisted(audit_view(e), hidden) for e in events if e.inquiry_number not in hidden]
+
+
+# The audit events about no one inquiry that list inquiries by number: the handoff's.
+_NUMBER_LISTS = ("handed", "kept", "kept_earlier")
+
+
+def _unlisted(view: dict[str, Any], hidden: set[int]) -> dict[str, Any]:
+    """The event as `audit_view` shows it, without the `hidden` numbers its lists name."""
+    after = view["after"]
+    if not hidden or not isinstance(after, dict):
+        return view
+    lists = {
+        key: [n for n in after[key] if n not in hidden]
+        for key in _NUMBER_LISTS
+        if isinstance(after.get(key), list)
+    }
+    return view | {"after": after | lists} if lists else view
 
 
 def notifications(

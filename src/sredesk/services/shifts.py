@@ -218,15 +218,7 @@ def handoff(
             incoming.primary, incoming.backup, incoming.week_start, note
         )
         _apply(desk, uow, plan, result, week=week, actor=actor, notice=notice, note=note, now=now)
-        if result.handed:
-            notify(
-                uow,
-                incoming.primary,
-                f"[sredesk] {len(result.handed)} inquiries handed to you",
-                "Handed over: " + ", ".join(f"#{n}" for n in result.handed),
-                kind="handoff",
-                now=now,
-            )
+        _notify_handed(uow, incoming.primary, plan.handed, now=now)
         audit(
             uow,
             "shift.handoff",
@@ -243,6 +235,37 @@ def handoff(
         )
         uow.commit()
     return result
+
+
+def _notify_handed(
+    uow: AbstractUnitOfWork, recipient: str, handed: list[Inquiry], *, now: datetime
+) -> None:
+    """Tell the next Primary what they were handed.
+
+    A reader who may not see classified inquiries reads every notification of the desk
+    except those about such an inquiry, so a classified one is not in the summary: each has
+    a notification of its own, tied to its number, which hides it from that reader.
+    """
+    plain = _numbers([i for i in handed if not i.sensitive])
+    if plain:
+        notify(
+            uow,
+            recipient,
+            f"[sredesk] {len(plain)} {'inquiry' if len(plain) == 1 else 'inquiries'} handed to you",
+            "Handed over: " + ", ".join(f"#{n}" for n in plain),
+            kind="handoff",
+            now=now,
+        )
+    for number in _numbers([i for i in handed if i.sensitive]):
+        notify(
+            uow,
+            recipient,
+            f"[sredesk #{number}] inquiry handed to you",
+            f"Handed over: #{number}",
+            kind="handoff",
+            now=now,
+            inquiry_number=number,
+        )
 
 
 def _numbers(found: list[Inquiry]) -> list[int]:
