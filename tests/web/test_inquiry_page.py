@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.services import effort, inquiries, mail, outbox, shifts
+from sredesk.services import accounts, effort, inquiries, mail, outbox, shifts
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
 from sredesk.web.app import create_app
+from tests.accounts_support import PASSWORD, fast_hashing
 from tests.conftest import THIS_WEEK
 from tests.mailfactory import LIST, SETTINGS, list_message, mid
 from tests.web.conftest import Browser, sign_in
@@ -417,3 +418,37 @@ def test_attachments_are_listed_and_approved_for_world_read(
     assert f'<a href="{link}">crash.log</a>' in page
     assert "approved by alice" in page
     assert alice.get(link).content == b"x" * 3000
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**63, 10**20])
+def test_a_number_past_what_the_database_holds_is_refused_not_a_crash(
+    sql_desk: Desk, huge: int
+) -> None:
+    """The pages bound an inquiry's number (and a record's id) as the API does."""
+    fast_hashing(sql_desk)
+    accounts.add_user(sql_desk, "alice", "member", PASSWORD)
+    number = inquiries.open_inquiry(sql_desk, title="Crash", channel="email", source="s")
+    before = inquiries.get_inquiry(sql_desk, number)
+    with TestClient(create_app(sql_desk), headers={"accept": "text/html"}) as client:
+        csrf = sign_in(client, "alice")
+        for url in (f"/inquiries/{huge}", f"/inquiries/{huge}/postmortem"):
+            answer = client.get(url)
+            assert answer.status_code == 422, (url, answer.text)
+            assert answer.json()["detail"] == (
+                "path.number: Input should be less than or equal to 2147483647"
+            )
+        for url, field in [
+            (f"/inquiries/{huge}/reply", "number"),
+            (f"/inquiries/{huge}/acknowledge", "number"),
+            (f"/inquiries/{huge}/postmortem", "number"),
+            (f"/inquiries/{huge}/effort", "number"),
+            (f"/inquiries/{number}/escalations/{huge}", "escalation_id"),
+            (f"/inquiries/{number}/attachments/{huge}/approve", "attachment_id"),
+        ]:
+            data = {"csrf_token": csrf, "body": "x", "answer": "accepted", "minutes": "5"}
+            answer = client.post(url, data=data, follow_redirects=False)
+            assert answer.status_code == 422, (url, answer.text)
+            assert answer.json()["detail"] == (
+                f"path.{field}: Input should be less than or equal to 2147483647"
+            )
+    assert inquiries.get_inquiry(sql_desk, number) == before

@@ -11,6 +11,7 @@ from sredesk.services.accounts import Principal
 from sredesk.services.inquiry_page import inquiry_page
 from sredesk.web.auth import PageUser, sees_classified
 from sredesk.web.pages.common import desk_of, render
+from sredesk.web.schemas import RecordId
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +48,7 @@ def promote_refusal(config: GitHubSettings, inquiry: dict[str, object]) -> str:
 
 
 @router.get("/inquiries/{number}", response_class=HTMLResponse)
-def inquiry(request: Request, user: PageUser, number: int) -> HTMLResponse:
+def inquiry(request: Request, user: PageUser, number: RecordId) -> HTMLResponse:
     try:
         page = inquiry_page(
             desk_of(request), number, me=user.handle, see_classified=sees_classified(user)

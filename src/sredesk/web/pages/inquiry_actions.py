@@ -13,6 +13,7 @@ from sredesk.services.inquiry_page import desk_zone, end_of_day, local, parse_lo
 from sredesk.web.auth import FormUser
 from sredesk.web.pages.common import attempt, back, desk_of
 from sredesk.web.pages.inquiry import github_of
+from sredesk.web.schemas import RecordId
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +27,7 @@ def _page(number: int) -> str:
 
 
 @router.post("/inquiries/{number}/reply")
-def reply(request: Request, user: FormUser, number: int, body: Text = "") -> RedirectResponse:
+def reply(request: Request, user: FormUser, number: RecordId, body: Text = "") -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
         _page(number),
@@ -36,7 +37,7 @@ def reply(request: Request, user: FormUser, number: int, body: Text = "") -> Red
 
 
 @router.post("/inquiries/{number}/note")
-def note(request: Request, user: FormUser, number: int, body: Text = "") -> RedirectResponse:
+def note(request: Request, user: FormUser, number: RecordId, body: Text = "") -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
         _page(number),
@@ -46,7 +47,7 @@ def note(request: Request, user: FormUser, number: int, body: Text = "") -> Redi
 
 
 @router.post("/inquiries/{number}/acknowledge")
-def acknowledge(request: Request, user: FormUser, number: int) -> RedirectResponse:
+def acknowledge(request: Request, user: FormUser, number: RecordId) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
         _page(number),
@@ -57,7 +58,7 @@ def acknowledge(request: Request, user: FormUser, number: int) -> RedirectRespon
 
 @router.post("/inquiries/{number}/escalate")
 def escalate(
-    request: Request, user: FormUser, number: int, to: Short = "", note: Text = ""
+    request: Request, user: FormUser, number: RecordId, to: Short = "", note: Text = ""
 ) -> RedirectResponse:
     desk = desk_of(request)
     target = to.strip() or None
@@ -72,8 +73,8 @@ def escalate(
 def answer_escalation(
     request: Request,
     user: FormUser,
-    number: int,
-    escalation_id: int,
+    number: RecordId,
+    escalation_id: RecordId,
     answer: Short = "",
     note: Text = "",
 ) -> RedirectResponse:
@@ -87,7 +88,7 @@ def answer_escalation(
 
 @router.post("/inquiries/{number}/delegate")
 def delegate(
-    request: Request, user: FormUser, number: int, until: Short = "today", end: Short = ""
+    request: Request, user: FormUser, number: RecordId, until: Short = "today", end: Short = ""
 ) -> RedirectResponse:
     """Propose the Backup holds the Primary role from now until tonight or a given time."""
     desk = desk_of(request)
@@ -110,7 +111,7 @@ def _flag(value: str) -> bool:
 
 
 @router.post("/inquiries/{number}/keep")
-def keep(request: Request, user: FormUser, number: int, value: Short = "") -> RedirectResponse:
+def keep(request: Request, user: FormUser, number: RecordId, value: Short = "") -> RedirectResponse:
     desk = desk_of(request)
     kept = _flag(value)
     return attempt(
@@ -121,7 +122,9 @@ def keep(request: Request, user: FormUser, number: int, value: Short = "") -> Re
 
 
 @router.post("/inquiries/{number}/serious")
-def serious(request: Request, user: FormUser, number: int, value: Short = "") -> RedirectResponse:
+def serious(
+    request: Request, user: FormUser, number: RecordId, value: Short = ""
+) -> RedirectResponse:
     desk = desk_of(request)
     marked = _flag(value)
     return attempt(
@@ -135,7 +138,7 @@ def serious(request: Request, user: FormUser, number: int, value: Short = "") ->
 def resolve(
     request: Request,
     user: FormUser,
-    number: int,
+    number: RecordId,
     kinds: Annotated[list[str] | None, Form()] = None,
     note: Text = "",
     link_url: Short = "",
@@ -161,7 +164,7 @@ def resolve(
 def promote(
     request: Request,
     user: FormUser,
-    number: int,
+    number: RecordId,
     repo: Short = "",
     title: Short = "",
     link_kind: Short = "constructive-correction",
@@ -187,7 +190,7 @@ def promote(
 
 
 @router.post("/inquiries/{number}/reopen")
-def reopen(request: Request, user: FormUser, number: int) -> RedirectResponse:
+def reopen(request: Request, user: FormUser, number: RecordId) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
         _page(number), lambda: inquiries.reopen(desk, number, by=user.handle), "Reopened."
@@ -196,7 +199,7 @@ def reopen(request: Request, user: FormUser, number: int) -> RedirectResponse:
 
 @router.post("/inquiries/{number}/effort")
 def log_effort(
-    request: Request, user: FormUser, number: int, minutes: Short = "", note: Text = ""
+    request: Request, user: FormUser, number: RecordId, minutes: Short = "", note: Text = ""
 ) -> RedirectResponse:
     desk = desk_of(request)
     try:
@@ -214,7 +217,7 @@ def log_effort(
 
 @router.post("/inquiries/{number}/attachments/{attachment_id}/approve")
 def approve_attachment(
-    request: Request, user: FormUser, number: int, attachment_id: int
+    request: Request, user: FormUser, number: RecordId, attachment_id: RecordId
 ) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(

@@ -17,6 +17,7 @@ from sredesk.services.inquiry_page import desk_zone, local
 from sredesk.web.auth import FormUser, PageUser, sees_classified
 from sredesk.web.pages.common import back, desk_of, render
 from sredesk.web.pages.inquiry import not_found
+from sredesk.web.schemas import RecordId
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,7 +65,7 @@ def _show(
 
 
 @router.get("/inquiries/{number}/postmortem", response_class=HTMLResponse)
-def postmortem_page(request: Request, user: PageUser, number: int) -> HTMLResponse:
+def postmortem_page(request: Request, user: PageUser, number: RecordId) -> HTMLResponse:
     return _show(request, user, number)
 
 
@@ -72,7 +73,7 @@ def postmortem_page(request: Request, user: PageUser, number: int) -> HTMLRespon
 def save_postmortem(
     request: Request,
     user: FormUser,
-    number: int,
+    number: RecordId,
     what_happened: Section = "",
     why: Section = "",
     resources: Section = "",
