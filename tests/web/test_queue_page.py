@@ -65,6 +65,24 @@ def test_filters_search_and_pages(web_desk: Desk, browser: Callable[[str], Brows
     assert other not in unassigned
 
 
+def test_a_search_with_digits_other_than_ascii_is_text(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    """'²' and '٣' are digits to str.isdigit(); a search for them is a title search, not #N."""
+    squared = inquiries.open_inquiry(web_desk, title="Fit x² data", channel="email", source="v")
+    plain = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="v")
+    alice = browser("alice")
+    for query, found in [
+        ("%23%C2%B2", []),
+        ("%C2%B2", [squared]),
+        ("%D9%A3", []),
+        (f"%23{plain}", [plain]),
+    ]:
+        page = alice.get(f"/?q={query}")
+        assert page.status_code == 200, (query, page.text)
+        assert numbers(page.text) == found, query
+
+
 def test_a_bad_filter_says_what_to_fix(browser: Callable[[str], Browser]) -> None:
     page = browser("alice").get("/?view=everything")
     assert page.status_code == 422

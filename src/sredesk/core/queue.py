@@ -37,7 +37,8 @@ class QueueQuery:
     def number(self) -> int | None:
         """'#12' asks for inquiry 12 alone; a bare '12' also matches titles holding it."""
         text = self.search.strip().removeprefix("#")
-        return int(text) if text.isdigit() and len(text) < 10 else None
+        # Only ASCII digits: str.isdigit() also takes "²", which int() refuses.
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def queue_order(inquiry: Inquiry) -> tuple[bool, datetime, int]:
