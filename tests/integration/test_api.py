@@ -274,6 +274,56 @@ def test_members_shifts_delegation_and_handoff(client: TestClient) -> None:
     assert client.get(f"/api/v1/inquiries/{n}").json()["assignee"] == "carol"
 
 
+@pytest.mark.parametrize(
+    ("url", "body", "problem"),
+    [
+        (
+            "/api/v1/delegations",
+            {"by": "alice", "start": "2026-11-18T10:00-08:00", "end": "9999-12-31T23:59-08:00"},
+            "end: Value error, year 9999 is outside the supported years 2-9998",
+        ),
+        (
+            "/api/v1/delegations",
+            {"by": "alice", "start": "0001-01-01T00:00+00:00", "end": "2026-11-18T16:00-08:00"},
+            "start: Value error, year 1 is outside the supported years 2-9998",
+        ),
+        (
+            "/api/v1/inquiries",
+            {
+                "title": "Crash",
+                "channel": "email",
+                "source": "s",
+                "created_at": "9999-12-31T23:59-08:00",
+            },
+            "created_at: Value error, year 9999 is outside the supported years 2-9998",
+        ),
+        (
+            "/api/v1/inquiries",
+            {
+                "title": "Crash",
+                "channel": "email",
+                "source": "s",
+                "created_at": "0001-01-01T00:00+00:00",
+            },
+            "created_at: Value error, year 1 is outside the supported years 2-9998",
+        ),
+        (
+            "/api/v1/handoff",
+            {"week_start": "9999-12-27", "dry_run": True},
+            "week_start: Value error, year 9999 is outside the supported years 2-9998",
+        ),
+    ],
+)
+def test_a_year_outside_the_calendar_is_refused_not_a_crash(
+    client: TestClient, url: str, body: dict[str, object], problem: str
+) -> None:
+    before = (client.get("/api/v1/shifts").json(), client.get("/api/v1/inquiries").json())
+    refused = client.post(url, json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == problem
+    assert (client.get("/api/v1/shifts").json(), client.get("/api/v1/inquiries").json()) == before
+
+
 def test_postmortem_and_effort(client: TestClient) -> None:
     n = new(client, serious=True)["number"]
     assert (

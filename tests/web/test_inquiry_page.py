@@ -269,6 +269,9 @@ def test_delegation_refusals(
     alice = browser("alice")
     bad = alice.post(f"/inquiries/{number}/delegate", {"until": "date", "end": "friday"})
     assert "give+the+delegation" in notice_of(bad)
+    for end in ("9999-12-31T23:59", "9999-12-31T23:59-08:00", "0001-01-01T00:00+00:00"):
+        far = notice_of(alice.post(f"/inquiries/{number}/delegate", {"until": "x", "end": end}))
+        assert "is+outside+the+supported+years+2-9998" in far, end
     assert _delegations(web_desk) == []
 
 

@@ -66,7 +66,7 @@ class BusinessCalendar:
 
     def hours_on(self, day: date) -> DayHours:
         """Open intervals of a day in seconds after local midnight; empty when closed."""
-        _check_year(day.year)
+        check_year(day.year)
         usual = self.spec.week[day.weekday()]
         closing = self.spec.half_days.get(day)
         if closing is not None:
@@ -97,7 +97,7 @@ class BusinessCalendar:
         Weekend days inside the winter closure are not listed: they were never open.
         A holiday that falls on a Saturday appears as its observed Friday.
         """
-        _check_year(year)
+        check_year(year)
         day, end = date(year, 1, 1), date(year + 1, 1, 1)
         found = []
         while day < end:
@@ -297,11 +297,12 @@ class BusinessCalendar:
             year = self._dt(t).year
         except OverflowError:
             year = MIN_YEAR - 1 if t < 0 else MAX_YEAR + 1
-        _check_year(year)
+        check_year(year)
         return year
 
 
-def _check_year(year: int) -> None:
+def check_year(year: int) -> None:
+    """Refuse a year the calendar cannot compute in: check input before converting zones."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise CalendarError(f"year {year} is outside the supported years {MIN_YEAR}-{MAX_YEAR}")
 

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sredesk.adapters.mail.parse import parse
+from sredesk.core.calendar import check_year
 from sredesk.core.errors import NotFound
 from sredesk.core.handoff import earlier_handoff
 from sredesk.core.model import AuditEvent, EscalationStatus, Inquiry, LinkKind, ResolutionKind
@@ -193,11 +194,15 @@ def end_of_day(now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def parse_local(text: str, tz: ZoneInfo) -> datetime | None:
-    """A datetime-local field's value ('2026-11-20T17:00') in the desk's zone; None if invalid."""
+    """A datetime-local field's value ('2026-11-20T17:00') in the desk's zone; None if invalid.
+
+    A year outside the calendar's raises CalendarError, before any conversion of zones.
+    """
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
+    check_year(moment.year)
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from sredesk.core.calendar import check_year
 from sredesk.core.lifecycle import customer_problem
+
+_Day = TypeVar("_Day", date, datetime)
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a UTC offset, e.g. 2026-11-25T16:30:00-08:00")
+    return value
+
+
+def _in_calendar(value: _Day) -> _Day:
+    # Checked as given, before any conversion of zones could overflow near year 1 or 9999.
+    check_year(value.year)
     return value
 
 
@@ -29,7 +38,9 @@ def _one_customer(value: str) -> str:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware), AfterValidator(_in_calendar)]
+# A day in the years the desk's calendar supports.
+CalendarDate = Annotated[date, AfterValidator(_in_calendar)]
 # PostgreSQL stores no NUL character in text: refuse it here rather than fail on the write.
 Text = Annotated[str, AfterValidator(_no_nul)]
 Handle = Annotated[Text, Field(min_length=1, max_length=40, description="a member's handle")]
@@ -201,7 +212,7 @@ class DelegationIn(Strict):
 
 class HandoffIn(Strict):
     by: Handle | None = None
-    week_start: date | None = None
+    week_start: CalendarDate | None = None
     note: str = ""
     dry_run: bool = False
     # Inquiries this week's earlier handoff kept, to hand over now after all.

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from sredesk.core.github import parse_repo
+from sredesk.core.holiday_rules import CalendarError
 from sredesk.services import effort, escalations, github, inquiries, shifts
 from sredesk.services.inquiry_page import desk_zone, end_of_day, local, parse_local
 from sredesk.web.auth import FormUser
@@ -94,7 +95,10 @@ def delegate(
     desk = desk_of(request)
     tz = desk_zone(desk)
     now = desk.now()
-    finish = end_of_day(now, tz) if until == "today" else parse_local(end, tz)
+    try:
+        finish = end_of_day(now, tz) if until == "today" else parse_local(end, tz)
+    except CalendarError as error:
+        return back(_page(number), error=str(error))
     if finish is None:
         return back(_page(number), error="give the delegation's end as a date and time")
     until_text = "the end of today" if until == "today" else local(finish, tz)
