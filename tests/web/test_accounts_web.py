@@ -370,6 +370,53 @@ def test_every_api_write_with_a_by_checks_it_against_the_signed_in_user() -> Non
     assert unchecked == []
 
 
+def test_only_the_weeks_primary_or_an_admin_applies_the_handoff_through_the_api(
+    web_desk: Desk,
+) -> None:
+    """As on the /handoff page; the audit log names whoever ran it."""
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+
+    def token(handle: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {accounts.issue_token(web_desk, handle, 'script')}"}
+
+    def runs(client: TestClient) -> list[str]:
+        events = client.get("/api/v1/audit", headers=token("dave")).json()
+        return [e["actor"] for e in events if e["action"] == "shift.handoff"]
+
+    with TestClient(create_app(web_desk)) as client:
+        # dave is no Primary this week (alice is) and no admin.
+        for body in ({}, {"by": "dave"}, {"note": "mine now"}):
+            refused = client.post("/api/v1/handoff", json=body, headers=token("dave"))
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["detail"] == (
+                "only alice, the week's Primary, or an admin may apply the handoff;"
+                " a dry run shows what it would do"
+            )
+        forged = client.post("/api/v1/handoff", json={"by": "alice"}, headers=token("dave"))
+        assert forged.status_code == 403
+        assert inquiries.get_inquiry(web_desk, number)["assignee"] == "alice"
+        assert runs(client) == []
+        dry = client.post("/api/v1/handoff", json={"dry_run": True}, headers=token("dave"))
+        assert (dry.status_code, dry.json()["handed"]) == (200, [number])
+        assert inquiries.get_inquiry(web_desk, number)["assignee"] == "alice"
+        applied = client.post("/api/v1/handoff", json={}, headers=token("carol"))
+        assert (applied.status_code, applied.json()["handed"]) == (200, [number])
+        again = client.post("/api/v1/handoff", json={}, headers=token("alice"))
+        assert again.status_code == 200, again.text
+        assert runs(client) == ["carol", "alice"]
+        opened = client.post(
+            "/api/v1/inquiries",
+            json={"title": "Slow", "channel": "hotline", "source": "desk"},
+            headers=token("dave"),
+        )
+        assert opened.status_code == 201, opened.text
+        created = client.get(
+            "/api/v1/audit", params={"inquiry": opened.json()["number"]}, headers=token("dave")
+        ).json()
+        assert [(e["action"], e["actor"]) for e in created] == [("inquiry.created", "dave")]
+    assert inquiries.get_inquiry(web_desk, number)["assignee"] == "carol"
+
+
 def test_a_session_writes_to_the_api_only_with_its_csrf_header(
     web_desk: Desk, browser: Callable[[str], Browser]
 ) -> None:

@@ -69,8 +69,11 @@ class InquiryIn(Strict):
     source: str = Field(min_length=1, max_length=300)
     customers: list[Customer] = []
     body: str = ""
-    by: str = Field(
-        "system", max_length=320, description="who records it: a member's handle, or system"
+    by: str | None = Field(
+        None,
+        max_length=320,
+        description="who records it: the signed-in user when omitted; an admin may name"
+        " another member, or system",
     )
     sensitive: bool = False
     serious: bool = False
@@ -211,7 +214,9 @@ class DelegationIn(Strict):
 
 
 class HandoffIn(Strict):
-    by: Handle | None = None
+    by: Handle | None = Field(
+        None, description="who runs it: the signed-in user when omitted; an admin may name another"
+    )
     week_start: CalendarDate | None = None
     note: str = ""
     dry_run: bool = False

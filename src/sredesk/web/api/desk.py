@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
+from sredesk.core.accounts import Permission, may
 from sredesk.core.errors import InvalidInput
-from sredesk.services import effort, records, shifts, team
+from sredesk.services import effort, handoff_page, records, shifts, team
 from sredesk.services import outbox as outbox_service
 from sredesk.web.auth import ApiAdmin, ApiUser, SeesClassified, acting_as
 from sredesk.web.deps import DeskDep
@@ -115,14 +116,25 @@ def end(
 
 @router.post("/handoff")
 def handoff(desk: DeskDep, user: ApiUser, body: HandoffIn) -> dict[str, Any]:
-    result = shifts.handoff(
-        desk,
-        week_start=body.week_start,
-        by=acting_as(user, body.by) if body.by else None,
-        note=body.note,
-        dry_run=body.dry_run,
-        release=body.release,
-    )
+    """Hand the week on; as on the /handoff page, only its Primary or an admin applies it.
+
+    A dry run, which changes nothing, is open to any member, as the page's checklist is.
+    """
+    actor = acting_as(user, body.by or user.handle)
+    week = body.week_start or handoff_page.this_week(desk)
+    preview = shifts.handoff(desk, week_start=week, dry_run=True, release=body.release)
+    if body.dry_run:
+        result = preview
+    else:
+        if user.handle != preview.from_member and not may(user.role, Permission.ADMINISTER):
+            raise HTTPException(
+                403,
+                f"only {preview.from_member}, the week's Primary, or an admin may apply the"
+                " handoff; a dry run shows what it would do",
+            )
+        result = shifts.handoff(
+            desk, week_start=week, by=actor, note=body.note, release=body.release
+        )
     return {
         "from": result.from_member,
         "to": result.to_member,

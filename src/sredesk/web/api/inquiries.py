@@ -64,8 +64,7 @@ def open_inquiry(desk: DeskDep, user: ApiUser, body: InquiryIn) -> dict[str, Any
         source=body.source,
         customers=body.customers,
         body=body.body,
-        # Left out, `by` is the default "system", which is no claim to be someone.
-        actor=acting_as(user, body.by) if "by" in body.model_fields_set else body.by,
+        actor=acting_as(user, body.by or user.handle),
         sensitive=body.sensitive,
         serious=body.serious,
         response_hours=body.response_hours,

@@ -21,7 +21,7 @@ calendar_router = APIRouter(tags=["calendar"], responses={c: REFUSALS[c] for c i
 class PlanIn(Strict):
     start: date
     weeks: int = Field(ge=1, le=52)
-    by: str = "system"
+    by: str | None = Field(None, description="who drafts it: the signed-in user when omitted")
 
 
 class SwapIn(Strict):
@@ -40,8 +40,7 @@ def plans(desk: DeskDep) -> list[dict[str, Any]]:
 
 @router.post("/plans", status_code=201)
 async def draft(desk: DeskDep, user: ApiUser, body: PlanIn) -> dict[str, Any]:
-    # Left out, `by` is the default "system", which is no claim to be someone.
-    by = acting_as(user, body.by) if "by" in body.model_fields_set else body.by
+    by = acting_as(user, body.by or user.handle)
     # The solver runs for up to seconds: keep it off the event loop.
     return await run_in_threadpool(rotation.plan, desk, body.start, body.weeks, by=by)
 
