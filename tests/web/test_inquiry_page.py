@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.adapters.memory import FixedClock
 from sredesk.services import accounts, effort, inquiries, mail, outbox, shifts
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
@@ -256,6 +257,36 @@ def test_the_primary_delegates_until_the_end_of_today_or_a_time(
         alice.post(f"/inquiries/{number}/delegate", {"until": "date", "end": "2026-11-20T17:00"})
     )
     assert _delegations(web_desk)[1]["end"] == datetime(2026, 11, 21, 1, 0, tzinfo=UTC).isoformat()
+
+
+def test_on_a_sunday_the_next_weeks_primary_delegates_and_it_takes_effect(
+    web_desk: Desk, clock: FixedClock, number: int, browser: Callable[[str], Browser]
+) -> None:
+    """Weekend hours belong to the next business day's shift: the page and the desk agree."""
+    clock.advance(timedelta(days=4, hours=2))  # Sunday 22 Nov, noon on the desk
+    next_week = THIS_WEEK + timedelta(weeks=1)  # carol is its Primary, alice its Backup
+    alice, carol = browser("alice"), browser("carol")
+    assert (
+        "Only this week's Primary, carol, can hand the role"
+        in alice.get(f"/inquiries/{number}").text
+    )
+    assert "Ask your Backup, alice, to hold the desk" in carol.get(f"/inquiries/{number}").text
+    assert "only+the+Primary" in notice_of(alice.post(f"/inquiries/{number}/delegate", {}))
+    notice_of(carol.post(f"/inquiries/{number}/delegate", {"until": "today"}))
+    assert _delegations(web_desk) == []
+    [asked] = shifts.list_shifts(web_desk, start=next_week, end=next_week)[0]["delegations"]
+    assert (asked["from_member"], asked["to_member"]) == ("carol", "alice")
+    shifts.answer_delegation(web_desk, asked["id"], by="alice", accept=True)
+    with TestClient(create_app(web_desk)) as client:
+        token = accounts.issue_token(web_desk, "dave", "t")
+        duty = client.get("/api/v1/duty", headers={"Authorization": f"Bearer {token}"}).json()
+    assert duty == {
+        "week_start": next_week.isoformat(),
+        "primary": "carol",
+        "backup": "alice",
+        "delegate": "alice",
+        "holder": "alice",
+    }
 
 
 def test_delegation_refusals(

@@ -39,6 +39,16 @@ def next_business_day(day: date, is_business_day: Callable[[date], bool]) -> dat
     raise InvalidInput("the business calendar has no open day within a year; give it open hours")
 
 
+def duty_week(at: datetime, tz: ZoneInfo, is_business_day: Callable[[date], bool]) -> date:
+    """The Monday of the shift that holds the desk at `at`.
+
+    Weekend and holiday hours belong to the Primary of the next business day, so the week is
+    found from that day, not from `at`. Who holds the desk, and which shift a delegation
+    starting at `at` belongs to, are both decided here.
+    """
+    return week_start(next_business_day(at.astimezone(tz).date(), is_business_day))
+
+
 @dataclass(frozen=True)
 class Duty:
     """Who holds the desk at one instant, and why."""
@@ -60,14 +70,8 @@ def duty_at(
     tz: ZoneInfo,
     is_business_day: Callable[[date], bool],
 ) -> Duty | None:
-    """Return who takes an inquiry that arrives at `at`.
-
-    Weekend and holiday arrivals belong to the Primary of the next business day, so the
-    week is found from that day, not from the arrival.
-    """
-    local_day = at.astimezone(tz).date()
-    day = next_business_day(local_day, is_business_day)
-    shift = shift_for(shifts, day)
+    """Return who takes an inquiry that arrives at `at`: the shift of `duty_week`."""
+    shift = shift_for(shifts, duty_week(at, tz, is_business_day))
     if shift is None:
         return None
     delegate = next((d.to_member for d in shift.delegations if d.in_force(at)), None)

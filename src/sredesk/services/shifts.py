@@ -67,15 +67,16 @@ def current_duty(desk: Desk, at: datetime | None = None) -> dict[str, Any] | Non
 def delegate(desk: Desk, start: datetime, end: datetime, *, by: str) -> int:
     """The Primary proposes handing the role to the Backup; it is in force once accepted.
 
-    The window belongs to the shift of the week in which it starts.
+    The window belongs to the shift that holds the desk when it starts (roster.duty_week):
+    on a weekend or holiday, that of the next business day, as for an arriving inquiry.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("the delegation window needs times with a UTC offset")
     now = desk.now()
     with desk.unit_of_work() as uow:
         actor = member(uow, by).handle
-        local_start = start.astimezone(desk.calendar(uow).tz).date()
-        shift = uow.shifts.get(roster.week_start(local_start))
+        calendar = desk.calendar(uow)
+        shift = uow.shifts.get(roster.duty_week(start, calendar.tz, calendar.is_business_day))
         delegation = roster.request_delegation(shift, start, end, by=actor, now=now)
         uow.flush()
         audit(uow, "delegation.requested", actor=actor, now=now, after=delegation_view(delegation))
