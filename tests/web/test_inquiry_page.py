@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.adapters.memory import FixedClock
-from sredesk.services import accounts, effort, inquiries, mail, outbox, shifts
+from sredesk.services import accounts, effort, inquiries, mail, outbox, records, shifts
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
 from sredesk.web.app import create_app
@@ -257,6 +257,12 @@ def test_the_primary_delegates_until_the_end_of_today_or_a_time(
         alice.post(f"/inquiries/{number}/delegate", {"until": "date", "end": "2026-11-20T17:00"})
     )
     assert _delegations(web_desk)[1]["end"] == datetime(2026, 11, 21, 1, 0, tzinfo=UTC).isoformat()
+    # The page gives the start in UTC (now) and the end in the desk's zone; bob reads both there.
+    asked = [n["body"] for n in records.notifications(web_desk) if n["kind"] == "delegation"]
+    assert asked[-1] == (
+        "alice asks you to hold the Primary role from 2026-11-18 10:00 to 2026-11-20 17:00"
+        " (America/Los_Angeles). Accept or decline it."
+    )
 
 
 def test_on_a_sunday_the_next_weeks_primary_delegates_and_it_takes_effect(

@@ -84,8 +84,8 @@ def delegate(desk: Desk, start: datetime, end: datetime, *, by: str) -> int:
             uow,
             delegation.to_member,
             f"[sredesk] {actor} asks you to act as Primary",
-            f"{actor} asks you to hold the Primary role from {start:%Y-%m-%d %H:%M} "
-            f"to {end:%Y-%m-%d %H:%M}. Accept or decline it.",
+            f"{actor} asks you to hold the Primary role from {_on_desk(start, calendar.tz)} "
+            f"to {_on_desk(end, calendar.tz)} ({calendar.tz.key}). Accept or decline it.",
             kind="delegation",
             now=now,
         )
@@ -93,6 +93,11 @@ def delegate(desk: Desk, start: datetime, end: datetime, *, by: str) -> int:
         uow.commit()
     assert delegation_id is not None
     return delegation_id
+
+
+def _on_desk(moment: datetime, tz: ZoneInfo) -> str:
+    """A time as the desk reads it, in its zone: whatever offset it was given with."""
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def answer_delegation(desk: Desk, delegation_id: int, *, by: str, accept: bool) -> None:
