@@ -91,7 +91,11 @@ def test_import_creates_the_roster_and_export_round_trips(desk: Desk) -> None:
 
 
 def test_a_team_file_that_changes_a_weeks_pair_ends_its_delegations(desk: Desk) -> None:
-    start = datetime(2026, 12, 29, 17, tzinfo=UTC)
+    # A week the lab is open: a delegation during the winter closure belongs to the shift
+    # after it, which holds the desk then.
+    team_file = TEAM_FILE.replace("week_start = 2026-12-28", "week_start = 2026-12-14")
+    teamfile.import_team(desk, team_file, "team.toml")
+    start = datetime(2026, 12, 15, 17, tzinfo=UTC)
     accepted = shifts.delegate(desk, start, start + timedelta(hours=6), by="alice")
     shifts.answer_delegation(desk, accepted, by="bob", accept=True)
     proposed = shifts.delegate(
@@ -101,9 +105,9 @@ def test_a_team_file_that_changes_a_weeks_pair_ends_its_delegations(desk: Desk) 
     def statuses() -> dict[int, str]:
         return {d["id"]: d["status"] for d in shifts.list_shifts(desk)[0]["delegations"]}
 
-    teamfile.import_team(desk, TEAM_FILE, "team.toml")  # the same pair: nothing ends
+    teamfile.import_team(desk, team_file, "team.toml")  # the same pair: nothing ends
     assert statuses() == {accepted: "accepted", proposed: "proposed"}
-    teamfile.import_team(desk, TEAM_FILE.replace('backup = "bob"', 'backup = "carol"'), "t.toml")
+    teamfile.import_team(desk, team_file.replace('backup = "bob"', 'backup = "carol"'), "t.toml")
     week = shifts.list_shifts(desk)[0]
     assert (week["primary"], week["backup"]) == ("alice", "carol")
     assert statuses() == {accepted: "ended", proposed: "ended"}
