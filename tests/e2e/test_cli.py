@@ -508,6 +508,26 @@ def test_schedule_plan_names_the_week_it_cannot_staff(tmp_path: Path) -> None:
     assert "week of 2027-03-01: only 1 member available" in result.stderr
 
 
+def test_schedule_publish_refuses_a_draft_whose_week_changed_since(demo: str) -> None:
+    start = _this_monday() + timedelta(weeks=20)
+    drafted = run(demo, "schedule", "plan", "--start", str(start), "--weeks", "2", "--json")
+    assert drafted.returncode == 0, drafted.stderr
+    plan = json.loads(drafted.stdout)
+    first = plan["weeks"][0]
+    # Someone sets the first week by hand after the draft: the same pair, the other way round.
+    changed = run(demo, "shift", "set", str(start), first["backup"], first["primary"])
+    assert changed.returncode == 0, changed.stderr
+    before = run(demo, "shift", "list", "--json").stdout
+    refused = run(demo, "schedule", "publish", str(plan["id"]))
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        f"error: week of {start} changed since plan {plan['id']} was drafted; draft again\n",
+    )
+    assert run(demo, "shift", "list", "--json").stdout == before
+    listed = json.loads(run(demo, "schedule", "plans", "--json").stdout)
+    assert [p["status"] for p in listed if p["id"] == plan["id"]] == ["draft"]
+
+
 def test_roster_changes_from_the_shell_name_who_made_them(demo: str) -> None:
     from sredesk.adapters.db.unit_of_work import Database
     from sredesk.adapters.memory import FixedClock

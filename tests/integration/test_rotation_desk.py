@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.teamfile import TeamFileError, parse_team
-from sredesk.services import feeds, rotation, shifts, teamfile
+from sredesk.services import feeds, rotation, shifts, team, teamfile
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
@@ -190,6 +190,74 @@ def test_swap_lists_the_eligible_and_applies(desk: Desk) -> None:
     assert len(swap_notices) == 4  # everyone on the team is told
 
 
+def _held(desk: Desk) -> list[tuple[str, str, str]]:
+    return [
+        (s["week_start"], s["primary"], s["backup"]) for s in shifts.list_shifts(desk, start=START)
+    ]
+
+
+def _refused_as_stale(desk: Desk, plan_id: int, week: str) -> None:
+    """Publishing the draft is refused, naming the week, and changes nothing."""
+    before = _held(desk)
+    statuses = [p["status"] for p in rotation.list_plans(desk)]
+    with pytest.raises(InvalidTransition) as refused:
+        rotation.publish(desk, plan_id)
+    assert str(refused.value) == (
+        f"week of {week} changed since plan {plan_id} was drafted; draft again"
+    )
+    assert _held(desk) == before
+    assert [p["status"] for p in rotation.list_plans(desk)] == statuses
+
+
+def test_a_draft_whose_weeks_changed_since_is_not_published(desk: Desk) -> None:
+    rotation.publish(desk, rotation.plan(desk, START, 4)["id"])
+    week = "2027-01-11"
+
+    # A swap made after the draft: publishing it would put the old pair back.
+    swapped = rotation.plan(desk, START, 4)
+    holder = shifts.list_shifts(desk, start=date(2027, 1, 11), end=date(2027, 1, 11))[0]
+    taker = rotation.swap_options(desk, date(2027, 1, 11), "primary", holder["primary"])[0]
+    rotation.swap(
+        desk, date(2027, 1, 11), "primary", holder["primary"], taker["handle"], by="alice"
+    )
+    _refused_as_stale(desk, swapped["id"], week)
+    assert (week, taker["handle"], holder["backup"]) in _held(desk)
+
+    # A week set by hand, here one without a shift when the draft was made.
+    longer = rotation.plan(desk, START, 6)
+    shifts.set_shift(desk, date(2027, 2, 8), "alice", "carol")
+    _refused_as_stale(desk, longer["id"], "2027-02-08")
+
+    # Another plan published over the same weeks.
+    older = rotation.plan(desk, START, 6)
+    third = shifts.list_shifts(desk, start=date(2027, 1, 18), end=date(2027, 1, 18))[0]
+    team.add_time_off(desk, third["primary"], date(2027, 1, 18), date(2027, 1, 22))
+    before = {w: (p, b) for w, p, b in _held(desk)}
+    rotation.publish(desk, rotation.plan(desk, START, 6)["id"])
+    changed = sorted(w for w, p, b in _held(desk) if before.get(w) != (p, b))
+    assert changed, "the newer plan must move the member who is now away"
+    _refused_as_stale(desk, older["id"], changed[0])
+
+    # A draft made after the changes publishes; so does one whose week changed and changed back.
+    fresh = rotation.plan(desk, START, 6)
+    pair = next((p, b) for w, p, b in _held(desk) if w == "2027-02-01")
+    shifts.set_shift(desk, date(2027, 2, 1), pair[1], pair[0])
+    shifts.set_shift(desk, date(2027, 2, 1), *pair)
+    assert rotation.publish(desk, fresh["id"])["status"] == "published"
+
+
+def test_a_draft_from_before_the_desk_kept_its_weeks_is_not_published(desk: Desk) -> None:
+    draft = rotation.plan(desk, START, 2)
+    with desk.unit_of_work() as uow:
+        uow.rotation.get_plan(draft["id"]).drafted_against = None  # as migration 0011 leaves it
+        uow.commit()
+    with pytest.raises(
+        InvalidTransition, match=rf"^plan {draft['id']} was drafted before .*; draft again$"
+    ):
+        rotation.publish(desk, draft["id"])
+    assert shifts.list_shifts(desk, start=START) == []
+
+
 @pytest.fixture
 def client(desk: Desk) -> Iterator[TestClient]:
     with TestClient(create_app(desk), headers=admin_headers(desk)) as test_client:
@@ -303,12 +371,21 @@ def test_a_swap_ends_the_weeks_delegation_in_the_feed_when_it_was_made(desk: Des
     assert delegation_events()[cut].decoded("DTEND") == start + timedelta(hours=2)
 
 
-def test_the_rotation_api(client: TestClient) -> None:
+def test_the_rotation_api(desk: Desk, client: TestClient) -> None:
     drafted = client.post("/api/v1/plans", json={"start": "2027-01-04", "weeks": 4})
     assert drafted.status_code == 201, drafted.text
     plan_id = drafted.json()["id"]
     assert client.post(f"/api/v1/plans/{plan_id}/publish").json()["status"] == "published"
     assert client.post("/api/v1/plans", json={"start": "2027-01-05", "weeks": 4}).status_code == 422
+    stale = client.post("/api/v1/plans", json={"start": "2027-01-04", "weeks": 4}).json()["id"]
+    shifts.set_shift(desk, date(2027, 1, 25), "dave", "carol")
+    before = client.get("/api/v1/shifts", params={"start": "2027-01-04"}).json()
+    refused = client.post(f"/api/v1/plans/{stale}/publish")
+    assert refused.status_code == 409, refused.text
+    assert refused.json() == {
+        "detail": f"week of 2027-01-25 changed since plan {stale} was drafted; draft again"
+    }
+    assert client.get("/api/v1/shifts", params={"start": "2027-01-04"}).json() == before
     report = client.get("/api/v1/fairness").json()
     assert {m["handle"] for m in report["members"]} == {"alice", "bob", "carol", "dave"}
 

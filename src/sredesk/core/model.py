@@ -364,6 +364,11 @@ class RotationPlan:
     status: PlanStatus = PlanStatus.DRAFT
     published_at: datetime | None = None
     weeks: list[PlannedWeek] = field(default_factory=list)
+    # What the published shifts held in the horizon when the plan was drafted: the week's
+    # Monday (ISO) to [primary, backup], a week without a shift left out. Publishing refuses
+    # a draft whose weeks changed since, rather than undo the change. None for plans drafted
+    # before it was kept.
+    drafted_against: dict[str, list[str]] | None = None
     id: int | None = None
 
 

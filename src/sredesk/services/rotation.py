@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sredesk.core import roster as roster_rules
@@ -56,6 +56,16 @@ def _assignments(shifts: list[Shift]) -> list[WeekAssignment]:
     return [WeekAssignment(s.week_start, s.primary, s.backup) for s in shifts]
 
 
+def _held(shifts: list[Shift], start: date, weeks: int) -> dict[str, list[str]]:
+    """The pairs the shifts hold in the horizon by Monday; a week without a shift is left out."""
+    end = start + timedelta(weeks=weeks)
+    return {
+        s.week_start.isoformat(): [s.primary, s.backup]
+        for s in shifts
+        if start <= s.week_start < end
+    }
+
+
 def _check_horizon(start: date, weeks: int) -> None:
     if start.weekday() != 0:
         raise InvalidInput(f"--start {start} is not a Monday; plans start on Mondays")
@@ -93,6 +103,7 @@ def plan(desk: Desk, start: date, weeks: int, *, by: str = "system") -> dict[str
             fairness=result.fairness.to_json(),
             moved=result.moved,
             weeks=[PlannedWeek(w.week_start, w.primary, w.backup) for w in result.weeks],
+            drafted_against=_held(shifts, start, weeks),
         )
         uow.rotation.add_plan(draft)
         uow.flush()
@@ -144,6 +155,7 @@ def publish(desk: Desk, plan_id: int, *, by: str = "system") -> dict[str, Any]:
         draft = uow.rotation.get_plan(plan_id)
         if draft.status is not PlanStatus.DRAFT:
             raise InvalidTransition(f"plan {plan_id} is {draft.status.value}; draft a new one")
+        _check_unchanged(uow, draft)
         planned = {w.week_start for w in draft.weeks}
         for other in uow.rotation.plans(status=PlanStatus.PUBLISHED):
             if planned & {w.week_start for w in other.weeks}:
@@ -171,6 +183,25 @@ def publish(desk: Desk, plan_id: int, *, by: str = "system") -> dict[str, Any]:
         view = plan_view(draft)
         uow.commit()
     return view
+
+
+def _check_unchanged(uow: AbstractUnitOfWork, draft: RotationPlan) -> None:
+    """Refuse a draft whose weeks changed since it was drafted: publishing it would undo that.
+
+    A swap, a `shift set` or another plan's publication may have changed a week of the
+    horizon after the draft was made; its pair for that week knows nothing of the change.
+    """
+    if draft.drafted_against is None:
+        raise InvalidTransition(
+            f"plan {draft.id} was drafted before the desk kept what a draft was drafted "
+            "against, so its weeks may have changed since; draft again"
+        )
+    now_held = _held(list(uow.shifts.list()), draft.start, draft.weeks_count)
+    for week in sorted(set(now_held) | set(draft.drafted_against)):
+        if now_held.get(week) != draft.drafted_against.get(week):
+            raise InvalidTransition(
+                f"week of {week} changed since plan {draft.id} was drafted; draft again"
+            )
 
 
 def _apply_week(

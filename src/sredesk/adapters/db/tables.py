@@ -335,6 +335,7 @@ rotation_plans = Table(
     Column("moved", Integer, nullable=False),
     Column("status", _enum(PlanStatus, "plan_status"), nullable=False, index=True),
     Column("published_at", UTCDateTime, nullable=True),
+    Column("drafted_against", JSON(), nullable=True),
 )
 
 planned_weeks = Table(
