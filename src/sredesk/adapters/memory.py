@@ -298,9 +298,13 @@ class _Rotation(_Repo):
     def tokens(self) -> Sequence[FeedToken]:
         return list(self._s.tokens)
 
-    def add_feed_event(self, event: FeedEvent) -> None:
-        event.id = self._new_id()
-        self._s.feed_events.append(event)
+    def add_feed_events(self, events: Sequence[FeedEvent]) -> None:
+        stored = {e.uid for e in self._s.feed_events}
+        for event in events:
+            if event.uid not in stored:
+                event.id = self._new_id()
+                self._s.feed_events.append(event)
+                stored.add(event.uid)
 
     def feed_events(self) -> Sequence[FeedEvent]:
         return list(self._s.feed_events)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sredesk.core.errors import InvalidTransition, NotFound
 from sredesk.core.ics import (
     DelegationWindow,
     EventVersion,
+    Feed,
     Holiday,
     RotationCalendar,
     member_feed,
@@ -108,25 +110,39 @@ def render(desk: Desk, scope: str = TEAM, *, token: str | None = None) -> bytes:
             delegations=_delegations(shifts),
         )
         stored = {e.uid: e for e in uow.rotation.feed_events()}
-        previous = {uid: EventVersion(e.sequence, e.fingerprint) for uid, e in stored.items()}
-        feed = (
-            team_feed(rotation, previous=previous, now=now)
-            if scope == TEAM
-            else member_feed(rotation, scope, previous=previous, now=now)
-        )
+        feed = _feed(rotation, scope, stored, now)
+        new = {uid: v for uid, v in feed.versions.items() if uid not in stored}
+        if new:
+            uow.rotation.add_feed_events(
+                [FeedEvent(uid, v.sequence, v.fingerprint) for uid, v in new.items()]
+            )
+            # A render beside this one, say another member's feed fetched at the same time,
+            # may have stored some of these events first. Its versions stand; should one
+            # differ from this render's (shifts changed in between), render against them.
+            stored = {e.uid: e for e in uow.rotation.feed_events()}
+            if any(_version(stored[uid]) != v for uid, v in new.items()):
+                feed = _feed(rotation, scope, stored, now)
         for uid, version in feed.versions.items():
-            if uid not in stored:
-                uow.rotation.add_feed_event(FeedEvent(uid, version.sequence, version.fingerprint))
-            elif (stored[uid].sequence, stored[uid].fingerprint) != (
-                version.sequence,
-                version.fingerprint,
-            ):
+            if _version(stored[uid]) != version:
                 stored[uid].sequence, stored[uid].fingerprint = (
                     version.sequence,
                     version.fingerprint,
                 )
         uow.commit()
     return feed.ical
+
+
+def _version(event: FeedEvent) -> EventVersion:
+    return EventVersion(event.sequence, event.fingerprint)
+
+
+def _feed(
+    rotation: RotationCalendar, scope: str, stored: Mapping[str, FeedEvent], now: datetime
+) -> Feed:
+    previous = {uid: _version(e) for uid, e in stored.items()}
+    if scope == TEAM:
+        return team_feed(rotation, previous=previous, now=now)
+    return member_feed(rotation, scope, previous=previous, now=now)
 
 
 def _delegations(shifts: Sequence[Shift]) -> list[DelegationWindow]:

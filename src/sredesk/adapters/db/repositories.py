@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import CursorResult, Table, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -339,8 +340,19 @@ class SqlRotationRepository(_Repo):
     def tokens(self) -> Sequence[FeedToken]:
         return self.session.scalars(select(FeedToken).order_by(t.feed_tokens.c.id)).all()
 
-    def add_feed_event(self, event: FeedEvent) -> None:
-        self.session.add(event)
+    def add_feed_events(self, events: Sequence[FeedEvent]) -> None:
+        # ON CONFLICT DO NOTHING: a render beside this one may store the same UID first. On
+        # PostgreSQL the insert waits for that render to commit, on SQLite for its write lock.
+        if not events:
+            return
+        rows = [
+            {"uid": e.uid, "sequence": e.sequence, "fingerprint": e.fingerprint} for e in events
+        ]
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(t.feed_events).on_conflict_do_nothing(
+            index_elements=[t.feed_events.c.uid]
+        )
+        self.session.execute(statement, rows)
 
     def feed_events(self) -> Sequence[FeedEvent]:
         return self.session.scalars(select(FeedEvent).order_by(t.feed_events.c.id)).all()
