@@ -145,6 +145,8 @@ def team_files(draw: st.DrawFn) -> TeamFile:
         for m in members
     )
     history = draw(histories(members)) if len(members) >= 2 else ()
+    # Some members may have left: the history still names them.
+    left = draw(st.sets(st.sampled_from([m.handle for m in members]))) if members else set()
     return TeamFile(
         team=TeamSettings(
             name=draw(_TEXT),
@@ -152,6 +154,7 @@ def team_files(draw: st.DrawFn) -> TeamFile:
             calendar=draw(st.sampled_from(["llnl", "us", ""])),
             experienced_after=draw(st.integers(0, 10)),
         ),
-        members=members,
+        members=tuple(m for m in members if m.handle not in left),
         history=history,
+        former=tuple(m for m in members if m.handle in left),
     )

@@ -450,6 +450,27 @@ def test_schedule_plan_contract_from_a_team_file(tmp_path: Path) -> None:
     assert not (tmp_path / "unused.db").exists()  # planning from a file stores nothing
 
 
+def test_schedule_plan_from_a_team_file_counts_a_former_members_weeks(tmp_path: Path) -> None:
+    team = tmp_path / "team.toml"
+    history = "".join(
+        f'\n[[history]]\nweek_start = 2026-12-{day}\nprimary = "erin"\nbackup = "alice"\n'
+        for day in ("14", "21", "28")
+    )
+    team.write_text(TEAM_FILE + '\n[[member]]\nhandle = "erin"\nactive = false\n' + history)
+    result = run(
+        f"sqlite:///{tmp_path}/unused.db",
+        *("schedule", "plan", "--team", str(team), "--start", "2027-01-04", "--weeks", "6"),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert "erin" not in {h for w in plan["weeks"] for h in (w["primary"], w["backup"])}
+    members = {m["handle"]: m for m in plan["fairness"]["members"]}
+    assert set(members) == {"alice", "bob", "carol"}
+    backup = members["alice"]["backup"]
+    assert backup["actual"] - backup["actual_horizon"] == 3  # her weeks as Erin's Backup
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

@@ -14,6 +14,7 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 
+from sredesk.adapters.db.unit_of_work import Database
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.teamfile import TeamFileError, parse_team
@@ -21,6 +22,7 @@ from sredesk.services import feeds, rotation, shifts, team, teamfile
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
+from tests.conftest import THIS_WEEK
 
 TEAM_FILE = """
 [team]
@@ -111,6 +113,47 @@ def test_a_team_file_that_changes_a_weeks_pair_ends_its_delegations(desk: Desk) 
     week = shifts.list_shifts(desk)[0]
     assert (week["primary"], week["backup"]) == ("alice", "carol")
     assert statuses() == {accepted: "ended", proposed: "ended"}
+
+
+def test_a_desk_exported_and_imported_elsewhere_plans_the_same(
+    sql_desk: Desk, request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
+) -> None:
+    desk = sql_desk  # four members and shifts from two weeks back to three ahead
+    # Erin served two weeks and left; Frank left without serving.
+    early = THIS_WEEK - timedelta(weeks=4)
+    team.add_member(desk, "erin", "Erin", "erin@example.org", percent_time=100, joined=early)
+    team.add_member(desk, "frank", "Frank", "frank@example.org", joined=early)
+    shifts.set_shift(desk, early, "erin", "alice")
+    shifts.set_shift(desk, early + timedelta(weeks=1), "bob", "erin")
+    team.update_member(desk, "erin", active=False)
+    team.update_member(desk, "frank", active=False)
+    start = THIS_WEEK + timedelta(weeks=4)
+    exported = teamfile.export_team(desk, history_before=start)
+    assert exported.count("active = false") == 1  # Erin's; Frank is in no week
+
+    # The desk it goes to is a fresh SQLite one: a copy of the migrated template.
+    shutil.copyfile(request.getfixturevalue("_sqlite_template"), tmp_path / "fresh.db")
+    database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        fresh = Desk(unit_of_work=database.unit_of_work, clock=clock)
+        teamfile.import_team(fresh, exported, "export.toml")
+        assert shifts.list_shifts(fresh) == shifts.list_shifts(desk, end=start - timedelta(1))
+        assert {m["handle"]: m["active"] for m in team.list_members(fresh)} == {
+            "alice": True,
+            "bob": True,
+            "carol": True,
+            "dave": True,
+            "erin": False,
+        }
+        here, there = rotation.plan(desk, start, 8), rotation.plan(fresh, start, 8)
+    finally:
+        database.dispose()
+    assert "erin" not in {h for w in there["weeks"] for h in (w["primary"], w["backup"])}
+    for key in ("weeks", "fairness", "optimal", "moved"):
+        assert there[key] == here[key], key
+    # Importing the file back leaves Erin where she is: off the rotation.
+    teamfile.import_team(desk, exported, "export.toml")
+    assert not next(m for m in team.list_members(desk) if m["handle"] == "erin")["active"]
 
 
 def test_a_bad_team_file_names_the_line_and_changes_nothing(desk: Desk) -> None:

@@ -127,6 +127,27 @@ def test_a_join_monday_is_read_and_written_only_when_given() -> None:
     assert parse_team(written) == team
 
 
+def test_a_former_member_is_kept_apart_from_the_roster_with_their_weeks() -> None:
+    text = (
+        EXAMPLE
+        + '\n[[member]]\nhandle = "erin"\nactive = false\n'
+        + '\n[[history]]\nweek_start = 2026-12-21\nprimary = "erin"\nbackup = "alice"\n'
+    )
+    team = parse_team(text)
+    assert [m.handle for m in team.members] == ["alice", "bob"]  # the roster to plan
+    assert team.former == (RosterMember("erin"),)
+    assert team.history[0] == WeekAssignment(date(2026, 12, 21), "erin", "alice")
+    written = dump_team(team)
+    assert written.count("active") == 1
+    assert (
+        '[[member]]\nhandle = "erin"\nname = ""\nemail = ""\npercent_time = 50\n'
+        "primary_weeks_served = 0\nclassified_access = false\nactive = false\n"
+    ) in written
+    assert parse_team(written) == team
+    # Saying so changes nothing for a member on the rotation.
+    assert parse_team(edit('handle = "bob"', 'handle = "bob"\nactive = true')) == PARSED
+
+
 def test_history_is_sorted_by_week() -> None:
     text = EXAMPLE + '\n[[history]]\nweek_start = 2026-12-21\nprimary = "bob"\nbackup = "alice"\n'
     weeks = [w.week_start for w in parse_team(text).history]
@@ -180,7 +201,7 @@ def edit(old: str, new: str) -> str:
         (
             edit('primary = "alice"', 'primary = "zed"'),
             "team.toml:28: history names 'zed', who is not a member;"
-            " add a [[member]] with that handle",
+            " add a [[member]] with that handle (and active = false if they have left)",
         ),
         (
             edit("end = 2027-01-15", "end = 2027-01-10"),
@@ -190,6 +211,10 @@ def edit(old: str, new: str) -> str:
         (
             edit("percent_time = 100 ", 'percent_time = "100" '),
             'team.toml:11: percent_time is a string ("100"); write percent_time = 100 (an integer)',
+        ),
+        (
+            edit('handle = "bob"', 'handle = "bob"\nactive = "no"'),
+            'team.toml:22: active is a string ("no"); write active = false (a boolean)',
         ),
         (
             edit("classified_access = false", "classified_access = 0"),

@@ -1,4 +1,9 @@
-"""Read and write the team file: settings, members with their time-off, and past weeks."""
+"""Read and write the team file: settings, members with their time-off, and past weeks.
+
+A member with `active = false` has left the rotation: the planner never gives them a week,
+but the history may name them, and their weeks count towards everyone's fairness as they
+do on the desk.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ _MEMBER_KEYS = (
     "percent_time",
     "primary_weeks_served",
     "classified_access",
+    "active",
     "joined",
     "time_off",
 )
@@ -53,6 +59,7 @@ _EXAMPLES = {
     "percent_time": "100",
     "primary_weeks_served": "0",
     "classified_access": "false",
+    "active": "false",
     "joined": "2026-01-05",
     "start": "2027-01-11",
     "end": "2027-01-15",
@@ -84,8 +91,11 @@ class TeamSettings:
 @dataclass(frozen=True)
 class TeamFile:
     team: TeamSettings
+    # The members on the rotation: the roster to plan.
     members: tuple[RosterMember, ...]
     history: tuple[WeekAssignment, ...] = ()
+    # Former members (`active = false`): never planned, named by the history.
+    former: tuple[RosterMember, ...] = ()
 
 
 def parse_team(text: str, path: str = "team.toml") -> TeamFile:
@@ -97,13 +107,19 @@ def parse_team(text: str, path: str = "team.toml") -> TeamFile:
     reader = _Reader(path, KeyLocator(text))
     reader.keys(data, (), _TOP_KEYS)
     team = _team(reader, reader.table(data, "team", ()))
-    members = tuple(
+    read = [
         _member(reader, item, ("member", i))
         for i, item in enumerate(reader.tables(data, "member", ()))
+    ]
+    everyone = tuple(m for m, _ in read)
+    _check_unique_handles(reader, everyone)
+    history = _history(reader, reader.tables(data, "history", ()), everyone)
+    return TeamFile(
+        team=team,
+        members=tuple(m for m, active in read if active),
+        history=history,
+        former=tuple(m for m, active in read if not active),
     )
-    _check_unique_handles(reader, members)
-    history = _history(reader, reader.tables(data, "history", ()), members)
-    return TeamFile(team=team, members=members, history=history)
 
 
 def dump_team(team_file: TeamFile) -> str:
@@ -116,7 +132,8 @@ def dump_team(team_file: TeamFile) -> str:
         calendar=team.calendar,
         experienced_after=team.experienced_after,
     )
-    for m in team_file.members:
+    former = {m.handle for m in team_file.former}
+    for m in (*team_file.members, *team_file.former):
         lines += ["", "[[member]]"]
         lines += assignments(
             handle=m.handle,
@@ -126,6 +143,8 @@ def dump_team(team_file: TeamFile) -> str:
             primary_weeks_served=m.primary_weeks_served,
             classified_access=m.classified_access,
         )
+        if m.handle in former:
+            lines += assignments(active=False)
         if m.joined is not None:
             lines += assignments(joined=m.joined)
         for t in m.time_off:
@@ -163,7 +182,8 @@ def _team(reader: _Reader, table: Mapping[str, Any]) -> TeamSettings:
     )
 
 
-def _member(reader: _Reader, table: Mapping[str, Any], where: Path) -> RosterMember:
+def _member(reader: _Reader, table: Mapping[str, Any], where: Path) -> tuple[RosterMember, bool]:
+    """The member, and whether they are on the rotation (`active`, true unless given)."""
     reader.keys(table, where, _MEMBER_KEYS)
     handle = reader.value(table, "handle", where, str)
     if not _HANDLE.fullmatch(handle):
@@ -186,7 +206,7 @@ def _member(reader: _Reader, table: Mapping[str, Any], where: Path) -> RosterMem
         _time_off(reader, item, (*where, "time_off", j))
         for j, item in enumerate(reader.tables(table, "time_off", where))
     )
-    return RosterMember(
+    member = RosterMember(
         handle=handle,
         percent_time=percent,
         primary_weeks_served=served,
@@ -196,6 +216,7 @@ def _member(reader: _Reader, table: Mapping[str, Any], where: Path) -> RosterMem
         classified_access=reader.value(table, "classified_access", where, bool, False),
         joined=_joined(reader, table, where),
     )
+    return member, reader.value(table, "active", where, bool, True)
 
 
 def _joined(reader: _Reader, table: Mapping[str, Any], where: Path) -> date | None:
@@ -270,7 +291,11 @@ def _history(
 
 def _unknown_member(handle: str, handles: list[str]) -> str:
     close = get_close_matches(handle, handles, n=1)
-    fix = f"did you mean {close[0]!r}?" if close else "add a [[member]] with that handle"
+    fix = (
+        f"did you mean {close[0]!r}?"
+        if close
+        else "add a [[member]] with that handle (and active = false if they have left)"
+    )
     return f"history names {handle!r}, who is not a member; {fix}"
 
 

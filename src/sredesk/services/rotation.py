@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from sredesk.core import roster as roster_rules
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.fairness import fairness_report, swap_candidates
 from sredesk.core.model import (
+    Member,
     PlannedWeek,
     PlanStatus,
     RotationPlan,
@@ -28,7 +30,11 @@ from sredesk.services.ports import AbstractUnitOfWork
 
 def roster_of(uow: AbstractUnitOfWork) -> list[RosterMember]:
     """The active members as the planner sees them, with their time-off."""
-    members = uow.members.list(active_only=True)
+    return as_roster(uow, uow.members.list(active_only=True))
+
+
+def as_roster(uow: AbstractUnitOfWork, members: Iterable[Member]) -> list[RosterMember]:
+    """The members as the planner sees them, with their time-off."""
     time_off = uow.members.time_off()
     return [
         RosterMember(

@@ -11,7 +11,7 @@ from sredesk.core.roster import set_pair, week_start
 from sredesk.core.rotation_model import WeekAssignment
 from sredesk.core.teamfile import TeamFile, TeamSettings, dump_team, parse_team
 from sredesk.services.desk import Desk, audit
-from sredesk.services.rotation import roster_of
+from sredesk.services.rotation import as_roster, roster_of
 
 
 def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> dict[str, Any]:
@@ -20,6 +20,8 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
     A team file describes a team that exists, usually with its history, so a member it adds
     without a `joined` date gets none: they count from the history's start, as if they had
     been there all along. A member it updates keeps their stored date unless the file gives one.
+    A member the file marks `active = false` is stored, or kept, off the rotation: the history
+    may name them, and their weeks count, but no plan gives them one.
     """
     parsed = parse_team(text, path)
     now = desk.now()
@@ -34,7 +36,10 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
         team.calendar, team.experienced_after = parsed.team.calendar, parsed.team.experienced_after
         desk.calendar(uow)  # an unknown calendar is refused before anything is committed
         known_off = {(t.member, t.start, t.end) for t in uow.members.time_off()}
-        for m in parsed.members:
+        former = {m.handle for m in parsed.former}
+        for m in (*parsed.members, *parsed.former):
+            # A former member is kept for the history that names them, never planned.
+            active = m.handle not in former
             existing = uow.members.find(m.handle)
             if existing is None:
                 uow.members.add(
@@ -45,6 +50,7 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
                         percent_time=m.percent_time,
                         experience=m.primary_weeks_served,
                         classified_access=m.classified_access,
+                        active=active,
                         joined=m.joined,
                     )
                 )
@@ -53,7 +59,7 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
                 existing.name = m.name or existing.name
                 existing.email = m.email or existing.email
                 existing.percent_time, existing.experience = m.percent_time, m.primary_weeks_served
-                existing.classified_access, existing.active = m.classified_access, True
+                existing.classified_access, existing.active = m.classified_access, active
                 existing.joined = m.joined or existing.joined
                 updated += 1
             for off in m.time_off:
@@ -79,7 +85,12 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
 
 
 def export_team(desk: Desk, *, history_before: date | None = None) -> str:
-    """Write the roster as a team file; past weeks (before this one) become its history."""
+    """Write the roster as a team file; past weeks (before this one) become its history.
+
+    Every past week is kept, since each counts towards fairness: a former member the history
+    names is written with `active = false`, so that a plan from the file, or from a desk that
+    imported it, weighs the same weeks as one from this desk.
+    """
     with desk.unit_of_work() as uow:
         team = uow.team.get()
         cutoff = history_before or week_start(desk.now().astimezone(desk.calendar(uow).tz).date())
@@ -88,8 +99,8 @@ def export_team(desk: Desk, *, history_before: date | None = None) -> str:
             for s in uow.shifts.list()
             if s.week_start < cutoff
         )
-        active = {m.handle for m in uow.members.list(active_only=True)}
-        history = tuple(h for h in history if {h.primary, h.backup} <= active)
+        named = {h.primary for h in history} | {h.backup for h in history}
+        former = [m for m in uow.members.list() if not m.active and m.handle in named]
         return dump_team(
             TeamFile(
                 team=TeamSettings(
@@ -100,5 +111,6 @@ def export_team(desk: Desk, *, history_before: date | None = None) -> str:
                 ),
                 members=tuple(roster_of(uow)),
                 history=history,
+                former=tuple(as_roster(uow, former)),
             )
         )
