@@ -477,6 +477,10 @@ def test_schedule_plan_from_a_team_file_counts_a_former_members_weeks(tmp_path: 
         (("percent_time = 50", "percent_time = 0"), "team.toml:12:"),
         (('handle = "carol"', 'handle = "bob"'), "already used by another member"),
         (("[team]", '[team]\ncolour = "red"'), "colour"),
+        (
+            ("[team]", '[team]\ntimezone = "Europe/Paris"'),
+            "team.toml:2: timezone 'Europe/Paris' is not the zone of calendar 'llnl'",
+        ),
     ],
 )
 def test_schedule_plan_refuses_a_bad_team_file(
@@ -500,6 +504,24 @@ def test_schedule_plan_refuses_a_bad_team_file(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_team_import_refuses_a_zone_apart_from_the_calendars(
+    shared_demo: str, tmp_path: Path
+) -> None:
+    exported = run(shared_demo, "team", "export")
+    assert exported.returncode == 0, exported.stderr
+    assert '\ntimezone = "America/Los_Angeles"\n' in exported.stdout
+    paris = tmp_path / "paris.toml"
+    paris.write_text(exported.stdout.replace("America/Los_Angeles", "Europe/Paris"))
+    refused = run(shared_demo, "team", "import", str(paris))
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        f"error: {paris}:3: timezone 'Europe/Paris' is not the zone of calendar 'llnl',"
+        " 'America/Los_Angeles', in which the desk keeps its weeks and hours;"
+        ' write timezone = "America/Los_Angeles" or name a calendar in Europe/Paris\n',
+    )
+    assert run(shared_demo, "team", "export").stdout == exported.stdout
 
 
 def test_schedule_plan_names_the_week_it_cannot_staff(tmp_path: Path) -> None:

@@ -166,6 +166,26 @@ def test_a_bad_team_file_names_the_line_and_changes_nothing(desk: Desk) -> None:
     assert [m.percent_time for m in rotation.roster_of_desk(desk)] == [100, 50, 100, 50]
 
 
+def test_a_team_zone_apart_from_its_calendars_is_refused(desk: Desk) -> None:
+    before = teamfile.export_team(desk, history_before=START)
+    paris = TEAM_FILE.replace("America/Los_Angeles", "Europe/Paris").replace("Alice L", "Al L")
+    with pytest.raises(TeamFileError) as refused:
+        teamfile.import_team(desk, paris, "paris.toml")
+    assert str(refused.value).startswith(
+        "paris.toml:4: timezone 'Europe/Paris' is not the zone of calendar 'llnl',"
+        " 'America/Los_Angeles'"
+    )
+    assert teamfile.export_team(desk, history_before=START) == before
+    # A team stored in another zone before the two had to agree is exported in the
+    # calendar's, the zone its weeks were kept in, so that the file imports again.
+    with desk.unit_of_work() as uow:
+        uow.team.get().timezone = "Europe/Paris"
+        uow.commit()
+    assert teamfile.export_team(desk, history_before=START) == before
+    assert team.team_overview(desk)["timezone"] == "America/Los_Angeles"
+    teamfile.import_team(desk, before, "export.toml")
+
+
 def test_plan_publish_replan_and_supersede(desk: Desk) -> None:
     draft = rotation.plan(desk, START, 8)
     assert draft["status"] == "draft"

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from sredesk.adapters.memory import FixedClock
-from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound
+from sredesk.adapters.memory import FixedClock, MemoryStore
+from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound, NotSetUp
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import effort, escalations, inquiries, postmortems, shifts, team
 from sredesk.services.desk import Desk
@@ -406,6 +406,22 @@ def test_team_members_and_time_off(memory_desk: Desk) -> None:
     team.add_time_off(memory_desk, "bob", date(2026, 12, 1), date(2026, 12, 5))
     with pytest.raises(InvalidInput, match="already serves"):
         team.create_team(memory_desk, "Other")
+
+
+def test_a_team_keeps_its_calendars_zone(clock: FixedClock) -> None:
+    tokyo = {"tokyo": {"timezone": "Asia/Tokyo"}}
+    desk = Desk(unit_of_work=MemoryStore().unit_of_work, clock=clock, calendar_config=tokyo)
+    with pytest.raises(InvalidInput) as refused:
+        team.create_team(desk, "Ops", calendar="tokyo", timezone="America/Los_Angeles")
+    assert str(refused.value) == (
+        "timezone 'America/Los_Angeles' is not the zone of calendar 'tokyo', 'Asia/Tokyo',"
+        " in which the desk keeps its weeks and hours; give timezone 'Asia/Tokyo' or leave it"
+        " out, or name a calendar in America/Los_Angeles"
+    )
+    with pytest.raises(NotSetUp):
+        team.team_overview(desk)  # nothing was created
+    team.create_team(desk, "Ops", calendar="tokyo")
+    assert team.team_overview(desk)["timezone"] == "Asia/Tokyo"
 
 
 def test_shifts_need_mondays_and_two_people(memory_desk: Desk) -> None:

@@ -148,6 +148,22 @@ def test_a_former_member_is_kept_apart_from_the_roster_with_their_weeks() -> Non
     assert parse_team(edit('handle = "bob"', 'handle = "bob"\nactive = true')) == PARSED
 
 
+def test_the_team_zone_is_its_calendars() -> None:
+    zones = {"llnl": "America/Los_Angeles", "tokyo": "Asia/Tokyo"}
+    assert parse_team(EXAMPLE, calendar_zone=zones.__getitem__) == PARSED
+    tokyo = edit('timezone = "America/Los_Angeles"\n', "").replace("llnl", "tokyo")
+    assert parse_team(tokyo, calendar_zone=zones.__getitem__).team.timezone == "Asia/Tokyo"
+    paris = edit('timezone = "America/Los_Angeles"', 'timezone = "Europe/Paris"')
+    with pytest.raises(TeamFileError) as refused:
+        parse_team(paris, "visit.toml", calendar_zone=zones.__getitem__)
+    assert str(refused.value) == (
+        "visit.toml:3: timezone 'Europe/Paris' is not the zone of calendar 'llnl',"
+        " 'America/Los_Angeles', in which the desk keeps its weeks and hours;"
+        ' write timezone = "America/Los_Angeles" or name a calendar in Europe/Paris'
+    )
+    assert parse_team(paris).team.timezone == "Europe/Paris"  # no calendars to check against
+
+
 def test_history_is_sorted_by_week() -> None:
     text = EXAMPLE + '\n[[history]]\nweek_start = 2026-12-21\nprimary = "bob"\nbackup = "alice"\n'
     weeks = [w.week_start for w in parse_team(text).history]

@@ -48,15 +48,23 @@ def plan(
     if first.weekday() != 0:
         raise InvalidInput(f"--start {first} is not a Monday; plans start on Mondays")
     if team is not None:
-        from sredesk.core.calendar import load_calendar
+        from sredesk.core.calendar import BusinessCalendar, load_calendar
         from sredesk.core.rotation import plan_rotation
         from sredesk.core.teamfile import parse_team
 
-        parsed = parse_team(_read(team), str(team))
         settings = Settings.from_env(os.environ)
-        calendar = load_calendar(
-            parsed.team.calendar, settings.calendars, read_text=settings.read_calendar_file
-        )
+        calendars: dict[str, BusinessCalendar] = {}
+
+        def named(name: str) -> BusinessCalendar:
+            if name not in calendars:
+                calendars[name] = load_calendar(
+                    name, settings.calendars, read_text=settings.read_calendar_file
+                )
+            return calendars[name]
+
+        # Refused as on import: a team's timezone is its calendar's.
+        parsed = parse_team(_read(team), str(team), calendar_zone=lambda name: str(named(name).tz))
+        calendar = named(parsed.team.calendar)
         result = plan_rotation(
             parsed.members,
             start=first,

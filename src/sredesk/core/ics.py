@@ -57,7 +57,7 @@ class RotationCalendar:
     weeks: Sequence[ShiftLike]
     members: Sequence[RosterMember] = ()
     holidays: Sequence[Holiday] = ()
-    # When the shift changes hands on Monday, in the team's zone.
+    # When the shift changes hands on Monday, in `timezone` (the business calendar's).
     handoff: time = time(0, 0)
     delegations: Sequence[DelegationWindow] = ()
 

@@ -73,6 +73,7 @@ class DelegationStatus(StrEnum):
 @dataclass(eq=False)
 class Team:
     name: str
+    # Always the business calendar's zone, in which the desk keeps its weeks and hours.
     timezone: str = "America/Los_Angeles"
     calendar: str = "llnl"
     experienced_after: int = 4
@@ -137,7 +138,7 @@ class Delegation:
 
 @dataclass(eq=False)
 class Shift:
-    """One week of desk duty, Monday to Sunday in the team's zone."""
+    """One week of desk duty, Monday to Sunday in the business calendar's zone (the team's)."""
 
     week_start: date
     primary: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from difflib import get_close_matches
@@ -82,6 +82,7 @@ class TeamFileError(ValueError):
 @dataclass(frozen=True)
 class TeamSettings:
     name: str
+    # The business calendar's zone: the desk's weeks, hours and feeds run in it.
     timezone: str = "America/Los_Angeles"
     calendar: str = "llnl"  # the business calendar's holiday set
     # Primary weeks served before someone counts as experienced.
@@ -98,15 +99,25 @@ class TeamFile:
     former: tuple[RosterMember, ...] = ()
 
 
-def parse_team(text: str, path: str = "team.toml") -> TeamFile:
-    """Parse the team file's text; `path` only names the file in error messages."""
+def parse_team(
+    text: str,
+    path: str = "team.toml",
+    *,
+    calendar_zone: Callable[[str], str] | None = None,
+) -> TeamFile:
+    """Parse the team file's text; `path` only names the file in error messages.
+
+    `calendar_zone(name)` gives the zone of the business calendar `name`. With it, the team's
+    timezone defaults to its calendar's, and any other is refused: the desk keeps its weeks
+    and hours in the calendar's zone, so a team zone apart from it would be used by nothing.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TeamFileError(path, decode_line(error, text), decode_problem(error)) from None
     reader = _Reader(path, KeyLocator(text))
     reader.keys(data, (), _TOP_KEYS)
-    team = _team(reader, reader.table(data, "team", ()))
+    team = _team(reader, reader.table(data, "team", ()), calendar_zone)
     read = [
         _member(reader, item, ("member", i))
         for i, item in enumerate(reader.tables(data, "member", ()))
@@ -156,7 +167,9 @@ def dump_team(team_file: TeamFile) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _team(reader: _Reader, table: Mapping[str, Any]) -> TeamSettings:
+def _team(
+    reader: _Reader, table: Mapping[str, Any], calendar_zone: Callable[[str], str] | None
+) -> TeamSettings:
     where: Path = ("team",)
     reader.keys(table, where, _TEAM_KEYS)
     defaults = TeamSettings(name="")
@@ -169,6 +182,18 @@ def _team(reader: _Reader, table: Mapping[str, Any]) -> TeamSettings:
             (*where, "timezone"),
             f'unknown timezone {timezone!r}; give an IANA name such as "Europe/Paris"',
         )
+    calendar = reader.value(table, "calendar", where, str, defaults.calendar)
+    if calendar_zone is not None:
+        zone = calendar_zone(calendar)
+        if "timezone" not in table:
+            timezone = zone
+        elif timezone != zone:
+            reader.fail(
+                (*where, "timezone"),
+                f"timezone {timezone!r} is not the zone of calendar {calendar!r}, {zone!r},"
+                " in which the desk keeps its weeks and hours;"
+                f" write timezone = {toml_value(zone)} or name a calendar in {timezone}",
+            )
     experienced_after = reader.value(
         table, "experienced_after", where, int, defaults.experienced_after
     )
@@ -177,7 +202,7 @@ def _team(reader: _Reader, table: Mapping[str, Any]) -> TeamSettings:
     return TeamSettings(
         name=reader.value(table, "name", where, str),
         timezone=timezone,
-        calendar=reader.value(table, "calendar", where, str, defaults.calendar),
+        calendar=calendar,
         experienced_after=experienced_after,
     )
 

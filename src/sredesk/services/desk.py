@@ -80,7 +80,10 @@ class Desk:
             observer(uow, inquiry, action, now)
 
     def calendar(self, uow: AbstractUnitOfWork) -> BusinessCalendar:
-        name = uow.team.get().calendar
+        """The team's business calendar: its holidays, hours and zone are the desk's."""
+        return self.calendar_named(uow.team.get().calendar)
+
+    def calendar_named(self, name: str) -> BusinessCalendar:
         if name not in self._calendars:
             self._calendars[name] = load_calendar(
                 name, self.calendar_config, read_text=self.read_calendar_file

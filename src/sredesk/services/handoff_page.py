@@ -22,7 +22,7 @@ STATE_WORDS = {
 
 
 def this_week(desk: Desk) -> date:
-    """The Monday of the desk's current week, in the team's zone."""
+    """The Monday of the desk's current week, in the business calendar's zone."""
     with desk.unit_of_work() as uow:
         zone = desk.calendar(uow).tz
     return roster.week_start(desk.now().astimezone(zone).date())

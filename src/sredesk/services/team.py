@@ -45,6 +45,20 @@ def check_joined(joined: date | None) -> None:
         )
 
 
+def check_team_timezone(timezone: str | None, calendar: str, zone: str) -> None:
+    """Refuse a team timezone other than its calendar's `zone`: nothing would use it.
+
+    Shift weeks, duty, the planner's business days and the feeds all run in the business
+    calendar's zone, so a team in another zone would see weeks that are not its own.
+    """
+    if timezone is not None and timezone != zone:
+        raise InvalidInput(
+            f"timezone {timezone!r} is not the zone of calendar {calendar!r}, {zone!r}, in "
+            f"which the desk keeps its weeks and hours; give timezone {zone!r} or leave it out, "
+            f"or name a calendar in {timezone}"
+        )
+
+
 def _this_week(desk: Desk, uow: AbstractUnitOfWork, timezone: str) -> date:
     """The Monday of the desk's current week, in its calendar's zone (the member's, if no team)."""
     try:
@@ -55,8 +69,9 @@ def _this_week(desk: Desk, uow: AbstractUnitOfWork, timezone: str) -> date:
 
 
 def create_team(
-    desk: Desk, name: str, *, calendar: str = "llnl", timezone: str = "America/Los_Angeles"
+    desk: Desk, name: str, *, calendar: str = "llnl", timezone: str | None = None
 ) -> None:
+    """Create the team; its timezone is its calendar's, in which the desk keeps its weeks."""
     if not name.strip():
         raise InvalidInput("the team needs a name")
     now = desk.now()
@@ -67,15 +82,16 @@ def create_team(
             existing = None
         if existing is not None:
             raise InvalidInput(f"this desk already serves team {existing.name!r}")
-        team = Team(name=name.strip(), calendar=calendar, timezone=timezone)
+        zone = str(desk.calendar_named(calendar).tz)  # an unknown calendar is refused here
+        check_team_timezone(timezone, calendar, zone)
+        team = Team(name=name.strip(), calendar=calendar, timezone=zone)
         uow.team.add(team)
-        desk.calendar(uow)  # refuse an unknown calendar before committing
         audit(
             uow,
             "team.created",
             actor="system",
             now=now,
-            after={"name": team.name, "calendar": calendar, "timezone": timezone},
+            after={"name": team.name, "calendar": calendar, "timezone": zone},
         )
         uow.commit()
 
@@ -254,7 +270,9 @@ def team_overview(desk: Desk) -> dict[str, Any]:
     """The team page's read: every member with the time-off not yet over, by start."""
     with desk.unit_of_work() as uow:
         team = uow.team.get()
-        today = desk.now().astimezone(desk.calendar(uow).tz).date()
+        # The calendar's zone, which a team stored before the two had to agree may not hold.
+        zone = desk.calendar(uow).tz
+        today = desk.now().astimezone(zone).date()
         away = sorted(uow.members.time_off(), key=lambda t: (t.start, t.end))
         members = [
             {
@@ -265,4 +283,4 @@ def team_overview(desk: Desk) -> dict[str, Any]:
             }
             for m in uow.members.list()
         ]
-        return {"name": team.name, "timezone": team.timezone, "members": members}
+        return {"name": team.name, "timezone": str(zone), "members": members}

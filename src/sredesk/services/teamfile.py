@@ -23,7 +23,8 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
     A member the file marks `active = false` is stored, or kept, off the rotation: the history
     may name them, and their weeks count, but no plan gives them one.
     """
-    parsed = parse_team(text, path)
+    # The team's zone must be its calendar's: the desk's weeks and hours are the calendar's.
+    parsed = parse_team(text, path, calendar_zone=lambda name: str(desk.calendar_named(name).tz))
     now = desk.now()
     added = updated = weeks = 0
     with desk.unit_of_work() as uow:
@@ -105,7 +106,9 @@ def export_team(desk: Desk, *, history_before: date | None = None) -> str:
             TeamFile(
                 team=TeamSettings(
                     name=team.name,
-                    timezone=team.timezone,
+                    # The calendar's, which the stored one matches unless written before
+                    # the two had to agree: the file then imports anywhere.
+                    timezone=str(desk.calendar(uow).tz),
                     calendar=team.calendar,
                     experienced_after=team.experienced_after,
                 ),
