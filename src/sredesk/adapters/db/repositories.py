@@ -466,11 +466,15 @@ class SqlMailRepository(_Repo):
         c = t.mail_messages.c
         found: dict[str, tuple[str, ...]] = {}
         wanted = list(dict.fromkeys(message_ids))
-        for start in range(0, len(wanted), 500):
-            query = select(c.message_id, c.links).where(
-                c.message_id.in_(wanted[start : start + 500]), c.inquiry_number.is_(None)
-            )
-            found.update({row[0]: tuple(row[1] or ()) for row in self.session.execute(query)})
+        # Messages stored in this transaction are the caller's to know (the intake keeps
+        # them): flushing everything pending only to ask about older ones costs a flush.
+        with self.session.no_autoflush:
+            for start in range(0, len(wanted), 500):
+                query = select(c.message_id, c.links).where(
+                    c.message_id.in_(wanted[start : start + 500]), c.inquiry_number.is_(None)
+                )
+                rows = self.session.execute(query)
+                found.update({row[0]: tuple(row[1] or ()) for row in rows})
         return found
 
     def count_from(self, sender: str, since: datetime) -> int:
