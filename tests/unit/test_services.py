@@ -458,3 +458,19 @@ def test_resolution_clock_pauses_while_waiting_on_the_customer(
     assert running["paused"] is False
     assert running["remaining_seconds"] == 6 * 3600
     assert running["state"] == "on-track"
+
+
+def test_dates_past_the_calendars_years_are_refused_in_one_line(memory_desk: Desk) -> None:
+    """A time-off or plan in year 9999 would overflow the feeds and the planner later."""
+    from sredesk.core.calendar import CalendarError
+    from sredesk.services import feeds, rotation
+
+    before = team.list_time_off(memory_desk)
+    with pytest.raises(CalendarError, match=r"^year 9999 is outside the supported years 2-9998$"):
+        team.add_time_off(memory_desk, "alice", date(9999, 12, 30), date(9999, 12, 31))
+    assert team.list_time_off(memory_desk) == before
+    feeds.render(memory_desk)  # still renders
+    with pytest.raises(CalendarError, match="year 9999"):
+        rotation.plan(memory_desk, date(9998, 12, 14), 4)  # ends in 9999
+    with pytest.raises(CalendarError, match="year 1 "):
+        team.update_member(memory_desk, "alice", joined=date(1, 1, 1))

@@ -220,6 +220,10 @@ def edit(old: str, new: str) -> str:
             " add a [[member]] with that handle (and active = false if they have left)",
         ),
         (
+            edit("end = 2027-01-15", "end = 9999-12-31"),
+            "team.toml:17: end 9999-12-31 is outside the years 2-9998 the calendar supports",
+        ),
+        (
             edit("end = 2027-01-15", "end = 2027-01-10"),
             "team.toml:17: time-off ends on 2027-01-10, before it starts on 2027-01-11;"
             " give an end on or after the start",

@@ -225,3 +225,13 @@ def test_the_pages_read_models_and_a_swap_request_on_a_database(sql_desk: Desk) 
     swap_requests.accept(sql_desk, asked, by="carol")
     assert pair(sql_desk, date(2026, 11, 16)) == ("carol", "bob")
     assert swap_requests.open_requests(sql_desk, me="carol") == []
+
+
+def test_a_swap_request_id_past_the_databases_integers_is_refused_not_a_crash(
+    browser: Callable[[str], Browser],
+) -> None:
+    dave = browser("dave")
+    for action in ("accept", "withdraw"):
+        refused = dave.post(f"/rotation/swap-requests/{2**40}/{action}")
+        assert refused.status_code == 422
+        assert "less than or equal to 2147483647" in refused.text

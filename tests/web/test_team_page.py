@@ -124,6 +124,15 @@ def test_bad_input_says_what_to_fix_and_changes_nothing(
     assert (
         message(backwards) == "time-off ends (2026-12-01) before it starts (2026-12-04); swap them"
     )
+    # Dates past the calendar's years would break every calendar feed that shows them.
+    far = carol.post(
+        "/team/time-off", {"member": "dave", "start": "9999-12-30", "end": "9999-12-31"}
+    )
+    assert message(far) == "year 9999 is outside the supported years 2-9998"
+    far_join = carol.post("/team/members/dave", {**EDIT_DAVE, "joined": "9999-12-27"})
+    assert message(far_join) == "year 9999 is outside the supported years 2-9998"
+    huge = carol.post("/team/time-off/remove", {"member": "dave", "time_off_id": str(2**40)})
+    assert message(huge) == f"time-off id {2**40} is too large"
     wednesday = carol.post("/team/members/dave", {**EDIT_DAVE, "joined": "2026-11-18"})
     assert message(wednesday) == (
         "joined 2026-11-18 is a Wednesday; give the Monday of that week, 2026-11-16"

@@ -16,6 +16,7 @@ from difflib import get_close_matches
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sredesk.core.calendar import MAX_YEAR, MIN_YEAR
 from sredesk.core.roster import week_start
 from sredesk.core.rotation_model import RosterMember, TimeOffRange, WeekAssignment
 from sredesk.core.teamfile_toml import (
@@ -365,6 +366,11 @@ class _Reader:
                 (*where, key),
                 f"{key} is {_describe(value)}; write {key} = {_EXAMPLES[key]}"
                 f" ({_describe_kind(kind)})",
+            )
+        if isinstance(value, date) and not MIN_YEAR <= value.year <= MAX_YEAR:
+            self.fail(
+                (*where, key),
+                f"{key} {value} is outside the years {MIN_YEAR}-{MAX_YEAR} the calendar supports",
             )
         return value  # type: ignore[no-any-return]
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sredesk.core import roster as roster_rules
+from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.fairness import fairness_report, swap_candidates
 from sredesk.core.model import (
@@ -77,6 +78,8 @@ def _check_horizon(start: date, weeks: int) -> None:
         raise InvalidInput(f"--start {start} is not a Monday; plans start on Mondays")
     if not 1 <= weeks <= 52:
         raise InvalidInput(f"--weeks {weeks} is outside 1..52")
+    check_year(start.year)  # then the end, at most 52 weeks on, is still a date
+    check_year((start + timedelta(weeks=weeks)).year)
 
 
 def plan(desk: Desk, start: date, weeks: int, *, by: str = "system") -> dict[str, Any]:

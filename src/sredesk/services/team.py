@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, NotFound
 from sredesk.core.model import Member, Team, TimeOff
 from sredesk.core.roster import week_start
@@ -39,6 +40,8 @@ def check_member_fields(
 
 def check_joined(joined: date | None) -> None:
     """Refuse a join date that is not a Monday: a member shares the desk's weeks whole."""
+    if joined is not None:
+        check_year(joined.year)
     if joined is not None and joined.weekday() != 0:
         raise InvalidInput(
             f"joined {joined} is a {joined:%A}; give the Monday of that week, {week_start(joined)}"
@@ -214,6 +217,9 @@ def add_time_off(
     """Record a member's time-off (inclusive dates); its id, by which it can be removed."""
     if end < start:
         raise InvalidInput(f"time-off ends ({end}) before it starts ({start}); swap them")
+    # The feeds and the planner compute with the days around it: keep to the calendar's years.
+    check_year(start.year)
+    check_year(end.year)
     now = desk.now()
     with desk.unit_of_work() as uow:
         found = uow.members.get(handle.lstrip("@"))

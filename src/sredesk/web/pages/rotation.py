@@ -13,6 +13,7 @@ from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS
 from sredesk.web.auth import FormUser, PageUser
 from sredesk.web.pages.common import attempt, back, desk_of, render
+from sredesk.web.schemas import RecordId
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,7 +77,7 @@ def ask_for_swap(
 
 
 @router.post("/rotation/swap-requests/{request_id}/accept")
-def accept_swap(request: Request, user: FormUser, request_id: int) -> RedirectResponse:
+def accept_swap(request: Request, user: FormUser, request_id: RecordId) -> RedirectResponse:
     try:
         asked = swap_requests.accept(desk_of(request), request_id, by=user.handle)
     except USER_ERRORS as error:
@@ -89,7 +90,7 @@ def accept_swap(request: Request, user: FormUser, request_id: int) -> RedirectRe
 
 
 @router.post("/rotation/swap-requests/{request_id}/withdraw")
-def withdraw_swap(request: Request, user: FormUser, request_id: int) -> RedirectResponse:
+def withdraw_swap(request: Request, user: FormUser, request_id: RecordId) -> RedirectResponse:
     return attempt(
         "/rotation",
         lambda: swap_requests.withdraw(desk_of(request), request_id, by=user.handle),

@@ -23,9 +23,13 @@ Flag = Annotated[str, Form(max_length=10)]
 
 def whole_number(value: str, what: str) -> int:
     try:
-        return int(value.strip())
+        number = int(value.strip())
     except ValueError:
         raise InvalidInput(f"{what} {value!r} is not a whole number") from None
+    # The database's integers end at 2**31 - 1: a larger one names nothing.
+    if abs(number) > 2**31 - 1:
+        raise InvalidInput(f"{what} {number} is too large")
+    return number
 
 
 def optional_date(value: str, what: str) -> date | None:
