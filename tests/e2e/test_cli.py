@@ -598,3 +598,15 @@ def test_roster_changes_from_the_shell_name_who_made_them(demo: str) -> None:
     assert last["member.updated"] == "bob"
     assert last["member.time_off"] == "system"  # neither --as nor $SREDESK_USER
     assert last["shift.set"] == "carol"
+
+
+def test_a_required_response_time_in_days_from_the_shell(demo: str) -> None:
+    base = ("inquiry", "new", "--title", "Contract", "--source", "visit-users")
+    opened = run(demo, *base, "--response-days", "2", "--json")
+    assert opened.returncode == 0, opened.stderr
+    assert json.loads(opened.stdout)["response_days"] == 2
+    both = run(demo, *base, "--response-days", "2", "--response-hours", "4")
+    assert (both.returncode, both.stderr) == (
+        2,
+        "error: give the required response time in hours or in days, not both\n",
+    )

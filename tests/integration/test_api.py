@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -428,3 +428,19 @@ def test_a_locked_database_answers_503_and_writes_nothing(tmp_path: Path) -> Non
         assert client.get("/api/v1/inquiries").json() == []
         assert new(client)["number"] == 1
     database.dispose()
+
+
+def test_a_required_response_time_in_calendar_days(client: TestClient) -> None:
+    number = new(client, response_days=2, created_at="2026-11-20T16:00:00-08:00")["number"]
+    shown = client.get(f"/api/v1/inquiries/{number}").json()
+    due = datetime.fromisoformat(shown["response_due"])
+    assert (shown["response_days"], due) == (2, datetime(2026, 11, 23, tzinfo=UTC))
+    both = client.post(
+        f"/api/v1/inquiries/{number}/response-time", json={"by": "alice", "hours": 4, "days": 1}
+    )
+    assert both.status_code == 422
+    assert both.json()["detail"] == "give the required response time in hours or in days, not both"
+    hours = client.post(
+        f"/api/v1/inquiries/{number}/response-time", json={"by": "alice", "hours": 8}
+    ).json()
+    assert (hours["response_hours"], hours["response_days"]) == (8, None)

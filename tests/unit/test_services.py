@@ -62,10 +62,35 @@ def test_own_required_response_time_replaces_the_goal(memory_desk: Desk) -> None
     number = open_one(memory_desk, sensitive=True, response_hours=1)
     data = inquiries.get_inquiry(memory_desk, number)
     assert datetime.fromisoformat(data["response_due"]) == NOW + timedelta(hours=1)
-    inquiries.set_response_hours(memory_desk, number, 16, by="alice")
+    inquiries.set_response_time(memory_desk, number, 16, by="alice")
     data = inquiries.get_inquiry(memory_desk, number)
     # 16 business hours from Wednesday 10:00 is Friday 10:00.
     assert datetime.fromisoformat(data["response_due"]) == NOW + timedelta(days=2)
+
+
+def test_own_required_response_time_may_be_calendar_days(memory_desk: Desk) -> None:
+    """A contract may count days as they pass, nights and the weekend included."""
+    tz = memory_desk_tz(memory_desk)
+    friday = datetime(2026, 11, 20, 16, tzinfo=tz)
+    number = open_one(memory_desk, sensitive=True, response_days=2, created_at=friday)
+    data = inquiries.get_inquiry(memory_desk, number)
+    assert (data["response_days"], data["response_hours"]) == (2, None)
+    assert datetime.fromisoformat(data["response_due"]) == datetime(2026, 11, 22, 16, tzinfo=tz)
+    inquiries.set_response_time(memory_desk, number, None, days=0.5, by="alice")
+    due = inquiries.get_inquiry(memory_desk, number)["response_due"]
+    assert datetime.fromisoformat(due) == datetime(2026, 11, 21, 4, tzinfo=tz)
+    inquiries.set_response_time(memory_desk, number, None, by="alice")  # the desk's goal again
+    due = inquiries.get_inquiry(memory_desk, number)["response_due"]
+    assert datetime.fromisoformat(due) == datetime(2026, 11, 23, 11, tzinfo=tz)
+    for hours, days, message in [
+        (4, 2, "in hours or in days, not both"),
+        (None, 400, "between 0 and 365 days"),
+        (None, 0, "between 0 and 365 days"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            inquiries.set_response_time(memory_desk, number, hours, days=days, by="alice")
+    with pytest.raises(InvalidInput, match="not both"):
+        open_one(memory_desk, response_hours=4, response_days=1)
 
 
 def test_reply_stops_the_clock_and_the_state_moves(memory_desk: Desk, clock: FixedClock) -> None:

@@ -40,7 +40,12 @@ def new(
     body: str = typer.Option("", help="What the customer asked; - reads standard input."),
     sensitive: bool = typer.Option(False, help="Classified: it never leaves the desk."),
     serious: bool = typer.Option(False, help="Many users hit, or heavy effort."),
-    response_hours: float | None = typer.Option(None, help="Its own required response time."),
+    response_hours: float | None = typer.Option(
+        None, help="Its own required response time, in business hours."
+    ),
+    response_days: float | None = typer.Option(
+        None, help="Or in calendar days, nights and weekends included."
+    ),
     label: list[str] = typer.Option([], "--label", help="A label; repeat for more."),
     redirected_by: str | None = typer.Option(None, help="The member the user reached."),
     created_at: str | None = typer.Option(None, help="Arrival, ISO-8601 with offset."),
@@ -59,6 +64,7 @@ def new(
         sensitive=sensitive,
         serious=serious,
         response_hours=response_hours,
+        response_days=response_days,
         labels=label,
         redirected_by=redirected_by,
         created_at=_parse_instant(created_at, "--created-at"),

@@ -19,6 +19,7 @@ _FIELDS = (
     "sensitive",
     "serious",
     "response_hours",
+    "response_days",
     "response_due",
     "keep_at_handoff",
     "first_response_at",

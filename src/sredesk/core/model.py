@@ -257,6 +257,8 @@ class Inquiry:
     serious: bool = False
     # A required response time that replaces the desk's goal, in business hours.
     response_hours: float | None = None
+    # Or calendar days, nights and weekends included, as some contracts count (never both).
+    response_days: float | None = None
     keep_at_handoff: bool = False
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None

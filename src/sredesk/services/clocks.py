@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 def policy_for(desk: Desk, inquiry: Inquiry) -> ResponsePolicy:
     """The desk's policy, or the inquiry's own required response time when it has one."""
+    if inquiry.response_days is not None:
+        return ResponsePolicy.calendar_days(inquiry.response_days, desk.policy.thresholds)
     return desk.policy.with_hours(inquiry.response_hours)
 
 

@@ -60,6 +60,7 @@ def open_inquiry(
     sensitive: bool = False,
     serious: bool = False,
     response_hours: float | None = None,
+    response_days: float | None = None,
     labels: Sequence[str] = (),
     created_at: datetime | None = None,
     message_id: str | None = None,
@@ -69,8 +70,7 @@ def open_inquiry(
     kind = parse_channel(channel)
     if kind is Channel.REDIRECT and not redirected_by:
         raise InvalidInput("a redirect needs the member the user reached (--redirected-by)")
-    if response_hours is not None and not 0 < response_hours <= 24 * 365:
-        raise InvalidInput("the required response time must be between 0 and 8760 hours")
+    _check_response_time(response_hours, response_days)
     if not source.strip():
         raise InvalidInput("the inquiry needs a source: the list, repository or line it came in on")
     for customer in customers:
@@ -91,6 +91,7 @@ def open_inquiry(
             sensitive=sensitive,
             serious=serious,
             response_hours=response_hours,
+            response_days=response_days,
             labels=labels,
             created_at=created_at,
             message_id=message_id,
@@ -116,6 +117,7 @@ def create_in(
     sensitive: bool = False,
     serious: bool = False,
     response_hours: float | None = None,
+    response_days: float | None = None,
     labels: Sequence[str] = (),
     created_at: datetime | None = None,
     message_id: str | None = None,
@@ -146,6 +148,7 @@ def create_in(
         sensitive=sensitive,
         serious=serious,
         response_hours=response_hours,
+        response_days=response_days,
         redirected_by=redirected_by,
     )
     lifecycle.set_labels(inquiry, add=labels)
@@ -399,13 +402,27 @@ def confirm_redirect(desk: Desk, number: int, *, by: str) -> None:
     )
 
 
-def set_response_hours(desk: Desk, number: int, hours: float | None, *, by: str) -> None:
-    """Give the inquiry its own required response time, e.g. a classified customer's."""
+def _check_response_time(hours: float | None, days: float | None) -> None:
+    if hours is not None and days is not None:
+        raise InvalidInput("give the required response time in hours or in days, not both")
     if hours is not None and not 0 < hours <= 24 * 365:
         raise InvalidInput("the required response time must be between 0 and 8760 hours")
+    if days is not None and not 0 < days <= 365:
+        raise InvalidInput("the required response time must be between 0 and 365 days")
+
+
+def set_response_time(
+    desk: Desk, number: int, hours: float | None, *, days: float | None = None, by: str
+) -> None:
+    """Give the inquiry its own required response time, e.g. a classified customer's.
+
+    `hours` are business hours, like the desk's own goal; `days` are calendar days, nights
+    and weekends included, as a contract may count them. Neither: the desk's goal again.
+    """
+    _check_response_time(hours, days)
 
     def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
-        inquiry.response_hours = hours
+        inquiry.response_hours, inquiry.response_days = hours, days
         inquiry.response_due = clocks.response_due_for(desk, desk.calendar(uow), inquiry)
 
     _change(desk, number, "inquiry.response_time_set", by, change)

@@ -43,6 +43,7 @@ def inquiry_summary(inquiry: Inquiry, clock: dict[str, Any] | None = None) -> di
         "serious": inquiry.serious,
         "keep_at_handoff": inquiry.keep_at_handoff,
         "response_hours": inquiry.response_hours,
+        "response_days": inquiry.response_days,
         "message_ids": inquiry.message_ids,
         "clock": clock,
     }

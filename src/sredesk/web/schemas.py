@@ -77,7 +77,12 @@ class InquiryIn(Strict):
     )
     sensitive: bool = False
     serious: bool = False
-    response_hours: float | None = Field(None, gt=0, le=8760)
+    response_hours: float | None = Field(
+        None, gt=0, le=8760, description="its own required response time, in business hours"
+    )
+    response_days: float | None = Field(
+        None, gt=0, le=365, description="or in calendar days, nights and weekends included"
+    )
     labels: list[str] = []
     created_at: AwareDatetime | None = None
     redirected_by: str | None = None
@@ -137,8 +142,11 @@ class AssignIn(Strict):
 
 
 class ResponseTimeIn(Strict):
+    """Business hours, or calendar days; neither gives the inquiry the desk's goal again."""
+
     by: Handle
     hours: float | None = Field(None, gt=0, le=8760)
+    days: float | None = Field(None, gt=0, le=365)
 
 
 class PostmortemIn(Strict):
@@ -254,6 +262,7 @@ class InquiryOut(BaseModel):
     serious: bool
     keep_at_handoff: bool
     response_hours: float | None
+    response_days: float | None = None
     message_ids: list[str]
     clock: ClockOut | None
 

@@ -167,6 +167,7 @@ inquiries = Table(
     Column("sensitive", Boolean, nullable=False),
     Column("serious", Boolean, nullable=False),
     Column("response_hours", Float, nullable=True),
+    Column("response_days", Float, nullable=True),
     Column("keep_at_handoff", Boolean, nullable=False),
     Column("first_response_at", UTCDateTime, nullable=True),
     Column("resolved_at", UTCDateTime, nullable=True),

@@ -68,6 +68,7 @@ def open_inquiry(desk: DeskDep, user: ApiUser, body: InquiryIn) -> dict[str, Any
         sensitive=body.sensitive,
         serious=body.serious,
         response_hours=body.response_hours,
+        response_days=body.response_days,
         labels=body.labels,
         created_at=body.created_at,
         redirected_by=body.redirected_by,
@@ -172,7 +173,9 @@ def assign(desk: DeskDep, user: ApiUser, number: RecordId, body: AssignIn) -> di
 def response_time(
     desk: DeskDep, user: ApiUser, number: RecordId, body: ResponseTimeIn
 ) -> dict[str, Any]:
-    inquiries.set_response_hours(desk, number, body.hours, by=acting_as(user, body.by))
+    inquiries.set_response_time(
+        desk, number, body.hours, days=body.days, by=acting_as(user, body.by)
+    )
     return inquiries.get_inquiry(desk, number)
 
 
