@@ -375,6 +375,12 @@ def test_a_number_past_the_databases_integers_is_one_line(shared_demo: str) -> N
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("error: ")
     assert ("integer out of range" in result.stderr) or ("no inquiry #99999999999" in result.stderr)
+    # Past 64 bits SQLite's driver refuses the number before the query: one line as well.
+    for args in (("inquiry", "show", str(2**70)), ("inquiry", "reopen", str(2**70), "--as", "x")):
+        refused = run(shared_demo, *args)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.count("\n") == 1, refused.stderr
+        assert refused.stderr.startswith("error: "), refused.stderr
     assert run(shared_demo, "inquiry", "list", "--json").stdout == before
 
 

@@ -323,6 +323,11 @@ def test_effort_log_rejects_bad_minutes_and_unknown_inquiries(memory_desk: Desk)
             effort.log_effort(memory_desk, by="alice", minutes=minutes)
     with pytest.raises(NotFound):
         effort.log_effort(memory_desk, by="alice", minutes=5, inquiry_number=42)
+    with pytest.raises(InvalidInput, match=r"^2099-01-01 has not come yet; log effort for work"):
+        effort.log_effort(memory_desk, by="alice", minutes=5, on=date(2099, 1, 1))
+    with pytest.raises(ValueError, match="year 1 is outside"):
+        effort.log_effort(memory_desk, by="alice", minutes=5, on=date(1, 1, 1))
+    assert effort.list_effort(memory_desk) == []
     entry = effort.log_effort(memory_desk, by="alice", minutes=45, note="desk")
     assert effort.list_effort(memory_desk) == [
         {

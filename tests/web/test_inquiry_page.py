@@ -405,6 +405,12 @@ def test_promote_queues_the_issue_when_github_is_configured(web_desk: Desk, numb
         page = alice.get(f"/inquiries/{number}").text
         assert '<option value="visit-dav/visit">visit-dav/visit</option>' in page
         assert "Not available" not in page
+        # An unknown kind is refused before anything is queued: the sender files first.
+        bogus = alice.post(
+            f"/inquiries/{number}/promote", {"repo": "visit-dav/visit", "link_kind": "bogus"}
+        )
+        assert "unknown+link+kind" in notice_of(bogus)
+        assert outbox.list_outbox(web_desk) == []
         response = alice.post(
             f"/inquiries/{number}/promote", {"repo": "visit-dav/visit", "title": "Silo crash"}
         )

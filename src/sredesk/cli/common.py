@@ -45,6 +45,10 @@ def refusal(error: Exception) -> str | None:
         return f"error: {error}"
     if isinstance(error, StoreUnavailable):
         return f"error: {error}; check SREDESK_DATABASE_URL, or try again if it was busy"
+    if isinstance(error, OverflowError) and "SQLite INTEGER" in str(error):
+        # SQLite's driver refuses an integer past 64 bits before the query runs; PostgreSQL
+        # reports the same as a DataError, below. Nothing was written.
+        return "error: a number is past the database's integers; give a smaller one"
     if isinstance(error, DataError):
         # The database refused a value the shell let through, such as a number past its
         # integers; the transaction rolled back, so nothing changed.

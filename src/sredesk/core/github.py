@@ -28,7 +28,8 @@ HANDLED = {
 
 def signature_valid(secret: bytes, body: bytes, header: str | None) -> bool:
     """Check X-Hub-Signature-256 in constant time; a missing header is never valid."""
-    if not secret or not header or not header.startswith("sha256="):
+    # compare_digest takes no text beyond ASCII: such a header is no signature of ours.
+    if not secret or not header or not header.isascii() or not header.startswith("sha256="):
         return False
     expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, header)

@@ -206,15 +206,19 @@ def attach_postmortem(inquiry: Inquiry, postmortem: Postmortem) -> None:
     inquiry.postmortems.append(postmortem)
 
 
-def add_link(inquiry: Inquiry, url: str, kind: str, by: str, *, now: datetime) -> ProductLink:
-    if not url.startswith(("https://", "http://")):
-        raise InvalidInput(f"link {url!r} is not an http(s) URL; give the issue's address")
+def link_kind(kind: str) -> LinkKind:
+    """The kind of a link to a product issue, or a refusal naming the kinds there are."""
     try:
-        link_kind = LinkKind(kind)
+        return LinkKind(kind)
     except ValueError:
         known = ", ".join(k.value for k in LinkKind)
         raise InvalidInput(f"unknown link kind {kind!r}; use one of: {known}") from None
-    link = ProductLink(url=url, kind=link_kind, added_by=by, added_at=now)
+
+
+def add_link(inquiry: Inquiry, url: str, kind: str, by: str, *, now: datetime) -> ProductLink:
+    if not url.startswith(("https://", "http://")):
+        raise InvalidInput(f"link {url!r} is not an http(s) URL; give the issue's address")
+    link = ProductLink(url=url, kind=link_kind(kind), added_by=by, added_at=now)
     inquiry.links.append(link)
     return link
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput
 from sredesk.core.model import EffortEntry
 from sredesk.services.desk import Desk, audit, classified_numbers, member
@@ -28,11 +29,16 @@ def log_effort(
     if not 0 < minutes <= MAX_MINUTES:
         raise InvalidInput(f"minutes must be between 1 and {MAX_MINUTES}; log a day at a time")
     now = desk.now()
+    if on is not None:
+        check_year(on.year)
     with desk.unit_of_work() as uow:
         handle = member(uow, by).handle
         if inquiry_number is not None:
             uow.inquiries.get(inquiry_number)
-        day = on or now.astimezone(desk.calendar(uow).tz).date()
+        today = now.astimezone(desk.calendar(uow).tz).date()
+        if on is not None and on > today:
+            raise InvalidInput(f"{on} has not come yet; log effort for work done, up to {today}")
+        day = on or today
         entry = EffortEntry(
             member=handle, minutes=minutes, on=day, note=note.strip(), inquiry_number=inquiry_number
         )

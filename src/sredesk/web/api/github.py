@@ -9,6 +9,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.github import parse_known_issue, parse_repo
+from sredesk.core.model import LinkKind
 from sredesk.services import backlog, github
 from sredesk.web.auth import ApiUser, acting_as, api_principal
 from sredesk.web.deps import DeskDep
@@ -46,7 +47,7 @@ class PromoteIn(Strict):
     by: Handle
     repo: str
     title: str | None = None
-    link_kind: str = "constructive-correction"
+    link_kind: LinkKind = LinkKind.CONSTRUCTIVE
 
 
 class KnownIn(Strict):
@@ -73,7 +74,7 @@ def promote(
         parse_repo(body.repo),
         by=acting_as(user, body.by),
         title=body.title,
-        kind=body.link_kind,
+        kind=body.link_kind.value,
         link_back=config.inquiry_url(number),
     )
     return {"status": "queued"}

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from sredesk.core import lifecycle
 from sredesk.core.github import parse_repo
 from sredesk.core.holiday_rules import CalendarError
 from sredesk.services import effort, escalations, github, inquiries, shifts
@@ -186,7 +187,8 @@ def promote(
             parse_repo(repo),
             by=user.handle,
             title=title.strip() or None,
-            kind=link_kind,
+            # Checked before anything is queued: the sender files the issue first.
+            kind=lifecycle.link_kind(link_kind).value,
             link_back=config.inquiry_url(number),
         ),
         "Promotion queued: the inquiry resolves once the issue is filed.",
