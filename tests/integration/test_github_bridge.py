@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.client import GitHubClient
 from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.core.github import HANDLED
+from sredesk.core.github import HANDLED, GitHubLink
 from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
@@ -339,3 +339,19 @@ def test_low_hanging_fruit_sync_rank_and_done(desk: Desk, stub: GitHubStub) -> N
     assert notes == ["low-hanging fruit visit-dav/visit#21"]
     stub.listing = stub.listing[1:]
     assert backlog.sync(desk, CONFIG, GitHubClient("t", stub.url))["closed"] == 1
+
+
+def test_repository_names_match_whatever_their_case(desk: Desk) -> None:
+    config = GitHubSettings(webhook_secret=SECRET, token="t", sre_repos=(REPO.lower(),))
+    with TestClient(create_app(desk, github=config), headers=admin_headers(desk)) as client:
+        opened = deliver(client, "issues", example("issues", "opened")).json()["outcome"]
+        assert opened == "opened inquiry #1"
+        # A link recorded under the configured spelling (a mirror) is found from GitHub's.
+        n = inquiries.open_inquiry(desk, title="By mail", channel="email", source="visit-users")
+        with desk.unit_of_work() as uow:
+            uow.github.add_link(GitHubLink(n, REPO.lower(), "issue", 7, "u"))
+            uow.commit()
+        closed = closed_example()
+        closed["issue"]["number"] = 7
+        assert deliver(client, "issues", closed).json()["outcome"] == "resolved"
+        assert inquiries.get_inquiry(desk, n)["state"] == "resolved"

@@ -55,7 +55,7 @@ def receive(
         parsed = parse_event(event, payload)
         if parsed is None:
             outcome = f"ignored: {event} {payload.get('action', '')}".strip()
-        elif parsed.thread.repo not in config.sre_repos:
+        elif _configured(config, parsed.thread.repo) is None:
             outcome = f"ignored: {parsed.thread.repo} is not an SRE repository"
         else:
             outcome = _apply(desk, uow, config, parsed, now)
@@ -68,6 +68,23 @@ def receive(
     return outcome
 
 
+def _configured(config: GitHubSettings, repo: str) -> str | None:
+    """The SRE repository `repo` names, as configured; GitHub names are case-insensitive."""
+    wanted = repo.casefold()
+    return next((r for r in config.sre_repos if r.casefold() == wanted), None)
+
+
+def _link_for(
+    uow: AbstractUnitOfWork, config: GitHubSettings, repo: str, kind: str, number: int
+) -> GitHubLink | None:
+    """The thread's link, whether it was recorded as GitHub spells the name or as configured."""
+    link = uow.github.link_for_thread(repo, kind, number)
+    spelled = _configured(config, repo)
+    if link is None and spelled is not None and spelled != repo:
+        link = uow.github.link_for_thread(spelled, kind, number)
+    return link
+
+
 def _member_for(uow: AbstractUnitOfWork, login: str) -> str | None:
     return next((m.handle for m in uow.members.list() if m.github and m.github == login), None)
 
@@ -75,7 +92,7 @@ def _member_for(uow: AbstractUnitOfWork, login: str) -> str | None:
 def _apply(
     desk: Desk, uow: AbstractUnitOfWork, config: GitHubSettings, e: GitHubEvent, now: datetime
 ) -> str:
-    link = uow.github.link_for_thread(e.thread.repo, e.thread.kind, e.thread.number)
+    link = _link_for(uow, config, e.thread.repo, e.thread.kind, e.thread.number)
     opening = e.action in ("opened", "created") and not e.event.endswith("_comment")
     if opening:
         if link is not None:
