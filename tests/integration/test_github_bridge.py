@@ -355,3 +355,26 @@ def test_repository_names_match_whatever_their_case(desk: Desk) -> None:
         closed["issue"]["number"] = 7
         assert deliver(client, "issues", closed).json()["outcome"] == "resolved"
         assert inquiries.get_inquiry(desk, n)["state"] == "resolved"
+
+
+def test_events_on_a_mirrored_issue_are_not_taken_for_echoes(
+    fast_client: TestClient, fast_desk: Desk
+) -> None:
+    client, desk = fast_client, fast_desk
+    n = inquiries.open_inquiry(
+        desk, title="Engine crash", channel="email", source="visit-users", body="It crashes"
+    )
+    with desk.unit_of_work() as uow:
+        uow.github.add_link(GitHubLink(n, REPO, "issue", 1, "u"))
+        uow.commit()
+    mirrored = f"Mirrored from SRE desk inquiry #{n}.\n\n<!-- sredesk:mirror:{n} -->"
+    labeled = example("issues", "labeled")
+    labeled["issue"]["body"] = mirrored
+    assert deliver(client, "issues", labeled).json()["outcome"] == "labels updated"
+    closed = closed_example()
+    closed["issue"]["body"] = mirrored
+    assert deliver(client, "issues", closed).json()["outcome"] == "resolved"
+    assert inquiries.get_inquiry(desk, n)["state"] == "resolved"
+    reopened = example("issues", "reopened")
+    reopened["issue"]["body"] = mirrored
+    assert deliver(client, "issues", reopened).json()["outcome"] == "reopened"

@@ -81,7 +81,8 @@ class GitHubEvent:
     labels: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
     comment_id: int | None = None
-    # The desk's own write coming back: its marker key, else None.
+    # The desk's own comment coming back: its marker key, else None. Never set for an
+    # issue or discussion event, whose body is the thread's and not this event's.
     echo_of: str | None = None
 
 
@@ -125,7 +126,9 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         ),
         assignees=tuple(_login(a) for a in item.get("assignees") or []),
         comment_id=int(comment["id"]) if isinstance(comment, dict) and "id" in comment else None,
-        echo_of=marker_of(body),
+        # Only a comment's marker says the desk wrote it: an issue's own body keeps the
+        # `mirror:N` marker for good, and every later event on that issue carries it.
+        echo_of=marker_of(body) if isinstance(comment, dict) else None,
     )
 
 
