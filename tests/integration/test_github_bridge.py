@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.client import GitHubClient
 from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.core.github import HANDLED, GitHubLink
+from sredesk.core.github import HANDLED, GitHubLink, mark
 from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
@@ -378,3 +378,21 @@ def test_events_on_a_mirrored_issue_are_not_taken_for_echoes(
     reopened = example("issues", "reopened")
     reopened["issue"]["body"] = mirrored
     assert deliver(client, "issues", reopened).json()["outcome"] == "reopened"
+
+
+def test_the_desks_reply_chosen_as_the_answer_resolves(
+    fast_client: TestClient, fast_desk: Desk
+) -> None:
+    client, desk = fast_client, fast_desk
+    team.update_member(desk, "alice", github="alice-gh")
+    deliver(client, "discussion", example("discussion", "created"))
+    inquiries.reply(desk, 1, "Use the -nowin flag.", by="alice")
+    reply = inquiries.get_inquiry(desk, 1)["comments"][-1]
+    answered = example("discussion", "answered")
+    answered["answer"]["body"] = mark("Use the -nowin flag.", f"comment:{reply['id']}")
+    answered["answer"]["user"]["login"] = "sredesk-bot"
+    assert deliver(client, "discussion", answered).json()["outcome"] == "resolved"
+    data = inquiries.get_inquiry(desk, 1)
+    assert data["state"] == "resolved"
+    assert [c["body"] for c in data["comments"]][-1] == "Use the -nowin flag."
+    assert len(data["comments"]) == 2  # the question and the reply, not the echo again

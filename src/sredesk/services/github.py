@@ -124,7 +124,8 @@ def _apply(
     if link is None:
         return "ignored: thread not linked to an inquiry"
     inquiry = uow.inquiries.get(link.inquiry_number)
-    if e.echo_of is not None:
+    answered = e.event == "discussion" and e.action == "answered"
+    if e.echo_of is not None and not answered:
         return f"echo of the desk's {e.echo_of}"
     actor = f"github:{e.author}"
     with recorded(uow, inquiry, f"github.{e.event}.{e.action}", actor=actor, now=now):
@@ -155,7 +156,9 @@ def _change(
         )
         return "comment deletion noted"
     if e.event == "discussion" and e.action == "answered":
-        _comment(uow, inquiry, e, now, source)
+        # The desk's own reply chosen as the answer is on record already; it still resolves.
+        if e.echo_of is None:
+            _comment(uow, inquiry, e, now, source)
         return _resolve(inquiry, e, now, "answered on GitHub")
     if e.action == "closed":
         return _resolve(inquiry, e, now, "closed on GitHub")
