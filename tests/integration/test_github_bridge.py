@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.client import GitHubClient
 from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.core.errors import InvalidTransition
 from sredesk.core.github import HANDLED, GitHubLink, mark
 from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
@@ -396,3 +397,47 @@ def test_the_desks_reply_chosen_as_the_answer_resolves(
     assert data["state"] == "resolved"
     assert [c["body"] for c in data["comments"]][-1] == "Use the -nowin flag."
     assert len(data["comments"]) == 2  # the question and the reply, not the echo again
+
+
+def test_a_member_comment_or_deletion_on_a_closed_inquiry_is_kept(
+    client: TestClient, desk: Desk
+) -> None:
+    team.update_member(desk, "alice", github="alice-gh")
+    deliver(client, "issues", example("issues", "opened"))
+    deliver(client, "issue_comment", example("issue_comment", "created"))
+    inquiries.resolve(desk, 1, ["answered"], by="alice")
+    inquiries.close(desk, 1, by="alice")
+    member = example("issue_comment", "created")
+    member["comment"].update(id=999, body="Fixed in 3.4.2, FYI.")
+    member["comment"]["user"]["login"] = "alice-gh"
+    response = deliver(client, "issue_comment", member)
+    assert (response.status_code, response.json()["outcome"]) == (200, "reply by alice")
+    deleted = deliver(client, "issue_comment", example("issue_comment", "deleted"))
+    assert (deleted.status_code, deleted.json()["outcome"]) == (200, "comment deletion noted")
+    data = inquiries.get_inquiry(desk, 1)
+    assert data["state"] == "closed"  # a member's word does not reopen it
+    assert [c["body"] for c in data["comments"]][-2:] == [
+        "Fixed in 3.4.2, FYI.",
+        "A comment by Codertocat was deleted on GitHub.",
+    ]
+
+
+def test_a_refusal_by_the_desk_is_acknowledged_and_changes_nothing(
+    client: TestClient, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        args[2].title = "half-made change"  # the inquiry, changed before the refusal
+        raise InvalidTransition("inquiry #1 says no")
+
+    monkeypatch.setattr(github, "_change", refuse)
+    response = deliver(client, "issues", closed_example(), delivery="refused")
+    assert (response.status_code, response.json()["outcome"]) == (
+        200,
+        "ignored: inquiry #1 says no",
+    )
+    data = inquiries.get_inquiry(desk, 1)
+    assert (data["state"], data["title"]) == ("new", "Spelling error in the README file")
+    with desk.unit_of_work() as uow:
+        assert uow.github.delivery("refused") is not None

@@ -128,8 +128,14 @@ def _apply(
     if e.echo_of is not None and not answered:
         return f"echo of the desk's {e.echo_of}"
     actor = f"github:{e.author}"
-    with recorded(uow, inquiry, f"github.{e.event}.{e.action}", actor=actor, now=now):
-        result = _change(uow, config, inquiry, e, now)
+    try:
+        with recorded(uow, inquiry, f"github.{e.event}.{e.action}", actor=actor, now=now):
+            result = _change(uow, config, inquiry, e, now)
+    except DeskError as error:
+        # What happened on GitHub happened; refusing it only makes GitHub redeliver it.
+        # Drop the half-made change, and acknowledge the delivery with the reason.
+        uow.rollback()
+        return f"ignored: {error}"
     return result
 
 
@@ -147,12 +153,8 @@ def _change(
             stored.body = e.body.strip() or stored.body
             return "comment edited"
         # The desk keeps what was said; the deletion is noted beside it.
-        lifecycle.add_member_comment(
-            inquiry,
-            "system",
-            f"A comment by {e.author} was deleted on GitHub.",
-            public=False,
-            now=now,
+        _member_comment(
+            inquiry, "system", f"A comment by {e.author} was deleted on GitHub.", False, now
         )
         return "comment deletion noted"
     if e.event == "discussion" and e.action == "answered":
@@ -192,13 +194,28 @@ def _comment(
     handle = _member_for(uow, e.author)
     if handle is not None:
         # A member answering on GitHub: a public reply, already where the customer reads it.
-        comment = lifecycle.add_member_comment(
-            inquiry, handle, e.body or "(empty)", public=True, now=now
-        )
+        comment = _member_comment(inquiry, handle, e.body or "(empty)", True, now)
         comment.source_message_id = source
         return f"reply by {handle}"
     lifecycle.add_customer_comment(inquiry, e.author, e.body, now=now, source_message_id=source)
     return f"comment by {e.author}"
+
+
+def _member_comment(
+    inquiry: Inquiry, author: str, body: str, public: bool, now: datetime
+) -> Comment:
+    """Record what a member wrote on GitHub, or a note about it, whatever the state.
+
+    The desk refuses a member writing on a closed inquiry because the writing would go out;
+    on GitHub it was said already, so it is kept on record, and, unlike a customer's
+    comment, it does not reopen the inquiry.
+    """
+    if inquiry.state is not State.CLOSED:
+        return lifecycle.add_member_comment(inquiry, author, body, public=public, now=now)
+    comment = Comment(author=author, body=body.strip() or "(empty)", created_at=now)
+    comment.public = public
+    inquiry.comments.append(comment)
+    return comment
 
 
 def _resolve(inquiry: Inquiry, e: GitHubEvent, now: datetime, why: str) -> str:
