@@ -441,3 +441,24 @@ def test_a_refusal_by_the_desk_is_acknowledged_and_changes_nothing(
     assert (data["state"], data["title"]) == ("new", "Spelling error in the README file")
     with desk.unit_of_work() as uow:
         assert uow.github.delivery("refused") is not None
+
+
+def test_the_mirrors_own_opening_does_not_open_a_second_inquiry(
+    desk: Desk, client: TestClient, stub: GitHubStub
+) -> None:
+    n = inquiries.open_inquiry(
+        desk, title="Engine crash", channel="email", source="visit-users", body="It crashes"
+    )
+    github.mirror(desk, n, REPO, by="alice")
+    with desk.unit_of_work() as uow:
+        body = uow.outbox.list()[-1].payload["body"]
+    # GitHub's `issues opened` for the mirror arrives before the sender records the link.
+    opened = example("issues", "opened")
+    opened["issue"].update(number=1, title="Engine crash", body=body)
+    assert deliver(client, "issues", opened).json()["outcome"] == f"echo of the desk's mirror:{n}"
+    assert [i["number"] for i in inquiries.list_inquiries(desk)] == [n]
+    stub.issue(REPO, 1)
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).failed == 0
+    with desk.unit_of_work() as uow:
+        assert [link.repo for link in uow.github.links_for(n)] == [REPO]

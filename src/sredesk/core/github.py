@@ -45,6 +45,13 @@ def marker_of(body: str | None) -> str | None:
     return found.group(1) if found else None
 
 
+def mirrored_from(body: str | None) -> int | None:
+    """The inquiry an issue body says the desk mirrored it from, else None."""
+    key = marker_of(body) or ""
+    number = key.removeprefix("mirror:")
+    return int(number) if key.startswith("mirror:") and number.isdigit() else None
+
+
 def parse_repo(text: str) -> str:
     cleaned = text.strip()
     if not _REPO_RE.match(cleaned):

@@ -14,6 +14,7 @@ from sredesk.core.github import (
     GitHubEvent,
     GitHubLink,
     mark,
+    mirrored_from,
     parse_event,
     signature_valid,
 )
@@ -97,6 +98,11 @@ def _apply(
     if opening:
         if link is not None:
             return "echo: thread already linked"
+        mirrored = mirrored_from(e.body)
+        if mirrored is not None and uow.inquiries.get_many({mirrored}):
+            # The desk's mirror, seen before its sender has recorded the link: the sender
+            # links it to the inquiry it came from, so it must not become a second one.
+            return f"echo of the desk's mirror:{mirrored}"
         inquiry = inquiries.create_in(
             desk,
             uow,
