@@ -462,3 +462,30 @@ def test_the_mirrors_own_opening_does_not_open_a_second_inquiry(
     assert outbox.deliver_due(desk, {"github": sender}).failed == 0
     with desk.unit_of_work() as uow:
         assert [link.repo for link in uow.github.links_for(n)] == [REPO]
+
+
+@pytest.mark.parametrize("first", ["transferred", "opened.with-transfer"])
+def test_an_issue_transferred_between_sre_repositories_stays_one_inquiry(
+    desk: Desk, first: str
+) -> None:
+    config = GitHubSettings(
+        webhook_secret=SECRET, token="t", sre_repos=(REPO, "octo-org/octo-repo")
+    )
+    with TestClient(create_app(desk, github=config), headers=admin_headers(desk)) as client:
+        opened = example("issues", "opened")
+        opened["repository"]["full_name"] = "octo-org/octo-repo"
+        assert deliver(client, "issues", opened).json()["outcome"] == "opened inquiry #1"
+        # GitHub sends both, from the old repository and the new one, in either order.
+        then = "opened.with-transfer" if first == "transferred" else "transferred"
+        moved = deliver(client, "issues", example("issues", first)).json()["outcome"]
+        assert moved == (
+            "moved inquiry #1's link from octo-org/octo-repo#1 to Codertocat/Hello-World#1"
+        )
+        again = deliver(client, "issues", example("issues", then)).json()["outcome"]
+        assert again == "echo: thread already linked"
+        data = [(i["number"], i["source"]) for i in inquiries.list_inquiries(desk)]
+        assert data == [(1, REPO)]
+        with desk.unit_of_work() as uow:
+            assert [(link.repo, link.number) for link in uow.github.links_for(1)] == [(REPO, 1)]
+        comment = deliver(client, "issue_comment", example("issue_comment", "created"))
+        assert comment.json()["outcome"] == "comment by Codertocat"

@@ -19,7 +19,16 @@ _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 _KNOWN_RE = re.compile(r"^([A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100})#(\d{1,9})$")
 
 HANDLED = {
-    "issues": {"opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned"},
+    "issues": {
+        "opened",
+        "edited",
+        "closed",
+        "reopened",
+        "labeled",
+        "unlabeled",
+        "assigned",
+        "transferred",
+    },
     "issue_comment": {"created", "edited", "deleted"},
     "discussion": {"created", "answered"},
     "discussion_comment": {"created"},
@@ -91,6 +100,29 @@ class GitHubEvent:
     # The desk's own comment coming back: its marker key, else None. Never set for an
     # issue or discussion event, whose body is the thread's and not this event's.
     echo_of: str | None = None
+    # An issue transferred between repositories: where it went (`issues transferred`, sent
+    # from the old repository) or where it came from (`issues opened` in the new one).
+    moved_to: Thread | None = None
+    moved_from: Thread | None = None
+
+
+def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
+    """The other end of a transfer, from the `changes` of a transferred or opened issue."""
+    if not isinstance(changes, dict):
+        return None
+    issue, repo = changes.get(issue_key), changes.get(repo_key)
+    if not isinstance(issue, dict) or not isinstance(repo, dict) or "number" not in issue:
+        return None
+    name = str(repo.get("full_name") or "")
+    if not name:
+        return None
+    return Thread(
+        repo=name,
+        kind="issue",
+        number=int(issue["number"]),
+        url=str(issue.get("html_url", "")),
+        node_id=str(issue.get("node_id", "")),
+    )
 
 
 def _login(user: Any) -> str:
@@ -119,6 +151,7 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         comment = payload.get("answer")
     text_source = comment if isinstance(comment, dict) else item
     body = str(text_source.get("body") or "")
+    changes = payload.get("changes") if event == "issues" else None
     return GitHubEvent(
         event=event,
         action=action,
@@ -136,6 +169,8 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         # Only a comment's marker says the desk wrote it: an issue's own body keeps the
         # `mirror:N` marker for good, and every later event on that issue carries it.
         echo_of=marker_of(body) if isinstance(comment, dict) else None,
+        moved_to=_moved(changes, "new_issue", "new_repository") if kind == "issue" else None,
+        moved_from=_moved(changes, "old_issue", "old_repository") if kind == "issue" else None,
     )
 
 

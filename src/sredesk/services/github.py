@@ -13,6 +13,7 @@ from sredesk.core.github import (
     GitHubDelivery,
     GitHubEvent,
     GitHubLink,
+    Thread,
     mark,
     mirrored_from,
     parse_event,
@@ -94,10 +95,17 @@ def _apply(
     desk: Desk, uow: AbstractUnitOfWork, config: GitHubSettings, e: GitHubEvent, now: datetime
 ) -> str:
     link = _link_for(uow, config, e.thread.repo, e.thread.kind, e.thread.number)
+    if e.action == "transferred":
+        return _transferred(uow, config, link, e.moved_to, e, now)
     opening = e.action in ("opened", "created") and not e.event.endswith("_comment")
     if opening:
         if link is not None:
             return "echo: thread already linked"
+        if e.moved_from is not None:
+            old = e.moved_from
+            moved = _link_for(uow, config, old.repo, old.kind, old.number)
+            if moved is not None:
+                return _transferred(uow, config, moved, e.thread, e, now)
         mirrored = mirrored_from(e.body)
         if mirrored is not None and uow.inquiries.get_many({mirrored}):
             # The desk's mirror, seen before its sender has recorded the link: the sender
@@ -143,6 +151,42 @@ def _apply(
         uow.rollback()
         return f"ignored: {error}"
     return result
+
+
+def _transferred(
+    uow: AbstractUnitOfWork,
+    config: GitHubSettings,
+    link: GitHubLink | None,
+    to: Thread | None,
+    e: GitHubEvent,
+    now: datetime,
+) -> str:
+    """Move a linked issue's link to where GitHub transferred it; it is the same inquiry.
+
+    GitHub sends `transferred` from the old repository and `opened` (with the old issue
+    in `changes`) from the new one, in either order; whichever comes first moves the link.
+    """
+    if to is None:
+        return "ignored: the transfer does not say where the issue went"
+    if _link_for(uow, config, to.repo, to.kind, to.number) is not None:
+        return "echo: thread already linked"
+    if link is None:
+        return "ignored: thread not linked to an inquiry"
+    inquiry = uow.inquiries.get(link.inquiry_number)
+    before = f"{link.repo}#{link.number}"
+    with recorded(
+        uow,
+        inquiry,
+        "github.issues.transferred",
+        actor=f"github:{e.author}",
+        now=now,
+        extra={"from": before, "to": f"{to.repo}#{to.number}"},
+    ):
+        link.repo, link.kind, link.number = to.repo, to.kind, to.number
+        link.url, link.node_id = to.url or link.url, to.node_id
+        if inquiry.channel is Channel.GITHUB and inquiry.source == before.split("#")[0]:
+            inquiry.source = to.repo
+    return f"moved inquiry #{inquiry.number}'s link from {before} to {to.repo}#{to.number}"
 
 
 def _change(
