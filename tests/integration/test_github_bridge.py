@@ -132,7 +132,7 @@ def test_a_bad_signature_is_refused_and_stores_nothing(
 # or `discussion created` (discussion #4).
 EFFECTS = {
     "issues/opened": "echo: thread already linked",
-    "issues/edited": "title updated",
+    "issues/edited": "ignored: title and body unchanged",
     "issues/labeled": "labels updated",
     "issues/unlabeled": "labels updated",
     "issues/assigned": "ignored: no member has that GitHub login",
@@ -489,3 +489,21 @@ def test_an_issue_transferred_between_sre_repositories_stays_one_inquiry(
             assert [(link.repo, link.number) for link in uow.github.links_for(1)] == [(REPO, 1)]
         comment = deliver(client, "issue_comment", example("issue_comment", "created"))
         assert comment.json()["outcome"] == "comment by Codertocat"
+
+
+def test_an_edited_issue_body_updates_the_opening_comment(
+    fast_client: TestClient, fast_desk: Desk
+) -> None:
+    client, desk = fast_client, fast_desk
+    deliver(client, "issues", example("issues", "opened"))
+    deliver(client, "issue_comment", example("issue_comment", "created"))
+    edited = example("issues", "edited")
+    edited["issue"]["body"] = "UPDATE: also fails on 3.4.1 with this log: ..."
+    assert deliver(client, "issues", edited).json()["outcome"] == "body updated"
+    bodies = [c["body"] for c in inquiries.get_inquiry(desk, 1)["comments"]]
+    assert bodies[0] == "UPDATE: also fails on 3.4.1 with this log: ..."
+    assert bodies[1] == example("issue_comment", "created")["comment"]["body"]
+    edited["issue"]["title"] = "Fails on 3.4.1 too"
+    edited["issue"]["body"] = "Both"
+    assert deliver(client, "issues", edited).json()["outcome"] == "title and body updated"
+    assert inquiries.get_inquiry(desk, 1)["title"] == "Fails on 3.4.1 too"

@@ -230,9 +230,8 @@ def _change(
             inquiry.assignee = handles[0]
             return f"assigned to {handles[0]}"
         return "ignored: no member has that GitHub login"
-    if e.action == "edited" and e.title:
-        inquiry.title = e.title[:300]
-        return "title updated"
+    if e.event == "issues" and e.action == "edited":
+        return _edited(inquiry, e)
     return f"ignored: {e.event} {e.action}"
 
 
@@ -249,6 +248,27 @@ def _comment(
         return f"reply by {handle}"
     lifecycle.add_customer_comment(inquiry, e.author, e.body, now=now, source_message_id=source)
     return f"comment by {e.author}"
+
+
+def _edited(inquiry: Inquiry, e: GitHubEvent) -> str:
+    """Bring an edited issue's title, and its body (the inquiry's opening comment), in step."""
+    changed = []
+    title = " ".join(e.title.split())[:300]  # as the desk keeps titles
+    if title and title != inquiry.title:
+        inquiry.title = title
+        changed.append("title")
+    # The issue's body is the opening comment of an inquiry that started on GitHub. A
+    # mirrored inquiry's opening is the e-mail; the issue's body is only the desk's copy.
+    prefix = f"github:{e.thread.kind}:"
+    opening = next(
+        (c for c in inquiry.comments if (c.source_message_id or "").startswith(prefix)), None
+    )
+    if opening is not None and e.body.strip() and e.body.strip() != opening.body:
+        opening.body = e.body.strip()
+        changed.append("body")
+    if not changed:
+        return "ignored: title and body unchanged"
+    return " and ".join(changed) + " updated"
 
 
 def _member_comment(
