@@ -507,3 +507,58 @@ def test_an_edited_issue_body_updates_the_opening_comment(
     edited["issue"]["body"] = "Both"
     assert deliver(client, "issues", edited).json()["outcome"] == "title and body updated"
     assert inquiries.get_inquiry(desk, 1)["title"] == "Fails on 3.4.1 too"
+
+
+def test_an_issue_opened_on_github_gets_the_primary_and_the_sre_label(
+    client: TestClient, desk: Desk, stub: GitHubStub
+) -> None:
+    team.update_member(desk, "alice", github="alice-gh")
+    deliver(client, "issues", example("issues", "opened"))
+    stub.issue(REPO, 1)
+    stub.requests.clear()
+    stub.violations.clear()
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).sent == 1
+    patches = [r.body for r in stub.requests if r.method == "PATCH"]
+    assert patches == [{"state": "open", "assignees": ["alice-gh"], "labels": ["sre"]}]
+    assert stub.violations == []
+
+
+def pending_syncs(desk: Desk) -> int:
+    return sum(m["kind"] == "github.sync" for m in outbox.list_outbox(desk, pending_only=True))
+
+
+def test_changes_that_come_from_github_are_synced_back(
+    client: TestClient, desk: Desk, stub: GitHubStub
+) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+    inquiries.reply(desk, 1, "Which version?", by="alice")
+    inquiries.wait_on_customer(desk, 1, by="alice")
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    stub.issue(REPO, 1)
+    outbox.deliver_due(desk, {"github": sender})
+    assert pending_syncs(desk) == 0
+    answer = example("issue_comment", "created")
+    answer["issue"]["labels"] = [{"name": "sre"}, {"name": "waiting-on-customer"}]
+    deliver(client, "issue_comment", answer)
+    assert inquiries.get_inquiry(desk, 1)["state"] != "waiting"
+    assert pending_syncs(desk) == 1
+    stub.requests.clear()
+    outbox.deliver_due(desk, {"github": sender})
+    assert [r.body["labels"] for r in stub.requests if r.method == "PATCH"] == [["sre"]]
+    # A customer's comment on an issue the desk closed reopens the inquiry, and the issue.
+    inquiries.resolve(desk, 1, ["answered"], by="alice")
+    outbox.deliver_due(desk, {"github": sender})
+    again = example("issue_comment", "created")
+    again["comment"]["id"] += 1
+    again["issue"]["labels"] = [{"name": "sre"}]
+    deliver(client, "issue_comment", again)
+    assert inquiries.get_inquiry(desk, 1)["state"] not in ("resolved", "closed")
+    stub.requests.clear()
+    outbox.deliver_due(desk, {"github": sender})
+    assert [r.body["state"] for r in stub.requests if r.method == "PATCH"] == ["open"]
+    # What GitHub already shows needs no sync.
+    echo = example("issues", "labeled")
+    echo["issue"].update(labels=[{"name": "sre"}], assignees=[])
+    deliver(client, "issues", echo)
+    assert pending_syncs(desk) == 0

@@ -60,7 +60,9 @@ def receive(
         elif _configured(config, parsed.thread.repo) is None:
             outcome = f"ignored: {parsed.thread.repo} is not an SRE repository"
         else:
+            before = shown_on_github(uow, config, parsed)
             outcome = _apply(desk, uow, config, parsed, now)
+            sync_back(uow, config, parsed, before, now)
         uow.github.add_delivery(
             GitHubDelivery(
                 delivery_id=delivery_id, event=event, received_at=now, outcome=outcome[:200]
@@ -340,7 +342,7 @@ def publisher(uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: 
 def observer(uow: AbstractUnitOfWork, inquiry: Inquiry, action: str, now: datetime) -> None:
     """After any change to a linked inquiry, queue bringing GitHub's state in step."""
     if inquiry.sensitive or inquiry.number is None or action.startswith("github."):
-        return
+        return  # a delivery's own changes are synced back by `sync_back`
     links = [link for link in uow.github.links_for(inquiry.number) if link.kind == "issue"]
     events = len(uow.audit.list(inquiry_number=inquiry.number))
     for link in links:
@@ -479,18 +481,80 @@ def labels_for(config: GitHubSettings, inquiry: Inquiry) -> list[str]:
     return mine + others
 
 
+def _fields(uow: AbstractUnitOfWork, config: GitHubSettings, inquiry: Inquiry) -> dict[str, Any]:
+    login = None
+    if inquiry.assignee:
+        found = uow.members.find(inquiry.assignee)
+        login = found.github if found else None
+    return {
+        "state": "open" if inquiry.is_open else "closed",
+        "assignees": [login] if login else [],
+        "labels": labels_for(config, inquiry),
+    }
+
+
 def sync_fields(desk: Desk, config: GitHubSettings, number: int) -> dict[str, Any] | None:
     """What the GitHub issue of inquiry `number` should say now; None if it must not."""
     with desk.unit_of_work() as uow:
         inquiry = uow.inquiries.get(number)
         if inquiry.sensitive:
             return None
-        login = None
-        if inquiry.assignee:
-            found = uow.members.find(inquiry.assignee)
-            login = found.github if found else None
-        return {
-            "state": "open" if inquiry.is_open else "closed",
-            "assignees": [login] if login else [],
-            "labels": labels_for(config, inquiry),
-        }
+        return _fields(uow, config, inquiry)
+
+
+def _synced_link(uow: AbstractUnitOfWork, e: GitHubEvent) -> tuple[GitHubLink, Inquiry] | None:
+    """The issue link the delivery is about and its inquiry, when the desk syncs that issue."""
+    if e.thread.kind != "issue":
+        return None
+    link = uow.github.link_for_thread(e.thread.repo, e.thread.kind, e.thread.number)
+    if link is None:
+        return None
+    inquiry = uow.inquiries.get(link.inquiry_number)
+    return None if inquiry.sensitive else (link, inquiry)
+
+
+def shown_on_github(
+    uow: AbstractUnitOfWork, config: GitHubSettings, e: GitHubEvent
+) -> dict[str, Any] | None:
+    """What the desk has GitHub show for the delivery's issue, before the delivery is applied."""
+    found = _synced_link(uow, e)
+    return None if found is None else _fields(uow, config, found[1])
+
+
+def sync_back(
+    uow: AbstractUnitOfWork,
+    config: GitHubSettings,
+    e: GitHubEvent,
+    before: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """After a delivery, queue a sync when GitHub no longer shows what the desk holds.
+
+    That is when the delivery changed what the desk has GitHub show (a customer's comment
+    reopening a resolved inquiry, or moving it off waiting-on-customer), or when the labels
+    or assignees GitHub reported are not the desk's (a new issue lacks `sre` and the Primary).
+    The sync sends the state as it is when it is sent, so one too many does no harm.
+    """
+    uow.flush()  # a link just made needs its id
+    found = _synced_link(uow, e)
+    if found is None:
+        return
+    link, inquiry = found
+    after = _fields(uow, config, inquiry)
+    reported = (set(e.labels), set(e.assignees))
+    if after == before and reported == (set(after["labels"]), set(after["assignees"])):
+        return
+    assert inquiry.number is not None
+    assert link.id is not None
+    events = len(uow.audit.list(inquiry_number=inquiry.number))
+    queue(
+        uow,
+        OutboundMessage(
+            channel="github",
+            kind="github.sync",
+            created_at=now,
+            inquiry_number=inquiry.number,
+            dedupe_key=f"github:sync:{inquiry.number}:{link.id}:{events}",
+            payload={"repo": link.repo, "number": link.number},
+        ),
+    )
