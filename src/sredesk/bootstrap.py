@@ -16,6 +16,7 @@ from sredesk.settings import Settings
 def build_desk(
     settings: Settings, *, clock: Clock | None = None, github: GitHubSettings | None = None
 ) -> tuple[Desk, Database]:
+    """The desk and its database; `github` is accepted for its callers but decides nothing."""
     database = Database(settings.database_url)
     desk = Desk(
         unit_of_work=database.unit_of_work,
@@ -33,15 +34,18 @@ def build_desk(
             else None
         ),
     )
-    # The mail and GitHub bridges import their parsers and clients: only a desk configured
-    # for them pays for that, which matters to each short-lived CLI command.
+    # The mail bridge imports its parsers and clients: only a desk configured for mail pays
+    # for that, which matters to each short-lived CLI command.
     if settings.mail is not None:
         from sredesk.services.mail_outbound import mail_publisher
 
         desk.publishers.append(mail_publisher(settings.mail))
-    if github is not None and (github.token or github.sre_repos):
-        from sredesk.services import github as github_bridge
+    # The GitHub bridge is always there: queuing needs no credentials, and the links in the
+    # database decide what goes to GitHub. A reply from a shell without the token must still
+    # be queued for a linked inquiry; only the sender needs `github`'s token. Its module is
+    # light (the client, githubkit, is imported by the sender alone).
+    from sredesk.services import github as github_bridge
 
-        desk.publishers.append(github_bridge.publisher)
-        desk.observers.append(github_bridge.observer)
+    desk.publishers.append(github_bridge.publisher)
+    desk.observers.append(github_bridge.observer)
     return desk, database

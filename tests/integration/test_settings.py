@@ -11,7 +11,8 @@ import pytest
 from sredesk.adapters.memory import FixedClock
 from sredesk.bootstrap import build_desk
 from sredesk.core.errors import InvalidInput
-from sredesk.services import inquiries, team
+from sredesk.core.github import GitHubLink
+from sredesk.services import inquiries, outbox, team
 from sredesk.settings import DEFAULT_DATABASE_URL, Settings
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -93,3 +94,21 @@ def test_defaults_and_missing_files(tmp_path: Path) -> None:
         Settings.from_env({"SREDESK_CONFIG": str(tmp_path / "none.toml")})
     with pytest.raises(InvalidInput, match=r"cannot read the \.ics file"):
         Settings(config_path=tmp_path / "x.toml").read_calendar_file("missing.ics")
+
+
+def test_a_reply_is_queued_for_github_without_github_settings(tmp_path: Path) -> None:
+    """A shell without the token or the SRE repositories still queues what goes to GitHub."""
+    settings = Settings.from_env({"SREDESK_DATABASE_URL": f"sqlite:///{tmp_path}/g.db"})
+    desk, database = build_desk(settings, clock=FixedClock(datetime(2026, 11, 18, 10, tzinfo=LA)))
+    try:
+        team.create_team(desk, "VisIt")
+        team.add_member(desk, "alice", "Alice", "alice@example.org")
+        n = inquiries.open_inquiry(desk, title="Q", channel="github", source="o/r")
+        with desk.unit_of_work() as uow:
+            uow.github.add_link(GitHubLink(n, "o/r", "issue", 7, "https://github.com/o/r/issues/7"))
+            uow.commit()
+        inquiries.reply(desk, n, "Try 3.4.1.", by="alice")
+        kinds = [m["kind"] for m in outbox.list_outbox(desk, inquiry_number=n)]
+    finally:
+        database.dispose()
+    assert kinds == ["github.comment", "github.sync"]
