@@ -139,6 +139,48 @@ def test_a_rate_limit_reset_postpones_the_retry(desk: Desk, clock: FixedClock) -
     assert outbox.deliver_due(desk, {"email": sender}).sent == 1
 
 
+class CountingSender(RecordingSender):
+    """Records every request it is asked to make, the refused ones too."""
+
+    def __init__(self, failures: list[Exception] | None = None) -> None:
+        super().__init__(failures)
+        self.requests = 0
+
+    def send(self, message: OutboundMessage) -> None:
+        self.requests += 1
+        super().send(message)
+
+
+def test_a_rate_limit_stops_the_channel_and_is_not_an_attempt(
+    desk: Desk, clock: FixedClock
+) -> None:
+    n = open_one(desk)
+    for i in range(3):
+        inquiries.reply(desk, n, f"reply {i}", by="alice")
+    inquiries.reply(desk, open_one(desk), "other", by="alice")
+
+    def limited() -> outbox.DeliveryError:
+        error = outbox.DeliveryError("403 rate limited")
+        error.retry_at = clock.current + timedelta(minutes=30)
+        return error
+
+    sender = CountingSender([limited() for _ in range(3)])
+    report = outbox.deliver_due(desk, {"email": sender}, max_attempts=2)
+    assert sender.requests == 1  # the others wait for the reset, unasked
+    assert (report.sent, report.retrying, report.failed) == (0, 4, 0)
+    pending = outbox.list_outbox(desk, pending_only=True)
+    assert [m["attempts"] for m in pending] == [0, 0, 0, 0]
+    assert {m["next_attempt_at"] for m in pending} == {
+        (clock.current + timedelta(minutes=30)).isoformat()
+    }
+    for _ in range(2):  # limited twice more: still no attempt counted, nothing given up
+        clock.advance(timedelta(minutes=30))
+        assert outbox.deliver_due(desk, {"email": sender}, max_attempts=2).failed == 0
+    clock.advance(timedelta(minutes=30))
+    assert outbox.deliver_due(desk, {"email": sender}, max_attempts=2).sent == 4
+    assert sender.requests == 3 + 4
+
+
 def test_the_served_app_delivers_the_outbox(desk: Desk) -> None:
     import time
 

@@ -80,14 +80,23 @@ class DeliveryReport:
 def deliver_due(
     desk: Desk, senders: Mapping[str, Sender], *, limit: int = 100, max_attempts: int = 8
 ) -> DeliveryReport:
-    """Send every due message whose channel has a sender."""
+    """Send every due message whose channel has a sender.
+
+    A peer that says when to come back (a rate limit's reset) stops its channel's pass: the
+    channel's other due messages wait until then, and the attempt is not counted against
+    `max_attempts`, since the message itself is not at fault.
+    """
     report = DeliveryReport()
     now = desk.now()
     with desk.unit_of_work() as uow:
         # Filtered in the query: a backlog of one channel must not hide another's messages.
-        due = [m.id for m in uow.outbox.due(now, channels=list(senders), limit=limit)]
-    for message_id in due:
+        due = [(m.id, m.channel) for m in uow.outbox.due(now, channels=list(senders), limit=limit)]
+    paused: dict[str, datetime] = {}
+    for message_id, channel in due:
         assert message_id is not None
+        if channel in paused:
+            report.retrying += _postpone(desk, message_id, paused[channel])
+            continue
         claimed = _claim(desk, message_id)
         if claimed is None:
             continue
@@ -100,6 +109,8 @@ def deliver_due(
             continue
         except DeliveryError as error:
             permanent = isinstance(error, PermanentDeliveryError)
+            if error.retry_at is not None and not permanent:
+                paused[claimed.channel] = error.retry_at
             gave_up = _record_failure(
                 desk, message_id, str(error), permanent, max_attempts, error.retry_at
             )
@@ -146,6 +157,20 @@ def _claim(desk: Desk, message_id: int) -> OutboundMessage | None:
         )
         uow.commit()
     return snapshot
+
+
+def _postpone(desk: Desk, message_id: int, until: datetime) -> bool:
+    """Move a due message, unclaimed and uncounted, to `until`; False if it is not due now."""
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        message = uow.outbox.get(message_id)
+        if message.sent_at is not None or message.failed:
+            return False
+        if message.next_attempt_at is not None and message.next_attempt_at > now:
+            return False  # another worker holds it, or it waits already
+        message.next_attempt_at = until
+        uow.commit()
+    return True
 
 
 def _record_sent(desk: Desk, message_id: int) -> None:
@@ -209,6 +234,9 @@ def _record_failure(
     with desk.unit_of_work() as uow:
         message = uow.outbox.get(message_id)
         message.last_error = error[:2000]
+        if retry_at is not None and not permanent:
+            # The peer asked for a pause; that is no failure of the message's.
+            message.attempts = max(message.attempts - 1, 0)
         gave_up = permanent or message.attempts >= max_attempts
         message.failed = gave_up
         later = now + backoff(message.attempts)
