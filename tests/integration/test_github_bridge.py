@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.client import GitHubClient
 from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.core.errors import InvalidTransition
+from sredesk.core.errors import InvalidTransition, NotFound
 from sredesk.core.github import HANDLED, GitHubLink, mark
 from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
@@ -562,3 +562,15 @@ def test_changes_that_come_from_github_are_synced_back(
     echo["issue"].update(labels=[{"name": "sre"}], assignees=[])
     deliver(client, "issues", echo)
     assert pending_syncs(desk) == 0
+
+
+def test_promote_and_mirror_are_for_members_only(desk: Desk) -> None:
+    n = inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")
+    with pytest.raises(NotFound, match="mallory"):
+        github.promote(desk, n, "visit-dav/visit", by="mallory")
+    with pytest.raises(NotFound, match="mallory"):
+        github.update_known(desk, n, "visit-dav/visit", 5, by="mallory")
+    with pytest.raises(NotFound, match="mallory"):
+        github.mirror(desk, n, REPO, by="mallory")
+    assert outbox.list_outbox(desk) == []
+    assert inquiries.get_inquiry(desk, n)["state"] == "new"

@@ -21,7 +21,7 @@ from sredesk.core.github import (
 )
 from sredesk.core.model import Channel, Comment, Inquiry, OutboundMessage, State
 from sredesk.services import inquiries
-from sredesk.services.desk import Desk, recorded
+from sredesk.services.desk import Desk, member, recorded
 from sredesk.services.outbox import queue
 from sredesk.services.ports import AbstractUnitOfWork
 
@@ -383,6 +383,7 @@ def promote(
     """
     now = desk.now()
     with desk.unit_of_work() as uow:
+        by = member(uow, by).handle
         inquiry = _leaving_desk(uow, number)
         if not inquiry.is_open:
             raise InvalidTransition(f"inquiry #{number} is {inquiry.state.value}; reopen it first")
@@ -415,6 +416,7 @@ def update_known(
     now = desk.now()
     url = f"https://github.com/{repo}/issues/{issue}"
     with desk.unit_of_work() as uow:
+        by = member(uow, by).handle
         inquiry = _leaving_desk(uow, number)
         with recorded(uow, inquiry, "inquiry.resolved", actor=by, now=now):
             lifecycle.add_link(inquiry, url, "constructive-correction", by, now=now)
@@ -441,6 +443,7 @@ def mirror(desk: Desk, number: int, repo: str, *, by: str) -> None:
     """Queue copying an e-mail inquiry and its public conversation to the SRE repository."""
     now = desk.now()
     with desk.unit_of_work() as uow:
+        by = member(uow, by).handle
         inquiry = _leaving_desk(uow, number)
         if uow.github.links_for(number):
             raise InvalidTransition(f"inquiry #{number} is on GitHub already")
