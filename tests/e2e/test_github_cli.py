@@ -99,3 +99,23 @@ def test_bad_promotions_are_one_line(
     assert result.returncode == 2, result.stdout
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_mirror_says_whether_it_was_sent_or_only_queued(
+    demo: str, env: dict[str, str], stub: GitHubStub
+) -> None:
+    sre = {**env, "SREDESK_GITHUB_SRE_REPOS": "visit-dav/sre"}
+    offline = {**sre, "SREDESK_GITHUB_API_URL": "http://127.0.0.1:9"}
+    queued = run(
+        demo, "inquiry", "mirror", "1", "--repo", "visit-dav/sre", "--as", "alice", env=offline
+    )
+    assert queued.returncode == 0, queued.stderr
+    assert "queued" in queued.stdout
+    assert "mirrored" not in queued.stdout
+    sent = run(demo, "inquiry", "mirror", "2", "--repo", "visit-dav/sre", "--as", "alice", env=sre)
+    assert sent.returncode == 0, sent.stderr
+    assert "#2 mirrored to visit-dav/sre" in sent.stdout
+    refused = run(demo, "inquiry", "mirror", "3", "--repo", "a/b", "--as", "alice", env=sre)
+    assert refused.returncode == 2, refused.stdout
+    assert "a/b is not a configured SRE repository; they are: visit-dav/sre" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.client import GitHubClient
 from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.core.errors import InvalidTransition, NotFound
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.github import HANDLED, GitHubLink, mark
 from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
@@ -571,6 +571,19 @@ def test_promote_and_mirror_are_for_members_only(desk: Desk) -> None:
     with pytest.raises(NotFound, match="mallory"):
         github.update_known(desk, n, "visit-dav/visit", 5, by="mallory")
     with pytest.raises(NotFound, match="mallory"):
-        github.mirror(desk, n, REPO, by="mallory")
+        github.mirror(desk, n, REPO, by="mallory", sre_repos=CONFIG.sre_repos)
     assert outbox.list_outbox(desk) == []
     assert inquiries.get_inquiry(desk, n)["state"] == "new"
+
+
+def test_mirror_goes_only_to_a_configured_sre_repository(desk: Desk) -> None:
+    n = inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")
+    with pytest.raises(InvalidInput, match="someone/else is not a configured SRE repository"):
+        github.mirror(desk, n, "someone/else", by="alice", sre_repos=CONFIG.sre_repos)
+    with pytest.raises(InvalidInput, match="SREDESK_GITHUB_SRE_REPOS"):
+        github.mirror(desk, n, REPO, by="alice", sre_repos=())
+    assert outbox.list_outbox(desk) == []
+    github.mirror(desk, n, REPO.lower(), by="alice", sre_repos=CONFIG.sre_repos)
+    assert [m["kind"] for m in outbox.list_outbox(desk)] == ["github.mirror"]
+    with desk.unit_of_work() as uow:
+        assert uow.outbox.list()[0].payload["repo"] == REPO

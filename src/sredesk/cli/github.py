@@ -76,9 +76,19 @@ def mirror(
     as_: str | None = AS_OPTION,
 ) -> None:
     """Copy an e-mail inquiry and its conversation to the SRE repository."""
-    github.mirror(desk(), number, parse_repo(repo), by=actor(as_, number))
+    config = _settings()
+    github.mirror(
+        desk(), number, parse_repo(repo), by=actor(as_, number), sre_repos=config.sre_repos
+    )
     outbox.deliver_due(desk(), {"github": _sender()})
-    typer.echo(f"#{number} mirrored to {repo}")
+    sent = any(
+        m["kind"] == "github.mirror" and m["sent_at"]
+        for m in outbox.list_outbox(desk(), inquiry_number=number)
+    )
+    if sent:
+        typer.echo(f"#{number} mirrored to {repo}")
+    else:
+        typer.echo(f"#{number}: mirror to {repo} queued; 'sredesk github send' retries it")
 
 
 @github_app.command("send")

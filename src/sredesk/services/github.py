@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -439,8 +440,17 @@ def update_known(
         uow.commit()
 
 
-def mirror(desk: Desk, number: int, repo: str, *, by: str) -> None:
-    """Queue copying an e-mail inquiry and its public conversation to the SRE repository."""
+def mirror(desk: Desk, number: int, repo: str, *, by: str, sre_repos: Collection[str]) -> None:
+    """Queue copying an e-mail inquiry and its public conversation to the SRE repository.
+
+    `repo` must be one of `sre_repos`: the desk ignores every delivery from any other, so a
+    mirror there would never hear back.
+    """
+    configured = {r.lower(): r for r in sre_repos}
+    if repo.lower() not in configured:
+        known = ", ".join(sre_repos) or "none (set SREDESK_GITHUB_SRE_REPOS)"
+        raise InvalidInput(f"{repo} is not a configured SRE repository; they are: {known}")
+    repo = configured[repo.lower()]  # as configured: deliveries are matched on that spelling
     now = desk.now()
     with desk.unit_of_work() as uow:
         by = member(uow, by).handle
