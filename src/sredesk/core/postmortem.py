@@ -45,18 +45,40 @@ _MILESTONES = {
     "inquiry.linked": "linked to product issue",
     "inquiry.resolved": "resolved",
     "inquiry.reopened": "reopened",
+    "inquiry.promoted": "promoted",
 }
+
+_CLOSED_STATES = ("resolved", "closed")
+
+
+def _milestone(event: AuditEvent) -> str | None:
+    """The event's milestone line's label, or None when it is detail."""
+    label = _MILESTONES.get(event.action)
+    if label is not None:
+        return label
+    state = event.after.get("state")
+    if not event.action.startswith("github.") or state is None:
+        return None
+    # A change from GitHub (a close, a reopen, a customer's comment on a closed issue) is
+    # recorded under the delivery's name; what matters is what it did to the inquiry.
+    if state in _CLOSED_STATES:
+        return "resolved on GitHub"
+    if event.before.get("state") in _CLOSED_STATES:
+        return "reopened from GitHub"
+    return None
 
 
 def milestones_from(events: Iterable[AuditEvent]) -> str:
     lines = []
     for event in sorted(events, key=lambda e: (e.at, e.id or 0)):
-        label = _MILESTONES.get(event.action)
+        label = _milestone(event)
         if label is None:
             continue
         extra = ""
         if event.action == "inquiry.escalated":
             extra = f" to {event.after.get('to_member', '?')}"
+        if event.action == "inquiry.promoted":
+            extra = f" to {event.after.get('issue', '?')}"
         lines.append(f"- {event.at.isoformat(timespec='minutes')} {label}{extra} ({event.actor})")
     return "\n".join(lines) or "No milestones recorded."
 
