@@ -449,7 +449,7 @@ def test_the_mirrors_own_opening_does_not_open_a_second_inquiry(
     n = inquiries.open_inquiry(
         desk, title="Engine crash", channel="email", source="visit-users", body="It crashes"
     )
-    github.mirror(desk, n, REPO, by="alice")
+    github.mirror(desk, n, REPO, by="alice", sre_repos=CONFIG.sre_repos)
     with desk.unit_of_work() as uow:
         body = uow.outbox.list()[-1].payload["body"]
     # GitHub's `issues opened` for the mirror arrives before the sender records the link.
