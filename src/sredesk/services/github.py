@@ -344,20 +344,25 @@ def observer(uow: AbstractUnitOfWork, inquiry: Inquiry, action: str, now: dateti
     """After any change to a linked inquiry, queue bringing GitHub's state in step."""
     if inquiry.sensitive or inquiry.number is None or action.startswith("github."):
         return  # a delivery's own changes are synced back by `sync_back`
-    links = [link for link in uow.github.links_for(inquiry.number) if link.kind == "issue"]
-    events = len(uow.audit.list(inquiry_number=inquiry.number))
-    for link in links:
-        queue(
-            uow,
-            OutboundMessage(
-                channel="github",
-                kind="github.sync",
-                created_at=now,
-                inquiry_number=inquiry.number,
-                dedupe_key=f"github:sync:{inquiry.number}:{link.id}:{events}",
-                payload={"repo": link.repo, "number": link.number},
-            ),
-        )
+    for link in uow.github.links_for(inquiry.number):
+        if link.kind == "issue":
+            _queue_sync(uow, inquiry.number, link, now)
+
+
+def _queue_sync(uow: AbstractUnitOfWork, number: int, link: GitHubLink, now: datetime) -> None:
+    """Queue bringing the linked issue in step with the inquiry, once per audited change."""
+    events = len(uow.audit.list(inquiry_number=number))
+    queue(
+        uow,
+        OutboundMessage(
+            channel="github",
+            kind="github.sync",
+            created_at=now,
+            inquiry_number=number,
+            dedupe_key=f"github:sync:{number}:{link.id}:{events}",
+            payload={"repo": link.repo, "number": link.number},
+        ),
+    )
 
 
 def _leaving_desk(uow: AbstractUnitOfWork, number: int) -> Inquiry:
@@ -559,15 +564,4 @@ def sync_back(
         return
     assert inquiry.number is not None
     assert link.id is not None
-    events = len(uow.audit.list(inquiry_number=inquiry.number))
-    queue(
-        uow,
-        OutboundMessage(
-            channel="github",
-            kind="github.sync",
-            created_at=now,
-            inquiry_number=inquiry.number,
-            dedupe_key=f"github:sync:{inquiry.number}:{link.id}:{events}",
-            payload={"repo": link.repo, "number": link.number},
-        ),
-    )
+    _queue_sync(uow, inquiry.number, link, now)
