@@ -480,9 +480,8 @@ def test_a_number_past_what_the_database_holds_is_refused_not_a_crash(
         for url in (f"/inquiries/{huge}", f"/inquiries/{huge}/postmortem"):
             answer = client.get(url)
             assert answer.status_code == 422, (url, answer.text)
-            assert answer.json()["detail"] == (
-                "path.number: Input should be less than or equal to 2147483647"
-            )
+            # A browser gets the desk's error page, with the same one line.
+            assert "path.number: Input should be less than or equal to 2147483647" in answer.text
         for url, field in [
             (f"/inquiries/{huge}/reply", "number"),
             (f"/inquiries/{huge}/acknowledge", "number"),
@@ -494,7 +493,5 @@ def test_a_number_past_what_the_database_holds_is_refused_not_a_crash(
             data = {"csrf_token": csrf, "body": "x", "answer": "accepted", "minutes": "5"}
             answer = client.post(url, data=data, follow_redirects=False)
             assert answer.status_code == 422, (url, answer.text)
-            assert answer.json()["detail"] == (
-                f"path.{field}: Input should be less than or equal to 2147483647"
-            )
+            assert f"path.{field}: Input should be less than or equal to 2147483647" in answer.text
     assert inquiries.get_inquiry(sql_desk, number) == before

@@ -115,3 +115,17 @@ def test_the_countdown_refreshes_as_the_clock_runs(
     assert "<h1>" not in rows
     assert "2 h 00 min left" in rows
     assert "At risk" in rows  # the words, not only the colour
+
+
+def test_a_badly_typed_page_query_is_answered_with_a_page(
+    browser: Callable[[str], Browser],
+) -> None:
+    """A person who edits the URL gets the desk's error page, with what to fix, not JSON."""
+    alice = browser("alice")
+    refused = alice.get("/inquiries/abc")
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "path.number: Input should be a valid integer" in refused.text
+    api = alice.get("/api/v1/inquiries/abc")
+    assert api.status_code == 422
+    assert api.headers["content-type"].startswith("application/json")

@@ -55,7 +55,7 @@ def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": "5"})
 
 
-def _validation_error(request: Request, error: Exception) -> JSONResponse:
+def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     problems = []
     for item in error.errors():
@@ -65,12 +65,12 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
         where = ".".join(str(p) for p in (loc[1:] if loc[:1] == ["body"] else loc))
         # One line, whatever a client put in the names it sent.
         problems.append(" ".join(f"{where}: {item['msg']}".split()))
+    detail = "; ".join(problems) or "invalid request"
+    page = _error_page(request, 422, detail)
+    if page is not None:
+        return page
     return JSONResponse(
-        {
-            "detail": "; ".join(problems) or "invalid request",
-            "errors": jsonable_encoder(error.errors()),
-        },
-        status_code=422,
+        {"detail": detail, "errors": jsonable_encoder(error.errors())}, status_code=422
     )
 
 
@@ -79,21 +79,24 @@ def _login_required(request: Request, error: Exception) -> RedirectResponse:
     return RedirectResponse(f"/login?{urlencode({'next': error.next_path})}", status_code=303)
 
 
+def _error_page(request: Request, status: int, message: str) -> Response | None:
+    """The refusal as an HTML page, when a browser asked for a page; None otherwise."""
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if not wants_html or request.url.path.startswith("/api/"):
+        return None
+    principal = getattr(request.state, "principal", None)
+    heading = "Not allowed" if status == 403 else "Not done"
+    return render(
+        request, "error.html", principal, status_code=status, heading=heading, message=message
+    )
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     """Pages get an HTML page for a refusal; the API and scripts keep JSON."""
     assert isinstance(error, StarletteHTTPException)
-    wants_html = "text/html" in request.headers.get("accept", "")
-    if wants_html and not request.url.path.startswith("/api/"):
-        principal = getattr(request.state, "principal", None)
-        heading = "Not allowed" if error.status_code == 403 else "Not done"
-        return render(
-            request,
-            "error.html",
-            principal,
-            status_code=error.status_code,
-            heading=heading,
-            message=str(error.detail),
-        )
+    page = _error_page(request, error.status_code, str(error.detail))
+    if page is not None:
+        return page
     return JSONResponse(
         {"detail": error.detail}, status_code=error.status_code, headers=error.headers
     )
