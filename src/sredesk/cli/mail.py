@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from sredesk.cli.common import AS_OPTION, actor, desk, print_json, refusal
-from sredesk.core.errors import InvalidInput
+from sredesk.core.errors import InvalidInput, first_line
 from sredesk.settings import MailSettings, Settings, unconfigured_mail
 
 # The mail services import the parser and its HTML and quoting libraries: only the mail
@@ -229,7 +229,7 @@ def _report_failed_pass(error: Exception, every: float) -> None:
     message = refusal(error)
     if message is None:  # not a refusal the desk knows: a bug, so show where it is
         log.exception("the mail pass failed")
-        message = f"error: {type(error).__name__}: {error}".splitlines()[0]
+        message = f"error: {first_line(error)}"
     typer.echo(f"{message} (retrying in {every:g} s)", err=True)
 
 

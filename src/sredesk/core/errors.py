@@ -28,6 +28,12 @@ class InvalidInput(DeskError):
     """A value given to the command is malformed or out of range."""
 
 
+def first_line(error: BaseException) -> str:
+    """An unexpected error told in one line: its type and the first line of its message."""
+    said = str(error).strip()
+    return f"{type(error).__name__}: {said.splitlines()[0]}" if said else type(error).__name__
+
+
 def no_inquiry(number: int) -> NotFound:
     """The refusal for an inquiry that is not there, or that is classified from the reader.
 

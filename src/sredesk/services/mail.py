@@ -15,7 +15,7 @@ from typing import Any
 from sredesk.adapters.mail.batches import parsed_batches
 from sredesk.adapters.mail.parse import ParsedMessage, parse
 from sredesk.core import mailthread
-from sredesk.core.errors import InvalidTransition, NotSetUp
+from sredesk.core.errors import InvalidTransition, NotSetUp, first_line
 from sredesk.core.mailthread import MailMessage
 from sredesk.services.desk import Desk, audit, member
 from sredesk.services.mail_arrival import Arrival, Outcome
@@ -135,9 +135,7 @@ def _quarantine_failed(
     desk: Desk, parsed: ParsedMessage, arrival: Arrival, error: Exception
 ) -> Outcome:
     now = desk.now()
-    said = str(error).strip()
-    reason = f"the intake failed: {type(error).__name__}: {said.splitlines()[0] if said else ''}"
-    reason = reason[:2000]
+    reason = f"the intake failed: {first_line(error)}"[:2000]
     with desk.unit_of_work() as uow:
         existing = uow.mail.get(parsed.message_id)
         if existing is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sredesk.core.errors import InvalidTransition
+from sredesk.core.errors import InvalidTransition, first_line
 from sredesk.core.model import OutboundMessage
 from sredesk.services.desk import Desk, audit, classified_numbers
 from sredesk.services.ports import AbstractUnitOfWork, StoreUnavailable
@@ -124,17 +124,12 @@ def deliver_due(
             # A message that cannot even be built (a header with a line break) would fail
             # the same way every time: give it up, visibly, and go on with the others.
             log.exception("outbox %s (%s) cannot be sent", message_id, claimed.kind)
-            _record_failure(desk, message_id, _first_line(error), True, max_attempts)
+            _record_failure(desk, message_id, first_line(error), True, max_attempts)
             report.failed += 1
             continue
         _record_sent(desk, message_id)
         report.sent += 1
     return report
-
-
-def _first_line(error: Exception) -> str:
-    said = str(error).strip()
-    return f"{type(error).__name__}: {said.splitlines()[0]}" if said else type(error).__name__
 
 
 def _claim(desk: Desk, message_id: int) -> OutboundMessage | None:
