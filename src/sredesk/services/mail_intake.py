@@ -114,13 +114,14 @@ class Intake:
         now = self.desk.now()
         arrival = self._through_list(parsed, arrival)
         parsed = self._author(parsed)
+        ids = _ids(parsed)
         if record is None:
             existing = self._existing(parsed.message_id)
             if existing is not None:
                 if arrival.list_name and arrival.list_name not in existing.lists:
                     existing.lists = [*existing.lists, arrival.list_name]
                 return Outcome("duplicate", parsed.message_id, existing.inquiry_number)
-            record = self._record(parsed, arrival, now)
+            record = self._record(parsed, arrival, now, ids)
         else:
             record.outcome, record.reason = "imported", ""
         reason = self._ignored(parsed)
@@ -138,7 +139,7 @@ class Intake:
                 minutes = int(window.total_seconds() // 60)
                 reason = f"{count} messages from {parsed.sender} in {minutes} minutes; held"
                 return _settle(record, "held", reason)
-        return self._thread(parsed, arrival, record, now)
+        return self._thread(parsed, arrival, record, now, ids)
 
     def _through_list(self, parsed: ParsedMessage, arrival: Arrival) -> Arrival:
         """The arrival, naming the configured list the message shows it came through.
@@ -179,7 +180,9 @@ class Intake:
             or self.signer.verify_address(address) is not None
         )
 
-    def _record(self, parsed: ParsedMessage, arrival: Arrival, now: datetime) -> MailMessage:
+    def _record(
+        self, parsed: ParsedMessage, arrival: Arrival, now: datetime, ids: list[str]
+    ) -> MailMessage:
         record = MailMessage(
             message_id=parsed.message_id,
             direction="in",
@@ -190,7 +193,7 @@ class Intake:
             lists=[arrival.list_name] if arrival.list_name else [],
             defects=parsed.defects[:50],
             raw=parsed.raw,
-            links=_ids(parsed)[1:_MAX_LINKS],
+            links=ids[1:_MAX_LINKS],
         )
         if self.batch is None:
             self.uow.mail.add(record)
@@ -210,9 +213,14 @@ class Intake:
         return ""
 
     def _thread(
-        self, parsed: ParsedMessage, arrival: Arrival, record: MailMessage, now: datetime
+        self,
+        parsed: ParsedMessage,
+        arrival: Arrival,
+        record: MailMessage,
+        now: datetime,
+        ids: list[str],
     ) -> Outcome:
-        ids = self._through_unheld(_ids(parsed))
+        ids = self._through_unheld(ids)
         placement = self._place(parsed, arrival, ids)
         member = self.members.get(parsed.sender)
         actor = member.handle if member else parsed.sender
