@@ -77,6 +77,8 @@ class GitHubStub:
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.rate_limit_next = 0
+        # Answers to give, in order, before any other: (status, body, headers).
+        self.refusals: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         self.issues: dict[tuple[str, int], dict[str, Any]] = {}
         self.listing: list[dict[str, Any]] = []
         self._next_comment = 1000
@@ -155,6 +157,8 @@ class GitHubStub:
                 body = json.loads(raw) if raw else None
                 query = parse_qs(parts.query)
                 stub.requests.append(Recorded(self.command, parts.path, query, body))
+                if stub.refusals:
+                    return self._send(*stub.refusals.pop(0))
                 if stub.rate_limit_next:
                     stub.rate_limit_next -= 1
                     return self._send(

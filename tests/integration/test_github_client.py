@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -87,3 +87,40 @@ def test_a_nonconforming_request_is_caught(stub: GitHubStub, client: GitHubClien
             data={"body": "x"},
         )
     assert stub.violations, "the stub must flag a request GitHub's description rejects"
+
+
+SECONDARY = {
+    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
+    "you try again.",
+    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+}
+
+
+def _waits(client: GitHubClient) -> timedelta:
+    before = datetime.now(UTC)
+    with pytest.raises(RateLimited) as caught:
+        client.comment("visit-dav/visit-help", 7, "hello")
+    assert caught.value.retry_at is not None
+    return caught.value.retry_at - before
+
+
+def test_a_secondary_rate_limit_without_headers_waits_longer_each_time(
+    stub: GitHubStub, client: GitHubClient
+) -> None:
+    # GitHub's advice: at least a minute when no header says how long, and growing waits
+    # while it keeps coming; 403 and 429 both carry it.
+    stub.issue("visit-dav/visit-help", 7)
+    stub.refusals = [(403, SECONDARY, {}), (429, SECONDARY, {}), (403, SECONDARY, {})]
+    waits = [_waits(client) for _ in range(3)]
+    assert [round(w.total_seconds() / 60) for w in waits] == [1, 2, 4]
+    assert client.comment("visit-dav/visit-help", 7, "hello") > 1000
+    stub.refusals = [(429, {"message": "Too Many Requests"}, {})]
+    assert round(_waits(client).total_seconds() / 60) == 1  # a success starts over
+    stub.refusals = [(403, SECONDARY, {"retry-after": "300"})]
+    assert round(_waits(client).total_seconds() / 60) == 5  # GitHub's own time wins
+
+
+def test_a_403_that_is_no_rate_limit_is_refused(stub: GitHubStub, client: GitHubClient) -> None:
+    stub.refusals = [(403, {"message": "Resource not accessible by integration"}, {})]
+    with pytest.raises(PermanentDeliveryError, match=r"\(403\)"):
+        client.comment("visit-dav/visit-help", 7, "hello")

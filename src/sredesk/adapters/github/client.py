@@ -12,6 +12,11 @@ from githubkit.exception import GitHubException, RequestFailed
 
 from sredesk.services.outbox import DeliveryError, PermanentDeliveryError
 
+# GitHub's advice for a secondary rate limit that names no time: wait a minute, and longer
+# each time it comes back.
+SECONDARY_WAIT = timedelta(minutes=1)
+SECONDARY_MAX_WAIT = timedelta(hours=1)
+
 
 class RateLimited(DeliveryError):
     """GitHub asked the desk to wait; `retry_at` says until when."""
@@ -43,8 +48,21 @@ def _split(repo: str) -> tuple[str, str]:
     return owner, name
 
 
-def _retry_at(response: httpx.Response, now: datetime) -> datetime | None:
-    """When GitHub allows the next request, from Retry-After or the rate-limit headers."""
+def _secondary(response: httpx.Response) -> bool:
+    """A secondary rate limit: a 429, or a 403 that says so (GitHub sends it on either)."""
+    if response.status_code == 429:
+        return True
+    text = response.text.lower()
+    return "secondary rate limit" in text or "abuse detection" in text
+
+
+def _retry_at(response: httpx.Response, now: datetime, strikes: int = 0) -> datetime | None:
+    """When GitHub allows the next request, or None when the refusal is no rate limit.
+
+    As GitHub's documentation says: Retry-After first, then the primary limit's reset time,
+    then, for a secondary limit that names no time, a minute, doubled for each of `strikes`
+    limits met in a row before this one.
+    """
     after = response.headers.get("retry-after")
     if after and after.isdigit():
         return now + timedelta(seconds=int(after))
@@ -53,6 +71,8 @@ def _retry_at(response: httpx.Response, now: datetime) -> datetime | None:
         if reset.isdigit():
             return datetime.fromtimestamp(int(reset), UTC)
         return now + timedelta(minutes=1)
+    if _secondary(response):
+        return now + min(SECONDARY_WAIT * (1 << min(strikes, 10)), SECONDARY_MAX_WAIT)
     return None
 
 
@@ -73,21 +93,26 @@ class GitHubClient:
             transport=transport,
             timeout=30.0,
         )
+        self._strikes = 0  # rate limits met in a row, for the growing wait
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except RequestFailed as error:
             response = error.response.raw_response
             status = response.status_code
-            retry_at = _retry_at(response, datetime.now(UTC))
+            now = datetime.now(UTC)
+            retry_at = _retry_at(response, now, self._strikes)
             if status in (403, 429) and retry_at is not None:
+                self._strikes += 1
                 raise RateLimited(f"{what}: rate limited ({status})", retry_at) from None
-            if status >= 500 or status == 429:
+            if status >= 500:
                 raise DeliveryError(f"{what}: GitHub answered {status}") from None
             raise PermanentDeliveryError(f"{what}: GitHub refused it ({status})") from None
         except (GitHubException, httpx.HTTPError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
+        self._strikes = 0
+        return result
 
     def comment(self, repo: str, number: int, body: str) -> int:
         owner, name = _split(repo)
