@@ -22,6 +22,7 @@ def stub() -> Iterator[GitHubStub]:
 @pytest.fixture
 def env(stub: GitHubStub) -> dict[str, str]:
     stub.violations.clear()
+    stub.refusals.clear()
     return {
         "SREDESK_GITHUB_API_URL": stub.url,
         "SREDESK_GITHUB_TOKEN": "t",
@@ -48,6 +49,64 @@ def test_promote_files_a_product_issue_and_resolves(
     assert shown["resolutions"][-1]["kinds"] == ["promoted"]
     assert shown["links"][0]["url"].startswith("https://github.com/visit-dav/visit/issues/")
     assert stub.violations == []
+
+
+def test_without_a_token_the_shell_queues_and_sends_nothing(
+    demo: str, env: dict[str, str], stub: GitHubStub
+) -> None:
+    # GitHub refuses every write without a token: trying would only fail the queue.
+    offline = {**env, "SREDESK_GITHUB_TOKEN": ""}
+    stub.requests.clear()
+    for number in ("1", "2"):
+        result = run(
+            demo, "inquiry", "promote", number, "--repo", "visit-dav/visit", "--as", "alice",
+            env=offline,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert f"#{number}: product issue queued; set SREDESK_GITHUB_TOKEN" in result.stdout
+    assert stub.requests == []
+    refused = run(demo, "github", "send", env=offline)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "error: SREDESK_GITHUB_TOKEN is not set; GitHub takes no writes without it"
+    )
+    assert stub.requests == []
+    assert "sent 2, retrying 0, failed 0" in run(demo, "github", "send", env=env).stdout
+    assert stub.violations == []
+
+
+def test_a_refused_token_leaves_the_promotion_queued(
+    demo: str, env: dict[str, str], stub: GitHubStub
+) -> None:
+    stub.refusals = [(401, {"message": "Bad credentials"}, {})]
+    result = run(
+        demo, "inquiry", "promote", "1", "--repo", "visit-dav/visit", "--as", "alice", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "#1: product issue queued (create issue: GitHub refused the token (401); check "
+        "SREDESK_GITHUB_TOKEN); 'sredesk github send' retries it"
+    ) in result.stdout
+    # Paused, not given up: nothing is due for a few minutes, and nothing failed.
+    assert "sent 0, retrying 0, failed 0" in run(demo, "github", "send", env=env).stdout
+
+
+def test_promote_says_when_github_refused_the_issue(
+    demo: str, env: dict[str, str], stub: GitHubStub
+) -> None:
+    stub.refusals = [(422, {"message": "Validation Failed"}, {})]
+    result = run(
+        demo, "inquiry", "promote", "1", "--repo", "visit-dav/visit", "--as", "alice", env=env
+    )
+    assert result.returncode == 1, result.stdout
+    assert "filed" not in result.stdout + result.stderr
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(  # after the worker's log line
+            "error: #1: GitHub refused the product issue (create issue: GitHub refused it (422))"
+        )
+    )
 
 
 def test_known_issue_update(demo: str, env: dict[str, str], stub: GitHubStub) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sredesk.adapters.github.client import GitHubClient, RateLimited
+from sredesk.adapters.github.client import GitHubClient, RateLimited, TokenRefused
 from sredesk.services.outbox import PermanentDeliveryError
 from tests.github_stub import GitHubStub, running_stub
 
@@ -124,3 +124,17 @@ def test_a_403_that_is_no_rate_limit_is_refused(stub: GitHubStub, client: GitHub
     stub.refusals = [(403, {"message": "Resource not accessible by integration"}, {})]
     with pytest.raises(PermanentDeliveryError, match=r"\(403\)"):
         client.comment("visit-dav/visit-help", 7, "hello")
+
+
+def test_a_refused_token_pauses_instead_of_failing_the_message(
+    stub: GitHubStub, client: GitHubClient
+) -> None:
+    # A missing or revoked token is the operator's to fix, not the message's: the channel
+    # waits, and no message is given up for it.
+    stub.refusals = [(401, {"message": "Bad credentials"}, {})]
+    before = datetime.now(UTC)
+    with pytest.raises(TokenRefused, match="check SREDESK_GITHUB_TOKEN") as caught:
+        client.create_issue("visit-dav/visit", "Engine launch fails", "Body", [])
+    assert not isinstance(caught.value, PermanentDeliveryError)
+    assert caught.value.retry_at is not None
+    assert caught.value.retry_at - before >= timedelta(minutes=5)

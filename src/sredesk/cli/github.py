@@ -9,6 +9,7 @@ import typer
 
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.core.errors import InvalidInput
 from sredesk.core.github import parse_known_issue, parse_repo
 from sredesk.services import github, outbox
 
@@ -31,6 +32,33 @@ def _sender() -> GitHubSender:
 
     config = _settings()
     return GitHubSender(desk(), config, GitHubClient(config.token, config.api_url))
+
+
+def _deliver_queued(number: int, kind: str, what: str, done: str) -> None:
+    """Deliver the GitHub channel when a token is set, then say what became of the message of
+    `kind` just queued for inquiry `number`: `done`, `what` queued (and why), or given up."""
+    has_token = bool(_settings().token)
+    if has_token:  # without one GitHub refuses every write: leave the whole queue as it is
+        outbox.deliver_due(desk(), {"github": _sender()})
+    found = [m for m in outbox.list_outbox(desk(), inquiry_number=number) if m["kind"] == kind]
+    message = found[-1]
+    if message["sent_at"]:
+        typer.echo(done)
+    elif message["failed"]:
+        typer.echo(
+            f"error: #{number}: GitHub refused the {what} ({message['last_error']}); once that "
+            f"is fixed, retry it with POST /api/v1/outbox/{message['id']}/retry",
+            err=True,
+        )
+        raise typer.Exit(1)
+    elif not has_token:
+        typer.echo(
+            f"#{number}: {what} queued; set SREDESK_GITHUB_TOKEN, then 'sredesk github send' "
+            "sends it"
+        )
+    else:
+        why = f" ({message['last_error']})" if message["last_error"] else ""
+        typer.echo(f"#{number}: {what} queued{why}; 'sredesk github send' retries it")
 
 
 def promote(
@@ -65,9 +93,7 @@ def promote(
         kind=kind,
         link_back=_settings().inquiry_url(number),
     )
-    report = outbox.deliver_due(desk(), {"github": _sender()})
-    state = "filed" if report.sent else "queued; 'sredesk github send' retries it"
-    typer.echo(f"#{number}: product issue {state}")
+    _deliver_queued(number, "github.promote", "product issue", f"#{number}: product issue filed")
 
 
 def mirror(
@@ -80,20 +106,14 @@ def mirror(
     github.mirror(
         desk(), number, parse_repo(repo), by=actor(as_, number), sre_repos=config.sre_repos
     )
-    outbox.deliver_due(desk(), {"github": _sender()})
-    sent = any(
-        m["kind"] == "github.mirror" and m["sent_at"]
-        for m in outbox.list_outbox(desk(), inquiry_number=number)
-    )
-    if sent:
-        typer.echo(f"#{number} mirrored to {repo}")
-    else:
-        typer.echo(f"#{number}: mirror to {repo} queued; 'sredesk github send' retries it")
+    _deliver_queued(number, "github.mirror", f"mirror to {repo}", f"#{number} mirrored to {repo}")
 
 
 @github_app.command("send")
 def send(once: bool = typer.Option(True, help="One pass (default).")) -> None:
     """Deliver what the desk queued for GitHub."""
+    if not _settings().token:
+        raise InvalidInput("SREDESK_GITHUB_TOKEN is not set; GitHub takes no writes without it")
     report = outbox.deliver_due(desk(), {"github": _sender()})
     typer.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
 

@@ -82,9 +82,10 @@ def deliver_due(
 ) -> DeliveryReport:
     """Send every due message whose channel has a sender.
 
-    A peer that says when to come back (a rate limit's reset) stops its channel's pass: the
-    channel's other due messages wait until then, and the attempt is not counted against
-    `max_attempts`, since the message itself is not at fault.
+    A peer that says when to come back (a rate limit's reset, or a pause after it refused the
+    desk's credentials) stops its channel's pass: the channel's other due messages wait until
+    then, and the attempt is not counted against `max_attempts`, since the message itself is
+    not at fault.
     """
     report = DeliveryReport()
     now = desk.now()

@@ -16,10 +16,21 @@ from sredesk.services.outbox import DeliveryError, PermanentDeliveryError
 # each time it comes back.
 SECONDARY_WAIT = timedelta(minutes=1)
 SECONDARY_MAX_WAIT = timedelta(hours=1)
+# How long the channel waits after GitHub refused the token (401) before it tries again: the
+# token is the operator's to fix, so every message waits for it, none is given up.
+TOKEN_PAUSE = timedelta(minutes=5)
 
 
 class RateLimited(DeliveryError):
     """GitHub asked the desk to wait; `retry_at` says until when."""
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at: datetime | None = retry_at
+
+
+class TokenRefused(DeliveryError):
+    """GitHub refused the desk's token (401). No message is at fault: the channel waits."""
 
     def __init__(self, message: str, retry_at: datetime) -> None:
         super().__init__(message)
@@ -102,6 +113,11 @@ class GitHubClient:
             response = error.response.raw_response
             status = response.status_code
             now = datetime.now(UTC)
+            if status == 401:
+                raise TokenRefused(
+                    f"{what}: GitHub refused the token (401); check SREDESK_GITHUB_TOKEN",
+                    now + TOKEN_PAUSE,
+                ) from None
             retry_at = _retry_at(response, now, self._strikes)
             if status in (403, 429) and retry_at is not None:
                 self._strikes += 1
