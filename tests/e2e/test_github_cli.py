@@ -127,7 +127,10 @@ def test_known_issue_update(demo: str, env: dict[str, str], stub: GitHubStub) ->
     assert result.returncode == 0, result.stderr
     sent = run(demo, "github", "send", env=env)
     assert "sent 1" in sent.stdout
-    assert stub.requests[-1].path == "/repos/visit-dav/visit/issues/5/labels/reviewed"
+    assert [r.path for r in stub.requests[-2:]] == [
+        "/repos/visit-dav/visit/issues/5/labels/reviewed",
+        "/repos/visit-dav/visit/issues/5/comments",
+    ]
     assert stub.violations == []
 
 

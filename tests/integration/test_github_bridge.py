@@ -8,6 +8,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,13 @@ from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.client import GitHubClient
 from sredesk.adapters.github.settings import GitHubSettings
+from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.github import HANDLED, GitHubLink, mark
 from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
+from sredesk.services.outbox import DeliveryError
 from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
 from tests.github_stub import GitHubStub, running_stub
@@ -318,9 +321,38 @@ def test_a_known_issue_gets_the_news_and_loses_reviewed(desk: Desk, stub: GitHub
     sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
     assert outbox.deliver_due(desk, {"github": sender}).sent == 1
     assert [(r.method, r.path) for r in stub.requests] == [
-        ("POST", "/repos/visit-dav/visit/issues/5/comments"),
         ("DELETE", "/repos/visit-dav/visit/issues/5/labels/reviewed"),
+        ("POST", "/repos/visit-dav/visit/issues/5/comments"),
     ]
+
+
+class _LabelFailsOnce(GitHubClient):
+    def __init__(self, token: str, api_url: str) -> None:
+        super().__init__(token, api_url)
+        self.fail = True
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        if self.fail:
+            self.fail = False
+            raise DeliveryError("remove label: GitHub answered 502")
+        super().remove_label(repo, number, label)
+
+
+def test_a_known_issue_gets_the_news_once_when_removing_the_label_fails(
+    desk: Desk, stub: GitHubStub, clock: FixedClock
+) -> None:
+    # GitHub has no idempotency key: a retried message must not post its comment again.
+    n = inquiries.open_inquiry(desk, title="Same crash", channel="email", source="visit-users")
+    github.update_known(desk, n, "visit-dav/visit", 5, by="alice", note="Seen on 3.4.1 too")
+    stub.issue("visit-dav/visit", 5)
+    stub.requests.clear()
+    sender = GitHubSender(desk, CONFIG, _LabelFailsOnce("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).retrying == 1
+    clock.advance(timedelta(minutes=5))
+    assert outbox.deliver_due(desk, {"github": sender}).sent == 1
+    comments = [r for r in stub.requests if r.path.endswith("/issues/5/comments")]
+    assert len(comments) == 1
+    assert stub.requests[-2].path == "/repos/visit-dav/visit/issues/5/labels/reviewed"
 
 
 def test_low_hanging_fruit_sync_rank_and_done(desk: Desk, stub: GitHubStub) -> None:

@@ -31,8 +31,10 @@ class GitHubSender:
             if fields is not None:
                 self.client.update_issue(p["repo"], p["number"], fields)
         elif message.kind == "github.known":
-            self.client.comment(p["repo"], p["number"], mark(p["body"], f"known:{message.id}"))
+            # The label first: removing it again does no harm, but a comment posted before a
+            # failed removal would be posted again when the message is retried.
             self.client.remove_label(p["repo"], p["number"], self.config.reviewed_label)
+            self.client.comment(p["repo"], p["number"], mark(p["body"], f"known:{message.id}"))
         elif message.kind in ("github.promote", "github.mirror"):
             self._create(message)
         else:

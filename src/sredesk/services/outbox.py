@@ -3,9 +3,12 @@
 A worker claims a message by pushing its next attempt past a lease before it sends, in one
 conditional UPDATE of its own, so two workers never send it at once. A send that fails is
 retried later with exponential backoff, and given up after `max_attempts`, visibly. A process
-that dies between sending and recording the send will send again once the lease runs out. Every
-message carries a stable identity (e-mail Message-ID, GitHub idempotency key) so that the
-receiving side can recognise the repeat. A message some recipients refused is sent for the
+that dies between sending and recording the send will send again once the lease runs out. An
+e-mail keeps its Message-ID when sent again, so mail clients recognise the repeat. GitHub has
+no idempotency key: a repeated write shows there twice (the desk's hidden marker in a comment
+only lets the desk recognise the echo of its own writes). So a GitHub message retried after a
+failure repeats only writes that are harmless to repeat, and its one write that is not (a
+comment, a new issue) comes last. A message some recipients refused is sent for the
 others: the refusal is recorded on it and audited ("outbox.refused"), and those refused only
 for now get the same message later, queued as a message of its own (see `PartlyDelivered`).
 """
