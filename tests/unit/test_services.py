@@ -180,6 +180,20 @@ def test_escalation_defaults_to_the_backup_and_notifies(memory_desk: Desk) -> No
     assert sent == [("bob", "escalation"), ("alice", "escalation"), ("carol", "escalation")]
 
 
+def test_an_escalation_of_a_classified_inquiry_does_not_name_it(memory_desk: Desk) -> None:
+    # Notifications are mailed; a classified inquiry's title never leaves the desk.
+    plain = open_one(memory_desk)
+    secret = open_one(memory_desk, title="Export-controlled code at Site X", sensitive=True)
+    for number in (plain, secret):
+        escalations.escalate(memory_desk, number, by="alice")
+    with memory_desk.unit_of_work() as uow:
+        subjects = [n.subject for n in uow.notifications.list()]
+    assert subjects == [
+        f"[sredesk #{plain}] alice asks for your help: Crash on open",
+        f"[sredesk #{secret}] alice asks for your help",
+    ]
+
+
 def test_delegation_reroutes_new_inquiries_once_accepted(
     memory_desk: Desk, clock: FixedClock
 ) -> None:

@@ -57,3 +57,34 @@ def test_a_restart_does_not_repeat_warnings(memory_desk: Desk, clock: FixedClock
     restarted = Desk(unit_of_work=memory_desk.unit_of_work, clock=clock)
     assert len(first) == 1
     assert watcher.watch_once(restarted) == []
+
+
+def test_a_warning_names_a_classified_inquiry_by_its_number_only(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    # Warnings are mailed to members; a classified inquiry's title and source never leave.
+    plain = inquiries.open_inquiry(memory_desk, title="Crash", channel="email", source="l")
+    secret = inquiries.open_inquiry(
+        memory_desk,
+        title="Export-controlled code at Site X",
+        channel="email",
+        source="site-x-list",
+        sensitive=True,
+    )
+    clock.advance(timedelta(hours=3))
+    watcher.watch_once(memory_desk)
+    with memory_desk.unit_of_work() as uow:
+        found = {n.inquiry_number: (n.subject, n.body) for n in uow.notifications.list()}
+    assert found[plain][1] == (
+        f"Inquiry #{plain}, 'Crash' (email:l), has no response yet: 50% of the response "
+        "time used; respond by Wed 18 Nov 15:00 PST."
+    )
+    subject, body = found[secret]
+    assert (
+        subject
+        == f"[sredesk #{secret}] 50% of the response time used; respond by Wed 18 Nov 15:00 PST"
+    )
+    assert body == (
+        f"Inquiry #{secret} has no response yet: 50% of the response time used; respond by "
+        "Wed 18 Nov 15:00 PST."
+    )

@@ -30,10 +30,12 @@ def escalate(desk: Desk, number: int, *, by: str, to: str | None = None, note: s
             escalation = roster.escalate(
                 inquiry, target, by=actor, backup=backup, now=now, note=note
             )
+        ask = f"[sredesk #{number}] {actor} asks for your help"
         notify(
             uow,
             target,
-            f"[sredesk #{number}] {actor} asks for your help: {inquiry.title}",
+            # Notifications are mailed: a classified inquiry's title never leaves the desk.
+            ask if inquiry.sensitive else f"{ask}: {inquiry.title}",
             note or f"{actor} escalated inquiry #{number} to you. Accept, delay or decline it.",
             kind="escalation",
             now=now,

@@ -78,6 +78,12 @@ def _warn(
                     f"the response goal was missed at {due}; the Primary may need help",
                 )
             )
+    # Notifications are mailed: a classified inquiry's title and source never leave the desk.
+    about = (
+        f"#{number}"
+        if inquiry.sensitive
+        else f"#{number}, {inquiry.title!r} ({inquiry.channel.value}:{inquiry.source}),"
+    )
     warnings = []
     for key, recipient, text in pending:
         if uow.notifications.has_key(key):
@@ -86,8 +92,7 @@ def _warn(
             uow,
             recipient,
             f"[sredesk #{number}] {text}",
-            f"Inquiry #{number}, {inquiry.title!r} ({inquiry.channel.value}:"
-            f"{inquiry.source}), has no response yet: {text}.",
+            f"Inquiry {about} has no response yet: {text}.",
             kind="clock",
             now=now,
             inquiry_number=number,
