@@ -220,6 +220,20 @@ def test_unknown_events_and_repositories_are_acknowledged_and_ignored(
     assert "not an SRE repository" in deliver(client, "issues", elsewhere).json()["outcome"]
     assert counts(desk)[0] == 0
     assert deliver(client, "issues", {"not": "a delivery"}).status_code == 200
+    # Signed, but not what GitHub sends: acknowledged and ignored, not a server error.
+    malformed = {"action": "opened", "repository": {"full_name": REPO}, "issue": {"number": "x"}}
+    response = deliver(client, "issues", malformed)
+    assert (response.status_code, response.json()["outcome"]) == (
+        200,
+        "ignored: malformed issues opened",
+    )
+    no_id = copy.deepcopy(example("issue_comment", "created"))
+    no_id["comment"]["id"] = None
+    response = deliver(client, "issue_comment", no_id)
+    assert (response.status_code, response.json()["outcome"]) == (
+        200,
+        "ignored: malformed issue_comment created",
+    )
     broken = client.post(
         "/api/v1/webhooks/github",
         content=b"{not json",

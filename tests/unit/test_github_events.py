@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from sredesk.core.errors import InvalidInput
@@ -59,6 +61,96 @@ def test_unknown_events_and_broken_payloads_are_ignored() -> None:
         )
         is None
     )
+
+
+def test_a_malformed_delivery_is_ignored() -> None:
+    repository = {"full_name": "a/b"}
+    assert (
+        parse_event(
+            "issues", {"action": "opened", "repository": repository, "issue": {"number": "abc"}}
+        )
+        is None
+    )
+    comment = {"id": None, "body": "x"}
+    assert (
+        parse_event(
+            "issue_comment",
+            {
+                "action": "created",
+                "repository": repository,
+                "issue": {"number": 1},
+                "comment": comment,
+            },
+        )
+        is None
+    )
+    # A comment event without its comment is not the issue's body said again.
+    assert (
+        parse_event(
+            "issue_comment", {"action": "created", "repository": repository, "issue": {"number": 1}}
+        )
+        is None
+    )
+    assert parse_event("issues", {"action": "opened", "repository": "a/b", "issue": {}}) is None
+
+
+# Where parse_event reads a delivery: a value of any type there is ignored, never an error.
+READ = [
+    ("repository",),
+    ("repository", "full_name"),
+    ("issue",),
+    ("issue", "number"),
+    ("issue", "labels"),
+    ("issue", "labels", 0),
+    ("issue", "assignees"),
+    ("issue", "assignees", 0),
+    ("issue", "user"),
+    ("discussion",),
+    ("discussion", "number"),
+    ("comment",),
+    ("comment", "id"),
+    ("comment", "body"),
+    ("comment", "user"),
+    ("answer",),
+    ("answer", "id"),
+    ("changes",),
+    ("changes", "new_issue"),
+    ("changes", "new_issue", "number"),
+    ("changes", "new_repository"),
+    ("changes", "old_issue", "number"),
+]
+PAYLOADS = {path: json.loads(path.read_text()) for path in EXAMPLES}
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+def _present(payload: Any, where: tuple[str | int, ...]) -> bool:
+    for key in where:
+        in_dict = isinstance(payload, dict) and key in payload
+        in_list = isinstance(payload, list) and isinstance(key, int) and key < len(payload)
+        if not (in_dict or in_list):
+            return False
+        payload = payload[key]
+    return True
+
+
+@given(st.sampled_from(EXAMPLES), st.sampled_from(READ), JSON_VALUES)
+def test_a_value_of_the_wrong_type_is_never_an_error(
+    path: Path, where: tuple[str | int, ...], value: Any
+) -> None:
+    payload = copy.deepcopy(PAYLOADS[path])
+    assume(_present(payload, where))
+    target = payload
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    parsed = parse_event(path.parent.name, payload)
+    if parsed is not None:
+        assert isinstance(parsed.thread.number, int)
+        assert parsed.comment_id is None or isinstance(parsed.comment_id, int)
 
 
 def test_signatures_are_checked_exactly() -> None:

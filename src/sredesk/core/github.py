@@ -111,15 +111,15 @@ def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
     if not isinstance(changes, dict):
         return None
     issue, repo = changes.get(issue_key), changes.get(repo_key)
-    if not isinstance(issue, dict) or not isinstance(repo, dict) or "number" not in issue:
+    if not isinstance(issue, dict) or not isinstance(repo, dict):
         return None
-    name = str(repo.get("full_name") or "")
-    if not name:
+    name, number = str(repo.get("full_name") or ""), _number(issue.get("number"))
+    if not name or number is None:
         return None
     return Thread(
         repo=name,
         kind="issue",
-        number=int(issue["number"]),
+        number=number,
         url=str(issue.get("html_url", "")),
         node_id=str(issue.get("node_id", "")),
     )
@@ -129,26 +129,43 @@ def _login(user: Any) -> str:
     return str(user.get("login", "")) if isinstance(user, dict) else ""
 
 
+def _number(value: Any) -> int | None:
+    """A number or id as GitHub sends it, a JSON integer; anything else is no number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON array, such as an issue's labels; nothing from anything else."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
-    """Read a delivery; None for events and actions the desk does not handle."""
+    """Read a delivery; None for events and actions the desk does not handle.
+
+    A delivery without what the desk needs, or with it in the wrong type (an issue number
+    that is not an integer, a comment without an id), is None too: acknowledged, ignored.
+    """
     action = str(payload.get("action", ""))
     if action not in HANDLED.get(event, set()):
         return None
-    repo = str((payload.get("repository") or {}).get("full_name", ""))
+    repository = payload.get("repository")
+    repo = str(repository.get("full_name") or "") if isinstance(repository, dict) else ""
     kind = "discussion" if event.startswith("discussion") else "issue"
-    item = payload.get(kind) or {}
-    if not repo or not isinstance(item, dict) or "number" not in item:
+    item = payload.get(kind)
+    if not repo or not isinstance(item, dict) or _number(item.get("number")) is None:
         return None
     thread = Thread(
         repo=repo,
         kind=kind,
-        number=int(item["number"]),
+        number=item["number"],
         url=str(item.get("html_url", "")),
         node_id=str(item.get("node_id", "")),
     )
-    comment = payload.get("comment") if event.endswith("_comment") else None
-    if event == "discussion" and action == "answered":
-        comment = payload.get("answer")
+    comment: Any = None
+    if event.endswith("_comment") or (event == "discussion" and action == "answered"):
+        comment = payload.get("answer" if event == "discussion" else "comment")
+        if not isinstance(comment, dict) or _number(comment.get("id")) is None:
+            return None
     text_source = comment if isinstance(comment, dict) else item
     body = str(text_source.get("body") or "")
     changes = payload.get("changes") if event == "issues" else None
@@ -159,13 +176,9 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         title=str(item.get("title") or ""),
         body=body,
         author=_login(text_source.get("user")) or _login(payload.get("sender")),
-        labels=tuple(
-            str(label.get("name", ""))
-            for label in item.get("labels") or []
-            if isinstance(label, dict)
-        ),
-        assignees=tuple(_login(a) for a in item.get("assignees") or []),
-        comment_id=int(comment["id"]) if isinstance(comment, dict) and "id" in comment else None,
+        labels=tuple(str(label.get("name", "")) for label in _dicts(item.get("labels"))),
+        assignees=tuple(_login(a) for a in _dicts(item.get("assignees"))),
+        comment_id=comment["id"] if isinstance(comment, dict) else None,
         # Only a comment's marker says the desk wrote it: an issue's own body keeps the
         # `mirror:N` marker for good, and every later event on that issue carries it.
         echo_of=marker_of(body) if isinstance(comment, dict) else None,

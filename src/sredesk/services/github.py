@@ -11,6 +11,7 @@ from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core import lifecycle
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition
 from sredesk.core.github import (
+    HANDLED,
     GitHubDelivery,
     GitHubEvent,
     GitHubLink,
@@ -57,7 +58,10 @@ def receive(
             return "duplicate delivery"
         parsed = parse_event(event, payload)
         if parsed is None:
-            outcome = f"ignored: {event} {payload.get('action', '')}".strip()
+            action = str(payload.get("action", ""))
+            handled = action in HANDLED.get(event, set())
+            what = "malformed " if handled else ""
+            outcome = f"ignored: {what}{event} {action}".strip()
         elif _configured(config, parsed.thread.repo) is None:
             outcome = f"ignored: {parsed.thread.repo} is not an SRE repository"
         else:
