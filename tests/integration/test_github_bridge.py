@@ -275,7 +275,7 @@ def test_replies_go_out_and_their_echo_is_recognised(
     body = posted[0].body["body"]
     assert body.startswith("Please try 3.4.1.")
     patches = [r.body for r in stub.requests if r.method == "PATCH"]
-    assert patches[-1] == {"state": "open", "assignees": ["alice-gh"], "labels": ["sre"]}
+    assert patches[-1] == {"state": "open", "assignees": ["alice-gh"], "labels": ["sre", "bug"]}
     assert stub.violations == []
     echo = example("issue_comment", "created")
     echo["comment"].update(body=body, id=777)
@@ -559,15 +559,39 @@ def test_an_issue_opened_on_github_gets_the_primary_and_the_sre_label(
     client: TestClient, desk: Desk, stub: GitHubStub
 ) -> None:
     team.update_member(desk, "alice", github="alice-gh")
-    deliver(client, "issues", example("issues", "opened"))
+    opened = example("issues", "opened")
+    assert [label["name"] for label in opened["issue"]["labels"]] == ["bug"]
+    deliver(client, "issues", opened)
+    assert inquiries.get_inquiry(desk, 1)["labels"] == ["bug"]
     stub.issue(REPO, 1)
     stub.requests.clear()
     stub.violations.clear()
     sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
     assert outbox.deliver_due(desk, {"github": sender}).sent == 1
     patches = [r.body for r in stub.requests if r.method == "PATCH"]
-    assert patches == [{"state": "open", "assignees": ["alice-gh"], "labels": ["sre"]}]
+    # The label people put on the issue stays beside the desk's own.
+    assert patches == [{"state": "open", "assignees": ["alice-gh"], "labels": ["sre", "bug"]}]
     assert stub.violations == []
+
+
+def test_the_first_sync_keeps_the_assignees_when_the_primary_has_no_github_login(
+    client: TestClient, desk: Desk, stub: GitHubStub
+) -> None:
+    opened = example("issues", "opened")
+    assert [a["login"] for a in opened["issue"]["assignees"]] == ["Codertocat"]
+    deliver(client, "issues", opened)
+    assert inquiries.get_inquiry(desk, 1)["assignee"] == "alice"  # who has no GitHub login
+    stub.issue(REPO, 1)
+    stub.requests.clear()
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).sent == 1
+    patches = [r.body for r in stub.requests if r.method == "PATCH"]
+    assert patches == [{"state": "open", "labels": ["sre", "bug"]}]
+    # GitHub showing the desk's labels and someone's assignee needs no further sync.
+    labeled = example("issues", "labeled")
+    labeled["issue"].update(labels=[{"name": "sre"}, {"name": "bug"}])
+    assert deliver(client, "issues", labeled).json()["outcome"] == "labels updated"
+    assert pending_syncs(desk) == 0
 
 
 def pending_syncs(desk: Desk) -> int:
@@ -591,7 +615,8 @@ def test_changes_that_come_from_github_are_synced_back(
     assert pending_syncs(desk) == 1
     stub.requests.clear()
     outbox.deliver_due(desk, {"github": sender})
-    assert [r.body["labels"] for r in stub.requests if r.method == "PATCH"] == [["sre"]]
+    patched = [r.body["labels"] for r in stub.requests if r.method == "PATCH"]
+    assert patched == [["sre", "bug"]]  # off waiting; `bug` came with the issue
     # A customer's comment on an issue the desk closed reopens the inquiry, and the issue.
     inquiries.resolve(desk, 1, ["answered"], by="alice")
     outbox.deliver_due(desk, {"github": sender})
@@ -605,7 +630,7 @@ def test_changes_that_come_from_github_are_synced_back(
     assert [r.body["state"] for r in stub.requests if r.method == "PATCH"] == ["open"]
     # What GitHub already shows needs no sync.
     echo = example("issues", "labeled")
-    echo["issue"].update(labels=[{"name": "sre"}], assignees=[])
+    echo["issue"].update(labels=[{"name": "sre"}, {"name": "bug"}], assignees=[])
     deliver(client, "issues", echo)
     assert pending_syncs(desk) == 0
 

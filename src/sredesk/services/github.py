@@ -126,6 +126,8 @@ def _apply(
             source=e.thread.repo,
             customers=[e.author],
             body=e.body,
+            # What people labelled the issue with is theirs, and stays on it.
+            labels=_their_labels(config, e.labels),
             author=e.author,
             actor=f"github:{e.author}",
             source_id=f"github:{e.thread.kind}:{e.thread.repo}#{e.thread.number}",
@@ -227,7 +229,7 @@ def _change(
             return "reopened"
         return "already open"
     if e.action in ("labeled", "unlabeled"):
-        theirs = [label for label in e.labels if label not in config.desk_labels]
+        theirs = _their_labels(config, e.labels)
         kept = [label for label in inquiry.labels if label in config.desk_labels]
         inquiry.labels = kept + [label for label in theirs if label not in kept]
         return "labels updated"
@@ -240,6 +242,11 @@ def _change(
     if e.event == "issues" and e.action == "edited":
         return _edited(inquiry, e)
     return f"ignored: {e.event} {e.action}"
+
+
+def _their_labels(config: GitHubSettings, labels: Collection[str]) -> list[str]:
+    """The labels people put on a thread on GitHub: all but those the desk keeps itself."""
+    return [label for label in dict.fromkeys(labels) if label and label not in config.desk_labels]
 
 
 def _comment(
@@ -504,15 +511,17 @@ def labels_for(config: GitHubSettings, inquiry: Inquiry) -> list[str]:
 
 
 def _fields(uow: AbstractUnitOfWork, config: GitHubSettings, inquiry: Inquiry) -> dict[str, Any]:
-    login = None
-    if inquiry.assignee:
-        found = uow.members.find(inquiry.assignee)
-        login = found.github if found else None
-    return {
-        "state": "open" if inquiry.is_open else "closed",
-        "assignees": [login] if login else [],
-        "labels": labels_for(config, inquiry),
-    }
+    """The issue's fields as the desk holds them.
+
+    The assignee goes to GitHub only when the desk has a GitHub login for them: with none,
+    whoever people assigned on GitHub stays, rather than the issue being left unassigned.
+    """
+    fields: dict[str, Any] = {"state": "open" if inquiry.is_open else "closed"}
+    found = uow.members.find(inquiry.assignee) if inquiry.assignee else None
+    if found is not None and found.github:
+        fields["assignees"] = [found.github]
+    fields["labels"] = labels_for(config, inquiry)
+    return fields
 
 
 def sync_fields(desk: Desk, config: GitHubSettings, number: int) -> dict[str, Any] | None:
@@ -563,8 +572,10 @@ def sync_back(
         return
     link, inquiry = found
     after = _fields(uow, config, inquiry)
-    reported = (set(e.labels), set(e.assignees))
-    if after == before and reported == (set(after["labels"]), set(after["assignees"])):
+    shown = set(e.labels) == set(after["labels"]) and set(e.assignees) == set(
+        after.get("assignees", e.assignees)
+    )
+    if after == before and shown:
         return
     assert inquiry.number is not None
     assert link.id is not None
