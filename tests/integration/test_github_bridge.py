@@ -23,10 +23,12 @@ from sredesk.core.github import HANDLED, GitHubLink, mark
 from sredesk.services import backlog, github, inquiries, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
+from sredesk.services.mail_outbound import mail_publisher
 from sredesk.services.outbox import DeliveryError
 from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
 from tests.github_stub import GitHubStub, running_stub
+from tests.mailfactory import SETTINGS as MAIL
 
 WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
 REPO = "Codertocat/Hello-World"
@@ -468,13 +470,52 @@ def test_a_member_comment_or_deletion_on_a_closed_inquiry_is_kept(
     ]
 
 
+def test_a_members_answer_on_a_mirror_reaches_the_customer_by_mail(
+    fast_client: TestClient, fast_desk: Desk
+) -> None:
+    client, desk = fast_client, fast_desk
+    desk.publishers.append(mail_publisher(MAIL))
+    team.update_member(desk, "alice", github="alice-gh")
+    n = inquiries.open_inquiry(
+        desk,
+        title="Engine crash",
+        channel="email",
+        source="visit-users",
+        customers=["jane.doe@lab.example.org"],
+        author="jane.doe@lab.example.org",
+        body="It crashes on my data",
+        message_id="<first@lab.example.org>",
+    )
+    with desk.unit_of_work() as uow:
+        uow.github.add_link(GitHubLink(n, REPO, "issue", 1, "u"))
+        uow.commit()
+    assert deliver(client, "issue_comment", example("issue_comment", "created")).json() == {
+        "outcome": "comment by Codertocat"
+    }
+    answer = example("issue_comment", "created")
+    answer["comment"].update(id=4242, body="Fixed in 3.4.2; please upgrade.")
+    answer["comment"]["user"]["login"] = "alice-gh"
+    assert deliver(client, "issue_comment", answer).json() == {"outcome": "reply by alice"}
+    mails = [m for m in outbox.list_outbox(desk) if m["channel"] == "email"]
+    assert len(mails) == 1
+    assert not any(m["kind"] == "github.comment" for m in outbox.list_outbox(desk))
+    with desk.unit_of_work() as uow:
+        payload = next(m.payload for m in uow.outbox.list() if m.channel == "email")
+    assert payload["body"].startswith("Fixed in 3.4.2; please upgrade.")
+    assert payload["to"] == ["visit-users@lists.example.org"]
+    assert payload["cc"] == ["jane.doe@lab.example.org"]
+    # Threaded under the customer's mail: GitHub's comment ids are no Message-IDs.
+    assert payload["in_reply_to"] == "<first@lab.example.org>"
+    assert not any(ref.startswith("github:") for ref in payload["references"])
+
+
 def test_a_refusal_by_the_desk_is_acknowledged_and_changes_nothing(
     client: TestClient, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deliver(client, "issues", example("issues", "opened"))
 
     def refuse(*args: Any, **kwargs: Any) -> None:
-        args[2].title = "half-made change"  # the inquiry, changed before the refusal
+        args[3].title = "half-made change"  # the inquiry, changed before the refusal
         raise InvalidTransition("inquiry #1 says no")
 
     monkeypatch.setattr(github, "_change", refuse)

@@ -153,7 +153,7 @@ def _apply(
     actor = f"github:{e.author}"
     try:
         with recorded(uow, inquiry, f"github.{e.event}.{e.action}", actor=actor, now=now):
-            result = _change(uow, config, inquiry, e, now)
+            result = _change(desk, uow, config, inquiry, e, now)
     except DeskError as error:
         # What happened on GitHub happened; refusing it only makes GitHub redeliver it.
         # Drop the half-made change, and acknowledge the delivery with the reason.
@@ -199,11 +199,16 @@ def _transferred(
 
 
 def _change(
-    uow: AbstractUnitOfWork, config: GitHubSettings, inquiry: Inquiry, e: GitHubEvent, now: datetime
+    desk: Desk,
+    uow: AbstractUnitOfWork,
+    config: GitHubSettings,
+    inquiry: Inquiry,
+    e: GitHubEvent,
+    now: datetime,
 ) -> str:
     source = f"github:comment:{e.comment_id}" if e.comment_id else None
     if e.event in ("issue_comment", "discussion_comment") and e.action == "created":
-        return _comment(uow, inquiry, e, now, source)
+        return _comment(desk, uow, inquiry, e, now, source)
     if e.event == "issue_comment" and e.action in ("edited", "deleted"):
         stored = next((c for c in inquiry.comments if c.source_message_id == source), None)
         if stored is None:
@@ -219,7 +224,7 @@ def _change(
     if e.event == "discussion" and e.action == "answered":
         # The desk's own reply chosen as the answer is on record already; it still resolves.
         if e.echo_of is None:
-            _comment(uow, inquiry, e, now, source)
+            _comment(desk, uow, inquiry, e, now, source)
         return _resolve(inquiry, e, now, "answered on GitHub")
     if e.action == "closed":
         return _resolve(inquiry, e, now, "closed on GitHub")
@@ -250,15 +255,22 @@ def _their_labels(config: GitHubSettings, labels: Collection[str]) -> list[str]:
 
 
 def _comment(
-    uow: AbstractUnitOfWork, inquiry: Inquiry, e: GitHubEvent, now: datetime, source: str | None
+    desk: Desk,
+    uow: AbstractUnitOfWork,
+    inquiry: Inquiry,
+    e: GitHubEvent,
+    now: datetime,
+    source: str | None,
 ) -> str:
     if source and any(c.source_message_id == source for c in inquiry.comments):
         return "duplicate comment"
     handle = _member_for(uow, e.author)
     if handle is not None:
-        # A member answering on GitHub: a public reply, already where the customer reads it.
+        # A member answering on GitHub: a public reply, there already. The desk's other
+        # channels still need it: on a mirror, the customer who wrote by e-mail reads there.
         comment = _member_comment(inquiry, handle, e.body or "(empty)", True, now)
-        comment.source_message_id = source
+        comment.source_message_id = source  # so that GitHub's publisher leaves it be
+        desk.publish(uow, inquiry, comment, now)
         return f"reply by {handle}"
     lifecycle.add_customer_comment(inquiry, e.author, e.body, now=now, source_message_id=source)
     return f"comment by {e.author}"

@@ -105,8 +105,15 @@ def queue_comment(
 
 
 def _thread_ids(inquiry: Inquiry) -> list[str]:
-    """The thread's messages as the desk saw them, oldest first: the last is the parent."""
-    seen = [c.source_message_id for c in inquiry.comments if c.source_message_id]
+    """The thread's messages as the desk saw them, oldest first: the last is the parent.
+
+    Comments from GitHub carry its ids (`github:comment:N`), which are no Message-IDs.
+    """
+    seen = [
+        c.source_message_id
+        for c in inquiry.comments
+        if c.source_message_id and not c.source_message_id.startswith("github:")
+    ]
     return list(dict.fromkeys(seen or inquiry.message_ids[:1]))
 
 
