@@ -151,7 +151,8 @@ def test_low_hanging_fruit_from_the_shell(demo: str, env: dict[str, str], stub: 
         (("inquiry", "promote", "1", "--as", "alice"), "exactly one of --repo"),
         (("inquiry", "promote", "1", "--repo", "nope", "--as", "alice"), "owner/name"),
         (("inquiry", "promote", "1", "--known", "a/b", "--as", "alice"), "owner/name#123"),
-        (("inquiry", "promote", "6", "--repo", "a/b", "--as", "alice"), "classified"),
+        (("inquiry", "promote", "1", "--repo", "a/b", "--as", "alice"), "a/b is not a configured"),
+        (("inquiry", "promote", "6", "--repo", "visit-dav/visit", "--as", "alice"), "classified"),
     ],
 )
 def test_bad_promotions_are_one_line(

@@ -296,7 +296,7 @@ def test_sensitive_inquiries_never_reach_github(client: TestClient, desk: Desk) 
     inquiries.resolve(desk, 1, ["answered"], by="alice")
     assert len(outbox.list_outbox(desk)) == before
     with pytest.raises(Exception, match="classified"):
-        github.promote(desk, 1, "visit-dav/visit", by="alice")
+        github.promote(desk, 1, "visit-dav/visit", by="alice", product_repos=CONFIG.product_repos)
 
 
 def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> None:
@@ -312,6 +312,7 @@ def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> Non
         n,
         "visit-dav/visit",
         by="alice",
+        product_repos=CONFIG.product_repos,
         kind="comprehensive-solution",
         link_back=f"https://desk.example.org/inquiries/{n}",
     )
@@ -679,7 +680,7 @@ def test_changes_that_come_from_github_are_synced_back(
 def test_promote_and_mirror_are_for_members_only(desk: Desk) -> None:
     n = inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")
     with pytest.raises(NotFound, match="mallory"):
-        github.promote(desk, n, "visit-dav/visit", by="mallory")
+        github.promote(desk, n, "visit-dav/visit", by="mallory", product_repos=CONFIG.product_repos)
     with pytest.raises(NotFound, match="mallory"):
         github.update_known(desk, n, "visit-dav/visit", 5, by="mallory")
     with pytest.raises(NotFound, match="mallory"):
@@ -699,3 +700,43 @@ def test_mirror_goes_only_to_a_configured_sre_repository(desk: Desk) -> None:
     assert [m["kind"] for m in outbox.list_outbox(desk)] == ["github.mirror"]
     with desk.unit_of_work() as uow:
         assert uow.outbox.list()[0].payload["repo"] == REPO
+
+
+def test_promotion_goes_only_to_a_configured_product_repository(
+    desk: Desk, client: TestClient
+) -> None:
+    n = inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")
+    with pytest.raises(InvalidInput, match=f"{REPO} is not a configured product repository"):
+        github.promote(desk, n, REPO, by="alice", product_repos=CONFIG.product_repos)
+    with pytest.raises(InvalidInput, match="SREDESK_GITHUB_PRODUCT_REPOS"):
+        github.promote(desk, n, "visit-dav/visit", by="alice", product_repos=())
+    refused = client.post(f"/api/v1/inquiries/{n}/promote", json={"by": "alice", "repo": REPO})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        f"{REPO} is not a configured product repository; they are: visit-dav/visit"
+    )
+    assert outbox.list_outbox(desk) == []
+    assert inquiries.get_inquiry(desk, n)["state"] == "new"
+    promoted = client.post(
+        f"/api/v1/inquiries/{n}/promote", json={"by": "alice", "repo": "Visit-Dav/Visit"}
+    )
+    assert promoted.status_code == 202
+    with desk.unit_of_work() as uow:
+        assert uow.outbox.list()[0].payload["repo"] == "visit-dav/visit"
+
+
+def test_a_promoted_issue_in_an_sre_repository_is_not_a_new_inquiry(desk: Desk) -> None:
+    # A repository that is both: GitHub's `issues opened` for the promotion comes back.
+    config = GitHubSettings(
+        webhook_secret=SECRET, token="t", sre_repos=(REPO,), product_repos=(REPO,)
+    )
+    n = inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")
+    github.promote(desk, n, REPO, by="alice", product_repos=config.product_repos)
+    with desk.unit_of_work() as uow:
+        body = uow.outbox.list()[-1].payload["body"]
+    opened = example("issues", "opened")
+    opened["issue"].update(number=500, title="Crash", body=body)
+    with TestClient(create_app(desk, github=config), headers=admin_headers(desk)) as client:
+        outcome = deliver(client, "issues", opened).json()["outcome"]
+    assert outcome == f"echo of the desk's promote:{n}"
+    assert [i["number"] for i in inquiries.list_inquiries(desk)] == [n]

@@ -17,6 +17,7 @@ from sredesk.core.errors import InvalidInput
 from sredesk.core.github import (
     HANDLED,
     estimate_hours,
+    filed_from,
     mark,
     marker_of,
     parse_event,
@@ -169,6 +170,13 @@ def test_signatures_are_checked_exactly() -> None:
 @given(st.text(max_size=200), st.from_regex(r"[a-z]+:[0-9]{1,6}", fullmatch=True))
 def test_a_marked_body_is_recognised(body: str, key: str) -> None:
     assert marker_of(mark(body, key)) == key
+
+
+def test_an_issue_the_desk_filed_says_for_which_inquiry() -> None:
+    assert filed_from(mark("Mirrored from …", "mirror:3")) == ("mirror", 3)
+    assert filed_from(mark("Promoted from …", "promote:12")) == ("promote", 12)
+    assert filed_from(mark("A reply", "comment:5")) is None
+    assert filed_from("Written by a person") is None
 
 
 def test_repositories_and_known_issues() -> None:

@@ -398,6 +398,18 @@ def test_promote_is_disabled_with_its_reason_when_github_is_not_configured(
     assert outbox.list_outbox(web_desk) == []
 
 
+def test_promote_is_disabled_without_product_repositories(web_desk: Desk, number: int) -> None:
+    config = GitHubSettings(token="t")
+    with TestClient(create_app(web_desk, github=config), headers={"accept": "text/html"}) as c:
+        alice = Browser(c, sign_in(c, "alice"))
+        page = alice.get(f"/inquiries/{number}").text
+        assert "Not available: No product repositories are configured" in page
+        assert '<fieldset disabled aria-describedby="promote-reason">' in page
+        response = alice.post(f"/inquiries/{number}/promote", {"repo": "visit-dav/visit"})
+    assert "SREDESK_GITHUB_PRODUCT_REPOS" in notice_of(response)
+    assert outbox.list_outbox(web_desk) == []
+
+
 def test_promote_queues_the_issue_when_github_is_configured(web_desk: Desk, number: int) -> None:
     config = GitHubSettings(token="t", product_repos=("visit-dav/visit",))
     with TestClient(create_app(web_desk, github=config), headers={"accept": "text/html"}) as c:
@@ -410,6 +422,8 @@ def test_promote_queues_the_issue_when_github_is_configured(web_desk: Desk, numb
             f"/inquiries/{number}/promote", {"repo": "visit-dav/visit", "link_kind": "bogus"}
         )
         assert "unknown+link+kind" in notice_of(bogus)
+        elsewhere = alice.post(f"/inquiries/{number}/promote", {"repo": "visit-dav/visit-help"})
+        assert "is+not+a+configured+product+repository" in notice_of(elsewhere)
         assert outbox.list_outbox(web_desk) == []
         response = alice.post(
             f"/inquiries/{number}/promote", {"repo": "visit-dav/visit", "title": "Silo crash"}

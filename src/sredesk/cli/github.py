@@ -89,6 +89,7 @@ def promote(
         number,
         parse_repo(repo),
         by=by,
+        product_repos=_settings().product_repos,
         title=title,
         kind=kind,
         link_back=_settings().inquiry_url(number),

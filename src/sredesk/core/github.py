@@ -54,11 +54,14 @@ def marker_of(body: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-def mirrored_from(body: str | None) -> int | None:
-    """The inquiry an issue body says the desk mirrored it from, else None."""
-    key = marker_of(body) or ""
-    number = key.removeprefix("mirror:")
-    return int(number) if key.startswith("mirror:") and number.isdigit() else None
+_FILED_RE = re.compile(r"(mirror|promote):(\d{1,9})")
+
+
+def filed_from(body: str | None) -> tuple[str, int] | None:
+    """What the desk filed an issue as, from its body: ("mirror", N) for inquiry N's mirror,
+    ("promote", N) for its promotion to a product issue; else None."""
+    found = _FILED_RE.fullmatch(marker_of(body) or "")
+    return (found.group(1), int(found.group(2))) if found else None
 
 
 def parse_repo(text: str) -> str:

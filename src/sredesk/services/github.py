@@ -16,8 +16,8 @@ from sredesk.core.github import (
     GitHubEvent,
     GitHubLink,
     Thread,
+    filed_from,
     mark,
-    mirrored_from,
     parse_event,
     signature_valid,
 )
@@ -113,11 +113,12 @@ def _apply(
             moved = _link_for(uow, config, old.repo, old.kind, old.number)
             if moved is not None:
                 return _transferred(uow, config, moved, e.thread, e, now)
-        mirrored = mirrored_from(e.body)
-        if mirrored is not None and uow.inquiries.get_many({mirrored}):
-            # The desk's mirror, seen before its sender has recorded the link: the sender
-            # links it to the inquiry it came from, so it must not become a second one.
-            return f"echo of the desk's mirror:{mirrored}"
+        filed = filed_from(e.body)
+        if filed is not None and uow.inquiries.get_many({filed[1]}):
+            # An issue the desk filed itself must not become a second inquiry: its mirror,
+            # seen before the sender has recorded the link (the sender links it to the
+            # inquiry it came from), or a promotion to a repository that is also an SRE one.
+            return f"echo of the desk's {filed[0]}:{filed[1]}"
         inquiry = inquiries.create_in(
             desk,
             uow,
@@ -396,20 +397,33 @@ def _leaving_desk(uow: AbstractUnitOfWork, number: int) -> Inquiry:
     return inquiry
 
 
+def _one_of(repo: str, repos: Collection[str], what: str, variable: str) -> str:
+    """`repo` as configured among `repos` (GitHub names are case-insensitive), else a refusal."""
+    configured = {r.casefold(): r for r in repos}
+    if repo.casefold() not in configured:
+        known = ", ".join(repos) or f"none (set {variable})"
+        raise InvalidInput(f"{repo} is not a configured {what} repository; they are: {known}")
+    return configured[repo.casefold()]
+
+
 def promote(
     desk: Desk,
     number: int,
     repo: str,
     *,
     by: str,
+    product_repos: Collection[str],
     title: str | None = None,
     kind: str = "constructive-correction",
     link_back: str | None = None,
 ) -> None:
     """Queue filing a product-development issue; the sender links it and resolves.
 
+    `repo` must be one of `product_repos`. Anywhere else the issue would land where nobody
+    develops the product, or, in an SRE repository, come back as a new inquiry.
     `link_back` is the inquiry's address on the desk, put in the new issue's body.
     """
+    repo = _one_of(repo, product_repos, "product", "SREDESK_GITHUB_PRODUCT_REPOS")
     now = desk.now()
     with desk.unit_of_work() as uow:
         by = member(uow, by).handle
@@ -430,8 +444,11 @@ def promote(
                     "title": title or inquiry.title,
                     "by": by,
                     "link_kind": kind,
-                    "body": f"Promoted from SRE desk inquiry {link_back or f'#{number}'} "
-                    f"({inquiry.channel.value}: {inquiry.source}).\n\n{summary}",
+                    "body": mark(
+                        f"Promoted from SRE desk inquiry {link_back or f'#{number}'} "
+                        f"({inquiry.channel.value}: {inquiry.source}).\n\n{summary}",
+                        f"promote:{number}",
+                    ),
                 },
             ),
         )
@@ -474,11 +491,8 @@ def mirror(desk: Desk, number: int, repo: str, *, by: str, sre_repos: Collection
     `repo` must be one of `sre_repos`: the desk ignores every delivery from any other, so a
     mirror there would never hear back.
     """
-    configured = {r.lower(): r for r in sre_repos}
-    if repo.lower() not in configured:
-        known = ", ".join(sre_repos) or "none (set SREDESK_GITHUB_SRE_REPOS)"
-        raise InvalidInput(f"{repo} is not a configured SRE repository; they are: {known}")
-    repo = configured[repo.lower()]  # as configured: deliveries are matched on that spelling
+    # As configured: deliveries are matched on that spelling.
+    repo = _one_of(repo, sre_repos, "SRE", "SREDESK_GITHUB_SRE_REPOS")
     now = desk.now()
     with desk.unit_of_work() as uow:
         by = member(uow, by).handle

@@ -73,6 +73,7 @@ def promote(
         number,
         parse_repo(body.repo),
         by=acting_as(user, body.by),
+        product_repos=config.product_repos,
         title=body.title,
         kind=body.link_kind.value,
         link_back=config.inquiry_url(number),

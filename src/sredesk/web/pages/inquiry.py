@@ -40,6 +40,11 @@ def promote_refusal(config: GitHubSettings, inquiry: dict[str, object]) -> str:
             "GitHub is not configured on this desk (no SREDESK_GITHUB_TOKEN), "
             "so nothing could file the issue; resolve with a link instead."
         )
+    if not config.product_repos:
+        return (
+            "No product repositories are configured on this desk "
+            "(SREDESK_GITHUB_PRODUCT_REPOS); resolve with a link instead."
+        )
     if inquiry["sensitive"]:
         return "This inquiry is classified; it never leaves the desk."
     if inquiry["state"] in ("resolved", "closed"):

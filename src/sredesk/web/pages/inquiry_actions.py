@@ -186,6 +186,7 @@ def promote(
             number,
             parse_repo(repo),
             by=user.handle,
+            product_repos=config.product_repos,
             title=title.strip() or None,
             # Checked before anything is queued: the sender files the issue first.
             kind=lifecycle.link_kind(link_kind).value,
