@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -325,7 +326,9 @@ def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> Non
     assert data["links"][0]["kind"] == "comprehensive-solution"
     assert data["links"][0]["url"].startswith("https://github.com/visit-dav/visit/issues/")
     created = [r for r in stub.requests if r.path == "/repos/visit-dav/visit/issues"][-1]
-    assert f"https://desk.example.org/inquiries/{n}" in created.body["body"]
+    assert created.body["body"].startswith(
+        f"Promoted from [SRE desk inquiry no. {n}](https://desk.example.org/inquiries/{n}) "
+    )
     assert stub.violations == []
 
 
@@ -740,3 +743,19 @@ def test_a_promoted_issue_in_an_sre_repository_is_not_a_new_inquiry(desk: Desk) 
         outcome = deliver(client, "issues", opened).json()["outcome"]
     assert outcome == f"echo of the desk's promote:{n}"
     assert [i["number"] for i in inquiries.list_inquiries(desk)] == [n]
+
+
+def test_what_the_desk_files_on_github_names_no_issue_of_the_repository(desk: Desk) -> None:
+    # GitHub links `#N` to issue N of the repository it is written in: not the inquiry.
+    n = inquiries.open_inquiry(
+        desk, title="Crash", channel="email", source="visit-users", body="It crashes"
+    )
+    github.promote(desk, n, "visit-dav/visit", by="alice", product_repos=CONFIG.product_repos)
+    github.mirror(desk, n, REPO, by="alice", sre_repos=CONFIG.sre_repos)
+    github.update_known(desk, n, "visit-dav/visit", 5, by="alice", note="Seen on 3.4.1")
+    with desk.unit_of_work() as uow:
+        bodies = {m.kind: m.payload["body"] for m in uow.outbox.list()}
+    assert bodies["github.promote"].startswith(f"Promoted from SRE desk inquiry no. {n} (")
+    assert bodies["github.mirror"].startswith(f"Mirrored from SRE desk inquiry no. {n} (")
+    assert bodies["github.known"] == f"SRE desk inquiry no. {n} hit this too.\n\nSeen on 3.4.1"
+    assert not any(re.search(r"#\d", body) for body in bodies.values())

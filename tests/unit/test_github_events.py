@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sredesk.core.errors import InvalidInput
 from sredesk.core.github import (
     HANDLED,
+    desk_reference,
     estimate_hours,
     filed_from,
     mark,
@@ -179,6 +180,13 @@ def test_an_issue_the_desk_filed_says_for_which_inquiry() -> None:
     assert filed_from("Written by a person") is None
 
 
+def test_the_desk_names_an_inquiry_so_that_github_links_no_issue() -> None:
+    assert desk_reference(7) == "SRE desk inquiry no. 7"
+    assert desk_reference(7, "https://desk.example.org/inquiries/7") == (
+        "[SRE desk inquiry no. 7](https://desk.example.org/inquiries/7)"
+    )
+
+
 def test_repositories_and_known_issues() -> None:
     assert parse_repo(" visit-dav/visit ") == "visit-dav/visit"
     assert parse_known_issue("visit-dav/visit#19876") == ("visit-dav/visit", 19876)
@@ -219,6 +227,7 @@ def test_settings_read_the_environment_and_hide_secrets() -> None:
     assert config.sre_repos == ("visit-dav/visit-help", "visit-dav/visit-sre")
     assert config.api_url == "https://api.github.com"
     assert config.inquiry_url(7) == "https://desk.example.org/inquiries/7"
+    assert GitHubSettings().inquiry_url(7) is None
     assert "hook-secret-value" not in repr(config)
     assert "ghp_x1" not in repr(config)
     with pytest.raises(InvalidInput, match="SREDESK_GITHUB_SRE_REPOS"):

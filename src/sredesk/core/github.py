@@ -64,6 +64,12 @@ def filed_from(body: str | None) -> tuple[str, int] | None:
     return (found.group(1), int(found.group(2))) if found else None
 
 
+def desk_reference(number: int, url: str | None = None) -> str:
+    """How the desk names an inquiry on GitHub, which would link `#N` to its own issue N."""
+    name = f"SRE desk inquiry no. {number}"
+    return f"[{name}]({url})" if url else name
+
+
 def parse_repo(text: str) -> str:
     cleaned = text.strip()
     if not _REPO_RE.match(cleaned):

@@ -16,6 +16,7 @@ from sredesk.core.github import (
     GitHubEvent,
     GitHubLink,
     Thread,
+    desk_reference,
     filed_from,
     mark,
     parse_event,
@@ -421,7 +422,7 @@ def promote(
 
     `repo` must be one of `product_repos`. Anywhere else the issue would land where nobody
     develops the product, or, in an SRE repository, come back as a new inquiry.
-    `link_back` is the inquiry's address on the desk, put in the new issue's body.
+    `link_back` is the inquiry's address on the desk, linked from the new issue's body.
     """
     repo = _one_of(repo, product_repos, "product", "SREDESK_GITHUB_PRODUCT_REPOS")
     now = desk.now()
@@ -445,7 +446,7 @@ def promote(
                     "by": by,
                     "link_kind": kind,
                     "body": mark(
-                        f"Promoted from SRE desk inquiry {link_back or f'#{number}'} "
+                        f"Promoted from {desk_reference(number, link_back)} "
                         f"({inquiry.channel.value}: {inquiry.source}).\n\n{summary}",
                         f"promote:{number}",
                     ),
@@ -478,7 +479,7 @@ def update_known(
                 payload={
                     "repo": repo,
                     "number": issue,
-                    "body": f"SRE desk inquiry #{number} hit this too.\n\n{note}".strip(),
+                    "body": f"{desk_reference(number)} hit this too.\n\n{note}".strip(),
                 },
             ),
         )
@@ -515,7 +516,7 @@ def mirror(desk: Desk, number: int, repo: str, *, by: str, sre_repos: Collection
                     "title": inquiry.title,
                     "by": by,
                     "body": mark(
-                        f"Mirrored from SRE desk inquiry #{number} "
+                        f"Mirrored from {desk_reference(number)} "
                         f"({inquiry.source}).\n\n{conversation}",
                         f"mirror:{number}",
                     ),

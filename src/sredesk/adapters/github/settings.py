@@ -48,9 +48,9 @@ class GitHubSettings:
             public_url=env.get("SREDESK_PUBLIC_URL", "").strip().rstrip("/"),
         )
 
-    def inquiry_url(self, number: int) -> str:
-        """The inquiry's address on the desk, or its number when the desk has no public URL."""
-        return f"{self.public_url}/inquiries/{number}" if self.public_url else f"#{number}"
+    def inquiry_url(self, number: int) -> str | None:
+        """The inquiry's address on the desk; None when the desk has no public URL."""
+        return f"{self.public_url}/inquiries/{number}" if self.public_url else None
 
     @property
     def desk_labels(self) -> frozenset[str]:
