@@ -692,6 +692,43 @@ def test_promote_and_mirror_are_for_members_only(desk: Desk) -> None:
     assert inquiries.get_inquiry(desk, n)["state"] == "new"
 
 
+def test_a_mirror_shows_no_customers_address(fast_desk: Desk) -> None:
+    desk = fast_desk
+    n = inquiries.open_inquiry(
+        desk,
+        title="Engine crash",
+        channel="email",
+        source="visit-users",
+        customers=["jane.doe@lab.example.org"],
+        author="jane.doe@lab.example.org",
+        body="It crashes on my data",
+    )
+    inquiries.reply(desk, n, "Which version?", by="alice")
+    inquiries.customer_wrote(desk, n, author="jane.doe@lab.example.org", body="3.4.1")
+    github.mirror(desk, n, REPO, by="alice", sre_repos=CONFIG.sre_repos)
+    with desk.unit_of_work() as uow:
+        body = uow.outbox.list()[-1].payload["body"]
+    assert "@" not in body
+    assert body.count("**The customer** wrote:") == 2
+    assert "**alice** wrote:\n\nWhich version?" in body
+    # Two customers are told apart, by number.
+    m = inquiries.open_inquiry(
+        desk,
+        title="Same crash",
+        channel="email",
+        source="visit-users",
+        author="jane.doe@lab.example.org",
+        body="It crashes",
+    )
+    inquiries.customer_wrote(desk, m, author="bob@uni.example.edu", body="Here too")
+    github.mirror(desk, m, REPO, by="alice", sre_repos=CONFIG.sre_repos)
+    with desk.unit_of_work() as uow:
+        body = uow.outbox.list()[-1].payload["body"]
+    assert "@" not in body
+    assert "**Customer 1** wrote:\n\nIt crashes" in body
+    assert "**Customer 2** wrote:\n\nHere too" in body
+
+
 def test_mirror_goes_only_to_a_configured_sre_repository(desk: Desk) -> None:
     n = inquiries.open_inquiry(desk, title="Crash", channel="email", source="visit-users")
     with pytest.raises(InvalidInput, match="someone/else is not a configured SRE repository"):

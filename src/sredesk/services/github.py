@@ -500,9 +500,7 @@ def mirror(desk: Desk, number: int, repo: str, *, by: str, sre_repos: Collection
         inquiry = _leaving_desk(uow, number)
         if uow.github.links_for(number):
             raise InvalidTransition(f"inquiry #{number} is on GitHub already")
-        conversation = "\n\n---\n\n".join(
-            f"**{c.author}** wrote:\n\n{c.body}" for c in inquiry.comments if c.public
-        )
+        conversation = _conversation([c for c in inquiry.comments if c.public])
         queue(
             uow,
             OutboundMessage(
@@ -524,6 +522,25 @@ def mirror(desk: Desk, number: int, repo: str, *, by: str, sre_repos: Collection
             ),
         )
         uow.commit()
+
+
+def _conversation(comments: list[Comment]) -> str:
+    """The public conversation for the mirror, which is public: members by handle, and
+    customers, whose name is their e-mail address, only as the customer or customer N."""
+    customers = list(dict.fromkeys(c.author for c in comments if not _by_member(c)))
+
+    def who(comment: Comment) -> str:
+        if _by_member(comment):
+            return comment.author
+        if len(customers) == 1:
+            return "The customer"
+        return f"Customer {customers.index(comment.author) + 1}"
+
+    return "\n\n---\n\n".join(f"**{who(c)}** wrote:\n\n{c.body}" for c in comments)
+
+
+def _by_member(comment: Comment) -> bool:
+    return comment.by_member and "@" not in comment.author
 
 
 def labels_for(config: GitHubSettings, inquiry: Inquiry) -> list[str]:
