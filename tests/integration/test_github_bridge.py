@@ -143,6 +143,7 @@ EFFECTS = {
     "issues/unlabeled": "labels updated",
     "issues/assigned": "ignored: no member has that GitHub login",
     "issues/reopened": "already open",
+    "issues/deleted": "unlinked inquiry #1 from Codertocat/Hello-World#1: it was deleted on GitHub",
     "issue_comment/created": "comment by Codertocat",
     "issue_comment/edited": "ignored: comment not on record",
     "issue_comment/deleted": "ignored: comment not on record",
@@ -580,6 +581,81 @@ def test_an_issue_transferred_between_sre_repositories_stays_one_inquiry(
             assert [(link.repo, link.number) for link in uow.github.links_for(1)] == [(REPO, 1)]
         comment = deliver(client, "issue_comment", example("issue_comment", "created"))
         assert comment.json()["outcome"] == "comment by Codertocat"
+
+
+def github_links(desk: Desk, number: int) -> list[tuple[str, int]]:
+    with desk.unit_of_work() as uow:
+        return [(link.repo, link.number) for link in uow.github.links_for(number)]
+
+
+def notifications(desk: Desk) -> list[tuple[str, str]]:
+    with desk.unit_of_work() as uow:
+        return [(n.recipient, n.body) for n in uow.notifications.list()]
+
+
+def test_an_issue_transferred_out_of_the_sre_repositories_is_unlinked(
+    client: TestClient, desk: Desk
+) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+    moved = example("issues", "transferred")
+    moved["repository"]["full_name"] = REPO
+    moved["changes"]["new_repository"]["full_name"] = "someone/private-repo"
+    moved["changes"]["new_issue"].update(
+        number=9, html_url="https://github.com/someone/private-repo/issues/9"
+    )
+    assert deliver(client, "issues", moved).json()["outcome"] == (
+        f"unlinked inquiry #1 from {REPO}#1: it was transferred to someone/private-repo#9, "
+        "which is not an SRE repository"
+    )
+    assert github_links(desk, 1) == []
+    data = inquiries.get_inquiry(desk, 1)
+    assert data["state"] == "new"
+    note = data["comments"][-1]
+    assert (note["public"], note["author"]) == (False, "system")
+    assert note["body"].endswith(
+        "Follow up there: https://github.com/someone/private-repo/issues/9."
+    )
+    [(recipient, body)] = notifications(desk)
+    assert recipient == "alice"
+    assert "inquiry #1" in body
+    assert data["title"] not in body
+    # The desk writes nothing more to the issue, wherever it is now.
+    before = len(outbox.list_outbox(desk))
+    inquiries.reply(desk, 1, "Answer", by="alice")
+    inquiries.resolve(desk, 1, ["answered"], by="alice")
+    assert len(outbox.list_outbox(desk)) == before
+
+
+def test_a_deleted_thread_is_unlinked_and_its_assignee_told(
+    fast_client: TestClient, fast_desk: Desk
+) -> None:
+    client, desk = fast_client, fast_desk
+    deliver(client, "issues", example("issues", "opened"))
+    deleted = deliver(client, "issues", example("issues", "deleted")).json()["outcome"]
+    assert deleted == f"unlinked inquiry #1 from {REPO}#1: it was deleted on GitHub"
+    assert github_links(desk, 1) == []
+    note = inquiries.get_inquiry(desk, 1)["comments"][-1]
+    assert (note["public"], note["body"]) == (
+        False,
+        f"The GitHub issue {REPO}#1 was deleted on GitHub, so the desk no longer follows it "
+        "or writes to it. Reach the customer another way.",
+    )
+    assert [recipient for recipient, _ in notifications(desk)] == ["alice"]
+    before = len(outbox.list_outbox(desk))
+    inquiries.reply(desk, 1, "Answer", by="alice")
+    assert len(outbox.list_outbox(desk)) == before
+    again = deliver(client, "issues", example("issues", "deleted")).json()["outcome"]
+    assert again == "ignored: thread not linked to an inquiry"
+    # A discussion too; who deleted it themselves needs no telling.
+    deliver(client, "discussion", example("discussion", "created"))
+    team.update_member(desk, "alice", github="Codertocat")
+    gone = example("discussion", "created")
+    gone["action"] = "deleted"
+    outcome = deliver(client, "discussion", gone).json()["outcome"]
+    thread = f"{REPO}#{gone['discussion']['number']}"
+    assert outcome == f"unlinked inquiry #2 from {thread}: it was deleted on GitHub"
+    assert github_links(desk, 2) == []
+    assert len(notifications(desk)) == 1
 
 
 def test_an_edited_issue_body_updates_the_opening_comment(

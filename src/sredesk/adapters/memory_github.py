@@ -54,6 +54,9 @@ class MemoryGitHubRepository:
     def links_for(self, inquiry_number: int) -> Sequence[GitHubLink]:
         return [link for link in self._s.links if link.inquiry_number == inquiry_number]
 
+    def remove_link(self, link: GitHubLink) -> None:
+        self._s.links.remove(link)
+
     def delivery(self, delivery_id: str) -> GitHubDelivery | None:
         return next((d for d in self._s.deliveries if d.delivery_id == delivery_id), None)
 

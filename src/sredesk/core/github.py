@@ -28,9 +28,10 @@ HANDLED = {
         "unlabeled",
         "assigned",
         "transferred",
+        "deleted",
     },
     "issue_comment": {"created", "edited", "deleted"},
-    "discussion": {"created", "answered"},
+    "discussion": {"created", "answered", "deleted"},
     "discussion_comment": {"created"},
 }
 

@@ -24,7 +24,7 @@ from sredesk.core.github import (
 )
 from sredesk.core.model import Channel, Comment, Inquiry, OutboundMessage, State
 from sredesk.services import inquiries
-from sredesk.services.desk import Desk, member, recorded
+from sredesk.services.desk import Desk, member, notify, recorded
 from sredesk.services.outbox import queue
 from sredesk.services.ports import AbstractUnitOfWork
 
@@ -148,6 +148,16 @@ def _apply(
         return f"opened inquiry #{inquiry.number}"
     if link is None:
         return "ignored: thread not linked to an inquiry"
+    if e.action == "deleted" and not e.event.endswith("_comment"):
+        # Later replies would go to a thread that is not there.
+        return _unlink(
+            uow,
+            link,
+            e,
+            now,
+            happened="was deleted on GitHub",
+            then="Reach the customer another way.",
+        )
     inquiry = uow.inquiries.get(link.inquiry_number)
     answered = e.event == "discussion" and e.action == "answered"
     if e.echo_of is not None and not answered:
@@ -183,6 +193,18 @@ def _transferred(
         return "echo: thread already linked"
     if link is None:
         return "ignored: thread not linked to an inquiry"
+    if _configured(config, to.repo) is None:
+        # The desk hears nothing from there, and would go on writing to an issue it ignores.
+        where = f"{to.repo}#{to.number}"
+        return _unlink(
+            uow,
+            link,
+            e,
+            now,
+            happened=f"was transferred to {where}, which is not an SRE repository",
+            then=f"Follow up there: {to.url or where}.",
+            extra={"to": where},
+        )
     inquiry = uow.inquiries.get(link.inquiry_number)
     before = f"{link.repo}#{link.number}"
     with recorded(
@@ -198,6 +220,56 @@ def _transferred(
         if inquiry.channel is Channel.GITHUB and inquiry.source == before.split("#")[0]:
             inquiry.source = to.repo
     return f"moved inquiry #{inquiry.number}'s link from {before} to {to.repo}#{to.number}"
+
+
+def _unlink(
+    uow: AbstractUnitOfWork,
+    link: GitHubLink,
+    e: GitHubEvent,
+    now: datetime,
+    *,
+    happened: str,
+    then: str,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Drop the link to a thread the desk can no longer follow, and say so on the inquiry.
+
+    An internal note says what happened and what to do; the assignee of an open inquiry is
+    told too, unless they did it themselves. The notification names no title or thread, so it
+    says nothing of a classified inquiry.
+    """
+    inquiry = uow.inquiries.get(link.inquiry_number)
+    where = f"{link.repo}#{link.number}"
+    with recorded(
+        uow,
+        inquiry,
+        f"github.{e.event}.{e.action}",
+        actor=f"github:{e.author}",
+        now=now,
+        extra={"unlinked": where, **(extra or {})},
+    ):
+        _member_comment(
+            inquiry,
+            "system",
+            f"The GitHub {link.kind} {where} {happened}, so the desk no longer follows it "
+            f"or writes to it. {then}",
+            False,
+            now,
+        )
+    uow.github.remove_link(link)
+    assignee = uow.members.find(inquiry.assignee) if inquiry.assignee else None
+    if inquiry.is_open and assignee is not None and assignee.github != e.author:
+        notify(
+            uow,
+            assignee.handle,
+            f"[sredesk #{inquiry.number}] the desk no longer follows its GitHub {link.kind}",
+            f"The GitHub {link.kind} of inquiry #{inquiry.number} is out of the desk's reach; "
+            "the inquiry's notes say why and what to do.",
+            kind="github",
+            now=now,
+            inquiry_number=inquiry.number,
+        )
+    return f"unlinked inquiry #{inquiry.number} from {where}: it {happened}"
 
 
 def _change(

@@ -29,6 +29,9 @@ class SqlGitHubRepository:
         query = select(GitHubLink).where(c.inquiry_number == inquiry_number).order_by(c.id)
         return self.session.scalars(query).all()
 
+    def remove_link(self, link: GitHubLink) -> None:
+        self.session.delete(link)
+
     def delivery(self, delivery_id: str) -> GitHubDelivery | None:
         c = t.github_deliveries.c
         query = select(GitHubDelivery).where(c.delivery_id == delivery_id)
