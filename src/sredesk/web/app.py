@@ -31,7 +31,7 @@ from sredesk.web.api import inquiries as inquiries_api
 from sredesk.web.api import rotation as rotation_api
 from sredesk.web.auth import LoginRequired, api_principal
 from sredesk.web.pages import PAGE_ROUTERS
-from sredesk.web.pages.common import STATIC, render
+from sredesk.web.pages.common import STATIC, refuse_nul, render
 
 log = logging.getLogger("sredesk.web")
 
@@ -173,7 +173,7 @@ def create_app(
     app.include_router(github_api.router, prefix="/api/v1")
     app.include_router(rotation_api.calendar_router)
     for router in PAGE_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(refuse_nul)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sredesk.core.accounts import SESSION_LIFETIME, Permission, may
 from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS, Desk
-from sredesk.web.auth import CSRF_FIELD, SESSION_COOKIE
+from sredesk.web.auth import CSRF_FIELD, SAFE_METHODS, SESSION_COOKIE
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 STATIC = Path(__file__).parents[1] / "static"
@@ -95,3 +95,26 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_nul(request: Request) -> None:
+    """Refuse a NUL character in any path, query or form value a page is given.
+
+    PostgreSQL stores no NUL in text, so one would fail on the write, or on a search, with a
+    500. The API's schemas refuse it field by field; the pages take plain strings, so every
+    page router checks here, before its route runs, and names the field as a validation
+    error would.
+    """
+    given = [(f"path.{k}", v) for k, v in request.path_params.items()]
+    given += [(f"query.{k}", v) for k, v in request.query_params.multi_items()]
+    content_type = request.headers.get("content-type", "")
+    if request.method not in SAFE_METHODS and content_type.startswith(_FORMS):
+        form = await request.form()
+        given += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    for where, value in given:
+        if "\x00" in where or (isinstance(value, str) and "\x00" in value):
+            field = where.replace("\x00", "\\x00")
+            raise HTTPException(422, f"{field}: must not contain the NUL character (\\x00)")
