@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from sredesk.adapters.memory import FixedClock
-from sredesk.services import inquiries, outbox, shifts
+from sredesk.core.errors import InvalidInput
+from sredesk.services import inquiries, outbox, records, shifts
 from sredesk.services.desk import Desk
 from tests.outbox_support import email_publisher
 from tests.web.conftest import Browser
@@ -180,6 +181,34 @@ def test_what_the_same_primary_holds_stays_without_a_notice(
     assert f"#{hers} Hers</a>: stays with alice, Fri 20 Nov 16:00" in after
     assert outbox.list_outbox(desk) == []
     assert not [c for c in inquiries.get_inquiry(desk, hers)["comments"] if c["public"]]
+
+
+def test_a_handoff_that_fails_midway_writes_nothing_not_even_the_keep_choices(
+    desk: Desk,
+    clock: FixedClock,
+    browser: Callable[[str], Browser],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The keep choices are written in the handoff's own transaction, so they roll back too."""
+    flagged = open_one(desk, "Flagged to keep", "alice")
+    inquiries.keep_at_handoff(desk, flagged, True, by="alice")
+    loose = open_one(desk, "Loose")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    alice = browser("alice")
+    before = state(desk, flagged, loose)
+    events = len(records.audit_log(desk))
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise InvalidInput("simulated failure after the handoff moved the inquiries")
+
+    monkeypatch.setattr(shifts, "_notify_handed", fail)
+    choices = {"week": "2026-11-16", f"keep_{flagged}": "hand", f"keep_{loose}": "keep"}
+    response = alice.post("/handoff", choices)
+    page = alice.get(response.headers["location"])
+    assert "simulated failure after the handoff moved the inquiries" in page.text
+    assert state(desk, flagged, loose) == before
+    assert len(records.audit_log(desk)) == events
+    assert outbox.list_outbox(desk) == []
 
 
 @pytest.mark.parametrize("handle", ["bob", "dave"])

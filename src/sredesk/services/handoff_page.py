@@ -9,7 +9,7 @@ from typing import Any
 from sredesk.core import handoff as handoff_rules
 from sredesk.core import roster
 from sredesk.core.model import Handoff, Inquiry, State
-from sredesk.services import inquiries, shifts
+from sredesk.services import shifts
 from sredesk.services.desk import USER_ERRORS, Desk
 from sredesk.services.queue import clock_row
 from sredesk.services.shifts import HandoffResult
@@ -106,16 +106,8 @@ def _applied_as(record: Handoff) -> str:
 def apply(
     desk: Desk, week: date, keep: Mapping[int, bool], *, by: str, note: str = ""
 ) -> HandoffResult:
-    """Record the keep choices, then hand off the week.
+    """Hand off the week with the checklist's keep choices, recorded in the handoff's commit.
 
-    Only inquiries the handoff would take are touched; a choice for any other is ignored, and
-    one arriving after the checklist was read goes by its own flag. An inquiry kept by this
-    week's earlier handoff has no flag left to clear: choosing to hand it releases it.
+    A handoff that fails therefore leaves every keep mark as it was (shifts._record_choices).
     """
-    plan = shifts.handoff(desk, week_start=week, dry_run=True)
-    flags = {n: False for n in plan.handed} | {n: True for n in plan.kept}
-    release = {n for n in plan.kept_earlier if keep.get(n) is False}
-    for number, flag in flags.items():
-        if number in keep and keep[number] != flag and number not in release:
-            inquiries.keep_at_handoff(desk, number, keep[number], by=by)
-    return shifts.handoff(desk, week_start=week, by=by, note=note, release=release)
+    return shifts.handoff(desk, week_start=week, by=by, note=note, choices=keep)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -190,6 +190,7 @@ def handoff(
     note: str = "",
     dry_run: bool = False,
     release: Collection[int] = (),
+    choices: Mapping[int, bool] | None = None,
 ) -> HandoffResult:
     """Hand every unresolved inquiry of the ending week to the next Primary, in one commit.
 
@@ -199,6 +200,9 @@ def handoff(
     Running it again in the same week hands over only what the earlier run did not settle:
     what it handed is not handed (or announced) again, and what it kept stays kept unless
     named in `release` (core/handoff.py `plan_handoff` says why).
+
+    `choices` are the handoff page's keep (True) or hand (False) choices, recorded in the
+    same commit (`_record_choices`), so a handoff that fails writes none of them.
     """
     now = desk.now()
     with desk.unit_of_work() as uow:
@@ -206,9 +210,12 @@ def handoff(
         week = roster.week_start(week_start or now.astimezone(calendar.tz).date())
         outgoing, incoming, route = handoff_route(uow, calendar.tz, week)
         actor = member(uow, by).handle if by else outgoing.primary
-        plan = handoff_rules.plan_handoff(
-            uow.inquiries.list(open_only=True), route, release=release
-        )
+        unresolved = uow.inquiries.list(open_only=True)
+        if choices:
+            release = _record_choices(
+                desk, uow, unresolved, route, choices, release, actor=actor, now=now
+            )
+        plan = handoff_rules.plan_handoff(unresolved, route, release=release)
         result = HandoffResult(
             from_member=outgoing.primary,
             to_member=incoming.primary,
@@ -241,6 +248,35 @@ def handoff(
         )
         uow.commit()
     return result
+
+
+def _record_choices(
+    desk: Desk,
+    uow: AbstractUnitOfWork,
+    unresolved: Sequence[Inquiry],
+    route: handoff_rules.Route,
+    choices: Mapping[int, bool],
+    release: Collection[int],
+    *,
+    actor: str,
+    now: datetime,
+) -> set[int]:
+    """Set the keep marks the choices change, each audited; return what the handoff releases.
+
+    Only inquiries the handoff would take are touched; a choice for any other is ignored, and
+    one arriving after the checklist was read goes by its own mark. An inquiry kept by this
+    week's earlier handoff has no mark left to clear: choosing to hand it releases it.
+    """
+    plan = handoff_rules.plan_handoff(unresolved, route)
+    earlier = {inquiry.number for inquiry in plan.kept_earlier}
+    for inquiry in [*plan.handed, *plan.kept]:
+        wanted = choices.get(inquiry.number or 0)
+        if wanted is None or inquiry.number in earlier or wanted == inquiry.keep_at_handoff:
+            continue
+        with recorded(uow, inquiry, "inquiry.kept", actor=actor, now=now):
+            lifecycle.mark_keep(inquiry, wanted)
+        desk.observe(uow, inquiry, "inquiry.kept", now)
+    return set(release) | {n for n in earlier if n is not None and choices.get(n) is False}
 
 
 def _notify_handed(
