@@ -114,6 +114,60 @@ def test_login_sends_only_to_this_site(web_desk: Desk) -> None:
             assert response.headers["location"] == expected
 
 
+def test_a_form_posted_after_the_session_ended_signs_in_back_to_its_page(
+    web_desk: Desk,
+) -> None:
+    """Not to the form's own address, which is no page: after signing in that was a 405."""
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="s")
+    page = f"http://testserver/inquiries/{number}?tab=records"
+    with TestClient(create_app(web_desk), headers={"accept": "text/html"}) as client:
+        posted = client.post(
+            f"/inquiries/{number}/reply",
+            data={"body": "Try 3.4.1."},
+            headers={"referer": page},
+            follow_redirects=False,
+        )
+        assert posted.status_code == 303
+        target = posted.headers["location"]
+        assert target == f"/login?next=%2Finquiries%2F{number}%3Ftab%3Drecords"
+        login = client.get(target)
+        assert f'name="next" value="/inquiries/{number}?tab=records"' in login.text
+        signed_in = client.post(
+            "/login",
+            data={
+                "csrf_token": login_form(client),
+                "username": "alice",
+                "password": PASSWORD,
+                "next": f"/inquiries/{number}?tab=records",
+            },
+        )
+        assert signed_in.status_code == 200
+        assert signed_in.url.path == f"/inquiries/{number}"
+        # From elsewhere, or with no Referer, the queue is the page to come back to.
+        client.cookies.clear()
+        for referer in ({"referer": f"https://elsewhere.example/inquiries/{number}"}, {}):
+            posted = client.post(
+                f"/inquiries/{number}/note", headers=referer, follow_redirects=False
+            )
+            assert posted.headers["location"] == "/login?next=%2F"
+    assert inquiries.get_inquiry(web_desk, number)["comments"] == []
+
+
+def test_an_htmx_refresh_after_the_session_ended_sends_the_page_to_sign_in(
+    web_desk: Desk,
+) -> None:
+    """htmx would swap a followed redirect's login page into the queue's table."""
+    with TestClient(create_app(web_desk), headers={"accept": "text/html"}) as client:
+        answer = client.get(
+            "/queue/rows?view=mine",
+            headers={"hx-request": "true", "hx-current-url": "http://testserver/?view=mine"},
+            follow_redirects=False,
+        )
+    assert answer.status_code == 401
+    assert answer.headers["hx-redirect"] == "/login?next=%2F%3Fview%3Dmine"
+    assert answer.text == ""
+
+
 def test_sign_out_ends_the_session(browser: Callable[[str], Browser]) -> None:
     alice = browser("alice")
     cookie = alice.client.cookies["sredesk_session"]

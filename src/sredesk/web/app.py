@@ -74,9 +74,13 @@ def _validation_error(request: Request, error: Exception) -> Response:
     )
 
 
-def _login_required(request: Request, error: Exception) -> RedirectResponse:
+def _login_required(request: Request, error: Exception) -> Response:
     assert isinstance(error, LoginRequired)
-    return RedirectResponse(f"/login?{urlencode({'next': error.next_path})}", status_code=303)
+    target = f"/login?{urlencode({'next': error.next_path})}"
+    if error.htmx:
+        # htmx would follow a redirect and swap the login page in: it loads this one instead.
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _error_page(request: Request, status: int, message: str) -> Response | None:

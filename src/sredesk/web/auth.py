@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
@@ -20,11 +21,16 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class LoginRequired(Exception):
-    """A page needs a signed-in user; the handler sends the browser to /login."""
+    """A page needs a signed-in user; the handler sends the browser to /login.
 
-    def __init__(self, next_path: str) -> None:
+    `htmx` says the request came from htmx, which would follow a redirect itself and swap
+    the login page into the part of the page it refreshes.
+    """
+
+    def __init__(self, next_path: str, *, htmx: bool = False) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+        self.htmx = htmx
 
 
 def _desk(request: Request) -> Desk:
@@ -115,12 +121,38 @@ async def api_principal(
     return principal
 
 
+def _same_site_path(request: Request, url: str | None) -> str | None:
+    """The path and query of a URL on this site, or None for another site or none at all."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc != request.url.netloc or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def return_to(request: Request) -> str:
+    """The page to come back to after signing in.
+
+    A page read comes back to itself. A form post or an htmx refresh has no page at its own
+    address (after signing in, a GET there would be a 405 or a bare table), so it comes back
+    to the page it was sent from, as htmx or the browser's Referer says, or else the queue.
+    """
+    htmx = request.headers.get("hx-request") == "true"
+    if request.method in SAFE_METHODS and not htmx:
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    for header in ("hx-current-url", "referer"):
+        found = _same_site_path(request, request.headers.get(header))
+        if found is not None:
+            return found
+    return "/"
+
+
 def page_principal(request: Request) -> Principal:
     """Guard a page: anyone signed in may read it; others go to the login page."""
     principal = find_principal(request)
     if principal is None or not request.state.via_session:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target)
+        raise LoginRequired(return_to(request), htmx=request.headers.get("hx-request") == "true")
     return principal
 
 
