@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -93,8 +94,40 @@ def test_an_empty_reply_is_refused_with_one_line_and_changes_nothing(
     alice = browser("alice")
     before = shown(web_desk, number)
     response = alice.post(f"/inquiries/{number}/reply", {"body": "   "})
-    page = alice.get(notice_of(response)).text
-    assert '<p class="error" role="alert"><strong>Not done:</strong> the comment is empty' in page
+    assert response.status_code == 422
+    assert '<p class="error" role="alert"><strong>Not done:</strong> the comment is empty' in (
+        response.text
+    )
+    assert shown(web_desk, number) == before
+
+
+@pytest.mark.parametrize("kind", ["reply", "note"])
+def test_a_refused_reply_or_note_keeps_what_was_typed(
+    web_desk: Desk, number: int, browser: Callable[[str], Browser], kind: str
+) -> None:
+    """The page comes back with the refusal and the text in its box, not an empty form."""
+    alice = browser("alice")
+    inquiries.resolve(web_desk, number, ["answered"], by="alice")
+    inquiries.close(web_desk, number, by="alice")
+    before = shown(web_desk, number)
+    typed = "Try 3.4.1 <b>first</b>;\nthen send the log."
+    response = alice.post(f"/inquiries/{number}/{kind}", {"body": typed})
+    assert response.status_code == 422
+    assert f"inquiry #{number} is closed; reopen it before writing" in response.text
+    # A browser drops the one newline after the opening tag, so the text is given whole.
+    box = f'name="body" required>\n{html.escape(typed, quote=False)}</textarea>'
+    assert box in response.text
+    assert response.text.count("</textarea>") == 2
+    assert f"<h1>#{number} VisIt crashes on launch</h1>" in response.text
+    assert shown(web_desk, number) == before
+    # Longer than a form takes: the same page, with the text to shorten, not a bare refusal.
+    inquiries.reopen(web_desk, number, by="alice")
+    before = shown(web_desk, number)
+    long = "x" * 100_001
+    response = alice.post(f"/inquiries/{number}/{kind}", {"body": long})
+    assert response.status_code == 422
+    assert "is 100001 characters long; the most a comment may be is 100000" in response.text
+    assert f">\n{long}</textarea>" in response.text
     assert shown(web_desk, number) == before
 
 

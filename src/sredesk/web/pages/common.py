@@ -43,15 +43,19 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a page with what every page shows: who is signed in, their rights, notices."""
+    """Render a page with what every page shows: who is signed in, their rights, notices.
+
+    A page shown again with a refusal passes it as `error`; otherwise the notice or error
+    comes from the redirect that led here.
+    """
+    context.setdefault("notice", request.query_params.get("notice", "")[:300])
+    context.setdefault("error", request.query_params.get("error", "")[:300])
     context.update(
         user=principal,
         can_act=principal is not None and may(principal.role, Permission.ACT),
         is_admin=principal is not None and may(principal.role, Permission.ADMINISTER),
         csrf=principal.csrf if principal is not None else "",
         csrf_field=CSRF_FIELD,
-        notice=request.query_params.get("notice", "")[:300],
-        error=request.query_params.get("error", "")[:300],
     )
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 

@@ -52,8 +52,19 @@ def promote_refusal(config: GitHubSettings, inquiry: dict[str, object]) -> str:
     return ""
 
 
-@router.get("/inquiries/{number}", response_class=HTMLResponse)
-def inquiry(request: Request, user: PageUser, number: RecordId) -> HTMLResponse:
+def show_inquiry(
+    request: Request,
+    user: Principal,
+    number: int,
+    *,
+    error: str = "",
+    draft: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The inquiry's page; with `error`, shown again as a 422 with the text typed in `draft`.
+
+    `draft` holds what was typed in the reply or note box, by the form's name, so a refusal
+    loses nothing.
+    """
     try:
         page = inquiry_page(
             desk_of(request), number, me=user.handle, see_classified=sees_classified(user)
@@ -61,11 +72,20 @@ def inquiry(request: Request, user: PageUser, number: RecordId) -> HTMLResponse:
     except NotFound:
         return not_found(request, user, number)
     config = github_of(request)
+    extra = {"error": error} if error else {}
     return render(
         request,
         "inquiry.html",
         user,
+        status_code=422 if error else 200,
         i=page,
         promote_refused=promote_refusal(config, page),
         product_repos=list(config.product_repos),
+        draft={"reply": "", "note": ""} | (draft or {}),
+        **extra,
     )
+
+
+@router.get("/inquiries/{number}", response_class=HTMLResponse)
+def inquiry(request: Request, user: PageUser, number: RecordId) -> HTMLResponse:
+    return show_inquiry(request, user, number)

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from sredesk.core import lifecycle
 from sredesk.core.github import parse_repo
 from sredesk.core.holiday_rules import CalendarError
 from sredesk.services import effort, escalations, github, inquiries, shifts
+from sredesk.services.accounts import Principal
+from sredesk.services.desk import USER_ERRORS
 from sredesk.services.inquiry_page import desk_zone, end_of_day, local, parse_local
 from sredesk.web.auth import FormUser
 from sredesk.web.pages.common import attempt, back, desk_of
-from sredesk.web.pages.inquiry import github_of
+from sredesk.web.pages.inquiry import github_of, show_inquiry
 from sredesk.web.schemas import RecordId
 
 router = APIRouter(include_in_schema=False)
 
 # Long enough for a pasted log; a form is not the place for more.
-Text = Annotated[str, Form(max_length=100_000)]
+MAX_TEXT = 100_000
+Text = Annotated[str, Form(max_length=MAX_TEXT)]
+# A reply or note is checked in the route, so that a refusal can give the text back.
+Typed = Annotated[str, Form()]
 Short = Annotated[str, Form(max_length=2_000)]
 
 
@@ -28,21 +34,54 @@ def _page(number: int) -> str:
     return f"/inquiries/{number}"
 
 
-@router.post("/inquiries/{number}/reply")
-def reply(request: Request, user: FormUser, number: RecordId, body: Text = "") -> RedirectResponse:
+def _write(
+    request: Request,
+    user: Principal,
+    number: int,
+    box: str,
+    body: str,
+    action: Callable[[], object],
+    notice: str,
+) -> Response:
+    """Post a reply or a note; a refusal shows the page again with the text in its box."""
+    if len(body) > MAX_TEXT:
+        error = (
+            f"the text is {len(body)} characters long; the most a comment may be is {MAX_TEXT}: "
+            "shorten it, or attach the rest as a file"
+        )
+    else:
+        try:
+            action()
+        except USER_ERRORS as refused:
+            error = str(refused)
+        else:
+            return back(_page(number), notice=notice)
+    return show_inquiry(request, user, number, error=error, draft={box: body})
+
+
+@router.post("/inquiries/{number}/reply", response_model=None)
+def reply(request: Request, user: FormUser, number: RecordId, body: Typed = "") -> Response:
     desk = desk_of(request)
-    return attempt(
-        _page(number),
+    return _write(
+        request,
+        user,
+        number,
+        "reply",
+        body,
         lambda: inquiries.reply(desk, number, body, by=user.handle),
         "Reply sent to the customer.",
     )
 
 
-@router.post("/inquiries/{number}/note")
-def note(request: Request, user: FormUser, number: RecordId, body: Text = "") -> RedirectResponse:
+@router.post("/inquiries/{number}/note", response_model=None)
+def note(request: Request, user: FormUser, number: RecordId, body: Typed = "") -> Response:
     desk = desk_of(request)
-    return attempt(
-        _page(number),
+    return _write(
+        request,
+        user,
+        number,
+        "note",
+        body,
         lambda: inquiries.note(desk, number, body, by=user.handle),
         "Internal note added; the customer does not see it.",
     )
