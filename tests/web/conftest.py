@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sredesk.services import accounts
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
+from sredesk.web.pages.common import FLASH_COOKIE, decode_flash
 from tests.accounts_support import PASSWORD, fast_hashing
 
 # alice is this week's Primary and bob her Backup in tests/conftest.py's rotation.
@@ -36,6 +37,16 @@ class Browser:
         form = {"csrf_token": self.csrf, **(data or {})}
         kwargs.setdefault("follow_redirects", False)
         return self.client.post(url, data=form, **kwargs)
+
+
+def said(response: httpx.Response) -> str:
+    """The one-line notice or error a post redirects back with, in its flash cookie."""
+    assert response.status_code == 303, response.text
+    for name, value in response.headers.multi_items():
+        if name == "set-cookie" and value.startswith(f"{FLASH_COOKIE}="):
+            notice, error = decode_flash(value.split(";")[0].split("=", 1)[1].strip('"'))
+            return notice or error
+    return ""
 
 
 def sign_in(client: TestClient, handle: str, password: str = PASSWORD) -> str:

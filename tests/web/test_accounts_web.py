@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import re
@@ -166,6 +167,27 @@ def test_an_htmx_refresh_after_the_session_ended_sends_the_page_to_sign_in(
     assert answer.status_code == 401
     assert answer.headers["hx-redirect"] == "/login?next=%2F%3Fview%3Dmine"
     assert answer.text == ""
+
+
+def test_a_link_cannot_put_words_on_the_desks_pages(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    """Notices travel in a cookie the desk signs, not in the URL anyone can write."""
+    lure = "This desk has moved: sign in at https://evil.example"
+    with TestClient(create_app(web_desk)) as client:
+        assert "evil.example" not in client.get("/login", params={"error": lure}).text
+    alice = browser("alice")
+    for page in ("/", "/account", "/team"):
+        assert "evil.example" not in alice.get(page, params={"error": lure, "notice": lure}).text
+    unsigned = base64.urlsafe_b64encode(json.dumps({"error": lure}).encode()).decode()
+    alice.client.cookies.set("sredesk_flash", f"{unsigned}.{'0' * 64}")
+    assert "evil.example" not in alice.get("/").text
+    # The desk's own notice shows once, on the page the post leads to.
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="s")
+    posted = alice.post(f"/inquiries/{number}/acknowledge")
+    assert posted.headers["location"] == f"/inquiries/{number}"
+    assert "Acknowledgement sent" in alice.get(posted.headers["location"]).text
+    assert "Acknowledgement sent" not in alice.get(f"/inquiries/{number}").text
 
 
 def test_sign_out_ends_the_session(browser: Callable[[str], Browser]) -> None:

@@ -63,7 +63,7 @@ def create_token(
     try:
         secret = accounts.issue_token(desk_of(request), user.handle, name)
     except USER_ERRORS as error:
-        return back("/account", error=str(error))
+        return back(request, "/account", error=str(error))
     return _page(request, user, new_token=secret, name=name.strip())
 
 
@@ -72,6 +72,7 @@ def revoke_token(
     request: Request, user: AccountUser, prefix: Annotated[str, Form(max_length=50)] = ""
 ) -> RedirectResponse:
     return attempt(
+        request,
         "/account",
         lambda: accounts.revoke_token(desk_of(request), user.handle, prefix),
         f"Token {prefix}… revoked; it no longer works.",
@@ -88,11 +89,15 @@ def change_password(
 ) -> RedirectResponse:
     """Change the password, sign out every other session, and keep this browser signed in."""
     if new != repeat:
-        return back("/account", error="the new password and its repeat differ; nothing was changed")
+        return back(
+            request, "/account", error="the new password and its repeat differ; nothing was changed"
+        )
     try:
         secret, _ = accounts.change_password(desk_of(request), user.handle, current, new)
     except USER_ERRORS as error:
-        return back("/account", error=str(error))
-    response = back("/account", notice="Password changed; every other session is signed out.")
+        return back(request, "/account", error=str(error))
+    response = back(
+        request, "/account", notice="Password changed; every other session is signed out."
+    )
     set_session_cookie(request, response, secret)
     return response

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -46,10 +50,12 @@ def render(
     """Render a page with what every page shows: who is signed in, their rights, notices.
 
     A page shown again with a refusal passes it as `error`; otherwise the notice or error
-    comes from the redirect that led here.
+    is the flash the redirect that led here left, which a full page shows once.
     """
-    context.setdefault("notice", request.query_params.get("notice", "")[:300])
-    context.setdefault("error", request.query_params.get("error", "")[:300])
+    shows_flash = request.headers.get("hx-request") != "true"
+    notice, error = read_flash(request) if shows_flash else ("", "")
+    context.setdefault("notice", notice)
+    context.setdefault("error", error)
     context.update(
         user=principal,
         can_act=principal is not None and may(principal.role, Permission.ACT),
@@ -57,24 +63,71 @@ def render(
         csrf=principal.csrf if principal is not None else "",
         csrf_field=CSRF_FIELD,
     )
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if shows_flash and FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
 
 
-def back(path: str, *, notice: str = "", error: str = "") -> RedirectResponse:
-    """Redirect after a post, carrying a one-line notice or error for the next page."""
-    params = {k: v for k, v in (("notice", notice), ("error", error)) if v}
-    separator = "&" if "?" in path else "?"
-    target = path + (separator + urlencode(params) if params else "")
-    return RedirectResponse(target, status_code=303)
+# The notice or refusal a redirect leaves for the next page travels in a cookie the desk
+# signs, never in the URL: a link must not put words of its sender's on the desk's pages
+# ("this desk has moved: sign in at ..."). The key is made per process; a restart forgets
+# a notice not yet shown, and nothing else.
+FLASH_COOKIE = "sredesk_flash"
+FLASH_SECONDS = 60
+MAX_FLASH = 300
+_FLASH_KEY = secrets.token_bytes(32)
 
 
-def attempt(path: str, action: Callable[[], object], notice: str) -> RedirectResponse:
+def _flash_mac(payload: str) -> str:
+    return hmac.new(_FLASH_KEY, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def flash_value(notice: str = "", error: str = "") -> str:
+    """The signed cookie value carrying a one-line notice or error to the next page."""
+    data = json.dumps({"notice": notice[:MAX_FLASH], "error": error[:MAX_FLASH]})
+    payload = base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+    return f"{payload}.{_flash_mac(payload)}"
+
+
+def decode_flash(value: str) -> tuple[str, str]:
+    """A flash cookie's (notice, error), or empty ones if the desk did not sign it."""
+    payload, _, mac = value.rpartition(".")
+    if not payload or not hmac.compare_digest(mac, _flash_mac(payload)):
+        return "", ""
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(data.get("notice", "")), str(data.get("error", ""))
+
+
+def read_flash(request: Request) -> tuple[str, str]:
+    """The (notice, error) the last redirect left for this page, if any."""
+    return decode_flash(request.cookies.get(FLASH_COOKIE, ""))
+
+
+def back(request: Request, path: str, *, notice: str = "", error: str = "") -> RedirectResponse:
+    """Redirect after a post, leaving a one-line notice or error for the next page."""
+    response = RedirectResponse(path, status_code=303)
+    if notice or error:
+        response.set_cookie(
+            FLASH_COOKIE,
+            flash_value(notice, error),
+            max_age=FLASH_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(request),
+        )
+    return response
+
+
+def attempt(
+    request: Request, path: str, action: Callable[[], object], notice: str
+) -> RedirectResponse:
     """Run a desk command; on refusal, go back with its one-line reason and nothing changed."""
     try:
         action()
     except USER_ERRORS as error:
-        return back(path, error=str(error))
-    return back(path, notice=notice)
+        return back(request, path, error=str(error))
+    return back(request, path, notice=notice)
 
 
 def secure_cookies(request: Request) -> bool:

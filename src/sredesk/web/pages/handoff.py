@@ -55,26 +55,31 @@ async def apply_handoff(request: Request, user: FormUser) -> RedirectResponse:
         handoff_page.checklist, desk, week, see_classified=sees_classified(user)
     )
     if data["problem"]:
-        return back("/handoff", error=data["problem"])
+        return back(request, "/handoff", error=data["problem"])
     if not may_apply(user, data):
         raise HTTPException(
             403,
             f"only {data['from_member']}, this week's Primary, or an admin may apply the handoff",
         )
     if form.get("week") != week.isoformat():
-        return back("/handoff", error="the week has changed since this page was loaded; review it")
+        return back(
+            request, "/handoff", error="the week has changed since this page was loaded; review it"
+        )
     note = str(form.get("note") or "")
     if len(note) > MAX_NOTE:
-        return back("/handoff", error=f"the note must be at most {MAX_NOTE} characters long")
+        return back(
+            request, "/handoff", error=f"the note must be at most {MAX_NOTE} characters long"
+        )
     try:
         result = await run_in_threadpool(
             handoff_page.apply, desk, week, _choices(form), by=user.handle, note=note
         )
     except USER_ERRORS as error:
-        return back("/handoff", error=str(error))
+        return back(request, "/handoff", error=str(error))
     handed = len(result.handed)
     stayed = f", {len(result.stayed)} already with them" if result.stayed else ""
     return back(
+        request,
         "/handoff",
         notice=f"Handoff applied: {handed} {'inquiry' if handed == 1 else 'inquiries'} "
         f"handed to {result.to_member}{stayed}, {len(result.kept)} kept by {result.from_member}.",

@@ -55,7 +55,7 @@ def _write(
         except USER_ERRORS as refused:
             error = str(refused)
         else:
-            return back(_page(number), notice=notice)
+            return back(request, _page(number), notice=notice)
     return show_inquiry(request, user, number, error=error, draft={box: body})
 
 
@@ -91,6 +91,7 @@ def note(request: Request, user: FormUser, number: RecordId, body: Typed = "") -
 def acknowledge(request: Request, user: FormUser, number: RecordId) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
+        request,
         _page(number),
         lambda: inquiries.acknowledge(desk, number, by=user.handle),
         "Acknowledgement sent; the response clock has stopped.",
@@ -104,6 +105,7 @@ def escalate(
     desk = desk_of(request)
     target = to.strip() or None
     return attempt(
+        request,
         _page(number),
         lambda: escalations.escalate(desk, number, by=user.handle, to=target, note=note),
         f"Escalated to {target or 'the Backup'}; they have been notified.",
@@ -121,6 +123,7 @@ def answer_escalation(
 ) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
+        request,
         _page(number),
         lambda: escalations.answer(desk, number, escalation_id, answer, by=user.handle, note=note),
         f"Escalation {answer}; whoever asked has been told.",
@@ -138,11 +141,12 @@ def delegate(
     try:
         finish = end_of_day(now, tz) if until == "today" else parse_local(end, tz)
     except CalendarError as error:
-        return back(_page(number), error=str(error))
+        return back(request, _page(number), error=str(error))
     if finish is None:
-        return back(_page(number), error="give the delegation's end as a date and time")
+        return back(request, _page(number), error="give the delegation's end as a date and time")
     until_text = "the end of today" if until == "today" else local(finish, tz)
     return attempt(
+        request,
         _page(number),
         lambda: shifts.delegate(desk, now, finish, by=user.handle),
         f"Asked the Backup to hold the Primary role until {until_text}; "
@@ -159,6 +163,7 @@ def keep(request: Request, user: FormUser, number: RecordId, value: Short = "") 
     desk = desk_of(request)
     kept = _flag(value)
     return attempt(
+        request,
         _page(number),
         lambda: inquiries.keep_at_handoff(desk, number, kept, by=user.handle),
         "Kept at handoff: it stays with you." if kept else "No longer kept at handoff.",
@@ -172,6 +177,7 @@ def serious(
     desk = desk_of(request)
     marked = _flag(value)
     return attempt(
+        request,
         _page(number),
         lambda: inquiries.mark_serious(desk, number, marked, by=user.handle),
         "Marked serious: it needs a postmortem." if marked else "No longer marked serious.",
@@ -190,6 +196,7 @@ def resolve(
 ) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
+        request,
         _page(number),
         lambda: inquiries.resolve(
             desk,
@@ -217,8 +224,9 @@ def promote(
     desk = desk_of(request)
     config = github_of(request)
     if not config.token:
-        return back(_page(number), error="GitHub is not configured on this desk")
+        return back(request, _page(number), error="GitHub is not configured on this desk")
     return attempt(
+        request,
         _page(number),
         lambda: github.promote(
             desk,
@@ -239,7 +247,7 @@ def promote(
 def reopen(request: Request, user: FormUser, number: RecordId) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
-        _page(number), lambda: inquiries.reopen(desk, number, by=user.handle), "Reopened."
+        request, _page(number), lambda: inquiries.reopen(desk, number, by=user.handle), "Reopened."
     )
 
 
@@ -251,8 +259,9 @@ def log_effort(
     try:
         spent = int(minutes.strip())
     except ValueError:
-        return back(_page(number), error="give the minutes as a whole number, e.g. 30")
+        return back(request, _page(number), error="give the minutes as a whole number, e.g. 30")
     return attempt(
+        request,
         _page(number),
         lambda: effort.log_effort(
             desk, by=user.handle, minutes=spent, note=note, inquiry_number=number
@@ -267,6 +276,7 @@ def approve_attachment(
 ) -> RedirectResponse:
     desk = desk_of(request)
     return attempt(
+        request,
         _page(number),
         lambda: inquiries.approve_attachment(desk, number, attachment_id, by=user.handle),
         "Attachment approved for world read.",

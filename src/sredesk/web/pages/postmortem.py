@@ -92,4 +92,4 @@ def save_postmortem(
         postmortems.write(desk_of(request), number, text, by=user.handle)
     except USER_ERRORS as error:
         return _show(request, user, number, given=asdict(text), problem=str(error))
-    return back(f"/inquiries/{number}/postmortem", notice="Postmortem saved.")
+    return back(request, f"/inquiries/{number}/postmortem", notice="Postmortem saved.")

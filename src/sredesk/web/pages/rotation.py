@@ -73,7 +73,7 @@ def ask_for_swap(
         day = parse_date(week.strip(), "week")
         swap_requests.request_swap(desk_of(request), day, role, by=user.handle, note=note)
 
-    return attempt("/rotation", ask, f"Asked the team to take your {role} week of {week}.")
+    return attempt(request, "/rotation", ask, f"Asked the team to take your {role} week of {week}.")
 
 
 @router.post("/rotation/swap-requests/{request_id}/accept")
@@ -81,8 +81,9 @@ def accept_swap(request: Request, user: FormUser, request_id: RecordId) -> Redir
     try:
         asked = swap_requests.accept(desk_of(request), request_id, by=user.handle)
     except USER_ERRORS as error:
-        return back("/rotation", error=str(error))
+        return back(request, "/rotation", error=str(error))
     return back(
+        request,
         f"/rotation?month={asked.week_start:%Y-%m}",
         notice=f"You are now {asked.role} in the week of {asked.week_start}, "
         f"in place of {asked.from_member}.",
@@ -92,6 +93,7 @@ def accept_swap(request: Request, user: FormUser, request_id: RecordId) -> Redir
 @router.post("/rotation/swap-requests/{request_id}/withdraw")
 def withdraw_swap(request: Request, user: FormUser, request_id: RecordId) -> RedirectResponse:
     return attempt(
+        request,
         "/rotation",
         lambda: swap_requests.withdraw(desk_of(request), request_id, by=user.handle),
         f"Withdrew swap request {request_id}.",
@@ -109,5 +111,5 @@ def subscribe(
     try:
         token = feeds.issue_token(desk_of(request), scope, by=user.handle)
     except USER_ERRORS as error:
-        return back("/rotation", error=str(error))
+        return back(request, "/rotation", error=str(error))
     return _page(request, user, created=feed_url(request, scope, token))

@@ -68,7 +68,7 @@ def add_member(
             actor=user.handle,
         )
 
-    return attempt("/team", add, f"Added {handle.strip()} to the team.")
+    return attempt(request, "/team", add, f"Added {handle.strip()} to the team.")
 
 
 @router.post("/team/members/{handle}")
@@ -95,7 +95,7 @@ def update_member(
             joined=optional_date(joined, "joined"),
         )
 
-    return attempt("/team", update, f"Saved {handle}.")
+    return attempt(request, "/team", update, f"Saved {handle}.")
 
 
 @router.post("/team/time-off")
@@ -117,7 +117,7 @@ def add_time_off(
             actor=user.handle,
         )
 
-    return attempt("/team", add, f"Added time-off for {member} from {start} to {end}.")
+    return attempt(request, "/team", add, f"Added time-off for {member} from {start} to {end}.")
 
 
 @router.post("/team/time-off/remove")
@@ -132,8 +132,9 @@ def remove_time_off(
             actor=user.handle,
         )
     except USER_ERRORS as error:
-        return back("/team", error=str(error))
+        return back(request, "/team", error=str(error))
     return back(
+        request,
         "/team",
         notice=f"Removed time-off for {removed['member']} from {removed['start']} "
         f"to {removed['end']}.",
