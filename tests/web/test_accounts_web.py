@@ -198,6 +198,33 @@ def test_sign_out_ends_the_session(browser: Callable[[str], Browser]) -> None:
     assert alice.get("/", follow_redirects=False).status_code == 303
 
 
+def test_sign_out_ends_the_session_whatever_token_the_form_holds(
+    browser: Callable[[str], Browser],
+) -> None:
+    """A form from before a password change, or a forged one, still ends the session."""
+    alice = browser("alice")
+    cookie = alice.client.cookies["sredesk_session"]
+    for token in ("out-of-date", None):
+        form = {} if token is None else {"csrf_token": token}
+        answer = alice.client.post("/logout", data=form, follow_redirects=False)
+        assert answer.headers["location"] == "/login"
+        alice.client.cookies.set("sredesk_session", cookie)
+        assert alice.get("/", follow_redirects=False).status_code == 303
+
+
+def test_signing_in_ends_the_session_the_browser_had(web_desk: Desk) -> None:
+    """Someone else signing in on a shared browser does not leave the first session live."""
+    with TestClient(create_app(web_desk)) as client:
+        sign_in(client, "alice")
+        alices = client.cookies["sredesk_session"]
+        sign_in(client, "bob")
+        assert client.cookies["sredesk_session"] != alices
+        client.cookies.clear()
+        client.cookies.set("sredesk_session", alices)
+        assert client.get("/", follow_redirects=False).status_code == 303
+    assert accounts.session_principal(web_desk, alices) is None
+
+
 def test_pages_forbid_framing_and_outside_scripts(browser: Callable[[str], Browser]) -> None:
     headers = browser("alice").get("/").headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]

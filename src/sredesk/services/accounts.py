@@ -192,8 +192,14 @@ def _throttle_keys(handle: str, address: str | None) -> list[str]:
     return [f"user:{handle}"] + ([f"addr:{address}"] if address else [])
 
 
-def log_in(desk: Desk, handle: str, password: str, *, address: str | None) -> tuple[str, str]:
-    """Check the password and open a session: (the cookie's secret, the CSRF token)."""
+def log_in(
+    desk: Desk, handle: str, password: str, *, address: str | None, replacing: str | None = None
+) -> tuple[str, str]:
+    """Check the password and open a session: (the cookie's secret, the CSRF token).
+
+    `replacing` is the secret of the session the browser already holds, if any: it ends in
+    the same commit, so that a second sign-in on a shared browser leaves no first one live.
+    """
     now = desk.now()
     keys = _throttle_keys(handle.strip().lower(), address)
     with desk.unit_of_work() as uow:
@@ -216,6 +222,8 @@ def log_in(desk: Desk, handle: str, password: str, *, address: str | None) -> tu
             user.password_hash = rehashed
         uow.accounts.clear_failures(keys[0])
         uow.accounts.prune_sessions(now)
+        if replacing:
+            uow.accounts.end_sessions(digest=digest(replacing))
         secret = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         uow.accounts.add_session(
