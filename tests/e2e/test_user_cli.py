@@ -85,3 +85,29 @@ def test_a_new_password_from_stdin(migrated_database_url: str) -> None:
     )
     assert missing.returncode == 2
     assert missing.stderr == "error: no user 'zed'; add one with 'sredesk user add'\n"
+
+
+def test_an_account_is_disabled_and_enabled_from_the_shell(migrated_database_url: str) -> None:
+    run(migrated_database_url, "init")
+    token = run(migrated_database_url, "user", "token", "carol").stdout.strip()
+    disabled = run(migrated_database_url, "user", "disable", "carol")
+    assert disabled.returncode == 0, disabled.stderr
+    assert disabled.stdout == "disabled carol; their sessions ended and 1 token(s) were revoked\n"
+    listed = run(migrated_database_url, "user", "list").stdout
+    assert "carol\tadmin\t0 token(s) (inactive)" in listed
+    refused = run(migrated_database_url, "user", "token", "carol")
+    assert refused.returncode == 2
+    assert refused.stderr == "error: user 'carol' is disabled; 'sredesk user enable' them first\n"
+    enabled = run(migrated_database_url, "user", "enable", "carol")
+    assert enabled.stdout == "enabled carol; they sign in afresh and make new tokens\n"
+    database = Database(migrated_database_url)
+    desk = Desk(unit_of_work=database.unit_of_work, clock=FixedClock(NOW))
+    try:
+        with TestClient(create_app(desk)) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            assert client.get("/api/v1/inquiries", headers=headers).status_code == 401
+    finally:
+        database.dispose()
+    missing = run(migrated_database_url, "user", "disable", "zed")
+    assert missing.returncode == 2
+    assert missing.stderr == "error: no user 'zed'; add one with 'sredesk user add'\n"

@@ -46,6 +46,33 @@ def test_roles_grant_what_the_issue_says() -> None:
         parse_role("owner")
 
 
+def test_a_former_member_keeps_their_role_but_not_the_classified_inquiries() -> None:
+    for role in Role:
+        assert not may(role, Permission.SEE_CLASSIFIED, former_member=True)
+        others = [p for p in Permission if p is not Permission.SEE_CLASSIFIED]
+        assert [may(role, p, former_member=True) for p in others] == [may(role, p) for p in others]
+
+
+def test_a_disabled_account_loses_its_sessions_and_tokens_at_once(memory_desk: Desk) -> None:
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    session, _ = accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+    token = accounts.issue_token(memory_desk, "alice", "laptop")
+    assert accounts.set_active(memory_desk, "alice", False, by="root") == 1
+    assert accounts.session_principal(memory_desk, session) is None
+    assert accounts.token_principal(memory_desk, token) is None
+    with pytest.raises(LoginRefused):
+        accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+    with pytest.raises(InvalidInput, match="user 'alice' is disabled; 'sredesk user enable'"):
+        accounts.issue_token(memory_desk, "alice", "another")
+    assert [u["active"] for u in accounts.list_users(memory_desk)] == [False]
+    # Enabled again, the account signs in afresh; what it held stays ended.
+    accounts.set_active(memory_desk, "alice", True, by="root")
+    assert accounts.token_principal(memory_desk, token) is None
+    accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+    with pytest.raises(NotFound, match="no user 'zed'"):
+        accounts.set_active(memory_desk, "zed", False)
+
+
 def test_the_throttle_locks_at_the_limit_and_opens_when_the_oldest_leaves() -> None:
     failures = [NOW - timedelta(minutes=m) for m in (14, 10, 5, 2)]
     assert throttled_until(failures, NOW) is None

@@ -6,11 +6,14 @@ import re
 from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 
+from sredesk.services import accounts, team
 from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
 from sredesk.web.pages import PAGE_ROUTERS
 from tests.classified_support import Seeded, seed_classified, shows_secret
-from tests.web.conftest import Browser
+from tests.web.conftest import Browser, said
 
 LEFT_OUT = "Classified inquiries are not shown: only members of the desk see them."
 
@@ -98,3 +101,26 @@ def test_the_viewers_handoff_checklist_leaves_the_classified_inquiry_out(
     viewer = browser("val").get("/handoff").text
     assert "Unresolved inquiries (1)" in viewer
     assert f"#{seeded.public} Slow render" in viewer
+
+
+def test_a_member_who_left_the_team_sees_no_more_than_a_viewer(
+    web_desk: Desk, browser: Callable[[str], Browser], seeded: Seeded
+) -> None:
+    """The right comes with being on the desk: an inactive member loses it, role or not."""
+    kept = accounts.issue_token(web_desk, "dave", "laptop")
+    team.update_member(web_desk, "dave", active=False)
+    dave = browser("dave")
+    assert secret_bearing(dave, seeded) == set()
+    with TestClient(create_app(web_desk)) as client:
+        api = client.get(
+            f"/api/v1/inquiries/{seeded.classified}", headers={"Authorization": f"Bearer {kept}"}
+        )
+        assert api.status_code == 404
+    refused = dave.post("/account/tokens", {"name": "another"})
+    assert said(refused) == (
+        "'dave' is an inactive member of the team; an admin must make them active on the team "
+        "page before they get a new token"
+    )
+    assert [t["name"] for t in accounts.list_tokens(web_desk, "dave")] == ["laptop"]
+    team.update_member(web_desk, "dave", active=True)
+    assert f"/inquiries/{seeded.classified}" in secret_bearing(dave, seeded)

@@ -1,4 +1,4 @@
-"""Manage the web desk's accounts from the shell: add, set passwords and roles, issue tokens."""
+"""Manage the web desk's accounts from the shell: add, disable, set passwords and roles, tokens."""
 
 from __future__ import annotations
 
@@ -58,6 +58,24 @@ def role(handle: str, new_role: str = typer.Argument(..., metavar="ROLE")) -> No
 
     accounts.set_role(desk(), handle, new_role)
     typer.echo(f"{handle} is now {new_role.strip().lower()}")
+
+
+@user_app.command("disable")
+def disable(handle: str) -> None:
+    """Disable an account: it cannot sign in, its sessions end and its tokens are revoked."""
+    from sredesk.services import accounts
+
+    revoked = accounts.set_active(desk(), handle, False)
+    typer.echo(f"disabled {handle}; their sessions ended and {revoked} token(s) were revoked")
+
+
+@user_app.command("enable")
+def enable(handle: str) -> None:
+    """Enable a disabled account again; its old tokens stay revoked."""
+    from sredesk.services import accounts
+
+    accounts.set_active(desk(), handle, True)
+    typer.echo(f"enabled {handle}; they sign in afresh and make new tokens")
 
 
 @user_app.command("token")

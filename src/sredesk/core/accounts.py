@@ -96,7 +96,15 @@ class LoginFailure:
     id: int | None = None
 
 
-def may(role: Role, permission: Permission) -> bool:
+# A former member (their team entry set inactive) keeps their account's role for the rest of
+# the desk, but is no longer on it: what never leaves the desk is not theirs to read.
+_WITHHELD_FROM_FORMER_MEMBERS = frozenset({Permission.SEE_CLASSIFIED})
+
+
+def may(role: Role, permission: Permission, *, former_member: bool = False) -> bool:
+    """Whether an account of `role` has `permission`; `former_member`: its member is inactive."""
+    if former_member and permission in _WITHHELD_FROM_FORMER_MEMBERS:
+        return False
     return permission in _GRANTS[role]
 
 

@@ -51,6 +51,8 @@ class Principal:
     handle: str
     role: Role
     csrf: str | None = None
+    # The team member of the same handle is inactive: they have left the desk.
+    former_member: bool = False
 
 
 _DEFAULT = PasswordHash((Argon2Hasher(),))
@@ -109,6 +111,36 @@ def set_password(desk: Desk, handle: str, password: str, *, by: str = "system") 
         uow.commit()
 
 
+def set_active(desk: Desk, handle: str, active: bool, *, by: str = "system") -> int:
+    """Enable or disable an account; disabling ends its sessions and revokes its tokens.
+
+    A disabled account cannot sign in, and nothing it held works any more. Enabling it again
+    brings back none of that: its owner signs in afresh and makes new tokens. Returns how many
+    tokens were revoked.
+    """
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        user = _user(uow, handle)
+        revoked = 0
+        user.active = active
+        if not active:
+            uow.accounts.end_sessions(handle=handle)
+            for token in uow.accounts.tokens_for(handle):
+                if token.revoked_at is None:
+                    token.revoked_at = now
+                    revoked += 1
+        after = {"user": handle, "tokens_revoked": revoked} if not active else {"user": handle}
+        audit(uow, "user.disable" if not active else "user.enable", actor=by, now=now, after=after)
+        uow.commit()
+    return revoked
+
+
+def _former_member(uow: AbstractUnitOfWork, handle: str) -> bool:
+    """Whether the team member of this account's handle is inactive (has left the desk)."""
+    found = uow.members.find(handle)
+    return found is not None and not found.active
+
+
 def set_role(desk: Desk, handle: str, role: str, *, by: str = "system") -> None:
     level = parse_role(role)
     with desk.unit_of_work() as uow:
@@ -147,7 +179,14 @@ def issue_token(desk: Desk, handle: str, name: str = "cli") -> str:
         raise InvalidInput("give the token a name of 1 to 100 characters, e.g. --name laptop")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with desk.unit_of_work() as uow:
-        _user(uow, handle)
+        user = _user(uow, handle)
+        if not user.active:
+            raise InvalidInput(f"user {handle!r} is disabled; 'sredesk user enable' them first")
+        if _former_member(uow, handle):
+            raise InvalidInput(
+                f"{handle!r} is an inactive member of the team; an admin must make them active "
+                "on the team page before they get a new token"
+            )
         uow.accounts.add_token(
             ApiToken(handle, name, secret[: len(TOKEN_PREFIX) + 6], digest(secret), desk.now())
         )
@@ -181,11 +220,12 @@ def token_principal(desk: Desk, secret: str) -> Principal | None:
         if user is None or not user.active:
             return None
         now = desk.now()
+        former = _former_member(uow, user.handle)
         # One write an hour at most: every API call must not become a write.
         if token.last_used_at is None or now - token.last_used_at > SESSION_LIFETIME / 12:
             token.last_used_at = now
             uow.commit()
-        return Principal(user.handle, user.role)
+        return Principal(user.handle, user.role, former_member=former)
 
 
 def _throttle_keys(handle: str, address: str | None) -> list[str]:
@@ -242,7 +282,9 @@ def session_principal(desk: Desk, secret: str) -> Principal | None:
         user = uow.accounts.find_user(login.user_handle)
         if user is None or not user.active:
             return None
-        return Principal(user.handle, user.role, login.csrf)
+        return Principal(
+            user.handle, user.role, login.csrf, former_member=_former_member(uow, user.handle)
+        )
 
 
 def log_out(desk: Desk, secret: str) -> None:

@@ -184,9 +184,10 @@ def sees_classified(principal: Principal) -> bool:
     """Whether the reader may see classified inquiries: the web's one check of that right.
 
     Every page and API read passes the answer to the services, which leave those inquiries,
-    and their records, out for a reader without it.
+    and their records, out for a reader without it. A member who has left the team (their
+    member entry inactive) no longer has it, whatever their account's role.
     """
-    return may(principal.role, Permission.SEE_CLASSIFIED)
+    return may(principal.role, Permission.SEE_CLASSIFIED, former_member=principal.former_member)
 
 
 def api_sees_classified(principal: Annotated[Principal, Depends(api_principal)]) -> bool:
