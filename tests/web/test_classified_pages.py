@@ -32,8 +32,8 @@ def page_urls(seeded: Seeded, number: int) -> list[str]:
             if "GET" not in getattr(route, "methods", ()) or path == "/login":
                 continue
             names = re.findall(r"{(\w+)}", path)
-            assert set(names) <= {"number"}, f"say which record {path} should read"
-            urls.append(path.format(number=number))
+            assert set(names) <= {"number", "attachment_id"}, f"say which record {path} reads"
+            urls.append(path.format(number=number, attachment_id=seeded.attachment))
     # The queue's search, by number and by a word of the title, finds nothing either.
     return sorted([*urls, f"/?q=%23{number}", f"/?q={number}", "/?q=solver"])
 
@@ -53,6 +53,7 @@ def test_a_member_sees_the_classified_inquiry_on_the_pages(
         "/handoff",
         f"/inquiries/{n}",
         f"/inquiries/{n}/postmortem",
+        f"/inquiries/{n}/attachments/{seeded.attachment}",
         f"/?q=%23{n}",
         f"/?q={n}",
         "/?q=solver",

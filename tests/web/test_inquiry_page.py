@@ -494,21 +494,35 @@ def test_attachments_are_listed_and_approved_for_world_read(
         content=b"x" * 3000,
         by="alice",
     )
-    alice = browser("alice")
+    alice, val = browser("alice"), browser("val")
+    link = f"/inquiries/{number}/attachments/{attachment}"
+    # A member opens a private file, to check it before approving it; a viewer cannot.
     page = alice.get(f"/inquiries/{number}").text
-    assert "<td>crash.log</td>" in page  # private: listed, no link
+    assert f'<a href="{link}">crash.log</a>' in page
     assert "<td>text/plain</td>" in page
     assert "<td>2.9 KiB</td>" in page
+    assert "Only the desk's members may open a private file" in page
+    download = alice.get(link)
+    assert download.content == b"x" * 3000
+    assert download.headers["content-disposition"] == 'attachment; filename="crash.log"'
+    assert "<td>crash.log</td>" in val.get(f"/inquiries/{number}").text  # listed, no link
+    assert val.get(link).status_code == 404
     approve = f"/inquiries/{number}/attachments/{attachment}/approve"
-    assert "viewers cannot" in browser("val").post(approve).text
+    assert "viewers cannot" in val.post(approve).text
     assert shown(web_desk, number)["attachments"][0]["world_readable"] is False
     notice_of(alice.post(approve))
     assert shown(web_desk, number)["attachments"][0]["approved_by"] == "alice"
     page = alice.get(f"/inquiries/{number}").text
-    link = f"/api/v1/inquiries/{number}/attachments/{attachment}/public"
     assert f'<a href="{link}">crash.log</a>' in page
     assert "approved by alice" in page
-    assert alice.get(link).content == b"x" * 3000
+    # Once approved, anyone signed in may download it, as the page says; nobody else.
+    assert f'<a href="{link}">crash.log</a>' in val.get(f"/inquiries/{number}").text
+    assert val.get(link).content == b"x" * 3000
+    public = f"/api/v1/inquiries/{number}/attachments/{attachment}/public"
+    assert val.get(public).content == b"x" * 3000
+    with TestClient(create_app(web_desk)) as stranger:
+        assert stranger.get(link, follow_redirects=False).status_code == 303
+        assert stranger.get(public).status_code == 401
 
 
 @pytest.mark.parametrize("huge", [2**31, 2**63, 10**20])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core.errors import NotFound
+from sredesk.services import inquiries
 from sredesk.services.accounts import Principal
 from sredesk.services.inquiry_page import inquiry_page
 from sredesk.web.auth import PageUser, sees_classified
@@ -82,6 +83,7 @@ def show_inquiry(
         promote_refused=promote_refusal(config, page),
         product_repos=list(config.product_repos),
         draft={"reply": "", "note": ""} | (draft or {}),
+        opens_private=sees_classified(user),
         **extra,
     )
 
@@ -89,3 +91,34 @@ def show_inquiry(
 @router.get("/inquiries/{number}", response_class=HTMLResponse)
 def inquiry(request: Request, user: PageUser, number: RecordId) -> HTMLResponse:
     return show_inquiry(request, user, number)
+
+
+@router.get("/inquiries/{number}/attachments/{attachment_id}", response_model=None)
+def attachment(
+    request: Request, user: PageUser, number: RecordId, attachment_id: RecordId
+) -> Response:
+    """Download an attachment: any, for the desk's members, to check one before approving it.
+
+    A reader who is not on the desk (a viewer, a former member), who does not see classified
+    inquiries either, gets only the attachments a member approved for world read.
+    """
+    on_desk = sees_classified(user)
+    try:
+        name, content_type, content = inquiries.attachment_content(
+            desk_of(request), number, attachment_id, public_only=not on_desk, see_classified=on_desk
+        )
+    except NotFound as error:
+        return render(
+            request,
+            "error.html",
+            user,
+            status_code=404,
+            active="queue",
+            heading="No such attachment",
+            message=str(error),
+        )
+    return Response(
+        content,
+        media_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
