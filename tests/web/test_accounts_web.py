@@ -76,19 +76,38 @@ def test_a_wrong_password_is_refused_without_saying_which_part(web_desk: Desk) -
         assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_logins_are_throttled(web_desk: Desk) -> None:
-    with TestClient(create_app(web_desk)) as client:
-        for _ in range(THROTTLE_LIMIT):
-            client.post(
-                "/login",
-                data={"csrf_token": login_form(client), "username": "bob", "password": "guess it"},
-            )
+def _log_in_from(desk: Desk, address: str, handle: str, password: str) -> int:
+    """Try the login form from one client address; the status it answers."""
+    with TestClient(create_app(desk), client=(address, 50000)) as client:
+        return client.post(
+            "/login",
+            data={"csrf_token": login_form(client), "username": handle, "password": password},
+            follow_redirects=False,
+        ).status_code
+
+
+def test_logins_are_throttled_per_account(web_desk: Desk) -> None:
+    """Many clients guessing one account lock it, though no one address failed twice."""
+    for n in range(THROTTLE_LIMIT):
+        assert _log_in_from(web_desk, f"192.0.2.{n}", "bob", "guess it") == 401
+    assert _log_in_from(web_desk, "198.51.100.1", "bob", PASSWORD) == 429
+    # The lock is the account's: another account signs in from that address.
+    assert _log_in_from(web_desk, "198.51.100.1", "alice", PASSWORD) == 303
+    with TestClient(create_app(web_desk), client=("198.51.100.2", 50000)) as client:
         response = client.post(
             "/login",
             data={"csrf_token": login_form(client), "username": "bob", "password": PASSWORD},
         )
     assert response.status_code == 429
     assert "Too many failed logins; try again in 15 minute(s)." in response.text
+
+
+def test_logins_are_throttled_per_address(web_desk: Desk) -> None:
+    """One client guessing many accounts is locked out, though no account failed twice."""
+    for n in range(THROTTLE_LIMIT):
+        assert _log_in_from(web_desk, "192.0.2.7", f"nobody{n}", "guess it") == 401
+    assert _log_in_from(web_desk, "192.0.2.7", "alice", PASSWORD) == 429
+    assert _log_in_from(web_desk, "192.0.2.8", "alice", PASSWORD) == 303
 
 
 def test_the_login_form_needs_its_csrf_token(web_desk: Desk) -> None:
