@@ -343,6 +343,30 @@ def test_only_an_admin_publishes_a_plan_or_sets_a_shift(web_desk: Desk) -> None:
         assert client.put(f"/api/v1/shifts/{week}", json=pair, headers=carol).status_code == 200
 
 
+def test_only_an_admin_records_a_swap_directly_through_the_api(web_desk: Desk) -> None:
+    """A member cannot put another into a week: the holder asks, the replacement accepts."""
+    week = "2026-12-07"  # dave is Primary, alice Backup
+
+    def token(handle: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {accounts.issue_token(web_desk, handle, 'script')}"}
+
+    with TestClient(create_app(web_desk)) as client:
+        before = client.get("/api/v1/shifts", headers=token("bob")).json()
+        for by, holder in [("bob", "dave"), ("dave", "dave")]:
+            body = {"by": by, "week": week, "role": "primary", "member": holder, "to": "carol"}
+            refused = client.post("/api/v1/swaps", json=body, headers=token(by))
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["detail"] == (
+                "only an admin records a swap directly; ask for a swap request on /rotation,"
+                " and the member who takes the week accepts it there"
+            )
+        assert client.get("/api/v1/shifts", headers=token("bob")).json() == before
+        agreed = {"by": "carol", "week": week, "role": "primary", "member": "dave", "to": "bob"}
+        recorded = client.post("/api/v1/swaps", json=agreed, headers=token("carol"))
+        assert recorded.status_code == 201, recorded.text
+        assert [(s["primary"], s["backup"]) for s in recorded.json()] == [("bob", "alice")]
+
+
 def test_an_admin_edits_a_member_through_the_api(web_desk: Desk) -> None:
     bob = {"Authorization": f"Bearer {accounts.issue_token(web_desk, 'bob', 'script')}"}
     carol = {"Authorization": f"Bearer {accounts.issue_token(web_desk, 'carol', 'script')}"}

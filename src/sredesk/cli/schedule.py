@@ -127,12 +127,19 @@ def swap(
     week: str = typer.Argument(..., help="A day of the week, YYYY-MM-DD."),
     role: str = typer.Option(..., help="primary or backup."),
     member: str = typer.Option(..., help="Who holds the role now."),
-    to: str | None = typer.Option(None, help="Apply the swap to this member."),
+    to: str | None = typer.Option(
+        None, help="Record a swap this member agreed to: they take the role now."
+    ),
     note: str = typer.Option(""),
     json_out: bool = typer.Option(False, "--json"),
     as_: str | None = AS_OPTION,
 ) -> None:
-    """List who could take the role that week; with --to, swap and tell the team."""
+    """List who could take the role that week; with --to, record an agreed swap.
+
+    The shell acts with the desk's own rights, as an admin does: --to puts the member into
+    the week at once, so use it for a swap the holder and the replacement agreed. Members
+    ask for a swap and accept one on the web desk's /rotation page.
+    """
     from sredesk.services import rotation
 
     day = parse_date(week, "WEEK")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from sredesk.core.accounts import Permission, may
 from sredesk.services import feeds, rotation, shifts
 from sredesk.web.auth import ApiAdmin, ApiUser, acting_as
 from sredesk.web.deps import DeskDep
@@ -59,6 +60,17 @@ def swap_options(
 
 @router.post("/swaps", status_code=201)
 def swap(desk: DeskDep, user: ApiUser, body: SwapIn) -> list[dict[str, Any]]:
+    """Record a swap the holder and the replacement agreed: an admin's act.
+
+    A member asks for a swap on the rotation page instead, and the one who takes it accepts
+    there, so nobody is put into a week without saying yes.
+    """
+    if not may(user.role, Permission.ADMINISTER):
+        raise HTTPException(
+            403,
+            "only an admin records a swap directly; ask for a swap request on /rotation,"
+            " and the member who takes the week accepts it there",
+        )
     rotation.swap(
         desk,
         body.week,
