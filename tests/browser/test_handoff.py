@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sredesk.services import inquiries
 from tests.browser.conftest import Site
@@ -25,6 +26,7 @@ def test_the_outgoing_primary_runs_the_handoff(
     sign_in: Callable[[Page, str], None],
     snap: Callable[[Page, str], None],
 ) -> None:
+    site.clock.advance(timedelta(days=2, hours=6))  # Friday 16:00: the week's handoff is due
     listed = carols_unresolved(site)
     assert KEPT in listed
     assert len(listed) > 1

@@ -156,8 +156,9 @@ def test_a_whole_workflow_from_the_shell(demo: str) -> None:
     handoff = run(demo, "handoff", "--dry-run", "--json")
     assert handoff.returncode == 0, handoff.stderr
     preview = json.loads(handoff.stdout)
-    # On a weekday the new inquiry is this week's to hand on; on a weekend it belongs to
-    # the incoming Primary already.
+    # From the week's last business day the new inquiry is this week's to hand on; before
+    # it, the handoff due is last week's, and on a weekend the inquiry is the incoming
+    # Primary's already: either way it is with the Primary the handoff goes to.
     assert int(n) in preview["handed"] or owner == preview["to"]
     after = json.loads(run(demo, "inquiry", "show", n, "--json").stdout)
     assert after["assignee"] == owner  # a dry run changes nothing

@@ -159,6 +159,14 @@ def test_an_inquiry_through_its_life(client: TestClient) -> None:
         ("post", "/api/v1/handoff", {"week_start": "2027-06-07"}, 404, "no shift"),
         (
             "post",
+            "/api/v1/handoff",
+            {"week_start": "2026-11-16"},
+            422,
+            "the week of 2026-11-16 has not ended: hand it off from its last business day,"
+            " Friday 2026-11-20",
+        ),
+        (
+            "post",
             "/api/v1/swaps",
             {
                 "by": "carol",
@@ -231,7 +239,7 @@ def test_members_carry_the_monday_they_joined(client: TestClient) -> None:
     assert "gail" not in {m["handle"] for m in client.get("/api/v1/members").json()}
 
 
-def test_members_shifts_delegation_and_handoff(client: TestClient) -> None:
+def test_members_shifts_delegation_and_handoff(client: TestClient, clock: FixedClock) -> None:
     assert [m["handle"] for m in client.get("/api/v1/members").json()] == [
         "alice",
         "bob",
@@ -266,6 +274,7 @@ def test_members_shifts_delegation_and_handoff(client: TestClient) -> None:
     assert duty["holder"] == "bob"
     n = new(client)["number"]
     assert client.get(f"/api/v1/inquiries/{n}").json()["assignee"] == "bob"
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00: the week's handoff is due
     dry = client.post("/api/v1/handoff", json={"dry_run": True}).json()
     assert dry["handed"] == [n]
     assert client.get(f"/api/v1/inquiries/{n}").json()["assignee"] == "bob"

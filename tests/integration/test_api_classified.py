@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from sredesk.adapters.memory import FixedClock
 from sredesk.services import accounts, shifts
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
@@ -146,9 +148,12 @@ def test_a_viewers_timeline_and_notifications_leave_the_classified_inquiry_out(a
     assert api.get(api.viewer, "/api/v1/notifications").json() == []
 
 
-def test_a_viewer_finds_no_classified_number_in_the_handoffs_records(api: Api) -> None:
+def test_a_viewer_finds_no_classified_number_in_the_handoffs_records(
+    api: Api, clock: FixedClock
+) -> None:
     """The handoff lists the inquiries it handed; a viewer reads that list without them."""
     public, n = api.seeded.public, api.seeded.classified
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     result = shifts.handoff(api.desk)
     assert sorted(result.handed) == [public, n]
 

@@ -53,6 +53,7 @@ def test_public_comments_are_queued_and_notes_are_not(desk: Desk) -> None:
 
 def test_a_handoff_notice_goes_out_too(desk: Desk, clock: FixedClock) -> None:
     n = open_one(desk)
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     shifts.handoff(desk)
     assert [q["inquiry"] for q in outbox.list_outbox(desk)] == [n]
 

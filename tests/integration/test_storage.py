@@ -145,6 +145,7 @@ def test_a_failure_midway_through_a_handoff_writes_nothing(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(lifecycle, "add_member_comment", flaky)
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     with pytest.raises(InvalidInput, match="simulated"):
         shifts.handoff(sql_desk)
     for n in numbers:

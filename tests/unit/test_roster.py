@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sredesk.core import roster
 from sredesk.core.calendar import default_calendar
@@ -158,6 +160,37 @@ def test_handoff_notice_names_the_next_primary_and_backup() -> None:
     assert "carol (Primary, with alice as Backup)" in text
     assert "2026-11-23" in text
     assert text.endswith("Logs are attached.")
+
+
+def test_a_week_is_handed_off_from_its_last_business_day() -> None:
+    due = roster.handoff_due
+    assert due(date(2026, 11, 18), CAL.is_business_day) == date(2026, 11, 20)  # a Friday
+    # Thanksgiving and the day after are holidays: that week ends on the Wednesday.
+    assert due(date(2026, 11, 23), CAL.is_business_day) == date(2026, 11, 25)
+    assert due(date(2026, 11, 23), lambda d: False) == date(2026, 11, 23)  # nothing to wait for
+    # Monday morning: the week that just started is not due, the one that ended is.
+    assert roster.handoff_week(date(2026, 11, 16), CAL.is_business_day) == date(2026, 11, 9)
+    assert roster.handoff_week(date(2026, 11, 19), CAL.is_business_day) == date(2026, 11, 9)
+    assert roster.handoff_week(date(2026, 11, 20), CAL.is_business_day) == date(2026, 11, 16)
+    assert roster.handoff_week(date(2026, 11, 22), CAL.is_business_day) == date(2026, 11, 16)
+    assert roster.handoff_week(date(2026, 11, 25), CAL.is_business_day) == date(2026, 11, 23)
+    with pytest.raises(InvalidInput) as refused:
+        roster.check_handoff_due(date(2026, 11, 16), date(2026, 11, 16), CAL.is_business_day)
+    assert str(refused.value) == (
+        "the week of 2026-11-16 has not ended: hand it off from its last business day,"
+        " Friday 2026-11-20"
+    )
+    roster.check_handoff_due(date(2026, 11, 9), date(2026, 11, 16), CAL.is_business_day)
+
+
+@given(st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)))
+def test_the_default_handoff_week_is_due_and_at_most_a_week_back(today: date) -> None:
+    week = roster.handoff_week(today, CAL.is_business_day)
+    assert week in (roster.week_start(today), roster.week_start(today) - timedelta(days=7))
+    roster.check_handoff_due(week, today, CAL.is_business_day)
+    later = week + timedelta(days=7)
+    with pytest.raises(InvalidInput, match="has not ended"):
+        roster.check_handoff_due(later, today, CAL.is_business_day)
 
 
 def test_week_start_and_next_business_day() -> None:

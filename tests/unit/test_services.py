@@ -11,7 +11,7 @@ from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotF
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import effort, escalations, inquiries, postmortems, shifts, team
 from sredesk.services.desk import Desk
-from tests.conftest import NOW
+from tests.conftest import NOW, THIS_WEEK
 
 
 def audit_count(desk: Desk) -> int:
@@ -264,7 +264,8 @@ def test_the_handoff_takes_a_backups_inquiries_only_if_they_held_the_role(
     if answer == "accept and end":
         clock.advance(timedelta(days=1, hours=2))
         shifts.end_delegation(memory_desk, d, by="bob")
-    assert shifts.handoff(memory_desk, dry_run=True).handed == ([bobs] if handed else [])
+    preview = shifts.handoff(memory_desk, week_start=THIS_WEEK, dry_run=True)
+    assert preview.handed == ([bobs] if handed else [])
 
 
 def test_handoff_reassigns_posts_a_notice_and_keeps_the_kept(
@@ -275,10 +276,10 @@ def test_handoff_reassigns_posts_a_notice_and_keeps_the_kept(
     done = open_one(memory_desk, title="Done")
     inquiries.keep_at_handoff(memory_desk, kept, True, by="alice")
     inquiries.resolve(memory_desk, done, ["answered"], by="alice")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     preview = shifts.handoff(memory_desk, dry_run=True)
     assert (preview.handed, preview.kept) == ([handed], [kept])
     assert inquiries.get_inquiry(memory_desk, handed)["assignee"] == "alice"
-    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     result = shifts.handoff(memory_desk, note="Logs are on the ticket.")
     assert (result.to_member, result.backup) == ("carol", "alice")
     data = inquiries.get_inquiry(memory_desk, handed)
@@ -292,6 +293,31 @@ def test_handoff_reassigns_posts_a_notice_and_keeps_the_kept(
     assert kept_data["assignee"] == "alice"
     assert kept_data["handoffs"][0]["kept_by_previous"]
     assert inquiries.get_inquiry(memory_desk, done)["handoffs"] == []
+
+
+def test_a_handoff_on_monday_morning_hands_on_last_week_not_the_new_one(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    """The week's Primary holds what arrives until the week's last business day."""
+    clock.current = datetime(2026, 11, 16, 16, 30, tzinfo=UTC)  # Monday 08:30 on the desk
+    fresh = open_one(memory_desk, title="Arrived this morning")
+    assert inquiries.get_inquiry(memory_desk, fresh)["assignee"] == "alice"
+    before = inquiries.get_inquiry(memory_desk, fresh)
+    with pytest.raises(InvalidInput) as refused:
+        shifts.handoff(memory_desk, week_start=THIS_WEEK)
+    assert str(refused.value) == (
+        "the week of 2026-11-16 has not ended: hand it off from its last business day,"
+        " Friday 2026-11-20"
+    )
+    # A dry run may look ahead; it changes nothing.
+    assert shifts.handoff(memory_desk, week_start=THIS_WEEK, dry_run=True).handed == [fresh]
+    # Without a week, it is the handoff of the week that ended: dave's, to alice.
+    late = shifts.handoff(memory_desk)
+    assert (late.from_member, late.to_member, late.handed) == ("dave", "alice", [])
+    assert inquiries.get_inquiry(memory_desk, fresh) == before
+    clock.current = datetime(2026, 11, 20, 16, tzinfo=UTC)  # Friday 08:00: the week's last day
+    due = shifts.handoff(memory_desk)
+    assert (due.from_member, due.to_member, due.handed) == ("alice", "carol", [fresh])
 
 
 def test_handoff_needs_both_weeks_planned(memory_desk: Desk) -> None:

@@ -7,11 +7,13 @@ import inspect
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from sredesk.adapters.memory import FixedClock
 from sredesk.core.accounts import THROTTLE_LIMIT
 from sredesk.services import accounts, inquiries, team
 from sredesk.services.desk import Desk
@@ -517,10 +519,11 @@ def test_every_api_write_with_a_by_checks_it_against_the_signed_in_user() -> Non
 
 
 def test_only_the_weeks_primary_or_an_admin_applies_the_handoff_through_the_api(
-    web_desk: Desk,
+    web_desk: Desk, clock: FixedClock
 ) -> None:
     """As on the /handoff page; the audit log names whoever ran it."""
     number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00: the week's handoff is due
 
     def token(handle: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {accounts.issue_token(web_desk, handle, 'script')}"}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from sredesk.adapters.memory import FixedClock
 from sredesk.services import accounts, team
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
@@ -45,8 +47,9 @@ def secret_bearing(reader: Browser, seeded: Seeded) -> set[str]:
 
 
 def test_a_member_sees_the_classified_inquiry_on_the_pages(
-    browser: Callable[[str], Browser], seeded: Seeded
+    browser: Callable[[str], Browser], seeded: Seeded, clock: FixedClock
 ) -> None:
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00: the handoff lists this week's
     n = seeded.classified
     assert secret_bearing(browser("alice"), seeded) == {
         "/",
@@ -96,8 +99,9 @@ def test_the_viewers_queue_counts_only_what_it_shows(
 
 
 def test_the_viewers_handoff_checklist_leaves_the_classified_inquiry_out(
-    browser: Callable[[str], Browser], seeded: Seeded
+    browser: Callable[[str], Browser], seeded: Seeded, clock: FixedClock
 ) -> None:
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     assert "Unresolved inquiries (2)" in browser("alice").get("/handoff").text
     viewer = browser("val").get("/handoff").text
     assert "Unresolved inquiries (1)" in viewer

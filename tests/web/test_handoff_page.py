@@ -53,7 +53,7 @@ def choice(page: str, number: int) -> str:
 
 
 def test_the_checklist_lists_what_the_handoff_would_take_and_the_notice(
-    desk: Desk, browser: Callable[[str], Browser]
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
 ) -> None:
     plot = open_one(desk, "Plot bug")
     nearly = open_one(desk, "Nearly there", "alice")
@@ -61,6 +61,7 @@ def test_the_checklist_lists_what_the_handoff_would_take_and_the_notice(
     open_one(desk, "Bob's own", "bob")
     done = open_one(desk, "Done already", "alice")
     inquiries.resolve(desk, done, ["answered"], by="alice")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     page = browser("alice").get("/handoff")
     assert page.status_code == 200
     text = html.unescape(page.text)
@@ -213,10 +214,11 @@ def test_a_handoff_that_fails_midway_writes_nothing_not_even_the_keep_choices(
 
 @pytest.mark.parametrize("handle", ["bob", "dave"])
 def test_only_the_outgoing_primary_may_apply_it(
-    desk: Desk, browser: Callable[[str], Browser], handle: str
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser], handle: str
 ) -> None:
     mine = open_one(desk, "Alice's", "alice")
     loose = open_one(desk, "Loose")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     before = state(desk, mine, loose)
     other = browser(handle)
     page = other.get("/handoff")
@@ -231,9 +233,10 @@ def test_only_the_outgoing_primary_may_apply_it(
 
 
 def test_an_admin_may_apply_it_for_the_primary(
-    desk: Desk, browser: Callable[[str], Browser]
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
 ) -> None:
     loose = open_one(desk, "Loose")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     response = browser("carol").post("/handoff", {"week": "2026-11-16"})
     assert response.status_code == 303
     assert inquiries.get_inquiry(desk, loose)["assignee"] == "carol"
@@ -253,9 +256,10 @@ def test_a_viewer_and_a_forged_post_are_refused(
 
 
 def test_a_page_from_another_week_is_not_applied(
-    desk: Desk, browser: Callable[[str], Browser]
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
 ) -> None:
     loose = open_one(desk, "Loose")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     before = state(desk, loose)
     alice = browser("alice")
     response = alice.post("/handoff", {"week": "2026-11-09"})
@@ -267,7 +271,7 @@ def test_a_page_from_another_week_is_not_applied(
 def test_a_week_with_no_next_shift_says_what_to_do(
     desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
 ) -> None:
-    clock.advance(timedelta(weeks=3))  # the last planned week: nothing after it
+    clock.advance(timedelta(weeks=3, days=2, hours=6))  # the last planned week's Friday
     alice = browser("alice")
     page = alice.get("/handoff")
     assert "no shift for the week of 2026-12-14; plan the next week before handing off" in (

@@ -247,7 +247,11 @@ def shift_end(delegation_id: int, as_: str | None = AS_OPTION) -> None:
 
 
 def handoff(
-    week: str | None = typer.Option(None, help="A day of the ending week (default: this week)."),
+    week: str | None = typer.Option(
+        None,
+        help="A day of the ending week (default: this week from its last business day, "
+        "else last week).",
+    ),
     note: str = typer.Option("", help="Added to the notice customers receive."),
     dry_run: bool = typer.Option(False, help="Show what would move; change nothing."),
     release: list[int] = typer.Option(

@@ -49,6 +49,39 @@ def duty_week(at: datetime, tz: ZoneInfo, is_business_day: Callable[[date], bool
     return week_start(next_business_day(at.astimezone(tz).date(), is_business_day))
 
 
+def handoff_due(week: date, is_business_day: Callable[[date], bool]) -> date:
+    """The day from which the handoff of `week` may run: its last business day.
+
+    The handoff ends a shift, so before that day the week's Primary still holds the desk and
+    what arrives is theirs to answer. A week with no business day waits for nothing.
+    """
+    monday = week_start(week)
+    days = (monday + timedelta(days=offset) for offset in range(7))
+    return max((day for day in days if is_business_day(day)), default=monday)
+
+
+def handoff_week(today: date, is_business_day: Callable[[date], bool]) -> date:
+    """The Monday of the week whose handoff is due on `today`.
+
+    This week's from its last business day on; before that, the week that ended, so a
+    handoff run on a Monday morning hands on last week's inquiries, not the new Primary's.
+    """
+    this_week = week_start(today)
+    if today >= handoff_due(this_week, is_business_day):
+        return this_week
+    return this_week - timedelta(days=7)
+
+
+def check_handoff_due(week: date, today: date, is_business_day: Callable[[date], bool]) -> None:
+    """Refuse to hand off a week before its last business day."""
+    due = handoff_due(week, is_business_day)
+    if today < due:
+        raise InvalidInput(
+            f"the week of {week_start(week)} has not ended: hand it off from its last "
+            f"business day, {due:%A} {due}"
+        )
+
+
 @dataclass(frozen=True)
 class Duty:
     """Who holds the desk at one instant, and why."""

@@ -22,10 +22,10 @@ STATE_WORDS = {
 
 
 def this_week(desk: Desk) -> date:
-    """The Monday of the desk's current week, in the business calendar's zone."""
+    """The Monday of the week whose handoff is due: this one from its last business day."""
     with desk.unit_of_work() as uow:
-        zone = desk.calendar(uow).tz
-    return roster.week_start(desk.now().astimezone(zone).date())
+        calendar = desk.calendar(uow)
+    return roster.handoff_week(desk.now().astimezone(calendar.tz).date(), calendar.is_business_day)
 
 
 def _item(

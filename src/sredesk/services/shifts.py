@@ -197,6 +197,9 @@ def handoff(
     Each handed inquiry gets a public comment naming the next Primary and Backup, which the
     mail and GitHub channels carry to the customer. Inquiries marked keep stay.
 
+    The week is by default the one whose handoff is due (`roster.handoff_week`); a week is
+    handed off from its last business day on, and a dry run may look at it before.
+
     Running it again in the same week hands over only what the earlier run did not settle:
     what it handed is not handed (or announced) again, and what it kept stays kept unless
     named in `release` (core/handoff.py `plan_handoff` says why).
@@ -207,8 +210,11 @@ def handoff(
     now = desk.now()
     with desk.unit_of_work() as uow:
         calendar = desk.calendar(uow)
-        week = roster.week_start(week_start or now.astimezone(calendar.tz).date())
+        today = now.astimezone(calendar.tz).date()
+        week = roster.week_start(week_start or roster.handoff_week(today, calendar.is_business_day))
         outgoing, incoming, route = handoff_route(uow, calendar.tz, week)
+        if not dry_run:
+            roster.check_handoff_due(week, today, calendar.is_business_day)
         actor = member(uow, by).handle if by else outgoing.primary
         unresolved = uow.inquiries.list(open_only=True)
         if choices:
