@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
+from sredesk.core.fairness import joined_weeks
 from sredesk.core.rotation_model import (
     RosterMember,
     TimeOffRange,
@@ -69,7 +70,13 @@ class Scenario:
     experienced_after: int
 
     def available(self, monday: date) -> list[str]:
-        return [m.handle for m in self.members if not is_away(m, monday, weekdays)]
+        """Who may take the week: joined by then (as the planner counts it), and not away."""
+        joined = joined_weeks(self.members, self.history, START)
+        return [
+            m.handle
+            for m in self.members
+            if joined[m.handle] <= monday and not is_away(m, monday, weekdays)
+        ]
 
     @property
     def plannable(self) -> bool:
@@ -107,9 +114,14 @@ def plannable_scenarios(draw: st.DrawFn, max_members: int = 6, max_weeks: int = 
     members = draw(rosters(min_size=3, max_size=max_members, max_time_off=1))
     weeks = draw(st.integers(1, max_weeks))
     scenario = Scenario(members, weeks, draw(histories(members)), draw(st.integers(0, 5)))
-    if not scenario.plannable:
-        # Drop time-off rather than discard the example, so Hypothesis keeps its budget.
-        members = tuple(replace(m, time_off=()) for m in members)
+    # Drop time-off, then join dates in the horizon, rather than discard the example, so
+    # Hypothesis keeps its budget.
+    for keep_joined in (True, False):
+        if scenario.plannable:
+            break
+        members = tuple(
+            replace(m, time_off=(), joined=m.joined if keep_joined else None) for m in members
+        )
         scenario = Scenario(members, weeks, scenario.history, scenario.experienced_after)
     return scenario
 

@@ -86,6 +86,7 @@ def test_every_week_gets_two_available_members_or_the_first_short_week_is_named(
         assert week.primary != week.backup
         for handle in (week.primary, week.backup):
             assert not is_away(by_handle[handle], week.week_start, weekdays)
+            assert handle in scenario.available(week.week_start)  # joined by then
 
 
 @settings(max_examples=60, deadline=None)
@@ -402,6 +403,24 @@ def test_the_join_monday_a_member_counts_from() -> None:
         "new": START,
         "coming": START + 2 * WEEK,
     }
+
+
+def test_nobody_is_planned_or_offered_a_swap_before_the_monday_they_join() -> None:
+    veterans, history = _a_year_of_veterans()
+    joins = START + 3 * WEEK
+    coming = RosterMember("coming", 100, 10, joined=joins)
+    roster = [*veterans, coming]
+    result = plan_rotation(roster, start=START, weeks=8, is_business_day=weekdays, history=history)
+    theirs = [w.week_start for w in result.weeks if "coming" in (w.primary, w.backup)]
+    assert theirs, "a member at 100% owes weeks once they have joined"
+    assert min(theirs) >= joins
+    for week in result.weeks:
+        candidates = swap_candidates(
+            result, week.week_start, Role.PRIMARY, week.primary, roster, is_business_day=weekdays
+        )
+        offered = "coming" in {c.handle for c in candidates}
+        free = "coming" not in (week.primary, week.backup)
+        assert offered == (week.week_start >= joins and free)
 
 
 def test_a_member_who_served_before_their_recorded_date_owes_from_their_first_week() -> None:

@@ -190,9 +190,10 @@ def swap_candidates(
 ) -> tuple[SwapCandidate, ...]:
     """List who could take `member`'s `role` in the week of `week`, best first.
 
-    Those away that week and the week's other role holder are left out. The rest rank by
-    fairness debt in the role (who owes the team most weeks), then by distance from their
-    own nearest shift (a longer rest first), then by handle so the order is stable.
+    Those away that week, those who join the rotation after it (`joined_weeks`) and the
+    week's other role holder are left out. The rest rank by fairness debt in the role (who
+    owes the team most weeks), then by distance from their own nearest shift (a longer rest
+    first), then by handle so the order is stable.
     """
     weeks = as_assignments(plan.weeks if isinstance(plan, Plan) else plan)
     shift = next((w for w in weeks if w.week_start == week), None)
@@ -215,7 +216,9 @@ def swap_candidates(
             distance_weeks=_distance(m.handle, everything, week),
         )
         for m in roster
-        if m.handle not in (shift.primary, shift.backup) and not is_away(m, week, is_business_day)
+        if m.handle not in (shift.primary, shift.backup)
+        and joined[m.handle] <= week
+        and not is_away(m, week, is_business_day)
     ]
     return tuple(sorted(candidates, key=_rank))
 

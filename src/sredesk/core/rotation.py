@@ -1,7 +1,8 @@
 """Plan Primary and Backup weeks with CP-SAT, fair by percent-time and stable across re-plans.
 
 Hard rules: every week has one Primary and one Backup, who differ, and nobody is assigned
-in a week where one of their time-off days falls on a business day.
+in a week where one of their time-off days falls on a business day, or before the Monday
+they joined (as `fairness.joined_weeks` finds it).
 
 The objective is lexicographic. Each level is minimised in turn, then held at its optimum
 while the next one is minimised:
@@ -86,7 +87,8 @@ def plan_rotation(
     if experienced_after < 0:
         raise PlanningError(f"experienced_after is {experienced_after}; give 0 or more")
     mondays = [start + i * _WEEK for i in range(weeks)]
-    available = [_available(members, monday, is_business_day) for monday in mondays]
+    joined = joined_weeks(members, past, start)
+    available = [_available(members, monday, is_business_day, joined) for monday in mondays]
     rotation = _Rotation(members, mondays, available, past, experienced_after)
     rotation.add_fairness(Role.PRIMARY)
     rotation.add_fairness(Role.BACKUP)
@@ -130,9 +132,17 @@ def _check_request(
 
 
 def _available(
-    members: Sequence[RosterMember], monday: date, is_business_day: IsBusinessDay
+    members: Sequence[RosterMember],
+    monday: date,
+    is_business_day: IsBusinessDay,
+    joined: dict[str, date],
 ) -> list[int]:
-    free = [i for i, m in enumerate(members) if not is_away(m, monday, is_business_day)]
+    """The members who may take the week: joined by then, and not away on a business day."""
+    free = [
+        i
+        for i, m in enumerate(members)
+        if joined[m.handle] <= monday and not is_away(m, monday, is_business_day)
+    ]
     if len(free) < 2:
         who = f" ({members[free[0]].handle})" if free else ""
         count = "only 1 member" if free else "no member"
