@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sredesk.adapters.memory import FixedClock
-from sredesk.services import inquiries, watcher
+from sredesk.services import inquiries, shifts, watcher
 from sredesk.services.desk import Desk
 
 
@@ -29,6 +29,24 @@ def test_thresholds_then_breach_each_once(memory_desk: Desk, clock: FixedClock) 
         ("alice", f"clock:{n}:50"),
         ("alice", f"clock:{n}:75"),
         ("bob", f"clock:{n}:breach"),
+    ]
+
+
+def test_a_breach_by_the_primarys_delegate_is_told_to_the_primary(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    """bob, the Backup, holds the desk for alice: his miss must reach someone else."""
+    d = shifts.delegate(memory_desk, clock.now(), clock.now() + timedelta(days=1), by="alice")
+    shifts.answer_delegation(memory_desk, d, by="bob", accept=True)
+    n = inquiries.open_inquiry(memory_desk, title="Crash", channel="email", source="l")
+    assert inquiries.get_inquiry(memory_desk, n)["assignee"] == "bob"
+    clock.advance(timedelta(hours=5, minutes=1))  # 15:01: breached
+    assert pending(memory_desk) == []
+    watcher.watch_once(memory_desk)
+    assert pending(memory_desk) == [
+        ("bob", f"clock:{n}:50"),
+        ("bob", f"clock:{n}:75"),
+        ("alice", f"clock:{n}:breach"),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Watch the response clocks: warn the assignee at each threshold and the Backup at breach.
+"""Watch the response clocks: warn the assignee at each threshold, and at breach the Backup
+(the Primary when the Backup holds the inquiry).
 
 Each warning is queued once, under a key the database keeps unique, so a restart never
 repeats one. Warnings go out during business hours only: one that fell due at closing time,
@@ -39,15 +40,26 @@ def watch_once(desk: Desk) -> list[ClockWarning]:
         for inquiry in uow.inquiries.list(open_only=True):
             if inquiry.first_response_at is not None or inquiry.number is None:
                 continue
-            queued.extend(_warn(desk, uow, inquiry, duty.backup if duty else None))
+            queued.extend(_warn(desk, uow, inquiry, duty))
         uow.commit()
     for w in queued:
         log.info("queued clock warning %s for %s", w.key, w.recipient)
     return queued
 
 
+def breach_recipient(duty: roster.Duty | None, assignee: str | None) -> str | None:
+    """Who hears of a missed response goal: someone other than the one who missed it.
+
+    The Backup, unless they hold the inquiry (as the Primary's delegate, say): then the
+    Primary. With nobody on duty, only the assignee is left to tell.
+    """
+    if duty is None:
+        return assignee
+    return duty.primary if duty.backup == assignee else duty.backup
+
+
 def _warn(
-    desk: Desk, uow: AbstractUnitOfWork, inquiry: Inquiry, backup: str | None
+    desk: Desk, uow: AbstractUnitOfWork, inquiry: Inquiry, duty: roster.Duty | None
 ) -> list[ClockWarning]:
     calendar = desk.calendar(uow)
     now = desk.now()
@@ -69,7 +81,7 @@ def _warn(
                 )
             )
     if status.state is ClockState.BREACHED:
-        target = backup or inquiry.assignee
+        target = breach_recipient(duty, inquiry.assignee)
         if target:
             pending.append(
                 (
