@@ -27,13 +27,24 @@ def pst(*args: int) -> datetime:
 
 
 def holder(at: datetime) -> str | None:
-    duty = roster.duty_at(SHIFTS, at, CAL.tz, CAL.is_business_day)
+    duty = roster.duty_at(SHIFTS, at, CAL)
     return duty.holder if duty else None
 
 
 def test_weekday_arrival_goes_to_that_weeks_primary_even_after_hours() -> None:
     assert holder(pst(2026, 11, 18, 10)) == "alice"
-    assert holder(pst(2026, 11, 20, 22)) == "alice"  # Friday night is still a business day
+    assert holder(pst(2026, 11, 18, 22)) == "alice"  # the desk opens again on Thursday
+    assert holder(pst(2026, 11, 16, 7)) == "alice"  # before Monday's opening
+    assert holder(pst(2026, 11, 20, 16, 59)) == "alice"  # Friday, the last open minute
+
+
+def test_arrival_after_the_weeks_last_close_goes_to_the_next_primary() -> None:
+    """Its clock starts at the next opening, in the next Primary's week."""
+    assert holder(pst(2026, 11, 20, 17)) == "carol"  # Friday's close
+    assert holder(pst(2026, 11, 20, 22)) == "carol"
+    # The evening before Thanksgiving's closure: the desk opens next on bob's Monday.
+    assert holder(pst(2026, 11, 25, 16, 59)) == "carol"
+    assert holder(pst(2026, 11, 25, 17, 30)) == "bob"
 
 
 def test_weekend_arrival_goes_to_the_next_primary() -> None:
@@ -63,7 +74,7 @@ def test_an_accepted_delegation_is_in_force_only_in_its_window() -> None:
         roster.request_delegation(shift, start, end, by="alice", now=start)
 
     def who(at: datetime) -> str | None:
-        duty = roster.duty_at([shift], at, CAL.tz, CAL.is_business_day)
+        duty = roster.duty_at([shift], at, CAL)
         return duty.holder if duty else None
 
     assert who(pst(2026, 11, 18, 13)) == "alice"  # proposed is not in force
@@ -203,5 +214,5 @@ def test_week_start_and_next_business_day() -> None:
 def test_duty_uses_utc_instants_in_the_calendar_zone() -> None:
     # 06:00 UTC Monday 23 Nov is Sunday 22:00 in San Francisco: still the weekend.
     assert holder(datetime(2026, 11, 23, 6, tzinfo=UTC)) == "carol"
-    assert holder(datetime(2026, 11, 21, 6, tzinfo=UTC)) == "alice"  # Friday 22:00 local
-    assert holder(datetime(2026, 11, 21, 6, tzinfo=UTC) + timedelta(hours=3)) == "carol"
+    assert holder(datetime(2026, 11, 21, 0, 59, tzinfo=UTC)) == "alice"  # Friday 16:59 local
+    assert holder(datetime(2026, 11, 21, 1, tzinfo=UTC)) == "carol"  # Friday 17:00: closed

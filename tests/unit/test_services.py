@@ -320,6 +320,27 @@ def test_a_handoff_on_monday_morning_hands_on_last_week_not_the_new_one(
     assert (due.from_member, due.to_member, due.handed) == ("alice", "carol", [fresh])
 
 
+def test_an_arrival_after_fridays_close_is_the_next_primarys(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    """Its clock runs entirely in the next week, so the outgoing Primary never holds it."""
+    clock.current = datetime(2026, 11, 21, 0, tzinfo=UTC)  # Friday 16:00 on the desk
+    shifts.handoff(memory_desk)
+    clock.current = datetime(2026, 11, 21, 1, 30, tzinfo=UTC)  # Friday 17:30: closed
+    late = open_one(memory_desk, title="After the close")
+    data = inquiries.get_inquiry(memory_desk, late)
+    assert data["assignee"] == "carol"
+    assert data["response_due"] == "2026-11-23T20:00:00+00:00"  # Monday 12:00 on the desk
+    # A delegation asked for now is the next week's too, and in force where arrivals look.
+    d = shifts.delegate(memory_desk, clock.now(), clock.now() + timedelta(days=3), by="carol")
+    shifts.answer_delegation(memory_desk, d, by="alice", accept=True)
+    clock.current = datetime(2026, 11, 21, 18, tzinfo=UTC)  # Saturday 10:00
+    later = open_one(memory_desk, title="On Saturday")
+    assert inquiries.get_inquiry(memory_desk, later)["assignee"] == "alice"
+    with pytest.raises(InvalidTransition, match=r"only the Primary of the week of 2026-11-23"):
+        shifts.delegate(memory_desk, clock.now(), clock.now() + timedelta(hours=2), by="alice")
+
+
 def test_handoff_needs_both_weeks_planned(memory_desk: Desk) -> None:
     with pytest.raises(NotFound, match="plan the next week"):
         shifts.handoff(memory_desk, week_start=date(2026, 12, 7))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from sredesk.core.calendar import BusinessCalendar
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import (
     Delegation,
@@ -39,14 +39,15 @@ def next_business_day(day: date, is_business_day: Callable[[date], bool]) -> dat
     raise InvalidInput("the business calendar has no open day within a year; give it open hours")
 
 
-def duty_week(at: datetime, tz: ZoneInfo, is_business_day: Callable[[date], bool]) -> date:
-    """The Monday of the shift that holds the desk at `at`.
+def duty_week(at: datetime, calendar: BusinessCalendar) -> date:
+    """The Monday of the shift that holds the desk at `at`: that of the next opening.
 
-    Weekend and holiday hours belong to the Primary of the next business day, so the week is
-    found from that day, not from `at`. Who holds the desk, and which shift a delegation
-    starting at `at` belongs to, are both decided here.
+    While the desk is closed, an arrival's clock starts at the next opening, so the hours
+    after Friday's close, a weekend, or the evening before a holiday closure belong to the
+    Primary of the week the desk opens in, not to the outgoing one. Who holds the desk, and
+    which shift a delegation starting at `at` belongs to, are both decided here.
     """
-    return week_start(next_business_day(at.astimezone(tz).date(), is_business_day))
+    return week_start(calendar.next_opening(at).astimezone(calendar.tz).date())
 
 
 def handoff_due(week: date, is_business_day: Callable[[date], bool]) -> date:
@@ -97,14 +98,9 @@ class Duty:
         return self.delegate or self.primary
 
 
-def duty_at(
-    shifts: Sequence[Shift],
-    at: datetime,
-    tz: ZoneInfo,
-    is_business_day: Callable[[date], bool],
-) -> Duty | None:
+def duty_at(shifts: Sequence[Shift], at: datetime, calendar: BusinessCalendar) -> Duty | None:
     """Return who takes an inquiry that arrives at `at`: the shift of `duty_week`."""
-    shift = shift_for(shifts, duty_week(at, tz, is_business_day))
+    shift = shift_for(shifts, duty_week(at, calendar))
     if shift is None:
         return None
     delegate = next((d.to_member for d in shift.delegations if d.in_force(at)), None)

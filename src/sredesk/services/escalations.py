@@ -10,7 +10,7 @@ from sredesk.services.ports import AbstractUnitOfWork
 
 def _backup_for(desk: Desk, uow: AbstractUnitOfWork) -> str | None:
     calendar = desk.calendar(uow)
-    duty = roster.duty_at(uow.shifts.list(), desk.now(), calendar.tz, calendar.is_business_day)
+    duty = roster.duty_at(uow.shifts.list(), desk.now(), calendar)
     return duty.backup if duty else None
 
 

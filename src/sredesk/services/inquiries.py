@@ -136,7 +136,7 @@ def create_in(
     if redirected_by:
         redirected_by = member(uow, redirected_by).handle
     calendar = desk.calendar(uow)
-    duty = duty_at(uow.shifts.list(), arrived, calendar.tz, calendar.is_business_day)
+    duty = duty_at(uow.shifts.list(), arrived, calendar)
     inquiry = Inquiry(
         title=_title(title),
         channel=channel,

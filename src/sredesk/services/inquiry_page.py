@@ -173,7 +173,7 @@ def inquiry_page(desk: Desk, number: int, *, me: str, see_classified: bool) -> d
             escalation["when"] = local(escalation["requested_at"], tz)
         page["my_escalations"] = _open_escalations_for(me, page["escalations"])
         page["members"] = [m.handle for m in uow.members.list() if m.active and m.handle != me]
-        duty = duty_at(uow.shifts.list(), now, tz, calendar.is_business_day)
+        duty = duty_at(uow.shifts.list(), now, calendar)
         page["duty"] = (
             None
             if duty is None

@@ -341,7 +341,7 @@ class Intake:
         now: datetime,
     ) -> Inquiry:
         calendar = self.calendar
-        duty = duty_at(self.shifts, arrived, calendar.tz, calendar.is_business_day)
+        duty = duty_at(self.shifts, arrived, calendar)
         inquiry = Inquiry(
             title=clean_subject(parsed.subject),
             channel=Channel.EMAIL,

@@ -118,7 +118,7 @@ def queue(
         sources = list(uow.inquiries.open_sources(see_classified=see_classified))
         today = now.date()
         near = uow.shifts.list(start=today - timedelta(days=14), end=today + timedelta(days=14))
-        duty = duty_at(near, now, calendar.tz, calendar.is_business_day)
+        duty = duty_at(near, now, calendar)
         held = (
             None
             if duty is None

@@ -50,9 +50,7 @@ def current_duty(desk: Desk, at: datetime | None = None) -> dict[str, Any] | Non
     """Who holds the desk now: Primary, Backup and any delegate in force."""
     with desk.unit_of_work() as uow:
         calendar = desk.calendar(uow)
-        duty = roster.duty_at(
-            uow.shifts.list(), at or desk.now(), calendar.tz, calendar.is_business_day
-        )
+        duty = roster.duty_at(uow.shifts.list(), at or desk.now(), calendar)
         if duty is None:
             return None
         return {
@@ -68,7 +66,7 @@ def delegate(desk: Desk, start: datetime, end: datetime, *, by: str) -> int:
     """The Primary proposes handing the role to the Backup; it is in force once accepted.
 
     The window belongs to the shift that holds the desk when it starts (roster.duty_week):
-    on a weekend or holiday, that of the next business day, as for an arriving inquiry.
+    while the desk is closed, that of its next opening, as for an arriving inquiry.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("the delegation window needs times with a UTC offset")
@@ -76,7 +74,7 @@ def delegate(desk: Desk, start: datetime, end: datetime, *, by: str) -> int:
     with desk.unit_of_work() as uow:
         actor = member(uow, by).handle
         calendar = desk.calendar(uow)
-        shift = uow.shifts.get(roster.duty_week(start, calendar.tz, calendar.is_business_day))
+        shift = uow.shifts.get(roster.duty_week(start, calendar))
         delegation = roster.request_delegation(shift, start, end, by=actor, now=now)
         uow.flush()
         audit(uow, "delegation.requested", actor=actor, now=now, after=delegation_view(delegation))

@@ -36,7 +36,7 @@ def watch_once(desk: Desk) -> list[ClockWarning]:
         calendar = desk.calendar(uow)
         if not calendar.is_open(now):
             return []
-        duty = roster.duty_at(uow.shifts.list(), now, calendar.tz, calendar.is_business_day)
+        duty = roster.duty_at(uow.shifts.list(), now, calendar)
         for inquiry in uow.inquiries.list(open_only=True):
             if inquiry.first_response_at is not None or inquiry.number is None:
                 continue
