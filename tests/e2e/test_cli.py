@@ -531,6 +531,38 @@ def test_team_import_refuses_a_zone_apart_from_the_calendars(
     assert run(shared_demo, "team", "export").stdout == exported.stdout
 
 
+def test_a_file_that_cannot_be_written_is_one_line_and_stores_nothing(
+    demo: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    def feed_events() -> int:
+        engine = create_engine(demo)
+        try:
+            with engine.connect() as connection:
+                return int(connection.execute(text("SELECT count(*) FROM feed_events")).scalar())
+        finally:
+            engine.dispose()
+
+    missing = tmp_path / "missing" / "out"
+    for args, target in [
+        (("schedule", "ics", "-o", f"{missing}.ics"), f"{missing}.ics"),
+        (("schedule", "ics", "--member", "alice", "-o", str(tmp_path)), str(tmp_path)),
+        (("team", "export", f"{missing}.toml"), f"{missing}.toml"),
+    ]:
+        refused = run(demo, *args)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.startswith(f"error: cannot write {target}: ")
+        assert refused.stderr.endswith("; give a file in a folder you may write to\n")
+        assert len(refused.stderr.splitlines()) == 1
+    # The feed's versions are stored only with a feed that was written.
+    assert feed_events() == 0
+    written = run(demo, "schedule", "ics", "-o", str(tmp_path / "team.ics"))
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / "team.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert feed_events() > 0
+
+
 def test_schedule_plan_names_the_week_it_cannot_staff(tmp_path: Path) -> None:
     team = tmp_path / "team.toml"
     text = TEAM_FILE.replace(

@@ -29,6 +29,16 @@ def _read(path: Path) -> str:
         raise InvalidInput(f"cannot read {path}: {reason}") from None
 
 
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        reason = error.strerror or error
+        raise InvalidInput(
+            f"cannot write {path}: {reason}; give a file in a folder you may write to"
+        ) from None
+
+
 @schedule_app.command("plan")
 def plan(
     start: str = typer.Option(..., help="The first Monday, YYYY-MM-DD."),
@@ -182,8 +192,13 @@ def ics(
     """Write the team's (or a member's) calendar feed to a file."""
     from sredesk.services import feeds
 
-    data = feeds.render(desk(), member.lstrip("@") if member else feeds.TEAM)
-    output.write_bytes(data)
+    # Written before the feed's new versions are committed: a file that cannot be written
+    # leaves the SEQUENCE numbers as they were.
+    feeds.render(
+        desk(),
+        member.lstrip("@") if member else feeds.TEAM,
+        write=lambda data: _write(output, data),
+    )
     typer.echo(f"wrote {output}")
 
 
@@ -232,5 +247,5 @@ def team_export(path: Path | None = typer.Argument(None, help="Default: standard
     if path is None:
         typer.echo(text, nl=False)
     else:
-        path.write_text(text, encoding="utf-8")
+        _write(path, text.encode("utf-8"))
         typer.echo(f"wrote {path}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sredesk.core.errors import InvalidTransition, NotFound
@@ -76,11 +76,18 @@ def _authorised(uow: AbstractUnitOfWork, scope: str, token: str) -> bool:
     return False
 
 
-def render(desk: Desk, scope: str = TEAM, *, token: str | None = None) -> bytes:
+def render(
+    desk: Desk,
+    scope: str = TEAM,
+    *,
+    token: str | None = None,
+    write: Callable[[bytes], None] | None = None,
+) -> bytes:
     """Build a feed; with `token`, refuse (as not found) unless it opens this feed.
 
     Rendering records each event's version, so an event that changed since the last
-    rendering carries a higher SEQUENCE and calendar clients replace it.
+    rendering carries a higher SEQUENCE and calendar clients replace it. `write`, if given,
+    gets the feed before those versions are committed: a feed it fails to write stores none.
     """
     now = desk.now()
     with desk.unit_of_work() as uow:
@@ -128,6 +135,8 @@ def render(desk: Desk, scope: str = TEAM, *, token: str | None = None) -> bytes:
                     version.sequence,
                     version.fingerprint,
                 )
+        if write is not None:
+            write(feed.ical)
         uow.commit()
     return feed.ical
 
