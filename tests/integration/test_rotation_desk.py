@@ -92,6 +92,42 @@ def test_import_creates_the_roster_and_export_round_trips(desk: Desk) -> None:
     assert summary["members_updated"] == 4
 
 
+def test_a_team_file_gives_each_member_it_names_its_time_off(desk: Desk) -> None:
+    """An edited range replaces the old one, a dropped one goes, and the file comes back."""
+    team.add_member(desk, "erin", "Erin", "erin@example.org")
+    team.add_time_off(desk, "erin", date(2027, 2, 1), date(2027, 2, 5), "training")
+    kept = team.add_time_off(desk, "alice", date(2027, 3, 1), date(2027, 3, 5), "sabbatical")
+    dave = (
+        "percent_time = 50\n\n[[member.time_off]]\nstart = 2027-01-25\nend = 2027-01-26\n"
+        'reason = "moving"'
+    )
+    edited = (
+        TEAM_FILE.replace("end = 2027-01-15", "end = 2027-01-13")
+        .replace(
+            "percent_time = 100\nprimary_weeks_served = 12",
+            "percent_time = 100\nprimary_weeks_served = 12\n\n[[member.time_off]]\n"
+            'start = 2027-03-01\nend = 2027-03-05\nreason = "leave"',
+        )
+        .replace(
+            'email = "dave@example.org"\npercent_time = 50', f'email = "dave@example.org"\n{dave}'
+        )
+    )
+    summary = teamfile.import_team(desk, edited, "team.toml")
+    assert (summary["time_off_added"], summary["time_off_removed"]) == (2, 1)
+    assert [(t["member"], t["start"], t["end"], t["reason"]) for t in team.list_time_off(desk)] == [
+        ("bob", "2027-01-11", "2027-01-13", "vacation"),
+        ("dave", "2027-01-25", "2027-01-26", "moving"),
+        ("erin", "2027-02-01", "2027-02-05", "training"),  # not in the file: left alone
+        ("alice", "2027-03-01", "2027-03-05", "leave"),
+    ]
+    assert team.list_time_off(desk, "alice")[0]["id"] == kept  # the same range stays
+    exported = parse_team(teamfile.export_team(desk, history_before=START), "export.toml")
+    named = {m.handle: m.time_off for m in parse_team(edited, "team.toml").members}
+    assert {m.handle: m.time_off for m in exported.members if m.handle in named} == named
+    again = teamfile.import_team(desk, teamfile.export_team(desk, history_before=START), "e")
+    assert (again["time_off_added"], again["time_off_removed"]) == (0, 0)
+
+
 def test_a_team_file_that_changes_a_weeks_pair_ends_its_delegations(desk: Desk) -> None:
     # A week the lab is open: a delegation during the winter closure belongs to the shift
     # after it, which holds the desk then.

@@ -234,7 +234,8 @@ def team_import(
     else:
         typer.echo(
             f"imported {path}: {summary['members_added']} added, "
-            f"{summary['members_updated']} updated, {summary['history_weeks']} past weeks"
+            f"{summary['members_updated']} updated, {summary['history_weeks']} past weeks; "
+            f"time-off {summary['time_off_added']} added, {summary['time_off_removed']} removed"
         )
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from sredesk.core.errors import NotFound
 from sredesk.core.model import Member, Shift, Team, TimeOff
 from sredesk.core.roster import set_pair, week_start
-from sredesk.core.rotation_model import WeekAssignment
+from sredesk.core.rotation_model import TimeOffRange, WeekAssignment
 from sredesk.core.teamfile import TeamFile, TeamSettings, dump_team, parse_team
 from sredesk.services.desk import Desk, audit
+from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.rotation import as_roster, roster_of
 
 
@@ -21,12 +23,14 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
     without a `joined` date gets none: they count from the history's start, as if they had
     been there all along. A member it updates keeps their stored date unless the file gives one.
     A member the file marks `active = false` is stored, or kept, off the rotation: the history
-    may name them, and their weeks count, but no plan gives them one.
+    may name them, and their weeks count, but no plan gives them one. The file's time-off of
+    a member it names is that member's time-off: ranges it no longer lists are removed, so
+    an edited range replaces the old one, and importing an export gives back the same desk.
     """
     # The team's zone must be its calendar's: the desk's weeks and hours are the calendar's.
     parsed = parse_team(text, path, calendar_zone=lambda name: str(desk.calendar_named(name).tz))
     now = desk.now()
-    added = updated = weeks = 0
+    added = updated = weeks = off_added = off_removed = 0
     with desk.unit_of_work() as uow:
         try:
             team = uow.team.get()
@@ -36,7 +40,6 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
         team.name, team.timezone = parsed.team.name, parsed.team.timezone
         team.calendar, team.experienced_after = parsed.team.calendar, parsed.team.experienced_after
         desk.calendar(uow)  # an unknown calendar is refused before anything is committed
-        known_off = {(t.member, t.start, t.end) for t in uow.members.time_off()}
         former = {m.handle for m in parsed.former}
         for m in (*parsed.members, *parsed.former):
             # A former member is kept for the history that names them, never planned.
@@ -63,9 +66,8 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
                 existing.classified_access, existing.active = m.classified_access, active
                 existing.joined = m.joined or existing.joined
                 updated += 1
-            for off in m.time_off:
-                if (m.handle, off.start, off.end) not in known_off:
-                    uow.members.add_time_off(TimeOff(m.handle, off.start, off.end, off.reason))
+            more, fewer = _replace_time_off(uow, m.handle, m.time_off)
+            off_added, off_removed = off_added + more, off_removed + fewer
         uow.flush()
         for past in parsed.history:
             shift = uow.shifts.find(past.week_start)
@@ -79,10 +81,34 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
             "members_added": added,
             "members_updated": updated,
             "history_weeks": weeks,
+            "time_off_added": off_added,
+            "time_off_removed": off_removed,
         }
         audit(uow, "team.imported", actor=actor, now=now, after={"file": path, **summary})
         uow.commit()
     return summary
+
+
+def _replace_time_off(
+    uow: AbstractUnitOfWork, handle: str, wanted: Sequence[TimeOffRange]
+) -> tuple[int, int]:
+    """Make the member's stored time-off the file's; return how many were added and removed.
+
+    A stored range the file lists stays (with the file's reason), so its id does not change.
+    """
+    stored = list(uow.members.time_off(handle))
+    added = 0
+    for off in wanted:
+        same = next((t for t in stored if (t.start, t.end) == (off.start, off.end)), None)
+        if same is None:
+            uow.members.add_time_off(TimeOff(handle, off.start, off.end, off.reason))
+            added += 1
+            continue
+        stored.remove(same)
+        same.reason = off.reason
+    for gone in stored:
+        uow.members.remove_time_off(gone)
+    return added, len(stored)
 
 
 def export_team(desk: Desk, *, history_before: date | None = None) -> str:
