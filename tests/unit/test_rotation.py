@@ -7,6 +7,7 @@ import math
 from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
+from random import Random
 
 import pytest
 from hypothesis import assume, given, settings
@@ -153,6 +154,29 @@ def test_the_same_input_gives_the_same_plan_and_replanning_moves_nothing(
     again = plan(scenario, previous=first.weeks)
     assert again.weeks == first.weeks
     assert again.moved == 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(plannable_scenarios(), st.randoms(use_true_random=False))
+def test_the_order_the_members_are_listed_in_changes_nothing(
+    scenario: Scenario, random: Random
+) -> None:
+    shuffled = list(scenario.members)
+    random.shuffle(shuffled)
+    first = plan(scenario)
+    assert plan(replace(scenario, members=tuple(shuffled))) == first
+    assert plan(replace(scenario, members=scenario.members[::-1])) == first
+
+
+def test_a_team_listed_the_other_way_round_gets_the_same_plan() -> None:
+    """Ties between equally fair plans are broken by handle, not by the file's order."""
+    roster = [member(h, p, s) for h, p, s in [("alice", 100, 14), ("bob", 50, 9)]]
+    roster += [member(h, p, s) for h, p, s in [("carol", 100, 2), ("dave", 50, 0)]]
+    roster.append(member("erin", 80, 22))
+    forward = plan_rotation(roster, start=START, weeks=12, is_business_day=weekdays)
+    backward = plan_rotation(roster[::-1], start=START, weeks=12, is_business_day=weekdays)
+    assert backward.weeks == forward.weeks
+    assert backward.fairness == forward.fairness
 
 
 # Trade-offs between levels, found by brute force over every feasible plan. Each case

@@ -80,10 +80,14 @@ def plan_rotation(
     """Assign a Primary and a Backup to each of `weeks` weeks from the Monday `start`.
 
     `history` holds the weeks already served (before `start`); `previous` is the last
-    published plan, kept wherever fairness allows. The same input gives the same plan.
+    published plan, kept wherever fairness allows. The same input gives the same plan, in
+    whatever order it lists the members; the fairness report lists them by handle.
     Raises PlanningError naming the week when a week has fewer than two members available.
     """
     past = _check_request(members, start, weeks, history)
+    # The model's variables, the greedy start's tie-break and the solver's search all follow
+    # the members' order: one fixed order makes the plan the same however they were listed.
+    members = sorted(members, key=lambda m: m.handle)
     if experienced_after < 0:
         raise PlanningError(f"experienced_after is {experienced_after}; give 0 or more")
     mondays = [start + i * _WEEK for i in range(weeks)]
