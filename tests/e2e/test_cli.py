@@ -201,6 +201,7 @@ def test_time_off_entered_by_mistake_is_listed_and_removed(demo: str) -> None:
     added = run(demo, "member", "time-off", "dave", "2031-03-03", "2031-03-07", "--reason", "typo")
     assert added.returncode == 0, added.stderr
     assert added.stdout.startswith("time-off #")
+    assert added.stderr == ""  # no week of dave's in it, so no warning
     entry = int(added.stdout.split("#", 1)[1].split()[0])
     listed = json.loads(run(demo, "member", "time-off-list", "dave", "--json").stdout)
     assert listed == [

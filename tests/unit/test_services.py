@@ -463,6 +463,41 @@ def test_list_filters(memory_desk: Desk) -> None:
         inquiries.list_inquiries(memory_desk, assignee="zed")
 
 
+def test_time_off_during_a_members_own_week_is_recorded_and_named(
+    memory_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weeks it leaves without their holder are told, so the member asks for a swap."""
+
+    # Weeks from 2026-11-02: bob/carol, dave/alice, alice/bob (this week), carol/alice,
+    # bob/carol, dave/alice.
+    def left(handle: str, start: date, end: date) -> list[tuple[str, str]]:
+        found = team.weeks_left_by(memory_desk, handle, start, end)
+        return [(w["week_start"], w["role"]) for w in found]
+
+    assert left("dave", date(2026, 12, 12), date(2026, 12, 13)) == []  # a weekend
+    assert left("dave", date(2026, 12, 10), date(2026, 12, 11)) == [("2026-12-07", "primary")]
+    # Weeks that are over are history: only this week's and later ones are named.
+    assert left("alice", date(2026, 11, 1), date(2026, 12, 31)) == [
+        ("2026-11-16", "primary"),
+        ("2026-11-23", "backup"),
+        ("2026-12-07", "backup"),
+    ]
+
+    from typer.testing import CliRunner
+
+    from sredesk.cli import desk as desk_cli
+
+    monkeypatch.setattr(desk_cli, "desk", lambda: memory_desk)
+    told = CliRunner().invoke(desk_cli.member_app, ["time-off", "dave", "2026-12-10", "2026-12-11"])
+    assert told.exit_code == 0, told.output
+    assert told.stdout.startswith("time-off #")
+    assert told.stderr == (
+        "warning: dave is still Primary in the week of 2026-12-07, which this time-off"
+        " touches; ask for a swap on /rotation\n"
+    )
+    assert [t["member"] for t in team.list_time_off(memory_desk, "dave")] == ["dave"]
+
+
 def test_team_members_and_time_off(memory_desk: Desk) -> None:
     with pytest.raises(InvalidInput, match="exists already"):
         team.add_member(memory_desk, "alice", "A", "a@x.org")

@@ -149,6 +149,12 @@ def member_time_off(
     assert last is not None
     entry = team.add_time_off(desk(), handle, first, last, reason, actor=operator(as_))
     typer.echo(f"time-off #{entry} recorded for {handle.lstrip('@')}")
+    for week in team.weeks_left_by(desk(), handle, first, last):
+        typer.echo(
+            f"warning: {handle.lstrip('@')} is still {week['role'].capitalize()} in the week of "
+            f"{week['week_start']}, which this time-off touches; ask for a swap on /rotation",
+            err=True,
+        )
 
 
 @member_app.command("time-off-list")

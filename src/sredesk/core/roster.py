@@ -83,6 +83,27 @@ def check_handoff_due(week: date, today: date, is_business_day: Callable[[date],
         )
 
 
+def roles_during(
+    shifts: Sequence[Shift],
+    handle: str,
+    start: date,
+    end: date,
+    is_business_day: Callable[[date], bool],
+) -> list[tuple[date, str]]:
+    """The (Monday, role) of each week `handle` holds whose business days [start, end] touches.
+
+    Time-off there leaves a published week without its holder: the member should find a
+    replacement, as the planner would have for a week it knew them away.
+    """
+    found: list[tuple[date, str]] = []
+    for shift in sorted(shifts, key=lambda s: s.week_start):
+        days = (shift.week_start + timedelta(days=offset) for offset in range(7))
+        if any(start <= day <= end and is_business_day(day) for day in days):
+            held = {"primary": shift.primary, "backup": shift.backup}
+            found += [(shift.week_start, role) for role, who in held.items() if who == handle]
+    return found
+
+
 @dataclass(frozen=True)
 class Duty:
     """Who holds the desk at one instant, and why."""

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, NotFound
 from sredesk.core.model import Member, Team, TimeOff
-from sredesk.core.roster import week_start
+from sredesk.core.roster import roles_during, week_start
 from sredesk.services.desk import Desk, audit
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import member_view, time_off_view
@@ -230,6 +230,21 @@ def add_time_off(
         uow.commit()
     assert entry.id is not None
     return entry.id
+
+
+def weeks_left_by(desk: Desk, handle: str, start: date, end: date) -> list[dict[str, str]]:
+    """The member's weeks from this one on that time-off from `start` to `end` would leave.
+
+    Recording such time-off is allowed (the dates are what they are), but the week keeps its
+    holder until someone takes it: the caller tells the member to ask for a swap.
+    """
+    with desk.unit_of_work() as uow:
+        calendar = desk.calendar(uow)
+        found = uow.members.get(handle.lstrip("@")).handle
+        this_week = week_start(desk.now().astimezone(calendar.tz).date())
+        shifts = uow.shifts.list(start=max(week_start(start), this_week), end=end)
+        held = roles_during(shifts, found, start, end, calendar.is_business_day)
+        return [{"week_start": week.isoformat(), "role": role} for week, role in held]
 
 
 def list_time_off(desk: Desk, handle: str | None = None) -> list[dict[str, Any]]:
