@@ -119,6 +119,25 @@ def test_reply_from_stdin_then_show(demo: str) -> None:
     assert "Please send the file." in text
 
 
+def test_tables_print_user_text_as_written(demo: str) -> None:
+    # Square brackets are Rich markup: read as markup, the first title stopped every
+    # later list with a traceback and the second lost its tags.
+    titles = ["Build cannot find libs in [/usr/lib64]", "[visit-users] Crash in [i] loop"]
+    for title in titles:
+        opened = run(demo, "inquiry", "new", "--title", title, "--source", "visit-users")
+        assert opened.returncode == 0, opened.stderr
+    edited = run(demo, "member", "edit", "bob", "--name", "Bob [bold]Builder[/bold]")
+    assert edited.returncode == 0, edited.stderr
+    listed = run(demo, "inquiry", "list")
+    assert listed.returncode == 0, listed.stderr
+    for title in titles:
+        assert title in listed.stdout
+    assert "due (UTC)" in listed.stdout
+    members = run(demo, "member", "list")
+    assert members.returncode == 0, members.stderr
+    assert "Bob [bold]Builder[/bold]" in members.stdout
+
+
 def test_a_whole_workflow_from_the_shell(demo: str) -> None:
     opened = run(
         demo,

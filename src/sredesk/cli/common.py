@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -102,6 +103,23 @@ def read_body(text: str) -> str:
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, width: int) -> None:
+    """Print a table whose cells read exactly as written.
+
+    Every cell is a Rich `Text`, never markup: a title such as "[visit-users] Crash" or
+    "libs in [/usr/lib64]" is what someone wrote, and read as markup it would lose its
+    brackets or stop the command with a markup error.
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    Console(width=width).print(table)
 
 
 AS_OPTION = typer.Option(None, "--as", help="Act as this member (default: $SREDESK_USER).")

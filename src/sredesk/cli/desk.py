@@ -7,7 +7,15 @@ from typing import Any
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, OPERATOR_OPTION, actor, desk, operator, print_json
+from sredesk.cli.common import (
+    AS_OPTION,
+    OPERATOR_OPTION,
+    actor,
+    desk,
+    operator,
+    print_json,
+    print_table,
+)
 from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.services import effort as effort_service
@@ -29,21 +37,22 @@ def member_list(json_out: bool = typer.Option(False, "--json")) -> None:
     if json_out:
         print_json(found)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("handle", "name", "percent", "served", "joined", "classified", "active")
-    for m in found:
-        table.add_row(
-            m["handle"],
-            m["name"],
-            str(m["percent_time"]),
-            str(m["experience"]),
-            m["joined"] or "",
-            "yes" if m["classified_access"] else "",
-            "yes" if m["active"] else "no",
-        )
-    Console(width=120).print(table)
+    print_table(
+        ("handle", "name", "percent", "served", "joined", "classified", "active"),
+        (
+            (
+                m["handle"],
+                m["name"],
+                str(m["percent_time"]),
+                str(m["experience"]),
+                m["joined"] or "",
+                "yes" if m["classified_access"] else "",
+                "yes" if m["active"] else "no",
+            )
+            for m in found
+        ),
+        width=120,
+    )
 
 
 @member_app.command("add")

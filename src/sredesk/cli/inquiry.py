@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json, read_body
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json, print_table, read_body
 from sredesk.core.errors import InvalidInput
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import escalations, inquiries, postmortems, shifts
@@ -90,22 +90,27 @@ def list_(
     if json_out:
         print_json(found)
         return
-    from rich.console import Console
-    from rich.table import Table
+    print_table(
+        ("#", "state", "clock", "due (UTC)", "assignee", "channel", "title"),
+        (
+            (
+                str(item["number"]),
+                item["state"],
+                (item["clock"] or {}).get("state", ""),
+                _utc_minute(item["response_due"]),
+                item["assignee"] or "-",
+                f"{item['channel']}:{item['source']}",
+                item["title"],
+            )
+            for item in found
+        ),
+        width=160,
+    )
 
-    table = Table("#", "state", "clock", "due", "assignee", "channel", "title")
-    for item in found:
-        clock = item["clock"] or {}
-        table.add_row(
-            str(item["number"]),
-            item["state"],
-            clock.get("state", ""),
-            item["response_due"][:16],
-            item["assignee"] or "-",
-            f"{item['channel']}:{item['source']}",
-            item["title"],
-        )
-    Console(width=160).print(table)
+
+def _utc_minute(instant: str) -> str:
+    """An instant from a view (ISO-8601 in UTC) to the minute, e.g. 2026-11-19 17:00."""
+    return instant[:16].replace("T", " ")
 
 
 @app.command("show")
@@ -129,7 +134,7 @@ def _print_detail(data: dict[str, Any]) -> None:
     typer.echo(f"  response due {data['response_due']}  clock {clock.get('state', '-')}")
     for comment in data["comments"]:
         kind = "note" if not comment["public"] else "reply" if comment["by_member"] else "customer"
-        typer.echo(f"  --- {comment['created_at'][:16]} {comment['author']} ({kind})")
+        typer.echo(f"  --- {_utc_minute(comment['created_at'])} UTC {comment['author']} ({kind})")
         typer.echo("  " + comment["body"].replace("\n", "\n  "))
     for esc in data["escalations"]:
         typer.echo(f"  escalation {esc['id']} to {esc['to_member']}: {esc['status']}")
