@@ -384,6 +384,56 @@ def test_member_notifications_are_queued_once_each(desk: Desk) -> None:
     assert queued.payload["to"] == ["bob@example.org"]
 
 
+@pytest.mark.parametrize("producer", ["escalation", "answer", "clock"])
+def test_a_notification_on_a_classified_inquiry_is_mailed_without_its_text(
+    desk: Desk, producer: str
+) -> None:
+    from sredesk.services import escalations
+    from sredesk.services.desk import notify
+
+    n = inquiries.open_inquiry(
+        desk, title="Mesh file from site X fails", channel="hotline", source="line", sensitive=True
+    )
+    secret = "the secure mesh file from site X fails"
+    escalation = escalations.escalate(desk, n, by="alice", note=secret)
+    if producer == "answer":
+        escalations.answer(desk, n, escalation, "declined", by="bob", note=secret)
+    elif producer == "clock":
+        with desk.unit_of_work() as uow:
+            subject = f"[sredesk #{n}] {secret}"
+            notify(uow, "alice", subject, secret, kind="clock", now=NOW, inquiry_number=n)
+            uow.commit()
+    queue_notifications(desk, SETTINGS)
+    with desk.unit_of_work() as uow:
+        mailed = [m.payload for m in uow.outbox.list() if m.kind == "notification"]
+    assert mailed
+    for payload in mailed:
+        text = payload["subject"] + payload["body"]
+        assert "site X" not in text
+        assert "Mesh" not in text
+        assert f"#{n}" in payload["subject"]
+        assert "Open the desk" in payload["body"]
+    # The desk's own list keeps the detail for the members who may read it.
+    with desk.unit_of_work() as uow:
+        assert any(secret in x.body for x in uow.notifications.list())
+
+
+def test_sensitive_mail_lets_a_classified_notification_out_whole(desk: Desk) -> None:
+    from dataclasses import replace
+
+    from sredesk.services import escalations
+
+    n = inquiries.open_inquiry(
+        desk, title="Mesh file from site X fails", channel="hotline", source="line", sensitive=True
+    )
+    escalations.escalate(desk, n, by="alice", note="the mesh file")
+    queue_notifications(desk, replace(SETTINGS, sensitive_mail=True))
+    with desk.unit_of_work() as uow:
+        (queued,) = uow.outbox.list()
+    assert "Mesh file from site X fails" in queued.payload["subject"]
+    assert queued.payload["body"] == "the mesh file"
+
+
 def test_a_members_answer_to_a_notification_stays_an_internal_note(desk: Desk) -> None:
     """bob answers the escalation mail: his words are for the desk, not the list."""
     from sredesk.services import escalations

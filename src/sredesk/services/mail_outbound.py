@@ -2,7 +2,8 @@
 
 Everything goes through the outbox, in the transaction of its cause. Each message carries a
 signed Message-ID, In-Reply-To and References, so mail clients thread it under the original
-and the desk knows any reply to it. A sensitive inquiry is never mailed to a list.
+and the desk knows any reply to it. A sensitive inquiry is never mailed to a list, and a
+member's notification about one is mailed without its text unless `sensitive_mail` is on.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ from sredesk.settings import MailSettings
 # Enough of the thread for clients to place a reply, without an unbounded header.
 MAX_REFERENCES = 10
 FOOTER = "\n\n-- \nSRE desk, inquiry #{number}. Reply to this message to add to the inquiry."
+# What a notification about a classified inquiry says by mail: its number, nothing of it.
+CLASSIFIED_SUBJECT = "[sredesk #{number}] news on a classified inquiry"
+CLASSIFIED_BODY = (
+    "There is news ({kind}) on classified inquiry #{number}. Open the desk to read it: "
+    "classified inquiries are not sent by e-mail."
+)
 
 
 def mail_publisher(settings: MailSettings) -> Publisher:
@@ -118,10 +125,16 @@ def _thread_ids(inquiry: Inquiry) -> list[str]:
 
 
 def queue_notifications(desk: Desk, settings: MailSettings) -> int:
-    """Queue every pending member notification as e-mail, once each; return how many."""
+    """Queue every pending member notification as e-mail, once each; return how many.
+
+    A notification tied to a classified inquiry keeps its text on the desk, where only
+    members read it; unless `sensitive_mail` allows such mail, the e-mail names the number
+    alone. This is checked here, for every kind, so no producer can leak a title or a note.
+    """
     now = desk.now()
     queued = 0
     with desk.unit_of_work() as uow:
+        classified = set() if settings.sensitive_mail else uow.inquiries.sensitive_numbers()
         for notification in uow.notifications.list(pending_only=True):
             key = f"email:notification:{notification.id}"
             if uow.outbox.has_key(key):
@@ -130,7 +143,10 @@ def queue_notifications(desk: Desk, settings: MailSettings) -> int:
             if address is None:
                 notification.last_error = f"no e-mail address for {notification.recipient!r}"
                 continue
-            outbox.queue(uow, _notification_message(settings, notification, address, key, now))
+            redact = notification.inquiry_number in classified
+            outbox.queue(
+                uow, _notification_message(settings, notification, address, key, now, redact)
+            )
             queued += 1
         uow.commit()
     return queued
@@ -144,20 +160,29 @@ def _address(uow: AbstractUnitOfWork, notification: Notification) -> str | None:
 
 
 def _notification_message(
-    settings: MailSettings, notification: Notification, address: str, key: str, now: datetime
+    settings: MailSettings,
+    notification: Notification,
+    address: str,
+    key: str,
+    now: datetime,
+    redact: bool,
 ) -> OutboundMessage:
     assert notification.id is not None
     number = notification.inquiry_number or 0
+    subject, body = notification.subject, notification.body
+    if redact:
+        subject = CLASSIFIED_SUBJECT.format(number=number)
+        body = CLASSIFIED_BODY.format(number=number, kind=notification.kind)
     payload: dict[str, Any] = {
         "message_id": settings.signer.notification_id(number, notification.id),
         "from": formataddr((settings.from_name, settings.address)),
         "to": [address],
         "cc": [],
         "reply_to": None,
-        "subject": notification.subject,
+        "subject": subject,
         "in_reply_to": None,
         "references": [],
-        "body": notification.body,
+        "body": body,
         "auto_submitted": "auto-generated",
     }
     return OutboundMessage(
