@@ -147,6 +147,27 @@ def test_an_inquiry_through_its_life(client: TestClient) -> None:
             422,
             "extra",
         ),
+        (
+            "post",
+            "/api/v1/inquiries",
+            {"title": "x", "channel": "email", "source": "s", "customers": ["x" * 400]},
+            422,
+            "customers.0: Value error, is longer than 320 characters",
+        ),
+        (
+            "post",
+            "/api/v1/inquiries/{n}/customer-messages",
+            {"author": "a@x.org, b@y.org", "body": "me too"},
+            422,
+            "author: Value error, must be exactly one e-mail address",
+        ),
+        (
+            "post",
+            "/api/v1/inquiries/{n}/customer-messages",
+            {"author": "c@x.org\r\nBcc: evil@e.org", "body": "me too"},
+            422,
+            "author: Value error, must be one line",
+        ),
         ("get", "/api/v1/inquiries?state=open", None, 422, "unknown state"),
         ("post", "/api/v1/effort", {"by": "alice", "minutes": 0}, 422, "minutes"),
         (
@@ -209,6 +230,27 @@ def test_errors_are_json_say_what_to_fix_and_change_nothing(
     assert detail in response.json()["detail"]
     assert "\n" not in response.json()["detail"]
     after = (client.get(f"/api/v1/inquiries/{n}").json(), client.get("/api/v1/audit").json())
+    assert after == before
+
+
+def test_a_customer_message_id_belongs_to_one_inquiry_and_counts_once(
+    client: TestClient,
+) -> None:
+    first, second = new(client)["number"], new(client)["number"]
+    message = {"author": "u@example.edu", "body": "Still broken.", "message_id": "<m1@x.edu>"}
+    posted = client.post(f"/api/v1/inquiries/{first}/customer-messages", json=message)
+    assert posted.status_code == 200, posted.text
+    before = (client.get("/api/v1/audit").json(), client.get(f"/api/v1/inquiries/{second}").json())
+    elsewhere = client.post(f"/api/v1/inquiries/{second}/customer-messages", json=message)
+    assert elsewhere.status_code == 409, elsewhere.text
+    assert elsewhere.json()["detail"] == (
+        f"message <m1@x.edu> belongs to inquiry #{first}; post it there"
+    )
+    # A client retrying the same post gets the same inquiry back, with the message once.
+    again = client.post(f"/api/v1/inquiries/{first}/customer-messages", json=message)
+    assert again.status_code == 200, again.text
+    assert again.json() == posted.json()
+    after = (client.get("/api/v1/audit").json(), client.get(f"/api/v1/inquiries/{second}").json())
     assert after == before
 
 

@@ -422,12 +422,33 @@ def test_customer_message_ids_are_kept_once(memory_desk: Desk) -> None:
     number = open_one(memory_desk, message_id="<1@x>")
     inquiries.customer_wrote(memory_desk, number, author="u@x.org", body="more", message_id="<2@x>")
     inquiries.customer_wrote(memory_desk, number, author="u@x.org", body="dup", message_id="<2@x>")
-    assert inquiries.get_inquiry(memory_desk, number)["message_ids"] == ["<1@x>", "<2@x>"]
+    shown = inquiries.get_inquiry(memory_desk, number)
+    assert shown["message_ids"] == ["<1@x>", "<2@x>"]
+    # The same message again is a retry: it is not a second comment.
+    assert [c["body"] for c in shown["comments"]] == ["It crashes.", "more"]
     assert inquiries.find_by_message_id(memory_desk, "<2@x>") == number
     with pytest.raises(NotFound):
         inquiries.find_by_message_id(memory_desk, "<3@x>")
     with pytest.raises(InvalidInput):
         inquiries.customer_wrote(memory_desk, number, author=" ", body="x")
+
+
+def test_a_customer_message_names_one_customer_and_its_own_message(memory_desk: Desk) -> None:
+    number = open_one(memory_desk, message_id="<1@x>")
+    other = open_one(memory_desk)
+    before = inquiries.get_inquiry(memory_desk, other), audit_count(memory_desk)
+    for author, problem in [
+        ("a@x.org, b@y.org", "must be exactly one e-mail address"),
+        ("c@x.org\r\nBcc: evil@e.org", "must be one line"),
+        ("x" * 321, "is longer than 320 characters"),
+    ]:
+        with pytest.raises(InvalidInput, match=problem):
+            inquiries.customer_wrote(memory_desk, other, author=author, body="me too")
+    with pytest.raises(InvalidTransition, match=f"belongs to inquiry #{number}; post it there"):
+        inquiries.customer_wrote(
+            memory_desk, other, author="u@x.org", body="dup", message_id="<1@x>"
+        )
+    assert (inquiries.get_inquiry(memory_desk, other), audit_count(memory_desk)) == before
 
 
 def test_redirect_is_logged_for_the_primary_and_confirmed(memory_desk: Desk) -> None:

@@ -23,6 +23,8 @@ from sredesk.core.model import (
 )
 
 RESOLVABLE = OPEN_STATES
+# The longest customer: an e-mail address's limit, and the stored author's.
+MAX_CUSTOMER = 320
 
 
 def _require(inquiry: Inquiry, allowed: Iterable[State], action: str) -> None:
@@ -45,8 +47,11 @@ def customer_problem(customer: str) -> str | None:
 
     A customer is one person: a name, a handle, or one e-mail address. An address becomes a
     header of the desk's mail, where a line break would end the header (the message could
-    never be built) and a list would mail people nobody named.
+    never be built) and a list would mail people nobody named. It is at most as long as an
+    e-mail address may be (320 characters), which is what the desk stores of an author.
     """
+    if len(customer) > MAX_CUSTOMER:
+        return f"is longer than {MAX_CUSTOMER} characters; give a name or one e-mail address"
     if len(customer.splitlines()) > 1 or "\r" in customer or "\n" in customer:
         return "must be one line; give each customer separately"
     if "@" in customer:

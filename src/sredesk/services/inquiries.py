@@ -288,18 +288,37 @@ def acknowledge(desk: Desk, number: int, *, by: str) -> None:
 def customer_wrote(
     desk: Desk, number: int, *, author: str, body: str, message_id: str | None = None
 ) -> None:
-    """Add what a customer wrote; it ends a wait, and reopens a resolved inquiry."""
-    if not author.strip():
+    """Add what a customer wrote; it ends a wait, and reopens a resolved inquiry.
+
+    The author is one customer, as on a new inquiry. A message id another inquiry holds is
+    refused; the same message posted again to this inquiry changes nothing.
+    """
+    author = author.strip()
+    if not author:
         raise InvalidInput("the customer's address or name is empty")
-
-    def change(uow: AbstractUnitOfWork, inquiry: Inquiry, now: datetime) -> None:
-        lifecycle.add_customer_comment(
-            inquiry, author.strip(), body, now=now, source_message_id=message_id
-        )
-        if message_id and message_id not in inquiry.message_ids:
-            inquiry.message_refs.append(MessageRef(message_id=message_id))
-
-    _change(desk, number, "inquiry.customer_wrote", author, change, as_member=False)
+    problem = lifecycle.customer_problem(author)
+    if problem:
+        raise InvalidInput(f"the customer {author!r} {problem}")
+    message_id = (message_id or "").strip() or None
+    now = desk.now()
+    with desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        if message_id is not None:
+            holder = uow.inquiries.by_message_id(message_id)
+            if holder is not None and holder.number != inquiry.number:
+                raise InvalidTransition(
+                    f"message {message_id} belongs to inquiry #{holder.number}; post it there"
+                )
+            if any(c.source_message_id == message_id for c in inquiry.comments):
+                return  # posted already: a retry, not a second message
+        with recorded(uow, inquiry, "inquiry.customer_wrote", actor=author, now=now):
+            lifecycle.add_customer_comment(
+                inquiry, author, body, now=now, source_message_id=message_id
+            )
+            if message_id and message_id not in inquiry.message_ids:
+                inquiry.message_refs.append(MessageRef(message_id=message_id))
+        desk.observe(uow, inquiry, "inquiry.customer_wrote", now)
+        uow.commit()
 
 
 def wait_on_customer(desk: Desk, number: int, *, by: str) -> None:

@@ -159,7 +159,7 @@ class PostmortemIn(Strict):
 
 
 class CustomerMessageIn(Strict):
-    author: str = Field(min_length=1, max_length=320)
+    author: Customer = Field(min_length=1)
     body: str
     message_id: str | None = Field(None, max_length=998)
 
