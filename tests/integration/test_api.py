@@ -254,6 +254,36 @@ def test_a_customer_message_id_belongs_to_one_inquiry_and_counts_once(
     assert after == before
 
 
+def test_a_value_the_database_refuses_is_one_line_not_a_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    def refused(error: Exception) -> object:
+        def call(*args: object, **kwargs: object) -> None:
+            raise error
+
+        return call
+
+    n = new(client)["number"]
+    for error, status, detail in [
+        (
+            DataError("INSERT", {}, Exception("value too long for type character varying(39)")),
+            422,
+            "the database refused a value (value too long for type character varying(39));"
+            " give a smaller number or text",
+        ),
+        (
+            IntegrityError("INSERT", {}, Exception("duplicate key value violates unique")),
+            409,
+            "the change conflicts with a record the desk holds already; nothing changed",
+        ),
+    ]:
+        monkeypatch.setattr(inquiries, "note", refused(error))
+        answer = client.post(f"/api/v1/inquiries/{n}/notes", json={"by": "alice", "body": "x"})
+        assert (answer.status_code, answer.json()) == (status, {"detail": detail})
+
+
 def test_members_carry_the_monday_they_joined(client: TestClient) -> None:
     assert {m["joined"] for m in client.get("/api/v1/members").json()} == {"2026-11-02"}
     people = [

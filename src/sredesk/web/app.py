@@ -15,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sredesk import __version__
@@ -53,6 +54,29 @@ def _desk_error(request: Request, error: Exception) -> JSONResponse:
 def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
     # Nothing was written; the same request may succeed once the database answers again.
     return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": "5"})
+
+
+def _store_refused(request: Request, error: Exception) -> Response:
+    """A value or a conflict the database refused after the desk's own checks let it through.
+
+    The desk checks its input first, so this is a gap in those checks, not bad luck; but the
+    transaction rolled back and nothing changed, so the caller gets one line (as the shell's
+    `refusal` gives), not a 500.
+    """
+    if isinstance(error, IntegrityError):
+        status = 409
+        detail = "the change conflicts with a record the desk holds already; nothing changed"
+    else:
+        assert isinstance(error, DataError)
+        said = str(error.orig or "").strip()
+        reason = said.splitlines()[0] if said else "a value"
+        status = 422
+        detail = f"the database refused a value ({reason}); give a smaller number or text"
+    log.warning("the database refused a request to %s: %s", request.url.path, detail)
+    page = _error_page(request, status, detail)
+    if page is not None:
+        return page
+    return JSONResponse({"detail": detail}, status_code=status)
 
 
 def _validation_error(request: Request, error: Exception) -> Response:
@@ -167,6 +191,8 @@ def create_app(
     for error in USER_ERRORS:
         app.add_exception_handler(error, _desk_error)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
+    app.add_exception_handler(DataError, _store_refused)
+    app.add_exception_handler(IntegrityError, _store_refused)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)
