@@ -103,6 +103,21 @@ def test_serious_inquiry_needs_a_postmortem_before_resolving() -> None:
     assert inquiry.resolutions[-1].kinds == ["diagnosed", "workaround"]
 
 
+def test_serious_after_resolving_needs_a_postmortem_before_closing() -> None:
+    inquiry = make()
+    lifecycle.resolve(inquiry, ["answered"], "alice", now=T0)
+    lifecycle.mark_serious(inquiry, True)
+    before = snapshot(inquiry)
+    with pytest.raises(
+        InvalidTransition, match=r"is serious; write its postmortem before closing$"
+    ):
+        lifecycle.close(inquiry, now=T0)
+    assert snapshot(inquiry) == before
+    lifecycle.attach_postmortem(inquiry, Postmortem("x", "y", "", "", "r", "alice", T0))
+    lifecycle.close(inquiry, now=T0)
+    assert inquiry.state is State.CLOSED
+
+
 def test_invalid_transitions_name_the_state() -> None:
     inquiry = make()
     with pytest.raises(InvalidTransition, match="is new; waiting on the customer needs"):

@@ -138,10 +138,7 @@ def resolve(
     chosen = parse_kinds(kinds)
     if ResolutionKind.PROMOTED in chosen and link is None and not inquiry.links:
         raise InvalidInput("resolving as promoted needs the link to the product-development issue")
-    if inquiry.serious and inquiry.postmortem is None:
-        raise InvalidTransition(
-            f"inquiry #{inquiry.number} is serious; write its postmortem before resolving"
-        )
+    _require_postmortem(inquiry, "resolving")
     if link is not None:
         inquiry.links.append(link)
     resolution = Resolution(kinds=[k.value for k in chosen], by=by, at=now, note=note.strip())
@@ -168,8 +165,18 @@ def parse_kinds(kinds: Iterable[str]) -> list[ResolutionKind]:
     return chosen
 
 
+def _require_postmortem(inquiry: Inquiry, action: str) -> None:
+    """A serious inquiry is settled only with its postmortem: resolving and closing both."""
+    if inquiry.serious and inquiry.postmortem is None:
+        raise InvalidTransition(
+            f"inquiry #{inquiry.number} is serious; write its postmortem before {action}"
+        )
+
+
 def close(inquiry: Inquiry, *, now: datetime) -> None:
+    """Close a resolved inquiry; one marked serious after it was resolved needs its postmortem."""
     _require(inquiry, {State.RESOLVED}, "closing")
+    _require_postmortem(inquiry, "closing")
     inquiry.state = State.CLOSED
     inquiry.closed_at = now
 
