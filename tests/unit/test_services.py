@@ -112,6 +112,43 @@ def test_unanswered_inquiry_breaches(memory_desk: Desk, clock: FixedClock) -> No
     assert inquiries.get_inquiry(memory_desk, number)["clock"]["state"] == "breached"
 
 
+def test_a_resolution_without_a_response_stops_the_clock_while_it_stands(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    from sredesk.services.queue import clock_row
+
+    def clock_now(number: int) -> dict[str, object]:
+        return inquiries.get_inquiry(memory_desk, number)["clock"]  # type: ignore[no-any-return]
+
+    def row(number: int) -> dict[str, object]:
+        with memory_desk.unit_of_work() as uow:
+            inquiry = uow.inquiries.get(number)
+            return clock_row(memory_desk, memory_desk.calendar(uow), inquiry, clock.now())
+
+    settled_in_time, settled_late = open_one(memory_desk), open_one(memory_desk)
+    clock.advance(timedelta(hours=1))  # answered on the phone, 1 of 4 business hours used
+    inquiries.resolve(memory_desk, settled_in_time, ["answered"], by="alice")
+    clock.advance(timedelta(days=2))  # Friday: past due
+    inquiries.resolve(memory_desk, settled_late, ["answered"], by="alice")
+    stopped = clock_now(settled_in_time), clock_now(settled_late)
+    assert (stopped[0]["state"], stopped[0]["used"]) == ("met", 0.25)
+    assert stopped[1]["state"] == "missed"
+    assert (row(settled_in_time)["label"], row(settled_in_time)["running"]) == (
+        "resolved in time, no response",
+        False,
+    )
+    assert row(settled_late)["label"] == "resolved late, no response"
+    clock.advance(timedelta(days=30))
+    assert (clock_now(settled_in_time), clock_now(settled_late)) == stopped
+    inquiries.close(memory_desk, settled_in_time, by="alice")
+    assert clock_now(settled_in_time) == stopped[0]
+    # A resolution is no response: reopened, the inquiry is new and its clock runs again.
+    inquiries.reopen(memory_desk, settled_in_time, by="alice")
+    reopened = inquiries.get_inquiry(memory_desk, settled_in_time)
+    assert (reopened["state"], reopened["first_response_at"]) == ("new", None)
+    assert reopened["clock"]["state"] == "breached"
+
+
 def test_refused_commands_change_nothing(memory_desk: Desk) -> None:
     number = open_one(memory_desk)
     before = (inquiries.get_inquiry(memory_desk, number), audit_count(memory_desk))

@@ -31,13 +31,26 @@ def response_due_for(desk: Desk, calendar: BusinessCalendar, inquiry: Inquiry) -
     return response_due(calendar, inquiry.created_at, policy_for(desk, inquiry))
 
 
+def response_stop(inquiry: Inquiry) -> datetime | None:
+    """Where the response clock stops: the first response, or the resolution while it stands.
+
+    A resolution is no response: reopened without one, the inquiry is new again and its
+    clock runs from arrival. But while an inquiry is resolved or closed, nobody waits for
+    the desk's answer, so a clock that no response stopped stops at the resolution, met or
+    missed by then, instead of running on for ever.
+    """
+    if inquiry.first_response_at is not None or inquiry.is_open:
+        return inquiry.first_response_at
+    return inquiry.resolved_at or inquiry.closed_at
+
+
 def response_clock(
     desk: Desk, calendar: BusinessCalendar, inquiry: Inquiry, now: datetime | None = None
 ) -> dict[str, Any]:
     status = response_status(
         calendar,
         inquiry.created_at,
-        inquiry.first_response_at,
+        response_stop(inquiry),
         now or desk.now(),
         policy_for(desk, inquiry),
     )

@@ -24,6 +24,11 @@ CLOCK_LABELS = {
     ClockState.MET: "responded in time",
     ClockState.MISSED: "responded late",
 }
+# A clock that a resolution stopped, with no response before it.
+UNANSWERED_LABELS = {
+    ClockState.MET: "resolved in time, no response",
+    ClockState.MISSED: "resolved late, no response",
+}
 
 
 def business_span(span: timedelta) -> str:
@@ -36,27 +41,27 @@ def business_span(span: timedelta) -> str:
 def clock_row(
     desk: Desk, calendar: BusinessCalendar, inquiry: Inquiry, now: datetime
 ) -> dict[str, Any]:
+    stop = clocks.response_stop(inquiry)
     status = response_status(
-        calendar,
-        inquiry.created_at,
-        inquiry.first_response_at,
-        now,
-        clocks.policy_for(desk, inquiry),
+        calendar, inquiry.created_at, stop, now, clocks.policy_for(desk, inquiry)
     )
+    label = CLOCK_LABELS[status.state]
+    if stop is not None and inquiry.first_response_at is None:
+        label = UNANSWERED_LABELS.get(status.state, label)
     if status.state is ClockState.BREACHED:
         text = f"breached {business_span(calendar.elapsed(status.due, now))} ago"
     elif status.state in (ClockState.ON_TRACK, ClockState.AT_RISK):
         text = f"{business_span(status.remaining)} left"
     else:
-        text = CLOCK_LABELS[status.state]
+        text = label
     return {
         "state": status.state.value,
-        "label": CLOCK_LABELS[status.state],
+        "label": label,
         "text": text,
         "due": _iso(status.due),
         "due_local": status.due.astimezone(calendar.tz).strftime("%a %d %b %H:%M"),
         "remaining_seconds": int(status.remaining.total_seconds()),
-        "running": inquiry.first_response_at is None,
+        "running": stop is None,
     }
 
 
