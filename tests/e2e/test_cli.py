@@ -353,6 +353,8 @@ def test_a_member_is_edited_from_the_shell(demo: str) -> None:
         (("inquiry", "close", "1", "--as", "alice"), "closing needs"),
         (("effort", "log", "0", "--as", "alice"), "minutes must be between"),
         (("shift", "set", "2026-11-18", "alice", "bob"), "not a Monday"),
+        (("shift", "list", "--start", "0001-01-01"), "year 1 is outside the supported years"),
+        (("shift", "set", "0001-01-01", "alice", "bob"), "year 1 is outside the supported years"),
         (
             ("member", "add", "erin", "--name", "E", "--email", "e@x.org", "--percent-time", "150"),
             "percent_time 150 is outside 1..100",

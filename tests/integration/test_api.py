@@ -406,6 +406,24 @@ def test_a_year_outside_the_calendar_is_refused_not_a_crash(
     assert (client.get("/api/v1/shifts").json(), client.get("/api/v1/inquiries").json()) == before
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "problem"),
+    [
+        ("put", "/api/v1/shifts/0001-01-01", "path.week_start: Value error, year 1 is outside"),
+        ("get", "/api/v1/shifts?start=0001-01-01", "query.start: Value error, year 1 is outside"),
+        ("get", "/api/v1/shifts?end=9999-12-31", "query.end: Value error, year 9999 is outside"),
+    ],
+)
+def test_a_shift_outside_the_calendar_is_refused_and_not_written(
+    client: TestClient, method: str, url: str, problem: str
+) -> None:
+    before = client.get("/api/v1/shifts").json()
+    refused = client.request(method, url, json={"primary": "alice", "backup": "bob"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith(problem)
+    assert client.get("/api/v1/shifts").json() == before
+
+
 def test_postmortem_and_effort(client: TestClient) -> None:
     n = new(client, serious=True)["number"]
     assert (

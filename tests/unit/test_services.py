@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from sredesk.adapters.memory import FixedClock, MemoryStore
+from sredesk.core.calendar import CalendarError
 from sredesk.core.errors import DeskError, InvalidInput, InvalidTransition, NotFound, NotSetUp
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import effort, escalations, inquiries, postmortems, shifts, team
@@ -613,6 +614,13 @@ def test_shifts_need_mondays_and_two_people(memory_desk: Desk) -> None:
         shifts.set_shift(memory_desk, date(2026, 11, 18), "alice", "bob")
     with pytest.raises(InvalidInput, match="different"):
         shifts.set_shift(memory_desk, date(2026, 11, 16), "alice", "@alice")
+    before = shifts.list_shifts(memory_desk)
+    # Year 1 is before the calendar's first year: nothing is written, nothing overflows.
+    with pytest.raises(CalendarError, match="year 1 is outside the supported years"):
+        shifts.set_shift(memory_desk, date(1, 1, 1), "alice", "bob")
+    with pytest.raises(CalendarError, match="year 1 is outside the supported years"):
+        shifts.list_shifts(memory_desk, start=date(1, 1, 3))
+    assert shifts.list_shifts(memory_desk) == before
     shifts.set_shift(memory_desk, date(2026, 11, 16), "dave", "alice")
     assert shifts.list_shifts(memory_desk, start=date(2026, 11, 18), end=date(2026, 11, 18)) == [
         {"week_start": "2026-11-16", "primary": "dave", "backup": "alice", "delegations": []}

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sredesk.core import handoff as handoff_rules
 from sredesk.core import lifecycle, roster
+from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, NotFound
 from sredesk.core.model import Inquiry, Shift
 from sredesk.services.desk import Desk, audit, member, notify, recorded
@@ -21,6 +22,7 @@ def set_shift(
     desk: Desk, week_start: date, primary: str, backup: str, *, actor: str = "system"
 ) -> None:
     """Set who is Primary and Backup for a week, creating or replacing its shift."""
+    check_year(week_start.year)
     if week_start.weekday() != 0:
         raise InvalidInput(f"{week_start} is not a Monday; shifts start on Mondays")
     if primary.lstrip("@") == backup.lstrip("@"):
@@ -42,6 +44,9 @@ def set_shift(
 def list_shifts(
     desk: Desk, *, start: date | None = None, end: date | None = None
 ) -> list[dict[str, Any]]:
+    for day in (start, end):
+        if day is not None:
+            check_year(day.year)
     with desk.unit_of_work() as uow:
         return [shift_view(s) for s in uow.shifts.list(start=start, end=end)]
 

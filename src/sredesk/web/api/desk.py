@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -16,6 +15,7 @@ from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
     REFUSALS,
     ActorIn,
+    CalendarDate,
     Created,
     DelegationIn,
     EffortIn,
@@ -66,14 +66,14 @@ def edit_member(
 
 @router.get("/shifts")
 def list_shifts(
-    desk: DeskDep, start: date | None = None, end: date | None = None
+    desk: DeskDep, start: CalendarDate | None = None, end: CalendarDate | None = None
 ) -> list[dict[str, Any]]:
     return shifts.list_shifts(desk, start=start, end=end)
 
 
 @router.put("/shifts/{week_start}")
 def set_shift(
-    desk: DeskDep, week_start: date, body: ShiftIn, _admin: ApiAdmin
+    desk: DeskDep, week_start: CalendarDate, body: ShiftIn, _admin: ApiAdmin
 ) -> list[dict[str, Any]]:
     shifts.set_shift(desk, week_start, body.primary, body.backup)
     return shifts.list_shifts(desk, start=week_start, end=week_start)
