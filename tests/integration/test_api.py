@@ -156,6 +156,13 @@ def test_an_inquiry_through_its_life(client: TestClient) -> None:
         ),
         (
             "post",
+            "/api/v1/inquiries",
+            {"title": "x", "channel": "email", "source": "s", "created_at": "2031-01-01T00:00Z"},
+            422,
+            "the arrival time 2031-01-01T00:00:00+00:00 is in the future; give when it arrived",
+        ),
+        (
+            "post",
             "/api/v1/inquiries/{n}/customer-messages",
             {"author": "a@x.org, b@y.org", "body": "me too"},
             422,
@@ -530,10 +537,11 @@ def test_a_locked_database_answers_503_and_writes_nothing(tmp_path: Path) -> Non
 
 
 def test_a_required_response_time_in_calendar_days(client: TestClient) -> None:
-    number = new(client, response_days=2, created_at="2026-11-20T16:00:00-08:00")["number"]
+    # Friday of the week before: two days later is Sunday 16:00 in San Francisco.
+    number = new(client, response_days=2, created_at="2026-11-13T16:00:00-08:00")["number"]
     shown = client.get(f"/api/v1/inquiries/{number}").json()
     due = datetime.fromisoformat(shown["response_due"])
-    assert (shown["response_days"], due) == (2, datetime(2026, 11, 23, tzinfo=UTC))
+    assert (shown["response_days"], due) == (2, datetime(2026, 11, 16, tzinfo=UTC))
     both = client.post(
         f"/api/v1/inquiries/{number}/response-time", json={"by": "alice", "hours": 4, "days": 1}
     )

@@ -137,6 +137,17 @@ def test_invalid_transitions_name_the_state() -> None:
     assert inquiry.closed_at is None
 
 
+def test_an_arrival_is_aware_in_the_calendar_and_not_to_come() -> None:
+    lifecycle.check_arrival(T0 - timedelta(days=400), now=T0)
+    lifecycle.check_arrival(T0 + timedelta(minutes=5), now=T0)  # a fast clock elsewhere
+    with pytest.raises(InvalidInput, match="is in the future; give when it arrived"):
+        lifecycle.check_arrival(T0 + timedelta(minutes=6), now=T0)
+    with pytest.raises(InvalidInput, match="needs a UTC offset"):
+        lifecycle.check_arrival(datetime(2026, 11, 18, 10, 0), now=T0)
+    with pytest.raises(ValueError, match="year 1 is outside the supported years"):
+        lifecycle.check_arrival(datetime(1, 1, 1, tzinfo=UTC), now=T0)
+
+
 def test_empty_comment_is_refused() -> None:
     with pytest.raises(InvalidInput, match="empty"):
         lifecycle.add_member_comment(make(), "alice", "   ", public=True, now=T0)

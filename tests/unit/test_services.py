@@ -47,8 +47,9 @@ def test_new_inquiry_goes_to_the_primary_with_a_four_business_hour_due(
     assert data["timeline"][0]["action"] == "inquiry.created"
 
 
-def test_the_worked_example_from_thanksgiving_week(memory_desk: Desk) -> None:
+def test_the_worked_example_from_thanksgiving_week(memory_desk: Desk, clock: FixedClock) -> None:
     arrival = datetime(2026, 11, 25, 16, 30, tzinfo=memory_desk_tz(memory_desk))
+    clock.current = arrival  # recorded as it arrives: an arrival is never ahead of the desk
     number = open_one(memory_desk, created_at=arrival)
     due = datetime.fromisoformat(inquiries.get_inquiry(memory_desk, number)["response_due"])
     assert due == datetime(2026, 11, 30, 11, 30, tzinfo=memory_desk_tz(memory_desk))
@@ -69,10 +70,13 @@ def test_own_required_response_time_replaces_the_goal(memory_desk: Desk) -> None
     assert datetime.fromisoformat(data["response_due"]) == NOW + timedelta(days=2)
 
 
-def test_own_required_response_time_may_be_calendar_days(memory_desk: Desk) -> None:
+def test_own_required_response_time_may_be_calendar_days(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
     """A contract may count days as they pass, nights and the weekend included."""
     tz = memory_desk_tz(memory_desk)
     friday = datetime(2026, 11, 20, 16, tzinfo=tz)
+    clock.current = friday
     number = open_one(memory_desk, sensitive=True, response_days=2, created_at=friday)
     data = inquiries.get_inquiry(memory_desk, number)
     assert (data["response_days"], data["response_hours"]) == (2, None)
@@ -148,6 +152,18 @@ def test_a_resolution_without_a_response_stops_the_clock_while_it_stands(
     reopened = inquiries.get_inquiry(memory_desk, settled_in_time)
     assert (reopened["state"], reopened["first_response_at"]) == ("new", None)
     assert reopened["clock"]["state"] == "breached"
+
+
+def test_an_arrival_to_come_or_off_the_calendar_opens_nothing(memory_desk: Desk) -> None:
+    before = inquiries.list_inquiries(memory_desk), audit_count(memory_desk)
+    with pytest.raises(InvalidInput, match="is in the future"):
+        open_one(memory_desk, created_at=NOW + timedelta(days=1))
+    for year in (1, 9999):
+        with pytest.raises(CalendarError, match=f"year {year} is outside"):
+            open_one(memory_desk, created_at=datetime(year, 12, 31, 12, tzinfo=UTC))
+    with pytest.raises(InvalidInput, match="between 1 and 3650 days"):
+        inquiries.sweep_stale(memory_desk, days=10**9)
+    assert (inquiries.list_inquiries(memory_desk), audit_count(memory_desk)) == before
 
 
 def test_refused_commands_change_nothing(memory_desk: Desk) -> None:

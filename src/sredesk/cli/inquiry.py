@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from sredesk.cli.common import AS_OPTION, actor, desk, print_json, print_table, read_body
+from sredesk.core.calendar import CalendarError, check_year
 from sredesk.core.errors import InvalidInput
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import escalations, inquiries, postmortems, shifts
@@ -28,6 +29,10 @@ def _parse_instant(value: str | None, what: str) -> datetime | None:
         ) from None
     if parsed.tzinfo is None:
         raise InvalidInput(f"{what} {value!r} needs a UTC offset, e.g. -08:00")
+    try:
+        check_year(parsed.year)  # before any service converts it between zones
+    except CalendarError as error:
+        raise InvalidInput(f"{what} {value!r}: {error}") from None
     return parsed
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email.utils import getaddresses
 
+from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.model import (
     OPEN_STATES,
@@ -25,6 +26,10 @@ from sredesk.core.model import (
 RESOLVABLE = OPEN_STATES
 # The longest customer: an e-mail address's limit, and the stored author's.
 MAX_CUSTOMER = 320
+# How far ahead of the desk's clock an arrival may be given: another clock may run fast.
+ARRIVAL_SKEW = timedelta(minutes=5)
+# The longest silence a sweep may ask for: ten years.
+MAX_STALE_DAYS = 3650
 
 
 def _require(inquiry: Inquiry, allowed: Iterable[State], action: str) -> None:
@@ -40,6 +45,22 @@ def _require_text(text: str, what: str) -> str:
     if not cleaned:
         raise InvalidInput(f"{what} is empty; give some text")
     return cleaned
+
+
+def check_arrival(arrived: datetime, *, now: datetime) -> None:
+    """Refuse an arrival the desk cannot place: without an offset, off the calendar, or ahead.
+
+    An arrival may be given for a call or a mail taken earlier, never for one still to come:
+    its response would precede it in the records. A few minutes ahead are allowed, for a
+    client whose clock runs fast.
+    """
+    if arrived.tzinfo is None:
+        raise InvalidInput("the arrival time needs a UTC offset")
+    check_year(arrived.year)
+    if arrived > now + ARRIVAL_SKEW:
+        raise InvalidInput(
+            f"the arrival time {arrived.isoformat()} is in the future; give when it arrived"
+        )
 
 
 def customer_problem(customer: str) -> str | None:

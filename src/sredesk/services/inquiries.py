@@ -131,8 +131,7 @@ def create_in(
     """
     now = desk.now()
     arrived = created_at or now
-    if arrived.tzinfo is None:
-        raise InvalidInput("the arrival time needs a UTC offset")
+    lifecycle.check_arrival(arrived, now=now)
     if redirected_by:
         redirected_by = member(uow, redirected_by).handle
     calendar = desk.calendar(uow)
@@ -461,8 +460,10 @@ def sweep_stale(desk: Desk, *, days: int | None = None) -> list[int]:
     `days` defaults to the team's setting (21). Serious inquiries are left alone: they need
     a postmortem, which no sweep can write.
     """
-    if days is not None and days < 1:
-        raise InvalidInput("the stale period must be at least one day")
+    if days is not None and not 1 <= days <= lifecycle.MAX_STALE_DAYS:
+        raise InvalidInput(
+            f"the stale period must be between 1 and {lifecycle.MAX_STALE_DAYS} days"
+        )
     now = desk.now()
     closed: list[int] = []
     with desk.unit_of_work() as uow:
