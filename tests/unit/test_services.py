@@ -432,6 +432,23 @@ def test_postmortem_is_prefilled_from_effort_and_timeline(memory_desk: Desk) -> 
     assert data["postmortem"]["why"] == "Launcher profile was stale."
 
 
+def test_a_members_effort_of_one_day_is_at_most_a_day(memory_desk: Desk) -> None:
+    day = date(2026, 11, 17)
+    effort.log_effort(memory_desk, by="bob", minutes=1000, on=day)
+    effort.log_effort(memory_desk, by="bob", minutes=440, on=day)  # exactly 24 hours
+    before = effort.list_effort(memory_desk), audit_count(memory_desk)
+    with pytest.raises(
+        InvalidInput,
+        match=r"^bob has 1440 minutes logged on 2026-11-17 already; a day holds 1440,"
+        r" so log at most 0 more$",
+    ):
+        effort.log_effort(memory_desk, by="bob", minutes=1, on=day)
+    assert (effort.list_effort(memory_desk), audit_count(memory_desk)) == before
+    # Another day, and another member the same day, are their own.
+    effort.log_effort(memory_desk, by="bob", minutes=1440, on=day + timedelta(days=1))
+    effort.log_effort(memory_desk, by="alice", minutes=1440, on=day)
+
+
 def test_effort_log_rejects_bad_minutes_and_unknown_inquiries(memory_desk: Desk) -> None:
     for minutes in (0, -5, 24 * 60 + 1):
         with pytest.raises(InvalidInput, match="minutes"):

@@ -11,7 +11,8 @@ from sredesk.core.model import EffortEntry
 from sredesk.services.desk import Desk, audit, classified_numbers, member
 from sredesk.services.views import effort_view
 
-# A day's work is the most one entry can hold; longer work is logged per day.
+# A day's work is the most one entry, or a member's entries of one day together, can hold;
+# longer work is logged per day.
 MAX_MINUTES = 24 * 60
 # What a reader off the desk reads for an entry's note on a classified inquiry.
 CLASSIFIED_NOTE = "(classified inquiry)"
@@ -39,6 +40,12 @@ def log_effort(
         if on is not None and on > today:
             raise InvalidInput(f"{on} has not come yet; log effort for work done, up to {today}")
         day = on or today
+        logged = sum(e.minutes for e in uow.effort.list(member=handle) if e.on == day)
+        if logged + minutes > MAX_MINUTES:
+            raise InvalidInput(
+                f"{handle} has {logged} minutes logged on {day} already; a day holds"
+                f" {MAX_MINUTES}, so log at most {MAX_MINUTES - logged} more"
+            )
         entry = EffortEntry(
             member=handle, minutes=minutes, on=day, note=note.strip(), inquiry_number=inquiry_number
         )
