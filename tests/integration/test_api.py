@@ -184,6 +184,20 @@ def test_an_inquiry_through_its_life(client: TestClient) -> None:
             422,
             "not a Monday",
         ),
+        (
+            "post",
+            "/api/v1/delegations",
+            {"by": "alice", "start": "2026-11-18T10:00-08:00", "end": "2027-06-01T00:00-07:00"},
+            422,
+            "the delegation ends after the week of 2026-11-16, which ends at 2026-11-23 00:00",
+        ),
+        (
+            "post",
+            "/api/v1/delegations",
+            {"by": "alice", "start": "2026-11-16T09:00-08:00", "end": "2026-11-17T17:00-08:00"},
+            422,
+            "the delegation window ended at 2026-11-17 17:00 America/Los_Angeles",
+        ),
         ("post", "/api/v1/handoff", {"week_start": "2027-06-07"}, 404, "no shift"),
         (
             "post",

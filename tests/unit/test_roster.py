@@ -12,7 +12,14 @@ from sredesk.core import roster
 from sredesk.core.calendar import default_calendar
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.handoff import Route, apply_handoff, handoff_notice, plan_handoff
-from sredesk.core.model import Channel, EscalationStatus, Inquiry, Shift, State
+from sredesk.core.model import (
+    Channel,
+    DelegationStatus,
+    EscalationStatus,
+    Inquiry,
+    Shift,
+    State,
+)
 
 CAL = default_calendar()
 SHIFTS = [
@@ -61,17 +68,48 @@ def test_no_shift_means_no_holder() -> None:
     assert holder(pst(2027, 3, 3, 10)) is None
 
 
+def test_a_delegation_is_for_time_to_come_within_its_week() -> None:
+    shift = Shift(week_start=date(2026, 11, 16), primary="alice", backup="bob")
+    now = pst(2026, 11, 18, 12)
+
+    def ask(start: datetime, end: datetime) -> None:
+        roster.request_delegation(shift, start, end, by="alice", now=now, tz=CAL.tz)
+
+    with pytest.raises(
+        InvalidInput,
+        match=r"^the delegation window ended at 2026-11-17 17:00 America/Los_Angeles;"
+        r" give a window still to come$",
+    ):
+        ask(pst(2026, 11, 16, 9), pst(2026, 11, 17, 17))
+    with pytest.raises(
+        InvalidInput,
+        match=r"^the delegation ends after the week of 2026-11-16, which ends at"
+        r" 2026-11-23 00:00 America/Los_Angeles; end it by then$",
+    ):
+        ask(now, pst(2027, 6, 1))
+    assert shift.delegations == []
+    ask(pst(2026, 11, 17, 9), pst(2026, 11, 23))  # begun already, to the week's very end
+    (delegation,) = shift.delegations
+    delegation.id = 3
+    # Not answered while it lasted: it can no longer be accepted, only declined.
+    after = pst(2026, 11, 23, 9)
+    with pytest.raises(InvalidTransition, match=r"^delegation 3's window ended at .*; decline"):
+        roster.answer_delegation(delegation, by="bob", accept=True, now=after)
+    roster.answer_delegation(delegation, by="bob", accept=False, now=after)
+    assert delegation.status is DelegationStatus.DECLINED
+
+
 def test_an_accepted_delegation_is_in_force_only_in_its_window() -> None:
     shift = Shift(week_start=date(2026, 11, 16), primary="alice", backup="bob")
     start, end = pst(2026, 11, 18, 12), pst(2026, 11, 19, 12)
     with pytest.raises(InvalidTransition, match="only the Primary"):
-        roster.request_delegation(shift, start, end, by="bob", now=start)
+        roster.request_delegation(shift, start, end, by="bob", now=start, tz=CAL.tz)
     with pytest.raises(InvalidInput, match="ends before"):
-        roster.request_delegation(shift, end, start, by="alice", now=start)
-    delegation = roster.request_delegation(shift, start, end, by="alice", now=start)
+        roster.request_delegation(shift, end, start, by="alice", now=start, tz=CAL.tz)
+    delegation = roster.request_delegation(shift, start, end, by="alice", now=start, tz=CAL.tz)
     delegation.id = 7
     with pytest.raises(InvalidTransition, match="already covers"):
-        roster.request_delegation(shift, start, end, by="alice", now=start)
+        roster.request_delegation(shift, start, end, by="alice", now=start, tz=CAL.tz)
 
     def who(at: datetime) -> str | None:
         duty = roster.duty_at([shift], at, CAL)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sredesk.core.calendar import BusinessCalendar
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
@@ -129,15 +130,31 @@ def duty_at(shifts: Sequence[Shift], at: datetime, calendar: BusinessCalendar) -
 
 
 def request_delegation(
-    shift: Shift, start: datetime, end: datetime, *, by: str, now: datetime
+    shift: Shift, start: datetime, end: datetime, *, by: str, now: datetime, tz: ZoneInfo
 ) -> Delegation:
-    """The Primary proposes to hand the role to the Backup for [start, end)."""
+    """The Primary proposes to hand the role to the Backup for [start, end).
+
+    The window is time still to come, within the shift's week (which ends at the next
+    Monday's midnight in the calendar's zone, `tz`): the desk looks for a delegation only
+    on the shift it belongs to, so a window past the week would promise what nobody applies,
+    and one already over would rewrite who held the desk.
+    """
     if by != shift.primary:
         raise InvalidTransition(
             f"only the Primary of the week of {shift.week_start} ({shift.primary}) can delegate"
         )
     if end <= start:
         raise InvalidInput("the delegation ends before it starts; give an end after the start")
+    if end <= now:
+        raise InvalidInput(
+            f"the delegation window ended at {_local(end, tz)}; give a window still to come"
+        )
+    week_end = datetime.combine(shift.week_start + timedelta(weeks=1), time(0), tzinfo=tz)
+    if end > week_end:
+        raise InvalidInput(
+            f"the delegation ends after the week of {shift.week_start}, which ends at "
+            f"{_local(week_end, tz)}; end it by then"
+        )
     for other in shift.delegations:
         live = other.status in (DelegationStatus.PROPOSED, DelegationStatus.ACCEPTED)
         if live and other.start < end and start < other.end:
@@ -156,14 +173,25 @@ def request_delegation(
 
 
 def answer_delegation(delegation: Delegation, *, by: str, accept: bool, now: datetime) -> None:
+    """The Backup accepts or declines; a window that is over can only be declined."""
     if delegation.status is not DelegationStatus.PROPOSED:
         raise InvalidTransition(f"delegation {delegation.id} is {delegation.status.value} already")
     if by != delegation.to_member:
         raise InvalidTransition(
             f"only {delegation.to_member}, the Backup asked, can answer delegation {delegation.id}"
         )
+    if accept and delegation.end <= now:
+        raise InvalidTransition(
+            f"delegation {delegation.id}'s window ended at {delegation.end.isoformat()};"
+            " decline it, and ask for a new one"
+        )
     delegation.status = DelegationStatus.ACCEPTED if accept else DelegationStatus.DECLINED
     delegation.answered_at = now
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> str:
+    """A time as the desk reads it: in the calendar's zone, named."""
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
 
 
 def end_delegation(delegation: Delegation, *, by: str, now: datetime) -> None:

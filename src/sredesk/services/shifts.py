@@ -75,12 +75,14 @@ def delegate(desk: Desk, start: datetime, end: datetime, *, by: str) -> int:
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("the delegation window needs times with a UTC offset")
+    check_year(start.year)
+    check_year(end.year)
     now = desk.now()
     with desk.unit_of_work() as uow:
         actor = member(uow, by).handle
         calendar = desk.calendar(uow)
         shift = uow.shifts.get(roster.duty_week(start, calendar))
-        delegation = roster.request_delegation(shift, start, end, by=actor, now=now)
+        delegation = roster.request_delegation(shift, start, end, by=actor, now=now, tz=calendar.tz)
         uow.flush()
         audit(uow, "delegation.requested", actor=actor, now=now, after=delegation_view(delegation))
         notify(
