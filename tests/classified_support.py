@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sredesk.core.postmortem import PostmortemDraft
-from sredesk.services import effort, escalations, inquiries, postmortems
+from sredesk.services import effort, escalations, inquiries, postmortems, team
 from sredesk.services.desk import Desk
 
 # In the classified inquiry's title, text, customer, list, attachment, notes and postmortem,
@@ -23,7 +23,13 @@ class Seeded:
 
 
 def seed_classified(desk: Desk) -> Seeded:
-    """An ordinary inquiry, then a classified one held by alice with a record of every kind."""
+    """An ordinary inquiry, then a classified one held by alice with a record of every kind.
+
+    alice, this week's Primary, bob, her Backup, and carol, the next Primary, are cleared for
+    classified inquiries: it goes to them as any inquiry would.
+    """
+    for handle in ("alice", "bob", "carol"):
+        team.update_member(desk, handle, classified_access=True)
     public = inquiries.open_inquiry(
         desk,
         title="Slow render",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from sredesk.core.handoff import (
     apply_handoff,
     earlier_handoff,
     plan_handoff,
+    receiver,
     stayed,
 )
 from sredesk.core.model import Channel, Handoff, Inquiry
@@ -49,6 +51,56 @@ def run(inquiries: list[Inquiry], route: Route, at: datetime, **kw: object) -> H
 
 def numbers(found: list[Inquiry]) -> list[int | None]:
     return [i.number for i in found]
+
+
+def test_a_classified_inquiry_goes_to_the_first_cleared_of_the_next_pair() -> None:
+    route = Route(
+        frozenset({"alice"}),
+        "carol",
+        since=MONDAY,
+        primary="alice",
+        backup="bob",
+        cleared=frozenset({"bob"}),
+    )
+    plain, secret = make(1), make(2)
+    secret.sensitive = True
+    assert (receiver(plain, route), receiver(secret, route)) == ("carol", "bob")
+    assert receiver(secret, replace(route, cleared=frozenset({"carol", "bob"}))) == "carol"
+    nobody = replace(route, cleared=frozenset({"alice"}))
+    assert receiver(secret, nobody) is None
+    plan = plan_handoff([plain, secret], nobody)
+    assert (numbers(plan.handed), numbers(plan.uncleared)) == ([1], [2])
+    for inquiry in plan.handed:
+        apply_handoff(
+            HandoffPlan(handed=[inquiry], kept=[]),
+            week=route.week,
+            from_member="alice",
+            to_member=receiver(inquiry, route) or "",
+            now=FRIDAY,
+        )
+    apply_handoff(
+        HandoffPlan(handed=[], kept=[], uncleared=[secret]),
+        week=route.week,
+        from_member="alice",
+        to_member="carol",
+        now=FRIDAY,
+    )
+    assert (plain.assignee, secret.assignee, secret.handoffs) == ("carol", None, [])
+    # bob, a delegate this week and next week's cleared Backup, takes it; a repeat run of
+    # the week's handoff knows it for handed, and leaves it alone.
+    delegated = replace(route, outgoing=frozenset({"alice", "bob"}))
+    secret.assignee = "alice"
+    (first,) = plan_handoff([secret], delegated).handed
+    apply_handoff(
+        HandoffPlan(handed=[first], kept=[]),
+        week=route.week,
+        from_member="alice",
+        to_member="bob",
+        now=FRIDAY,
+    )
+    assert earlier_handoff(secret, delegated) is secret.handoffs[-1]
+    again = plan_handoff([secret], delegated)
+    assert (again.handed, again.stayed) == ([], [])
 
 
 def test_a_repeat_keeps_what_the_first_run_kept_and_hands_only_what_is_new() -> None:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from sredesk.adapters.memory import FixedClock, MemoryStore
 from sredesk.core.errors import InvalidTransition, NotSetUp
-from sredesk.services import inquiries, mail, outbox
+from sredesk.services import inquiries, mail, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
 from sredesk.services.mail_outbound import mail_publisher, queue_notifications
@@ -391,6 +391,7 @@ def test_a_notification_on_a_classified_inquiry_is_mailed_without_its_text(
     from sredesk.services import escalations
     from sredesk.services.desk import notify
 
+    team.update_member(desk, "bob", classified_access=True)  # bob is asked for help
     n = inquiries.open_inquiry(
         desk, title="Mesh file from site X fails", channel="hotline", source="line", sensitive=True
     )
@@ -423,6 +424,7 @@ def test_sensitive_mail_lets_a_classified_notification_out_whole(desk: Desk) -> 
 
     from sredesk.services import escalations
 
+    team.update_member(desk, "bob", classified_access=True)  # bob is asked for help
     n = inquiries.open_inquiry(
         desk, title="Mesh file from site X fails", channel="hotline", source="line", sensitive=True
     )

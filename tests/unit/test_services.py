@@ -395,6 +395,84 @@ def test_an_arrival_after_fridays_close_is_the_next_primarys(
         shifts.delegate(memory_desk, clock.now(), clock.now() + timedelta(hours=2), by="alice")
 
 
+def clear(desk: Desk, *handles: str, access: bool = True) -> None:
+    for handle in handles:
+        team.update_member(desk, handle, classified_access=access)
+
+
+def test_a_classified_inquiry_goes_only_to_a_cleared_member(memory_desk: Desk) -> None:
+    """This week alice is Primary and bob Backup; nobody is cleared to begin with."""
+
+    def classified() -> int:
+        return open_one(memory_desk, title="Secure mesh", sensitive=True)
+
+    nobodys = inquiries.get_inquiry(memory_desk, classified())
+    assert nobodys["assignee"] is None
+    note = nobodys["comments"][-1]
+    assert (note["author"], note["public"]) == ("system", False)
+    assert "Nobody on duty (alice, bob) is cleared" in note["body"]
+    clear(memory_desk, "bob")
+    backups = classified()
+    assert inquiries.get_inquiry(memory_desk, backups)["assignee"] == "bob"
+    assert inquiries.get_inquiry(memory_desk, open_one(memory_desk))["assignee"] == "alice"
+    clear(memory_desk, "alice")
+    assert inquiries.get_inquiry(memory_desk, classified())["assignee"] == "alice"
+    before = inquiries.get_inquiry(memory_desk, backups), audit_count(memory_desk)
+    refusal = (
+        f"^inquiry #{backups} is classified and carol is not cleared for classified inquiries;"
+    )
+    with pytest.raises(InvalidTransition, match=refusal + " assign it to one of the members"):
+        inquiries.assign(memory_desk, backups, "carol", by="bob")
+    with pytest.raises(InvalidTransition, match=refusal + " escalate to one of the members"):
+        escalations.escalate(memory_desk, backups, by="bob", to="carol")
+    clear(memory_desk, "bob", access=False)
+    with pytest.raises(InvalidTransition, match=r"bob is not cleared.*members who are: alice$"):
+        escalations.escalate(memory_desk, backups, by="alice")  # to the Backup, bob
+    assert (inquiries.get_inquiry(memory_desk, backups), audit_count(memory_desk) - 1) == before
+    inquiries.assign(memory_desk, backups, "alice", by="bob")
+    escalations.escalate(memory_desk, open_one(memory_desk), by="alice")  # not classified
+
+
+@pytest.mark.parametrize(
+    ("cleared", "taker"),
+    [
+        (("bob", "dave"), "dave"),  # the next Primary
+        (("bob", "alice"), "alice"),  # the next Backup, the Primary not being cleared
+        (("bob",), None),  # nobody next is cleared
+    ],
+)
+def test_the_handoff_gives_a_classified_inquiry_only_to_a_cleared_member(
+    memory_desk: Desk, cleared: tuple[str, ...], taker: str | None
+) -> None:
+    """The week of 30 November is bob's, with carol; the next is dave's, with alice."""
+    clear(memory_desk, *cleared)
+    secret = open_one(memory_desk, title="Secure mesh", sensitive=True)
+    plain = open_one(memory_desk)
+    for number in (secret, plain):
+        inquiries.assign(memory_desk, number, "bob", by="alice")
+    week = date(2026, 11, 30)
+    result = shifts.handoff(memory_desk, week_start=week)
+    assert (result.to_member, result.backup) == ("dave", "alice")
+    assert result.to_backup == ([secret] if taker == "alice" else [])
+    assert result.uncleared == ([] if taker else [secret])
+    assert result.handed == ([secret, plain] if taker else [plain])
+    assert inquiries.get_inquiry(memory_desk, plain)["assignee"] == "dave"
+    shown = inquiries.get_inquiry(memory_desk, secret)
+    assert shown["assignee"] == taker
+    if taker is None:
+        assert "Nobody on duty (dave, alice) is cleared" in shown["comments"][-1]["body"]
+    else:
+        assert shown["handoffs"][-1]["to_member"] == taker
+    with memory_desk.unit_of_work() as uow:
+        told = {(n.recipient, n.inquiry_number) for n in uow.notifications.list()}
+    assert ((taker, secret) in told) == (taker is not None)
+    # A repeat run this week finds it settled.
+    before = inquiries.get_inquiry(memory_desk, secret), audit_count(memory_desk)
+    again = shifts.handoff(memory_desk, week_start=week)
+    assert (again.handed, again.stayed) == ([], [])
+    assert (inquiries.get_inquiry(memory_desk, secret), audit_count(memory_desk) - 1) == before
+
+
 def test_handoff_needs_both_weeks_planned(memory_desk: Desk) -> None:
     with pytest.raises(NotFound, match="plan the next week"):
         shifts.handoff(memory_desk, week_start=date(2026, 12, 7))

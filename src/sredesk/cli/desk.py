@@ -298,14 +298,17 @@ def handoff(
                 "kept": result.kept,
                 "kept_earlier": result.kept_earlier,
                 "stayed": result.stayed,
+                "to_backup": result.to_backup,
+                "uncleared": result.uncleared,
                 "dry_run": dry_run,
             }
         )
         return
     verb = "would hand" if dry_run else "handed"
+    to_primary = [n for n in result.handed if n not in result.to_backup]
     typer.echo(
-        f"{verb} {len(result.handed)} to {result.to_member}: "
-        + (", ".join(f"#{n}" for n in result.handed) or "none")
+        f"{verb} {len(to_primary)} to {result.to_member}: "
+        + (", ".join(f"#{n}" for n in to_primary) or "none")
     )
     kept = [
         f"#{n}" + (" (earlier this week)" if n in result.kept_earlier else "") for n in result.kept
@@ -315,6 +318,16 @@ def handoff(
         typer.echo(
             f"already with {result.to_member}, no notice: "
             + ", ".join(f"#{n}" for n in result.stayed)
+        )
+    if result.to_backup:
+        typer.echo(
+            f"classified, to {result.backup} (cleared; {result.to_member} is not): "
+            + ", ".join(f"#{n}" for n in result.to_backup)
+        )
+    if result.uncleared:
+        typer.echo(
+            "classified, left unassigned (nobody next is cleared): "
+            + ", ".join(f"#{n}" for n in result.uncleared)
         )
 
 

@@ -18,12 +18,17 @@ class Route:
     Primary, who holds what nobody is assigned. The records of that week's handoff are the
     ones that name the week and keep an inquiry with `outgoing` or hand it to `to_member`.
     A record written before records named their week counts when it was written since `since`.
+
+    A classified inquiry goes only to a member `cleared` for it: the next Primary, else the
+    next `backup`, else nobody (`receiver`).
     """
 
     outgoing: frozenset[str]
     to_member: str
     since: datetime
     primary: str
+    backup: str | None = None
+    cleared: frozenset[str] = frozenset()
 
     @property
     def week(self) -> date:
@@ -40,6 +45,18 @@ class HandoffPlan:
     # recorded like a handed one, so a repeat run leaves them alone, but nothing moves and
     # nobody is told.
     stayed: list[Inquiry] = field(default_factory=list)
+    # Classified, and neither the next Primary nor the next Backup is cleared for them: they
+    # are left unassigned, for a cleared member to take.
+    uncleared: list[Inquiry] = field(default_factory=list)
+
+
+def receiver(inquiry: Inquiry, route: Route) -> str | None:
+    """Who the handoff gives the inquiry to: the next Primary, or for a classified inquiry
+    the first of the next Primary and the next Backup cleared for it, or nobody."""
+    if not inquiry.sensitive:
+        return route.to_member
+    takers = (route.to_member, route.backup)
+    return next((m for m in takers if m is not None and m in route.cleared), None)
 
 
 def earlier_handoff(inquiry: Inquiry, route: Route) -> Handoff | None:
@@ -54,7 +71,7 @@ def earlier_handoff(inquiry: Inquiry, route: Route) -> Handoff | None:
             continue
         if record.kept_by_previous and record.from_member in route.outgoing:
             return record
-        if not record.kept_by_previous and record.to_member == route.to_member:
+        if not record.kept_by_previous and record.to_member == receiver(inquiry, route):
             return record
     return None
 
@@ -72,7 +89,8 @@ def plan_handoff(
     What the Primary or a delegate holds belongs to the desk, not to the person; unassigned
     open inquiries go too. An inquiry marked keep stays. One the next Primary holds already
     (unassigned counts as the Primary's) goes to `stayed`, not `handed`: there is no one to
-    hand it from.
+    hand it from. A classified inquiry goes to its `receiver` instead of the next Primary,
+    and to `uncleared` when nobody next is cleared for it.
 
     The handoff may run more than once in a week (from the page and the shell, or again after
     new arrivals), and a repeat settles only what the earlier run did not:
@@ -89,6 +107,7 @@ def plan_handoff(
     kept: list[Inquiry] = []
     kept_earlier: list[Inquiry] = []
     stayed: list[Inquiry] = []
+    uncleared: list[Inquiry] = []
     for inquiry in sorted(inquiries, key=lambda i: i.number or 0):
         if not inquiry.is_open:
             continue
@@ -102,12 +121,16 @@ def plan_handoff(
             kept_earlier.append(inquiry)
         elif earlier is None and inquiry.keep_at_handoff:
             kept.append(inquiry)
-        elif (inquiry.assignee or route.primary) == route.to_member:
+        elif (taker := receiver(inquiry, route)) is None:
+            uncleared.append(inquiry)
+        elif (inquiry.assignee or route.primary) == taker:
             stayed.append(inquiry)
         else:
             handed.append(inquiry)
-    _check_release(release, [*handed, *stayed])
-    return HandoffPlan(handed=handed, kept=kept, kept_earlier=kept_earlier, stayed=stayed)
+    _check_release(release, [*handed, *stayed, *uncleared])
+    return HandoffPlan(
+        handed=handed, kept=kept, kept_earlier=kept_earlier, stayed=stayed, uncleared=uncleared
+    )
 
 
 def _check_release(release: Collection[int], released: list[Inquiry]) -> None:
@@ -140,8 +163,11 @@ def apply_handoff(
 ) -> None:
     """Record the plan of the handoff ending `week`: hand over, keep, and clear keep marks.
 
-    An inquiry that stayed gets a record from and to the next Primary, which tells a repeat
-    run (and the handoff page) that it was settled without a notice.
+    What is handed or stays goes to `to_member`: the next Primary, or the `receiver` of the
+    one classified inquiry a plan of its own holds. An inquiry that stayed gets a record from
+    and to its receiver, which tells a repeat run (and the handoff page) that it was settled
+    without a notice. One nobody next is cleared for is left unassigned, without a record:
+    a repeat run finds it unassigned and changes nothing.
     """
     for inquiry in [*plan.handed, *plan.stayed]:
         inquiry.handoffs.append(
@@ -168,4 +194,7 @@ def apply_handoff(
                 )
             )
         # Keeping is decided afresh at every week's handoff.
+        inquiry.keep_at_handoff = False
+    for inquiry in plan.uncleared:
+        inquiry.assignee = None
         inquiry.keep_at_handoff = False

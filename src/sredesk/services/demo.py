@@ -10,8 +10,9 @@ from sredesk.services import accounts, escalations, inquiries, shifts, team
 from sredesk.services.desk import Desk
 
 MEMBERS = [
-    # handle, name, percent-time, Primary weeks served, classified access
-    ("alice", "Alice Liddell", 100, 14, False),
+    # handle, name, percent-time, Primary weeks served, classified access. alice is cleared,
+    # so the classified inquiry has a cleared holder in the current week and the next.
+    ("alice", "Alice Liddell", 100, 14, True),
     ("bob", "Bob Tanaka", 50, 9, False),
     ("carol", "Carol Okafor", 100, 2, False),
     ("dave", "Dave Lindqvist", 50, 0, False),

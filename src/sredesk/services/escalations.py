@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sredesk.core import roster
+from sredesk.core import clearance, roster
 from sredesk.core.errors import NotFound
 from sredesk.services.desk import Desk, member, notify, recorded
+from sredesk.services.inquiries import cleared_handles
 from sredesk.services.ports import AbstractUnitOfWork
 
 
@@ -24,6 +25,9 @@ def escalate(desk: Desk, number: int, *, by: str, to: str | None = None, note: s
         target = member(uow, to).handle if to else backup
         if target is None:
             raise NotFound("no Backup is on the rotation this week; name a member with --to")
+        clearance.check_may_hold(
+            inquiry, member(uow, target), cleared_handles(uow), to="escalate to"
+        )
         with recorded(
             uow, inquiry, "inquiry.escalated", actor=actor, now=now, extra={"to_member": target}
         ):

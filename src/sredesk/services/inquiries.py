@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sredesk.core import lifecycle
+from sredesk.core import clearance, lifecycle
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import Attachment, Channel, Inquiry, MessageRef, State
 from sredesk.core.roster import duty_at
@@ -143,7 +143,6 @@ def create_in(
         created_at=arrived,
         response_due=arrived,
         customers=[c.strip() for c in customers if c.strip()],
-        assignee=duty.holder if duty else None,
         sensitive=sensitive,
         serious=serious,
         response_hours=response_hours,
@@ -152,6 +151,10 @@ def create_in(
     )
     lifecycle.set_labels(inquiry, add=labels)
     inquiry.response_due = clocks.response_due_for(desk, calendar, inquiry)
+    on_duty = [duty.holder, duty.backup] if duty else []
+    # The holder; for a classified inquiry the first of the holder and the Backup cleared
+    # for it, or nobody.
+    inquiry.assignee = clearance.first_cleared(inquiry, map(uow.members.find, on_duty))
     if message_id:
         inquiry.message_refs.append(MessageRef(message_id=message_id))
     with recorded(uow, inquiry, "inquiry.created", actor=actor, now=now):
@@ -172,6 +175,9 @@ def create_in(
                     now=arrived,
                     source_message_id=message_id or source_id,
                 )
+        if on_duty and inquiry.assignee is None:
+            text = clearance.NOBODY_CLEARED.format(duty=", ".join(dict.fromkeys(on_duty)))
+            lifecycle.add_member_comment(inquiry, "system", text, public=False, now=now)
     desk.observe(uow, inquiry, "inquiry.created", now)
     return inquiry
 
@@ -405,9 +411,16 @@ def assign(desk: Desk, number: int, to: str, *, by: str) -> None:
             raise InvalidTransition(
                 f"inquiry #{inquiry.number} is {inquiry.state.value}; reopen it to reassign"
             )
-        inquiry.assignee = member(uow, to).handle
+        taker = member(uow, to)
+        clearance.check_may_hold(inquiry, taker, cleared_handles(uow), to="assign it to")
+        inquiry.assignee = taker.handle
 
     _change(desk, number, "inquiry.assigned", by, change)
+
+
+def cleared_handles(uow: AbstractUnitOfWork) -> list[str]:
+    """The active members cleared for classified inquiries."""
+    return [m.handle for m in uow.members.list(active_only=True) if m.classified_access]
 
 
 def confirm_redirect(desk: Desk, number: int, *, by: str) -> None:

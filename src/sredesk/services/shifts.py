@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sredesk.core import clearance, lifecycle, roster
 from sredesk.core import handoff as handoff_rules
-from sredesk.core import lifecycle, roster
 from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, NotFound
 from sredesk.core.model import Inquiry, Shift
@@ -160,6 +160,11 @@ class HandoffResult:
     kept_earlier: list[int] = field(default_factory=list)
     # Held by the next Primary already: recorded, but not handed, announced or notified.
     stayed: list[int] = field(default_factory=list)
+    # Classified ones of `handed` that go to the next Backup, the next Primary not being
+    # cleared for them.
+    to_backup: list[int] = field(default_factory=list)
+    # Classified, with nobody next cleared for them: left unassigned for a cleared member.
+    uncleared: list[int] = field(default_factory=list)
 
 
 def handoff_route(
@@ -183,6 +188,8 @@ def handoff_route(
         to_member=incoming.primary,
         since=datetime.combine(week, time(), tz),
         primary=outgoing.primary,
+        backup=incoming.backup,
+        cleared=frozenset(m.handle for m in uow.members.list() if m.classified_access),
     )
     return outgoing, incoming, route
 
@@ -235,14 +242,21 @@ def handoff(
             kept=_numbers(plan.kept),
             kept_earlier=_numbers(plan.kept_earlier),
             stayed=_numbers(plan.stayed),
+            to_backup=_numbers(
+                [i for i in plan.handed if handoff_rules.receiver(i, route) != route.to_member]
+            ),
+            uncleared=_numbers(plan.uncleared),
         )
         if dry_run:
             return result
         notice = handoff_rules.handoff_notice(
             incoming.primary, incoming.backup, incoming.week_start, note
         )
-        _apply(desk, uow, plan, result, week=week, actor=actor, notice=notice, note=note, now=now)
-        _notify_handed(uow, incoming.primary, plan.handed, now=now)
+        _apply(desk, uow, plan, route, week=week, actor=actor, notice=notice, note=note, now=now)
+        for taker in dict.fromkeys(handoff_rules.receiver(i, route) for i in plan.handed):
+            mine = [i for i in plan.handed if handoff_rules.receiver(i, route) == taker]
+            if taker is not None:
+                _notify_handed(uow, taker, mine, now=now)
         audit(
             uow,
             "shift.handoff",
@@ -255,6 +269,8 @@ def handoff(
                 "kept": result.kept,
                 "kept_earlier": result.kept_earlier,
                 "stayed": result.stayed,
+                "to_backup": result.to_backup,
+                "uncleared": result.uncleared,
             },
         )
         uow.commit()
@@ -329,7 +345,7 @@ def _apply(
     desk: Desk,
     uow: AbstractUnitOfWork,
     plan: handoff_rules.HandoffPlan,
-    result: HandoffResult,
+    route: handoff_rules.Route,
     *,
     week: date,
     actor: str,
@@ -340,8 +356,25 @@ def _apply(
     """Apply the plan of the handoff ending `week` inquiry by inquiry, each change audited.
 
     An inquiry kept by this week's earlier run changes only if it was marked keep again. One
-    that stayed with the next Primary is recorded without a public comment.
+    that stayed with the next Primary is recorded without a public comment. A classified one
+    nobody next is cleared for is unassigned, with an internal note saying why.
     """
+    for inquiry in plan.uncleared:
+        if inquiry.assignee is None:
+            continue  # unassigned already: nothing to change
+        extra = {"kept": False, "uncleared": True}
+        with recorded(uow, inquiry, "inquiry.handed_off", actor=actor, now=now, extra=extra):
+            duty = ", ".join(dict.fromkeys(m for m in (route.to_member, route.backup) if m))
+            handoff_rules.apply_handoff(
+                handoff_rules.HandoffPlan(handed=[], kept=[], uncleared=[inquiry]),
+                week=week,
+                from_member=route.primary,
+                to_member=route.to_member,
+                now=now,
+            )
+            text = clearance.NOBODY_CLEARED.format(duty=duty)
+            lifecycle.add_member_comment(inquiry, "system", text, public=False, now=now)
+        desk.observe(uow, inquiry, "inquiry.handed_off", now)
     for inquiry in [*plan.handed, *plan.stayed, *plan.kept]:
         handed = inquiry in plan.handed
         stayed = inquiry in plan.stayed
@@ -360,8 +393,8 @@ def _apply(
             handoff_rules.apply_handoff(
                 single,
                 week=week,
-                from_member=result.from_member,
-                to_member=result.to_member,
+                from_member=route.primary,
+                to_member=handoff_rules.receiver(inquiry, route) or route.to_member,
                 now=now,
                 note=note,
             )

@@ -143,6 +143,8 @@ def handoff(desk: DeskDep, user: ApiUser, body: HandoffIn) -> dict[str, Any]:
         "kept": result.kept,
         "kept_earlier": result.kept_earlier,
         "stayed": result.stayed,
+        "to_backup": result.to_backup,
+        "uncleared": result.uncleared,
         "dry_run": body.dry_run,
     }
 
