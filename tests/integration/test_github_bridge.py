@@ -386,6 +386,9 @@ def test_low_hanging_fruit_sync_rank_and_done(desk: Desk, stub: GitHubStub) -> N
     assert summary == {"added": 3, "updated": 0, "closed": 0}
     ranked = backlog.ranked(desk)
     assert [f["number"] for f in ranked] == [21, 22]  # 16 h is not low-hanging
+    for bad in (float("nan"), float("inf"), -1.0, 0.0):
+        with pytest.raises(InvalidInput, match="must be a number of hours above 0"):
+            backlog.ranked(desk, max_hours=bad)
     backlog.done(desk, ranked[0]["id"], by="alice", minutes=50)
     assert [f["number"] for f in backlog.ranked(desk)] == [22]
     with desk.unit_of_work() as uow:

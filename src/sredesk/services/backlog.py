@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +80,8 @@ def view(fruit: LowHangingFruit) -> dict[str, Any]:
 
 def ranked(desk: Desk, *, max_hours: float | None = 4.0) -> list[dict[str, Any]]:
     """Open fruit that fits in about `max_hours` (or has no estimate), best first."""
+    if max_hours is not None and not (math.isfinite(max_hours) and max_hours > 0):
+        raise InvalidInput(f"the largest estimate {max_hours} must be a number of hours above 0")
     with desk.unit_of_work() as uow:
         items = [
             f
