@@ -432,8 +432,10 @@ def test_sensitive_mail_lets_a_classified_notification_out_whole(desk: Desk) -> 
     queue_notifications(desk, replace(SETTINGS, sensitive_mail=True))
     with desk.unit_of_work() as uow:
         (queued,) = uow.outbox.list()
-    assert "Mesh file from site X fails" in queued.payload["subject"]
-    assert queued.payload["body"] == "the mesh file"
+    with desk.unit_of_work() as uow:
+        (notification,) = uow.notifications.list()
+    assert queued.payload["subject"] == notification.subject
+    assert queued.payload["body"] == notification.body == "the mesh file"
 
 
 def test_a_members_answer_to_a_notification_stays_an_internal_note(desk: Desk) -> None:

@@ -236,6 +236,7 @@ def test_escalation_defaults_to_the_backup_and_notifies(memory_desk: Desk) -> No
 
 def test_an_escalation_of_a_classified_inquiry_does_not_name_it(memory_desk: Desk) -> None:
     # Notifications are mailed; a classified inquiry's title never leaves the desk.
+    clear(memory_desk, "alice", "bob")  # bob, the Backup, is asked for help
     plain = open_one(memory_desk)
     secret = open_one(memory_desk, title="Export-controlled code at Site X", sensitive=True)
     for number in (plain, secret):
@@ -442,7 +443,7 @@ def test_a_classified_inquiry_goes_only_to_a_cleared_member(memory_desk: Desk) -
     ],
 )
 def test_the_handoff_gives_a_classified_inquiry_only_to_a_cleared_member(
-    memory_desk: Desk, cleared: tuple[str, ...], taker: str | None
+    memory_desk: Desk, clock: FixedClock, cleared: tuple[str, ...], taker: str | None
 ) -> None:
     """The week of 30 November is bob's, with carol; the next is dave's, with alice."""
     clear(memory_desk, *cleared)
@@ -451,6 +452,7 @@ def test_the_handoff_gives_a_classified_inquiry_only_to_a_cleared_member(
     for number in (secret, plain):
         inquiries.assign(memory_desk, number, "bob", by="alice")
     week = date(2026, 11, 30)
+    clock.current = datetime(2026, 12, 4, 17, tzinfo=UTC)  # Friday 09:00: the week's last day
     result = shifts.handoff(memory_desk, week_start=week)
     assert (result.to_member, result.backup) == ("dave", "alice")
     assert result.to_backup == ([secret] if taker == "alice" else [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sredesk.adapters.memory import FixedClock
-from sredesk.services import inquiries, shifts, watcher
+from sredesk.services import inquiries, shifts, team, watcher
 from sredesk.services.desk import Desk
 
 
@@ -81,6 +81,7 @@ def test_a_warning_names_a_classified_inquiry_by_its_number_only(
     memory_desk: Desk, clock: FixedClock
 ) -> None:
     # Warnings are mailed to members; a classified inquiry's title and source never leave.
+    team.update_member(memory_desk, "alice", classified_access=True)  # the Primary holds it
     plain = inquiries.open_inquiry(memory_desk, title="Crash", channel="email", source="l")
     secret = inquiries.open_inquiry(
         memory_desk,
