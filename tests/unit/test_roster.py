@@ -242,11 +242,8 @@ def test_the_default_handoff_week_is_due_and_at_most_a_week_back(today: date) ->
         roster.check_handoff_due(later, today, CAL.is_business_day)
 
 
-def test_week_start_and_next_business_day() -> None:
+def test_week_start() -> None:
     assert roster.week_start(date(2026, 11, 22)) == date(2026, 11, 16)
-    assert roster.next_business_day(date(2026, 11, 26), CAL.is_business_day) == date(2026, 11, 30)
-    with pytest.raises(InvalidInput, match="no open day"):
-        roster.next_business_day(date(2026, 1, 1), lambda d: False)
 
 
 def test_duty_uses_utc_instants_in_the_calendar_zone() -> None:

@@ -18,9 +18,6 @@ from sredesk.core.model import (
     Shift,
 )
 
-# At most a year ahead: a desk with no business day in a year has no calendar at all.
-_MAX_LOOKAHEAD_DAYS = 366
-
 
 def week_start(day: date) -> date:
     """Return the Monday of the week that holds `day`."""
@@ -30,14 +27,6 @@ def week_start(day: date) -> date:
 def shift_for(shifts: Sequence[Shift], day: date) -> Shift | None:
     monday = week_start(day)
     return next((s for s in shifts if s.week_start == monday), None)
-
-
-def next_business_day(day: date, is_business_day: Callable[[date], bool]) -> date:
-    for offset in range(_MAX_LOOKAHEAD_DAYS):
-        candidate = day + timedelta(days=offset)
-        if is_business_day(candidate):
-            return candidate
-    raise InvalidInput("the business calendar has no open day within a year; give it open hours")
 
 
 def duty_week(at: datetime, calendar: BusinessCalendar) -> date:
