@@ -234,6 +234,9 @@ def handoff(
                 desk, uow, unresolved, route, choices, release, actor=actor, now=now
             )
         plan = handoff_rules.plan_handoff(unresolved, route, release=release)
+        # Who takes each handed inquiry: the next Primary, or for a classified one the next
+        # Backup when only they are cleared for it.
+        receivers = [(i, handoff_rules.receiver(i, route)) for i in plan.handed]
         result = HandoffResult(
             from_member=outgoing.primary,
             to_member=incoming.primary,
@@ -242,9 +245,7 @@ def handoff(
             kept=_numbers(plan.kept),
             kept_earlier=_numbers(plan.kept_earlier),
             stayed=_numbers(plan.stayed),
-            to_backup=_numbers(
-                [i for i in plan.handed if handoff_rules.receiver(i, route) != route.to_member]
-            ),
+            to_backup=_numbers([i for i, taker in receivers if taker != route.to_member]),
             uncleared=_numbers(plan.uncleared),
         )
         if dry_run:
@@ -253,10 +254,12 @@ def handoff(
             incoming.primary, incoming.backup, incoming.week_start, note
         )
         _apply(desk, uow, plan, route, week=week, actor=actor, notice=notice, note=note, now=now)
-        for taker in dict.fromkeys(handoff_rules.receiver(i, route) for i in plan.handed):
-            mine = [i for i in plan.handed if handoff_rules.receiver(i, route) == taker]
+        takers: dict[str, list[Inquiry]] = {}
+        for inquiry, taker in receivers:
             if taker is not None:
-                _notify_handed(uow, taker, mine, now=now)
+                takers.setdefault(taker, []).append(inquiry)
+        for taker, mine in takers.items():
+            _notify_handed(uow, taker, mine, now=now)
         audit(
             uow,
             "shift.handoff",
