@@ -79,9 +79,14 @@ def receive(
 
 
 def _configured(config: GitHubSettings, repo: str) -> str | None:
-    """The SRE repository `repo` names, as configured; GitHub names are case-insensitive."""
+    """The SRE repository `repo` names, as configured."""
+    return _named_in(repo, config.sre_repos)
+
+
+def _named_in(repo: str, repos: Collection[str]) -> str | None:
+    """The one of `repos` that `repo` names, as configured; GitHub names are case-insensitive."""
     wanted = repo.casefold()
-    return next((r for r in config.sre_repos if r.casefold() == wanted), None)
+    return next((r for r in repos if r.casefold() == wanted), None)
 
 
 def _link_for(
@@ -471,12 +476,12 @@ def _leaving_desk(uow: AbstractUnitOfWork, number: int) -> Inquiry:
 
 
 def _one_of(repo: str, repos: Collection[str], what: str, variable: str) -> str:
-    """`repo` as configured among `repos` (GitHub names are case-insensitive), else a refusal."""
-    configured = {r.casefold(): r for r in repos}
-    if repo.casefold() not in configured:
+    """`repo` as configured among `repos` (`_named_in`), else a refusal."""
+    found = _named_in(repo, repos)
+    if found is None:
         known = ", ".join(repos) or f"none (set {variable})"
         raise InvalidInput(f"{repo} is not a configured {what} repository; they are: {known}")
-    return configured[repo.casefold()]
+    return found
 
 
 def promote(
