@@ -209,6 +209,12 @@ def test_handoff_notice_names_the_next_primary_and_backup() -> None:
     assert "carol (Primary, with alice as Backup)" in text
     assert "2026-11-23" in text
     assert text.endswith("Logs are attached.")
+    # A classified inquiry only the Backup is cleared for names the Backup as its taker.
+    backup = handoff_notice("carol", "alice", date(2026, 11, 23), taker="alice")
+    assert "From the week of 2026-11-23, alice (Backup to carol, the Primary) takes" in backup
+    assert handoff_notice("carol", "alice", date(2026, 11, 23), taker="carol") == handoff_notice(
+        "carol", "alice", date(2026, 11, 23)
+    )
 
 
 def test_a_week_is_handed_off_from_its_last_business_day() -> None:

@@ -463,8 +463,16 @@ def test_the_handoff_gives_a_classified_inquiry_only_to_a_cleared_member(
     assert shown["assignee"] == taker
     if taker is None:
         assert "Nobody on duty (dave, alice) is cleared" in shown["comments"][-1]["body"]
+        assert not shown["comments"][-1]["public"]
     else:
         assert shown["handoffs"][-1]["to_member"] == taker
+        # The customer is told who will answer: the Backup, when only they are cleared.
+        notice = shown["comments"][-1]
+        assert notice["public"]
+        named = "alice (Backup to dave, the Primary)" if taker == "alice" else "dave (Primary"
+        assert f"2026-12-07, {named}" in notice["body"]
+    told_plain = inquiries.get_inquiry(memory_desk, plain)["comments"][-1]["body"]
+    assert "dave (Primary, with alice as Backup)" in told_plain
     with memory_desk.unit_of_work() as uow:
         told = {(n.recipient, n.inquiry_number) for n in uow.notifications.list()}
     assert ((taker, secret) in told) == (taker is not None)

@@ -10,7 +10,7 @@ import pytest
 
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput
-from sredesk.services import inquiries, outbox, records, shifts
+from sredesk.services import inquiries, outbox, records, shifts, team
 from sredesk.services.desk import Desk
 from tests.outbox_support import email_publisher
 from tests.web.conftest import Browser
@@ -278,3 +278,64 @@ def test_a_week_with_no_next_shift_says_what_to_do(
         page.text
     )
     assert "Apply the handoff" not in page.text
+
+
+def open_classified(desk: Desk, title: str) -> int:
+    number = inquiries.open_inquiry(
+        desk,
+        title=title,
+        channel="email",
+        source="visit-users",
+        customers=["u@example.edu"],
+        sensitive=True,
+    )
+    inquiries.assign(desk, number, "alice", by="alice")
+    return number
+
+
+def test_a_classified_inquiry_shows_the_cleared_backup_who_takes_it_and_their_notice(
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    """Next week carol is Primary with bob; only bob (and alice, holding it) is cleared."""
+    shifts.set_shift(desk, date(2026, 11, 23), "carol", "bob")
+    for handle in ("alice", "bob"):
+        team.update_member(desk, handle, classified_access=True)
+    secret = open_classified(desk, "Secure mesh")
+    plain = open_one(desk, "Plain", "alice")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    alice = browser("alice")
+    text = " ".join(html.unescape(alice.get("/handoff").text).split())
+    assert 'value="hand" checked> Hand to bob (Backup: carol is not cleared for it)' in text
+    assert f"#{secret} Secure mesh" in text
+    told = "From the week of 2026-11-23, bob (Backup to carol, the Primary) takes over"
+    assert text.index("A classified inquiry handed to bob gets this one instead:") < text.index(
+        told
+    )
+    response = alice.post("/handoff", {"week": "2026-11-16"})
+    assert response.status_code == 303
+    shown = inquiries.get_inquiry(desk, secret)
+    assert shown["assignee"] == "bob"
+    assert told in shown["comments"][-1]["body"]
+    assert inquiries.get_inquiry(desk, plain)["assignee"] == "carol"
+
+
+def test_a_classified_inquiry_nobody_next_may_take_is_listed_and_can_be_kept(
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    """Next week is carol's with dave; neither is cleared, so the handoff would unassign it."""
+    shifts.set_shift(desk, date(2026, 11, 23), "carol", "dave")
+    team.update_member(desk, "alice", classified_access=True)
+    secret = open_classified(desk, "Secure mesh")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    alice = browser("alice")
+    page = alice.get("/handoff")
+    text = " ".join(html.unescape(page.text).split())
+    assert "Unresolved inquiries (1)" in text
+    assert "Leave unassigned: nobody on duty next is cleared for it" in text
+    assert choice(page.text, secret) == "hand"
+    response = alice.post("/handoff", {"week": "2026-11-16", f"keep_{secret}": "keep"})
+    assert response.status_code == 303
+    shown = inquiries.get_inquiry(desk, secret)
+    assert shown["assignee"] == "alice"
+    assert shown["handoffs"][-1]["kept_by_previous"]
+    assert not [c for c in shown["comments"] if c["public"]]

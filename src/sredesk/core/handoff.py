@@ -143,11 +143,21 @@ def _check_release(release: Collection[int], released: list[Inquiry]) -> None:
         )
 
 
-def handoff_notice(next_primary: str, next_backup: str, week: date, note: str = "") -> str:
+def handoff_notice(
+    next_primary: str, next_backup: str, week: date, note: str = "", *, taker: str | None = None
+) -> str:
+    """The public comment on a handed inquiry, naming who takes it over.
+
+    That is the next Primary, or the next Backup (`taker`) for a classified inquiry only
+    they are cleared for (`receiver`): the customer is told who will actually answer.
+    """
+    if taker is None or taker == next_primary:
+        who = f"{next_primary} (Primary, with {next_backup} as Backup)"
+    else:
+        who = f"{taker} (Backup to {next_primary}, the Primary)"
     text = (
-        f"The SRE desk rotates weekly. From the week of {week.isoformat()}, {next_primary} "
-        f"(Primary, with {next_backup} as Backup) takes over this inquiry. "
-        "Reply to this conversation as before; nothing you sent is lost."
+        f"The SRE desk rotates weekly. From the week of {week.isoformat()}, {who} "
+        "takes over this inquiry. Reply to this conversation as before; nothing you sent is lost."
     )
     return f"{text}\n\n{note.strip()}" if note.strip() else text
 

@@ -29,7 +29,11 @@ def this_week(desk: Desk) -> date:
 
 
 def _item(
-    inquiry: Inquiry, kept_earlier: bool, stays: bool, clock: dict[str, Any]
+    inquiry: Inquiry,
+    kept_earlier: bool,
+    stays: bool,
+    clock: dict[str, Any],
+    goes_to: str | None,
 ) -> dict[str, Any]:
     return {
         "number": inquiry.number,
@@ -43,6 +47,9 @@ def _item(
         "kept_earlier": kept_earlier,
         # Held by the next Primary already: it stays, with no notice and no choice to make.
         "stays": stays,
+        # Who handing it gives it to: the next Primary, the next Backup for a classified
+        # inquiry only they are cleared for, or nobody (None: it is left unassigned).
+        "goes_to": goes_to,
         "clock": clock,
     }
 
@@ -59,7 +66,7 @@ def checklist(desk: Desk, week: date, *, see_classified: bool) -> dict[str, Any]
     except USER_ERRORS as error:
         return {"week_start": week.isoformat(), "problem": str(error)}
     now = desk.now()
-    listed = set(plan.handed) | set(plan.kept) | set(plan.stayed)
+    listed = set(plan.handed) | set(plan.kept) | set(plan.stayed) | set(plan.uncleared)
     items: list[dict[str, Any]] = []
     applied: dict[str, list[dict[str, Any]]] = {"handed": [], "kept": [], "stayed": []}
     with desk.unit_of_work() as uow:
@@ -72,7 +79,8 @@ def checklist(desk: Desk, week: date, *, see_classified: bool) -> dict[str, Any]
                 kept_earlier = inquiry.number in plan.kept_earlier
                 stays = inquiry.number in plan.stayed
                 clock = clock_row(desk, calendar, inquiry, now)
-                items.append(_item(inquiry, kept_earlier, stays, clock))
+                goes_to = handoff_rules.receiver(inquiry, route)
+                items.append(_item(inquiry, kept_earlier, stays, clock, goes_to))
             earlier = handoff_rules.earlier_handoff(inquiry, route)
             if earlier is not None:
                 applied[_applied_as(earlier)].append(
@@ -93,6 +101,12 @@ def checklist(desk: Desk, week: date, *, see_classified: bool) -> dict[str, Any]
         "inquiries": sorted(items, key=lambda i: i["number"]),
         "applied": {k: sorted(v, key=lambda i: i["number"]) for k, v in applied.items()},
         "notice": handoff_rules.handoff_notice(plan.to_member, plan.backup, next_week),
+        # The notice of a classified inquiry that goes to the Backup, when one shown does.
+        "backup_notice": (
+            handoff_rules.handoff_notice(plan.to_member, plan.backup, next_week, taker=plan.backup)
+            if any(i["goes_to"] == plan.backup != plan.to_member for i in items)
+            else ""
+        ),
         "problem": "",
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -250,9 +250,12 @@ def handoff(
         )
         if dry_run:
             return result
-        notice = handoff_rules.handoff_notice(
-            incoming.primary, incoming.backup, incoming.week_start, note
-        )
+
+        def notice(taker: str) -> str:
+            return handoff_rules.handoff_notice(
+                incoming.primary, incoming.backup, incoming.week_start, note, taker=taker
+            )
+
         _apply(desk, uow, plan, route, week=week, actor=actor, notice=notice, note=note, now=now)
         takers: dict[str, list[Inquiry]] = {}
         for inquiry, taker in receivers:
@@ -299,7 +302,7 @@ def _record_choices(
     """
     plan = handoff_rules.plan_handoff(unresolved, route)
     earlier = {inquiry.number for inquiry in plan.kept_earlier}
-    for inquiry in [*plan.handed, *plan.kept]:
+    for inquiry in [*plan.handed, *plan.kept, *plan.uncleared]:
         wanted = choices.get(inquiry.number or 0)
         if wanted is None or inquiry.number in earlier or wanted == inquiry.keep_at_handoff:
             continue
@@ -352,11 +355,13 @@ def _apply(
     *,
     week: date,
     actor: str,
-    notice: str,
+    notice: Callable[[str], str],
     note: str,
     now: datetime,
 ) -> None:
     """Apply the plan of the handoff ending `week` inquiry by inquiry, each change audited.
+
+    `notice(taker)` is the public comment on an inquiry handed to `taker`.
 
     An inquiry kept by this week's earlier run changes only if it was marked keep again. One
     that stayed with the next Primary is recorded without a public comment. A classified one
@@ -393,17 +398,13 @@ def _apply(
                 kept_earlier=[inquiry] if earlier else [],
                 stayed=[inquiry] if stayed else [],
             )
+            taker = handoff_rules.receiver(inquiry, route) or route.to_member
             handoff_rules.apply_handoff(
-                single,
-                week=week,
-                from_member=route.primary,
-                to_member=handoff_rules.receiver(inquiry, route) or route.to_member,
-                now=now,
-                note=note,
+                single, week=week, from_member=route.primary, to_member=taker, now=now, note=note
             )
             if handed:
                 comment = lifecycle.add_member_comment(
-                    inquiry, actor, notice, public=True, now=now, is_response=False
+                    inquiry, actor, notice(taker), public=True, now=now, is_response=False
                 )
                 desk.publish(uow, inquiry, comment, now)
         desk.observe(uow, inquiry, "inquiry.handed_off", now)
