@@ -125,8 +125,12 @@ def test_known_issue_update(demo: str, env: dict[str, str], stub: GitHubStub) ->
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    sent = run(demo, "github", "send", env=env)
-    assert "sent 1" in sent.stdout
+    # Delivered at once, as a promotion is: the shell says so only once GitHub took it.
+    assert result.stdout.splitlines() == [
+        "#2 resolved as a known issue",
+        "#2: visit-dav/visit#5 updated and flagged for review",
+    ]
+    assert "sent 0" in run(demo, "github", "send", env=env).stdout
     assert [r.path for r in stub.requests[-2:]] == [
         "/repos/visit-dav/visit/issues/5/labels/reviewed",
         "/repos/visit-dav/visit/issues/5/comments",
@@ -152,6 +156,10 @@ def test_low_hanging_fruit_from_the_shell(demo: str, env: dict[str, str], stub: 
         (("inquiry", "promote", "1", "--repo", "nope", "--as", "alice"), "owner/name"),
         (("inquiry", "promote", "1", "--known", "a/b", "--as", "alice"), "owner/name#123"),
         (("inquiry", "promote", "1", "--repo", "a/b", "--as", "alice"), "a/b is not a configured"),
+        (
+            ("inquiry", "promote", "1", "--known", "a/b#5", "--as", "alice"),
+            "a/b is not a configured",
+        ),
         (("inquiry", "promote", "6", "--repo", "visit-dav/visit", "--as", "alice"), "classified"),
     ],
 )

@@ -335,7 +335,15 @@ def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> Non
 
 def test_a_known_issue_gets_the_news_and_loses_reviewed(desk: Desk, stub: GitHubStub) -> None:
     n = inquiries.open_inquiry(desk, title="Same crash", channel="email", source="visit-users")
-    github.update_known(desk, n, "visit-dav/visit", 5, by="alice", note="Seen on 3.4.1 too")
+    github.update_known(
+        desk,
+        n,
+        "visit-dav/visit",
+        5,
+        by="alice",
+        product_repos=CONFIG.product_repos,
+        note="Seen on 3.4.1 too",
+    )
     assert inquiries.get_inquiry(desk, n)["resolutions"][-1]["kinds"] == ["known-issue-updated"]
     stub.issue("visit-dav/visit", 5)
     stub.requests.clear()
@@ -345,6 +353,15 @@ def test_a_known_issue_gets_the_news_and_loses_reviewed(desk: Desk, stub: GitHub
         ("DELETE", "/repos/visit-dav/visit/issues/5/labels/reviewed"),
         ("POST", "/repos/visit-dav/visit/issues/5/comments"),
     ]
+
+
+def test_a_known_issue_outside_the_product_repositories_is_refused(desk: Desk) -> None:
+    n = inquiries.open_inquiry(desk, title="Same crash", channel="email", source="visit-users")
+    before = inquiries.get_inquiry(desk, n), outbox.list_outbox(desk)
+    for repo in ("someone/elsewhere", REPO):  # an SRE repository holds inquiries, not issues
+        with pytest.raises(InvalidInput, match=f"{repo} is not a configured product repository"):
+            github.update_known(desk, n, repo, 5, by="alice", product_repos=CONFIG.product_repos)
+    assert (inquiries.get_inquiry(desk, n), outbox.list_outbox(desk)) == before
 
 
 class _LabelFailsOnce(GitHubClient):
@@ -364,7 +381,15 @@ def test_a_known_issue_gets_the_news_once_when_removing_the_label_fails(
 ) -> None:
     # GitHub has no idempotency key: a retried message must not post its comment again.
     n = inquiries.open_inquiry(desk, title="Same crash", channel="email", source="visit-users")
-    github.update_known(desk, n, "visit-dav/visit", 5, by="alice", note="Seen on 3.4.1 too")
+    github.update_known(
+        desk,
+        n,
+        "visit-dav/visit",
+        5,
+        by="alice",
+        product_repos=CONFIG.product_repos,
+        note="Seen on 3.4.1 too",
+    )
     stub.issue("visit-dav/visit", 5)
     stub.requests.clear()
     sender = GitHubSender(desk, CONFIG, _LabelFailsOnce("t", stub.url))
@@ -764,7 +789,9 @@ def test_promote_and_mirror_are_for_members_only(desk: Desk) -> None:
     with pytest.raises(NotFound, match="mallory"):
         github.promote(desk, n, "visit-dav/visit", by="mallory", product_repos=CONFIG.product_repos)
     with pytest.raises(NotFound, match="mallory"):
-        github.update_known(desk, n, "visit-dav/visit", 5, by="mallory")
+        github.update_known(
+            desk, n, "visit-dav/visit", 5, by="mallory", product_repos=CONFIG.product_repos
+        )
     with pytest.raises(NotFound, match="mallory"):
         github.mirror(desk, n, REPO, by="mallory", sre_repos=CONFIG.sre_repos)
     assert outbox.list_outbox(desk) == []
@@ -868,7 +895,15 @@ def test_what_the_desk_files_on_github_names_no_issue_of_the_repository(desk: De
     )
     github.promote(desk, n, "visit-dav/visit", by="alice", product_repos=CONFIG.product_repos)
     github.mirror(desk, n, REPO, by="alice", sre_repos=CONFIG.sre_repos)
-    github.update_known(desk, n, "visit-dav/visit", 5, by="alice", note="Seen on 3.4.1")
+    github.update_known(
+        desk,
+        n,
+        "visit-dav/visit",
+        5,
+        by="alice",
+        product_repos=CONFIG.product_repos,
+        note="Seen on 3.4.1",
+    )
     with desk.unit_of_work() as uow:
         bodies = {m.kind: m.payload["body"] for m in uow.outbox.list()}
     assert bodies["github.promote"].startswith(f"Promoted from SRE desk inquiry no. {n} (")

@@ -79,8 +79,18 @@ def promote(
         raise typer.Exit(2)
     if known is not None:
         known_repo, issue = parse_known_issue(known)
-        github.update_known(desk(), number, known_repo, issue, by=by, note=note)
-        typer.echo(f"#{number} resolved: {known} updated and flagged for review")
+        github.update_known(
+            desk(),
+            number,
+            known_repo,
+            issue,
+            by=by,
+            product_repos=_settings().product_repos,
+            note=note,
+        )
+        typer.echo(f"#{number} resolved as a known issue")
+        done = f"#{number}: {known} updated and flagged for review"
+        _deliver_queued(number, "github.known", "known-issue update", done)
         return
     assert repo is not None
     kind = "comprehensive-solution" if comprehensive else "constructive-correction"

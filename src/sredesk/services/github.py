@@ -534,9 +534,20 @@ def promote(
 
 
 def update_known(
-    desk: Desk, number: int, repo: str, issue: int, *, by: str, note: str = ""
+    desk: Desk,
+    number: int,
+    repo: str,
+    issue: int,
+    *,
+    by: str,
+    product_repos: Collection[str],
+    note: str = "",
 ) -> None:
-    """Add the inquiry's news to a known issue, flag it for review, and resolve."""
+    """Resolve the inquiry as a known issue's, and queue adding its news to that issue.
+
+    The issue is a product issue: `repo` must be one of `product_repos`, as for `promote`.
+    """
+    repo = _one_of(repo, product_repos, "product", "SREDESK_GITHUB_PRODUCT_REPOS")
     now = desk.now()
     url = f"https://github.com/{repo}/issues/{issue}"
     with desk.unit_of_work() as uow:

@@ -82,9 +82,19 @@ def promote(
 
 
 @router.post("/inquiries/{number}/known-issue", dependencies=GUARDED)
-def known_issue(desk: DeskDep, user: ApiUser, number: RecordId, body: KnownIn) -> dict[str, str]:
+def known_issue(
+    request: Request, desk: DeskDep, user: ApiUser, number: RecordId, body: KnownIn
+) -> dict[str, str]:
     repo, issue = parse_known_issue(body.issue)
-    github.update_known(desk, number, repo, issue, by=acting_as(user, body.by), note=body.note)
+    github.update_known(
+        desk,
+        number,
+        repo,
+        issue,
+        by=acting_as(user, body.by),
+        product_repos=request.app.state.github.product_repos,
+        note=body.note,
+    )
     return {"status": "resolved", "issue": f"https://github.com/{repo}/issues/{issue}"}
 
 
