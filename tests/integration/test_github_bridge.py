@@ -21,7 +21,7 @@ from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.github import HANDLED, GitHubLink, mark
-from sredesk.services import backlog, github, inquiries, outbox, team
+from sredesk.services import backlog, github, inquiries, mail, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
 from sredesk.services.mail_outbound import mail_publisher
@@ -30,6 +30,7 @@ from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
 from tests.github_stub import GitHubStub, running_stub
 from tests.mailfactory import SETTINGS as MAIL
+from tests.mailfactory import list_message
 
 WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
 REPO = "Codertocat/Hello-World"
@@ -540,6 +541,43 @@ def test_a_members_answer_on_a_mirror_reaches_the_customer_by_mail(
     # Threaded under the customer's mail: GitHub's comment ids are no Message-IDs.
     assert payload["in_reply_to"] == "<first@lab.example.org>"
     assert not any(ref.startswith("github:") for ref in payload["references"])
+
+
+def test_a_customers_mail_to_a_mirrored_inquiry_is_copied_there_without_the_address(
+    client: TestClient, desk: Desk, stub: GitHubStub
+) -> None:
+    first = list_message("<first@lab.example.org>", sender="jane.doe@lab.example.org")
+    assert mail.ingest(desk, first, settings=MAIL).status == "created"
+    with desk.unit_of_work() as uow:
+        uow.github.add_link(GitHubLink(1, REPO, "issue", 1, "u"))
+        uow.commit()
+    reply = list_message(
+        "<second@lab.example.org>",
+        sender="jane.doe@lab.example.org",
+        subject="Re: VisIt crashes on launch",
+        body="It still crashes with 3.4.1.\n\nOn Mon, someone wrote:\n> Which version?\n",
+        in_reply_to="<first@lab.example.org>",
+    )
+    assert mail.ingest(desk, reply, settings=MAIL).status == "threaded"
+    inquiries.customer_wrote(desk, 1, author="bob@uni.example.edu", body="Same here.")
+    copies = [m for m in outbox.list_outbox(desk) if m["kind"] == "github.comment"]
+    assert len(copies) == 2
+    stub.issue(REPO, 1)
+    stub.requests.clear()
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).sent >= 2
+    posted = [r.body["body"] for r in stub.requests if r.path == f"/repos/{REPO}/issues/1/comments"]
+    # Named as the mirror names them, as of each copy: a second customer is told apart.
+    assert [body.split("\n\n<!--")[0] for body in posted] == [
+        "**The customer** wrote:\n\nIt still crashes with 3.4.1.",
+        "**Customer 2** wrote:\n\nSame here.",
+    ]
+    assert not any("@" in body.split("<!--")[0] for body in posted)
+    # GitHub's echo of the desk's own copy is not taken for a new comment.
+    echo = example("issue_comment", "created")
+    echo["comment"].update(id=777, body=posted[0])
+    assert deliver(client, "issue_comment", echo).json()["outcome"].startswith("echo of the desk")
+    assert len(inquiries.get_inquiry(desk, 1)["comments"]) == 3
 
 
 def test_a_refusal_by_the_desk_is_acknowledged_and_changes_nothing(

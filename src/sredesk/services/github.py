@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -423,32 +423,69 @@ def publisher(uow: AbstractUnitOfWork, inquiry: Inquiry, comment: Comment, now: 
     if (comment.source_message_id or "").startswith("github:"):
         return  # it came from GitHub; it is there already
     for link in uow.github.links_for(inquiry.number):
-        queue(
-            uow,
-            OutboundMessage(
-                channel="github",
-                kind="github.comment",
-                created_at=now,
-                inquiry_number=inquiry.number,
-                dedupe_key=f"github:comment:{comment.id}:{link.id}",
-                payload={
-                    "repo": link.repo,
-                    "kind": link.kind,
-                    "number": link.number,
-                    "node_id": link.node_id,
-                    "body": mark(comment.body, f"comment:{comment.id}"),
-                },
-            ),
-        )
+        _queue_comment(uow, inquiry.number, comment, comment.body, link, now)
+
+
+def _queue_comment(
+    uow: AbstractUnitOfWork,
+    number: int,
+    comment: Comment,
+    body: str,
+    link: GitHubLink,
+    now: datetime,
+) -> None:
+    """Queue `body`, the text of `comment` for GitHub, on the thread `link` names, once."""
+    queue(
+        uow,
+        OutboundMessage(
+            channel="github",
+            kind="github.comment",
+            created_at=now,
+            inquiry_number=number,
+            dedupe_key=f"github:comment:{comment.id}:{link.id}",
+            payload={
+                "repo": link.repo,
+                "kind": link.kind,
+                "number": link.number,
+                "node_id": link.node_id,
+                "body": mark(body, f"comment:{comment.id}"),
+            },
+        ),
+    )
 
 
 def observer(uow: AbstractUnitOfWork, inquiry: Inquiry, action: str, now: datetime) -> None:
-    """After any change to a linked inquiry, queue bringing GitHub's state in step."""
+    """After any change to a linked inquiry, queue bringing GitHub's state in step.
+
+    A customer who wrote by other means (mail to a mirrored inquiry) is copied to the
+    thread too, as the mirror shows them: without their address.
+    """
     if inquiry.sensitive or inquiry.number is None or action.startswith("github."):
         return  # a delivery's own changes are synced back by `sync_back`
-    for link in uow.github.links_for(inquiry.number):
+    links = uow.github.links_for(inquiry.number)
+    if action == "inquiry.customer_wrote" and links:
+        _queue_customer_copy(uow, inquiry, links, now)
+    for link in links:
         if link.kind == "issue":
             _queue_sync(uow, inquiry.number, link, now)
+
+
+def _queue_customer_copy(
+    uow: AbstractUnitOfWork, inquiry: Inquiry, links: Sequence[GitHubLink], now: datetime
+) -> None:
+    """Queue the customer's newest comment for the inquiry's GitHub threads, unless it came
+    from GitHub: what a customer writes there is there already."""
+    comment = inquiry.comments[-1] if inquiry.comments else None
+    if comment is None or _by_member(comment) or not comment.public:
+        return
+    if (comment.source_message_id or "").startswith("github:"):
+        return
+    assert inquiry.number is not None
+    uow.flush()  # the comment's id names the copy
+    who = _speakers([c for c in inquiry.comments if c.public])
+    body = f"**{who(comment)}** wrote:\n\n{comment.body}"
+    for link in links:
+        _queue_comment(uow, inquiry.number, comment, body, link, now)
 
 
 def _queue_sync(uow: AbstractUnitOfWork, number: int, link: GitHubLink, now: datetime) -> None:
@@ -613,8 +650,15 @@ def mirror(desk: Desk, number: int, repo: str, *, by: str, sre_repos: Collection
 
 
 def _conversation(comments: list[Comment]) -> str:
-    """The public conversation for the mirror, which is public: members by handle, and
-    customers, whose name is their e-mail address, only as the customer or customer N."""
+    """The public conversation for the mirror, which is public (see `_speakers`)."""
+    who = _speakers(comments)
+    return "\n\n---\n\n".join(f"**{who(c)}** wrote:\n\n{c.body}" for c in comments)
+
+
+def _speakers(comments: list[Comment]) -> Callable[[Comment], str]:
+    """How the mirror names the author of each of `comments`: members by handle, and
+    customers, whose name is their e-mail address, only as the customer or customer N,
+    numbered in the order they first wrote."""
     customers = list(dict.fromkeys(c.author for c in comments if not _by_member(c)))
 
     def who(comment: Comment) -> str:
@@ -624,7 +668,7 @@ def _conversation(comments: list[Comment]) -> str:
             return "The customer"
         return f"Customer {customers.index(comment.author) + 1}"
 
-    return "\n\n---\n\n".join(f"**{who(c)}** wrote:\n\n{c.body}" for c in comments)
+    return who
 
 
 def _by_member(comment: Comment) -> bool:
