@@ -434,6 +434,24 @@ def test_a_classified_inquiry_goes_only_to_a_cleared_member(memory_desk: Desk) -
     escalations.escalate(memory_desk, open_one(memory_desk), by="alice")  # not classified
 
 
+@pytest.mark.parametrize("why", ["not cleared", "inactive"])
+def test_a_backup_who_may_not_be_asked_does_not_block_the_escalation(
+    memory_desk: Desk, why: str
+) -> None:
+    """The Backup comes first only when they may be asked: cleared, and on the desk."""
+    clear(memory_desk, "alice", "carol", "bob")
+    secret = open_one(memory_desk, title="Secure mesh", sensitive=True)
+    if why == "inactive":
+        team.update_member(memory_desk, "bob", active=False)
+    else:
+        clear(memory_desk, "bob", access=False)
+    with pytest.raises((InvalidTransition, InvalidInput), match="bob"):
+        escalations.escalate(memory_desk, secret, by="alice")  # to the Backup, bob
+    escalations.escalate(memory_desk, secret, by="alice", to="@carol")
+    asked = inquiries.get_inquiry(memory_desk, secret)["escalations"]
+    assert [(e["to_member"], e["status"]) for e in asked] == [("carol", "requested")]
+
+
 @pytest.mark.parametrize(
     ("cleared", "taker"),
     [

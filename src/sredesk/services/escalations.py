@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sredesk.core import clearance, roster
 from sredesk.core.errors import NotFound
+from sredesk.core.model import Inquiry
 from sredesk.services.desk import Desk, member, notify, recorded
 from sredesk.services.inquiries import cleared_handles
 from sredesk.services.ports import AbstractUnitOfWork
@@ -13,6 +14,18 @@ def _backup_for(desk: Desk, uow: AbstractUnitOfWork) -> str | None:
     calendar = desk.calendar(uow)
     duty = roster.duty_at(uow.shifts.list(), desk.now(), calendar)
     return duty.backup if duty else None
+
+
+def _first_to_ask(uow: AbstractUnitOfWork, inquiry: Inquiry, backup: str | None) -> str | None:
+    """The Backup, whom the rule asks first, unless they may not be asked about `inquiry`.
+
+    An inactive Backup, or one not cleared for a classified inquiry, can never be asked;
+    insisting on them first would leave the inquiry with nobody to escalate to.
+    """
+    found = uow.members.find(backup) if backup is not None else None
+    if found is None or not found.active or not clearance.may_hold(inquiry, found):
+        return None
+    return backup
 
 
 def escalate(desk: Desk, number: int, *, by: str, to: str | None = None, note: str = "") -> int:
@@ -32,7 +45,12 @@ def escalate(desk: Desk, number: int, *, by: str, to: str | None = None, note: s
             uow, inquiry, "inquiry.escalated", actor=actor, now=now, extra={"to_member": target}
         ):
             escalation = roster.escalate(
-                inquiry, target, by=actor, backup=backup, now=now, note=note
+                inquiry,
+                target,
+                by=actor,
+                backup=_first_to_ask(uow, inquiry, backup),
+                now=now,
+                note=note,
             )
         ask = f"[sredesk #{number}] {actor} asks for your help"
         notify(
