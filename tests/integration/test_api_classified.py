@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sredesk.adapters.memory import FixedClock
-from sredesk.services import accounts, shifts
+from sredesk.services import accounts, shifts, team
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.accounts_support import PASSWORD, fast_hashing
@@ -177,3 +177,23 @@ def test_a_viewer_finds_no_classified_number_in_the_handoffs_records(
     ]
     assert handoff_event(api.viewer)["kept"] == handoff_event(api.member)["kept"] == []
     assert f"#{n}" not in api.get(api.viewer, "/api/v1/notifications").text
+
+
+@pytest.mark.parametrize("uncleared", [("carol",), ("carol", "alice")])
+def test_a_viewer_finds_no_classified_number_in_any_list_of_the_handoffs_record(
+    api: Api, clock: FixedClock, uncleared: tuple[str, ...]
+) -> None:
+    """A classified inquiry the next Primary may not take stays, or is left to nobody."""
+    n = api.seeded.classified
+    for handle in uncleared:
+        team.update_member(api.desk, handle, classified_access=False)
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    shifts.handoff(api.desk)
+
+    def numbers(who: dict[str, str]) -> dict[str, list[int]]:
+        events = api.get(who, "/api/v1/audit").json()
+        (event,) = [e for e in events if e["action"] == "shift.handoff"]
+        return {k: v for k, v in event["after"].items() if isinstance(v, list)}
+
+    assert any(n in listed for listed in numbers(api.member).values())
+    assert not any(n in listed for listed in numbers(api.viewer).values())

@@ -18,8 +18,9 @@ def audit_log(
         return [_unlisted(audit_view(e), hidden) for e in events if e.inquiry_number not in hidden]
 
 
-# The audit events about no one inquiry that list inquiries by number: the handoff's.
-_NUMBER_LISTS = ("handed", "kept", "kept_earlier")
+# The audit events about no one inquiry that list inquiries by number: the handoff's, whose
+# every list may name a classified one (`to_backup` and `uncleared` name nothing else).
+_NUMBER_LISTS = ("handed", "kept", "kept_earlier", "stayed", "to_backup", "uncleared")
 
 
 def _unlisted(view: dict[str, Any], hidden: set[int]) -> dict[str, Any]:
