@@ -21,7 +21,7 @@ from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.github import HANDLED, GitHubLink, mark
-from sredesk.services import backlog, github, inquiries, mail, outbox, team
+from sredesk.services import backlog, effort, github, inquiries, mail, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
 from sredesk.services.mail_outbound import mail_publisher
@@ -422,6 +422,21 @@ def test_low_hanging_fruit_sync_rank_and_done(desk: Desk, stub: GitHubStub) -> N
     assert notes == ["low-hanging fruit visit-dav/visit#21"]
     stub.listing = stub.listing[1:]
     assert backlog.sync(desk, CONFIG, GitHubClient("t", stub.url))["closed"] == 1
+
+
+def test_low_hanging_fruit_done_keeps_the_members_day_within_a_day(
+    desk: Desk, stub: GitHubStub
+) -> None:
+    stub.listing = [stub.issue("visit-dav/visit", 21, title="Fix typo", body="estimate: 1h")]
+    backlog.sync(desk, CONFIG, GitHubClient("t", stub.url))
+    (fruit,) = backlog.ranked(desk)
+    effort.log_effort(desk, by="alice", minutes=1400, note="A long day")
+    with pytest.raises(InvalidInput, match="log at most 40 more"):
+        backlog.done(desk, fruit["id"], by="alice", minutes=50)
+    assert backlog.ranked(desk) == [fruit]  # still to do
+    assert [e["minutes"] for e in effort.list_effort(desk, member_handle="alice")] == [1400]
+    backlog.done(desk, fruit["id"], by="alice", minutes=40)
+    assert backlog.ranked(desk) == []
 
 
 def test_repository_names_match_whatever_their_case(desk: Desk) -> None:

@@ -11,6 +11,7 @@ from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.github import LowHangingFruit, estimate_hours
 from sredesk.core.model import EffortEntry
+from sredesk.services import effort
 from sredesk.services.desk import Desk, audit, member
 
 
@@ -93,8 +94,7 @@ def ranked(desk: Desk, *, max_hours: float | None = 4.0) -> list[dict[str, Any]]
 
 def done(desk: Desk, fruit_id: int, *, by: str, minutes: int, note: str = "") -> None:
     """Mark fruit picked and fixed, logging the effort against it."""
-    if not 0 < minutes <= 24 * 60:
-        raise InvalidInput("minutes must be between 1 and 1440")
+    effort.check_minutes(minutes)
     now: datetime = desk.now()
     with desk.unit_of_work() as uow:
         handle = member(uow, by).handle
@@ -103,6 +103,7 @@ def done(desk: Desk, fruit_id: int, *, by: str, minutes: int, note: str = "") ->
             raise InvalidTransition(f"{fruit.repo}#{fruit.number} was done already")
         fruit.done_at, fruit.done_by = now, handle
         day = now.astimezone(desk.calendar(uow).tz).date()
+        effort.check_day(uow, handle, day, minutes)
         text = f"low-hanging fruit {fruit.repo}#{fruit.number}: {note}".strip().rstrip(":")
         uow.effort.add(EffortEntry(member=handle, minutes=minutes, on=day, note=text))
         audit(

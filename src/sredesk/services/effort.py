@@ -9,6 +9,7 @@ from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput
 from sredesk.core.model import EffortEntry
 from sredesk.services.desk import Desk, audit, classified_numbers, member
+from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import effort_view
 
 # A day's work is the most one entry, or a member's entries of one day together, can hold;
@@ -27,8 +28,7 @@ def log_effort(
     note: str = "",
     inquiry_number: int | None = None,
 ) -> int:
-    if not 0 < minutes <= MAX_MINUTES:
-        raise InvalidInput(f"minutes must be between 1 and {MAX_MINUTES}; log a day at a time")
+    check_minutes(minutes)
     now = desk.now()
     if on is not None:
         check_year(on.year)
@@ -40,12 +40,7 @@ def log_effort(
         if on is not None and on > today:
             raise InvalidInput(f"{on} has not come yet; log effort for work done, up to {today}")
         day = on or today
-        logged = sum(e.minutes for e in uow.effort.list(member=handle) if e.on == day)
-        if logged + minutes > MAX_MINUTES:
-            raise InvalidInput(
-                f"{handle} has {logged} minutes logged on {day} already; a day holds"
-                f" {MAX_MINUTES}, so log at most {MAX_MINUTES - logged} more"
-            )
+        check_day(uow, handle, day, minutes)
         entry = EffortEntry(
             member=handle, minutes=minutes, on=day, note=note.strip(), inquiry_number=inquiry_number
         )
@@ -63,6 +58,21 @@ def log_effort(
         uow.commit()
     assert entry_id is not None
     return entry_id
+
+
+def check_minutes(minutes: int) -> None:
+    if not 0 < minutes <= MAX_MINUTES:
+        raise InvalidInput(f"minutes must be between 1 and {MAX_MINUTES}; log a day at a time")
+
+
+def check_day(uow: AbstractUnitOfWork, handle: str, day: date, minutes: int) -> None:
+    """Refuse `minutes` more that would take the member's logged `day` past a day."""
+    logged = sum(e.minutes for e in uow.effort.list(member=handle) if e.on == day)
+    if logged + minutes > MAX_MINUTES:
+        raise InvalidInput(
+            f"{handle} has {logged} minutes logged on {day} already; a day holds"
+            f" {MAX_MINUTES}, so log at most {MAX_MINUTES - logged} more"
+        )
 
 
 def list_effort(
