@@ -21,7 +21,8 @@ from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.github import HANDLED, GitHubLink, mark
-from sredesk.services import backlog, effort, github, inquiries, mail, outbox, team
+from sredesk.core.postmortem import PostmortemDraft
+from sredesk.services import backlog, effort, github, inquiries, mail, outbox, postmortems, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
 from sredesk.services.mail_outbound import mail_publisher
@@ -835,6 +836,26 @@ def test_changes_that_come_from_github_are_synced_back(
     echo["issue"].update(labels=[{"name": "sre"}, {"name": "bug"}], assignees=[])
     deliver(client, "issues", echo)
     assert pending_syncs(desk) == 0
+
+
+@pytest.mark.parametrize("postmortem", [False, True])
+def test_a_serious_promotion_resolves_once_its_postmortem_is_written(
+    desk: Desk, stub: GitHubStub, postmortem: bool
+) -> None:
+    n = inquiries.open_inquiry(
+        desk, title="Engine crash for everyone", channel="email", source="visit-users"
+    )
+    inquiries.mark_serious(desk, n, True, by="alice")
+    if postmortem:
+        text = PostmortemDraft("Crash", "A bad release", "2 h", "Opened", "Test releases")
+        postmortems.write(desk, n, text, by="alice")
+    github.promote(desk, n, "visit-dav/visit", by="alice", product_repos=CONFIG.product_repos)
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": sender}).sent == 1
+    data = inquiries.get_inquiry(desk, n)
+    assert len(data["links"]) == 1
+    assert data["state"] == ("resolved" if postmortem else "new")
+    assert [r["kinds"] for r in data["resolutions"]] == ([["promoted"]] if postmortem else [])
 
 
 def test_promote_and_mirror_are_for_members_only(desk: Desk) -> None:

@@ -65,7 +65,10 @@ class GitHubSender:
                     link = lifecycle.add_link(
                         inquiry, created.url, p["link_kind"], p["by"], now=now
                     )
-                    if inquiry.is_open and not inquiry.serious:
+                    # A serious inquiry is resolved only with its postmortem; without
+                    # one it stays open, holding the link, until that is written.
+                    settled = not inquiry.serious or inquiry.postmortem is not None
+                    if inquiry.is_open and settled:
                         lifecycle.resolve(
                             inquiry,
                             ["promoted"],
