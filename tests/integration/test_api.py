@@ -477,6 +477,29 @@ def test_postmortem_and_effort(client: TestClient) -> None:
     assert client.get("/api/v1/effort", params={"inquiry": n}).json()[0]["minutes"] == 60
 
 
+def test_a_postmortem_written_without_resources_or_milestones_takes_them_from_the_records(
+    client: TestClient,
+) -> None:
+    n = new(client, serious=True)["number"]
+    client.post("/api/v1/effort", json={"by": "alice", "minutes": 90, "inquiry": n})
+    draft = client.get(f"/api/v1/inquiries/{n}/postmortem/draft").json()
+    written = client.put(
+        f"/api/v1/inquiries/{n}/postmortem",
+        json={
+            "by": "alice",
+            "what_happened": "Crash",
+            "why": "Bad input",
+            "resources": " ",
+            "recommendations": "Validate input",
+        },
+    )
+    assert written.status_code == 200, written.text
+    saved = written.json()["postmortem"]
+    assert saved["resources"] == draft["resources"] == "- alice: 1.5 h\nTotal: 1.5 h by 1 member(s)"
+    assert saved["milestones"] == draft["milestones"]
+    assert " opened (" in saved["milestones"]
+
+
 def test_the_served_app_runs_the_clock_watcher(sql_desk: Desk, clock: FixedClock) -> None:
     n = new_via_service(sql_desk)
     clock.advance(timedelta(hours=3))  # half the response time used

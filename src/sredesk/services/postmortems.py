@@ -5,33 +5,43 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from sredesk.core import lifecycle
-from sredesk.core.model import Postmortem
+from sredesk.core.model import Inquiry, Postmortem
 from sredesk.core.postmortem import PostmortemDraft, draft_postmortem
 from sredesk.services.desk import Desk, member, readable, recorded
+from sredesk.services.ports import AbstractUnitOfWork
 
 
 def draft(desk: Desk, number: int, *, see_classified: bool = True) -> dict[str, str]:
     """Pre-fill resources from the effort log and milestones from the audit timeline."""
     with desk.unit_of_work() as uow:
         inquiry = readable(uow, number, see_classified=see_classified)
-        result = draft_postmortem(
-            inquiry,
-            uow.effort.list(inquiry_number=number),
-            uow.audit.list(inquiry_number=number),
-        )
-        return asdict(result)
+        return asdict(_draft(uow, inquiry))
+
+
+def _draft(uow: AbstractUnitOfWork, inquiry: Inquiry) -> PostmortemDraft:
+    return draft_postmortem(
+        inquiry,
+        uow.effort.list(inquiry_number=inquiry.number),
+        uow.audit.list(inquiry_number=inquiry.number),
+    )
 
 
 def write(desk: Desk, number: int, text: PostmortemDraft, *, by: str) -> None:
+    """Save the postmortem; resources or milestones left blank are taken from the records."""
     now = desk.now()
     with desk.unit_of_work() as uow:
         author = member(uow, by).handle
         inquiry = uow.inquiries.get(number)
+        resources, milestones = text.resources.strip(), text.milestones.strip()
+        if not resources or not milestones:
+            records = _draft(uow, inquiry)
+            resources = resources or records.resources
+            milestones = milestones or records.milestones
         postmortem = Postmortem(
             what_happened=text.what_happened.strip(),
             why=text.why.strip(),
-            resources=text.resources.strip(),
-            milestones=text.milestones.strip(),
+            resources=resources,
+            milestones=milestones,
             recommendations=text.recommendations.strip(),
             author=author,
             written_at=now,
