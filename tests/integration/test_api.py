@@ -477,6 +477,17 @@ def test_postmortem_and_effort(client: TestClient) -> None:
     assert client.get("/api/v1/effort", params={"inquiry": n}).json()[0]["minutes"] == 60
 
 
+def test_effort_by_member_names_a_member_as_other_commands_do(client: TestClient) -> None:
+    client.post("/api/v1/effort", json={"by": "alice", "minutes": 30})
+    client.post("/api/v1/effort", json={"by": "bob", "minutes": 20})
+    for name in ("alice", "@alice"):
+        found = client.get("/api/v1/effort", params={"member": name}).json()
+        assert [(e["member"], e["minutes"]) for e in found] == [("alice", 30)]
+    typo = client.get("/api/v1/effort", params={"member": "alcie"})
+    assert typo.status_code == 404
+    assert typo.json()["detail"] == "no member 'alcie'; list them with 'sredesk member list'"
+
+
 def test_a_postmortem_written_without_resources_or_milestones_takes_them_from_the_records(
     client: TestClient,
 ) -> None:

@@ -87,6 +87,9 @@ def list_effort(
         hidden = classified_numbers(uow, see_classified=see_classified)
         if inquiry_number in hidden:
             return []  # as for a number that has no inquiry
+        if member_handle is not None:
+            # A former member's effort still counts; a mistyped handle is no member's.
+            member_handle = member(uow, member_handle, active=False).handle
         entries = uow.effort.list(member=member_handle, inquiry_number=inquiry_number)
         return [_entry(e, hidden) for e in sorted(entries, key=lambda e: (e.on, e.id or 0))]
 
