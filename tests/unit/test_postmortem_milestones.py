@@ -1,4 +1,4 @@
-"""The postmortem draft's milestones include what happened on GitHub and promotions."""
+"""The postmortem draft's milestones include what happened on GitHub, promotions and merges."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from typing import Any
 
 from sredesk.core.model import AuditEvent
 from sredesk.core.postmortem import milestones_from
+from sredesk.services import effort, escalations, inquiries, mail, postmortems
+from sredesk.services.desk import Desk
+from sredesk.services.mail import Arrival
+from tests.mailfactory import LIST, SETTINGS, list_message, mid
 
 T0 = datetime(2026, 11, 18, 16, tzinfo=UTC)
 
@@ -47,3 +51,23 @@ def test_state_changes_from_github_and_promotions_are_milestones() -> None:
         "- 2026-11-18T16:50+00:00 reopened from GitHub (github:x)",
         "- 2026-11-18T17:00+00:00 promoted to https://github.com/visit-dav/visit/issues/9 (alice)",
     ]
+
+
+def test_a_merged_inquirys_draft_holds_the_records_of_what_was_merged_into_it(
+    memory_desk: Desk,
+) -> None:
+    desk = memory_desk
+    a = ingest(desk, list_message(mid(1))).inquiry or 0
+    b = ingest(desk, list_message(mid(2), sender="b@lab.gov", in_reply_to=mid(9))).inquiry or 0
+    escalations.escalate(desk, b, by="alice", note="Seen this one?")
+    ingest(desk, list_message(mid(9), sender="c@lab.gov", references=[mid(1)]))
+    assert inquiries.get_inquiry(desk, b)["state"] == "closed"
+    effort.log_effort(desk, by="bob", minutes=30, inquiry_number=b)  # logged on the old number
+    draft = postmortems.draft(desk, a)
+    assert "escalated to bob (alice)" in draft["milestones"]
+    assert draft["milestones"].count(" opened (") == 2
+    assert "- bob: 0.5 h" in draft["resources"]
+
+
+def ingest(desk: Desk, raw: bytes) -> mail.Outcome:
+    return mail.ingest(desk, raw, settings=SETTINGS, arrival=Arrival(list_name=LIST.name))

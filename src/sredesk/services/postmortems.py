@@ -19,11 +19,30 @@ def draft(desk: Desk, number: int, *, see_classified: bool = True) -> dict[str, 
 
 
 def _draft(uow: AbstractUnitOfWork, inquiry: Inquiry) -> PostmortemDraft:
+    assert inquiry.number is not None
+    numbers = [inquiry.number, *_merged_into(uow.mail.aliases(), inquiry.number)]
     return draft_postmortem(
         inquiry,
-        uow.effort.list(inquiry_number=inquiry.number),
-        uow.audit.list(inquiry_number=inquiry.number),
+        [e for n in numbers for e in uow.effort.list(inquiry_number=n)],
+        [e for n in numbers for e in uow.audit.list(inquiry_number=n)],
     )
+
+
+def _merged_into(aliases: dict[int, int], number: int) -> list[int]:
+    """The inquiries merged into `number`, directly or through others merged into it.
+
+    A merge moves an inquiry's conversation, but its timeline stays under its own number,
+    and effort may still be logged there; the postmortem tells the whole story.
+    """
+    found = []
+    for merged in sorted(aliases):
+        into, seen = aliases[merged], {merged}
+        while into in aliases and into not in seen:
+            seen.add(into)
+            into = aliases[into]
+        if into == number:
+            found.append(merged)
+    return found
 
 
 def write(desk: Desk, number: int, text: PostmortemDraft, *, by: str) -> None:
