@@ -46,6 +46,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # SQLite's own lower() folds ASCII only, so a search for "über" missed "Über"; the
+    # searches the desk makes with it (queue search) fold case as Python and PostgreSQL do.
+    dbapi_connection.create_function(  # type: ignore[attr-defined]
+        "lower", 1, _lower, deterministic=True
+    )
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_engine(url: str) -> Engine:
