@@ -403,6 +403,18 @@ def test_a_member_is_edited_from_the_shell(demo: str) -> None:
         (("inquiry", "reply", "1", "hi", "--as", "nobody"), "no member 'nobody'"),
         (("inquiry", "close", "1", "--as", "alice"), "closing needs"),
         (("effort", "log", "0", "--as", "alice"), "minutes must be between"),
+        (
+            ("inquiry", "postmortem", "3", "--why", "A bad build", "--as", "alice"),
+            "give --recommendations too, to write the postmortem",
+        ),
+        (
+            ("inquiry", "postmortem", "3", "--recommendations", "Test builds", "--as", "alice"),
+            "give --why too, to write the postmortem",
+        ),
+        (
+            ("inquiry", "postmortem", "3", "--what", "The build broke", "--as", "alice"),
+            "give --why and --recommendations too",
+        ),
         (("shift", "set", "2026-11-18", "alice", "bob"), "not a Monday"),
         (("shift", "list", "--start", "0001-01-01"), "year 1 is outside the supported years"),
         (("shift", "set", "0001-01-01", "alice", "bob"), "year 1 is outside the supported years"),

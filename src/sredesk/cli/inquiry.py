@@ -295,6 +295,11 @@ def postmortem(
     as_: str | None = AS_OPTION,
 ) -> None:
     """Print the pre-filled draft; with --why and --recommendations, write it."""
+    # Part of the text alone would print the draft and write nothing, which reads as done.
+    parts = {"--what": what, "--why": why, "--recommendations": recommendations}
+    missing = [name for name in ("--why", "--recommendations") if parts[name] is None]
+    if missing and any(value is not None for value in parts.values()):
+        raise InvalidInput(f"give {' and '.join(missing)} too, to write the postmortem")
     draft = postmortems.draft(desk(), number)
     if why is None or recommendations is None:
         for key, value in draft.items():
