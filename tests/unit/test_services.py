@@ -154,6 +154,29 @@ def test_a_resolution_without_a_response_stops_the_clock_while_it_stands(
     assert reopened["clock"]["state"] == "breached"
 
 
+def test_a_reply_after_the_resolution_leaves_the_stopped_clock_as_it_was(
+    memory_desk: Desk, clock: FixedClock
+) -> None:
+    from sredesk.services.queue import clock_row
+
+    number = open_one(memory_desk)
+    clock.advance(timedelta(hours=1))  # settled on the phone, 1 of 4 business hours used
+    inquiries.resolve(memory_desk, number, ["answered"], by="alice")
+    stopped = inquiries.get_inquiry(memory_desk, number)["clock"]
+    assert stopped["state"] == "met"
+    clock.advance(timedelta(days=1))  # past due: the written summary of the call follows
+    inquiries.reply(memory_desk, number, "As we said on the phone: set VISITHOME.", by="alice")
+    shown = inquiries.get_inquiry(memory_desk, number)
+    assert (shown["state"], shown["clock"]) == ("resolved", stopped)
+    with memory_desk.unit_of_work() as uow:
+        inquiry = uow.inquiries.get(number)
+        row = clock_row(memory_desk, memory_desk.calendar(uow), inquiry, clock.now())
+    assert row["label"] == "resolved in time, no response"
+    # Reopened, it was responded to, late.
+    inquiries.reopen(memory_desk, number, by="alice")
+    assert inquiries.get_inquiry(memory_desk, number)["clock"]["state"] == "missed"
+
+
 def test_an_arrival_to_come_or_off_the_calendar_opens_nothing(memory_desk: Desk) -> None:
     before = inquiries.list_inquiries(memory_desk), audit_count(memory_desk)
     with pytest.raises(InvalidInput, match="is in the future"):

@@ -37,11 +37,18 @@ def response_stop(inquiry: Inquiry) -> datetime | None:
     A resolution is no response: reopened without one, the inquiry is new again and its
     clock runs from arrival. But while an inquiry is resolved or closed, nobody waits for
     the desk's answer, so a clock that no response stopped stops at the resolution, met or
-    missed by then, instead of running on for ever.
+    missed by then, instead of running on for ever; a reply written after the resolution (a
+    summary of the call that settled it) does not move it.
     """
-    if inquiry.first_response_at is not None or inquiry.is_open:
+    if inquiry.is_open:
         return inquiry.first_response_at
-    return inquiry.resolved_at or inquiry.closed_at
+    stops = [t for t in (inquiry.first_response_at, inquiry.resolved_at or inquiry.closed_at) if t]
+    return min(stops) if stops else None
+
+
+def responded_by(inquiry: Inquiry, stop: datetime | None) -> bool:
+    """Whether the clock stopped at `stop` was stopped by a response, not a resolution."""
+    return stop is not None and stop == inquiry.first_response_at
 
 
 def response_clock(

@@ -46,7 +46,7 @@ def clock_row(
         calendar, inquiry.created_at, stop, now, clocks.policy_for(desk, inquiry)
     )
     label = CLOCK_LABELS[status.state]
-    if stop is not None and inquiry.first_response_at is None:
+    if stop is not None and not clocks.responded_by(inquiry, stop):
         label = UNANSWERED_LABELS.get(status.state, label)
     if status.state is ClockState.BREACHED:
         text = f"breached {business_span(calendar.elapsed(status.due, now))} ago"
