@@ -93,6 +93,39 @@ def test_a_message_linking_two_inquiries_merges_them_with_an_audit_event(desk: D
     assert tagged.inquiry == a
 
 
+def test_a_thread_merged_into_a_classified_inquiry_is_hidden_with_it(desk: Desk) -> None:
+    """A classified inquiry opened from a customer's mail, then a list thread that turns out
+    to be the same conversation: a reader without clearance sees neither, nor the number."""
+    secret = inquiries.open_inquiry(
+        desk,
+        title="Secure mesh",
+        channel="email",
+        source="hotline",
+        sensitive=True,
+        message_id=mid(1),
+    )
+    public = take(desk, list_message(mid(2))).inquiry or 0
+    assert not inquiries.get_inquiry(desk, public)["sensitive"]
+    outcome = take(desk, list_message(mid(3), references=[mid(1), mid(2)]))
+    assert (outcome.inquiry, outcome.merged) == (secret, (public,))
+    shell = inquiries.get_inquiry(desk, public)
+    assert (shell["state"], shell["sensitive"]) == ("closed", True)
+    assert inquiries.get_inquiry(desk, secret)["sensitive"]
+    # Merged the other way round (the public thread older), the whole is classified too.
+    older = take(desk, list_message(mid(4))).inquiry or 0
+    newer = inquiries.open_inquiry(
+        desk,
+        title="Secure",
+        channel="email",
+        source="hotline",
+        sensitive=True,
+        message_id=mid(5),
+    )
+    assert take(desk, list_message(mid(6), references=[mid(4), mid(5)])).merged == (newer,)
+    assert inquiries.get_inquiry(desk, older)["sensitive"]
+    assert inquiries.get_inquiry(desk, newer)["sensitive"]
+
+
 def test_a_cross_posted_message_is_stored_once(desk: Desk) -> None:
     first = take(desk, list_message(mid(1)))
     again = take(desk, list_message(mid(1)), Arrival(list_name="visit-help-asc"))

@@ -31,7 +31,9 @@ def merge_into(target: Inquiry, source: Inquiry, *, now: datetime) -> None:
     target.comments.sort(key=lambda c: c.created_at)
     target.customers = list(dict.fromkeys([*target.customers, *source.customers]))
     target.labels = list(dict.fromkeys([*target.labels, *source.labels]))
-    target.sensitive = target.sensitive or source.sensitive
+    # Either part classified makes the whole so; the closed shell follows what it points
+    # to, or a reader without clearance would see it name a classified inquiry's number.
+    target.sensitive = source.sensitive = target.sensitive or source.sensitive
     target.serious = target.serious or source.serious
     target.created_at = min(target.created_at, source.created_at)
     target.response_due = min(target.response_due, source.response_due)
