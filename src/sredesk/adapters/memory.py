@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -227,9 +227,9 @@ class _Audit(_Repo):
         event.id = self._new_id()
         self._s.audit.append(event)
 
-    def add_many(self, events: Sequence[AuditEvent]) -> None:
-        for event in events:
-            self.add(event)
+    def add_many(self, events: Sequence[Mapping[str, Any]]) -> None:
+        for fields in events:
+            self.add(AuditEvent(**fields))
 
     def list(self, *, inquiry_number: int | None = None) -> Sequence[AuditEvent]:
         return [

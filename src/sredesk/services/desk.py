@@ -127,13 +127,17 @@ def recorded(
     extra: dict[str, Any] | None = None,
 ) -> Iterator[None]:
     """Record the change the block makes to `inquiry` as one audit event."""
-    with recorded_to(uow.audit.add, inquiry, action, actor=actor, now=now, extra=extra):
+
+    def add(fields: dict[str, Any]) -> None:
+        uow.audit.add(AuditEvent(**fields))
+
+    with recorded_to(add, inquiry, action, actor=actor, now=now, extra=extra):
         yield
 
 
 @contextmanager
 def recorded_to(
-    add: Callable[[AuditEvent], None],
+    add: Callable[[dict[str, Any]], None],
     inquiry: Inquiry,
     action: str,
     *,
@@ -141,20 +145,24 @@ def recorded_to(
     now: datetime,
     extra: dict[str, Any] | None = None,
 ) -> Iterator[None]:
-    """Hand the change the block makes to `inquiry`, as one audit event, to `add`."""
+    """Hand the change the block makes to `inquiry` to `add`, as one audit event's fields.
+
+    Fields, not an `AuditEvent`: a bulk writer inserts them as they are, without building
+    the mapped object, which costs more than the rest of the event.
+    """
     before = snapshot(inquiry)
     yield
     changed_before, changed_after = diff(before, snapshot(inquiry))
     changed_after.update(extra or {})
     add(
-        AuditEvent(
-            at=now,
-            actor=actor,
-            action=action,
-            inquiry_number=inquiry.number,
-            before=changed_before,
-            after=changed_after,
-        )
+        {
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "inquiry_number": inquiry.number,
+            "before": changed_before,
+            "after": changed_after,
+        }
     )
 
 

@@ -8,20 +8,20 @@ commit, and new inquiries get their numbers up front, so no flush is needed to n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from sredesk.core.mailthread import MailMessage
-from sredesk.core.model import AuditEvent, Inquiry
+from sredesk.core.model import Inquiry
 from sredesk.services.desk import recorded_to
 from sredesk.services.ports import AbstractUnitOfWork
 
 
 @runtime_checkable
 class _BulkAudit(Protocol):
-    def add_many(self, events: Sequence[AuditEvent]) -> None: ...
+    def add_many(self, events: Sequence[Mapping[str, Any]]) -> None: ...
 
 
 @runtime_checkable
@@ -40,7 +40,8 @@ class BatchWrites:
     def __init__(self, audit: _BulkAudit, mail: _BulkMail, numbering: _Numbering) -> None:
         self._audit, self._mail, self._numbering = audit, mail, numbering
         self.messages: list[MailMessage] = []
-        self.events: list[AuditEvent] = []
+        # Each event's fields (`recorded_to`), inserted as they are.
+        self.events: list[dict[str, Any]] = []
 
     @classmethod
     def of(cls, uow: AbstractUnitOfWork) -> BatchWrites | None:

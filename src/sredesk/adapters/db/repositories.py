@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import CursorResult, Table, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -262,9 +263,11 @@ class SqlAuditRepository(_Repo):
     def add(self, event: AuditEvent) -> None:
         self.session.add(event)
 
-    def add_many(self, events: Sequence[AuditEvent]) -> None:
-        """Insert events in one statement, outside the session: the bulk path of a backfill."""
-        self._insert_rows(t.audit_events, events)
+    def add_many(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Insert events, given as their fields, in one statement outside the session: the
+        bulk path of a backfill."""
+        if events:
+            self.session.execute(insert(t.audit_events), list(events))
 
     def list(self, *, inquiry_number: int | None = None) -> Sequence[AuditEvent]:
         c = t.audit_events.c
