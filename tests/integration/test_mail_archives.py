@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from sredesk.adapters.mail.archive import Archive, Kind, read_maildir, read_mbox, read_pipermail
 from sredesk.adapters.mail.parse import parse
+from sredesk.adapters.memory import FixedClock, MemoryStore
 from sredesk.core.errors import InvalidInput
 from sredesk.core.mailthread import links
 from sredesk.services import inquiries, mail
 from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, NOW, populate
 from tests.mailfactory import SETTINGS, SHARED_MAIL, list_message, mid
 
 LISTS = SHARED_MAIL / "lists"
@@ -95,9 +97,8 @@ def test_the_3gpp_mboxes_thread_and_quarantine_what_has_no_text(sql_desk: Desk) 
         assert summary["messages"] == len(messages)
         assert summary["ignored"] == 0
         ids = imported_ids(sql_desk)
-        # Quarantined copies thread nothing: the graph is that of the imported messages.
-        kept = [raw for raw in messages if parse(raw).message_id in ids]
-        expected = sorted(sorted(c) for c in components(kept))
+        # A quarantined copy is no comment, but the ids it names still link its thread.
+        expected = imported_threads(messages, ids)
         found = sorted(sorted(t) for t in desk_threads(sql_desk, ids) if t & expected_ids(expected))
         assert found == expected
     quarantined = mail.quarantine(sql_desk)
@@ -110,6 +111,25 @@ def test_the_3gpp_mboxes_thread_and_quarantine_what_has_no_text(sql_desk: Desk) 
 
 def expected_ids(groups: list[list[str]]) -> set[str]:
     return {i for group in groups for i in group}
+
+
+def imported_threads(messages: list[bytes], imported: set[str]) -> list[list[str]]:
+    """The threads of the whole Message-ID graph, as the imported messages show them."""
+    return sorted(sorted(c & imported) for c in components(messages) if c & imported)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_3gpp_threads_are_the_same_whatever_the_arrival_order(seed: int) -> None:
+    """Some list copies are quarantined mid-chain; a reply that came first still joins."""
+    messages = [raw for path in MBOXES for raw in read_mbox(path)]
+    random.Random(seed).shuffle(messages)
+    desk = Desk(unit_of_work=MemoryStore().unit_of_work, clock=FixedClock(NOW))
+    populate(desk)
+    for raw in messages:
+        mail.ingest(desk, raw, settings=SETTINGS, arrival=Arrival(list_name="3gpp"))
+    ids = imported_ids(desk)
+    found = sorted(sorted(t) for t in desk_threads(desk, ids))
+    assert found == imported_threads(messages, ids)
 
 
 def test_a_crash_mid_import_loses_nothing_and_a_rerun_resumes(sql_desk: Desk) -> None:

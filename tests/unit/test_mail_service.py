@@ -335,6 +335,32 @@ def test_a_parent_arriving_after_its_quarantined_reply_still_gathers_the_thread(
     assert c.inquiry == a.inquiry
 
 
+def test_a_quarantined_message_arriving_last_joins_its_reply_and_parent_threads(
+    desk: Desk,
+) -> None:
+    """C answers B, which answers A; B (empty) comes last and proves A and C one thread."""
+    c = take(desk, list_message(mid(3), sender="c@lab.gov", in_reply_to=mid(2)))
+    a = take(desk, list_message(mid(1)))
+    assert c.inquiry != a.inquiry
+    b = take(desk, list_message(mid(2), body=" ", in_reply_to=mid(1)))
+    assert b.status == "quarantined"
+    # The older inquiry takes the other in.
+    shown = inquiries.get_inquiry(desk, c.inquiry or 0)
+    assert set(shown["message_ids"]) == {mid(1), mid(2), mid(3)}
+    assert [i["number"] for i in inquiries.list_inquiries(desk) if i["state"] != "closed"] == [
+        c.inquiry
+    ]
+
+
+def test_an_ignored_message_passes_on_the_ids_it_names_to_its_thread(desk: Desk) -> None:
+    """C answers B; B (an auto-reply) answers A, unseen; D answers A alone: one thread."""
+    ignored = {"Auto-Submitted": "auto-replied"}
+    c = take(desk, list_message(mid(3), in_reply_to=mid(2)))
+    take(desk, list_message(mid(2), in_reply_to=mid(1), headers=ignored))
+    d = take(desk, list_message(mid(4), sender="d@lab.gov", in_reply_to=mid(1)))
+    assert (d.status, d.inquiry) == ("threaded", c.inquiry)
+
+
 def test_attachments_are_stored_private_with_the_comment(desk: Desk) -> None:
     mail_message = EmailMessage()
     mail_message["From"], mail_message["Message-ID"] = "u@x.edu", mid(1)

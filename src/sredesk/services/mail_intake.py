@@ -126,10 +126,10 @@ class Intake:
             record.outcome, record.reason = "imported", ""
         reason = self._ignored(parsed)
         if reason:
-            return _settle(record, "ignored", reason)
+            return self._settle_unheld(parsed, record, "ignored", reason, now, ids)
         reason = unusable(parsed)
         if reason:
-            return _settle(record, "quarantined", reason)
+            return self._settle_unheld(parsed, record, "quarantined", reason, now, ids)
         # The limit stops a loop of answers, and the desk answers no list mail: a discussion
         # on a configured list, or one the poller catches up on after a pause, is no burst.
         if not (arrival.backfill or arrival.released_by or arrival.list_name is not None):
@@ -138,8 +138,35 @@ class Intake:
             if count > limit:
                 minutes = int(window.total_seconds() // 60)
                 reason = f"{count} messages from {parsed.sender} in {minutes} minutes; held"
-                return _settle(record, "held", reason)
+                return self._settle_unheld(parsed, record, "held", reason, now, ids)
         return self._thread(parsed, arrival, record, now, ids)
+
+    def _settle_unheld(
+        self,
+        parsed: ParsedMessage,
+        record: MailMessage,
+        outcome: str,
+        reason: str,
+        now: datetime,
+        ids: list[str],
+    ) -> Outcome:
+        """Settle a message no inquiry will hold, keeping the thread it proves whole.
+
+        Its ids still link the messages they name: the inquiries holding any of them merge,
+        and the oldest takes the ids it names, as when a later message names this one. So a
+        reply that came before it and its parent's thread are one, whatever the order.
+        """
+        ids = self._through_unheld(ids)
+        holders = self._remember_holders(ids)
+        linked = sorted({self._alias(holders[i]) for i in ids if i in holders})
+        if linked:
+            target = self._get(linked[0])
+            member = self.members.get(parsed.sender)
+            actor = member.handle if member else (parsed.sender or DESK_AUTHOR)
+            for number in linked[1:]:
+                self._merge(target, number, parsed.message_id, actor, now)
+            self._add_refs(target, ids[1:])
+        return _settle(record, outcome, reason)
 
     def _through_list(self, parsed: ParsedMessage, arrival: Arrival) -> Arrival:
         """The arrival, naming the configured list the message shows it came through.
