@@ -104,6 +104,35 @@ def test_the_listener_takes_a_message_as_large_as_the_attachment_limit_allows(
     assert (attachment["filename"], attachment["size"]) == ("core", 30 * 1024 * 1024)
 
 
+def test_nul_characters_in_headers_and_text_are_dropped_not_fatal(sql_desk: Desk) -> None:
+    """PostgreSQL refuses NUL in text: such mail must neither fail nor come back forever."""
+    raw = (
+        b"From: u\x00ser@x.edu\r\nTo: " + DESK.encode() + b"\r\nSubject: cra\x00sh\r\n"
+        b"Message-ID: <nul\x00@x.edu>\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nIt cra\x00shes.\r\n"
+        b"--b\r\nContent-Type: image/pn\x00g\r\nContent-Disposition: attachment; filename=a.png"
+        b"\r\n\r\nPNG\r\n--b--\r\n"
+    )
+    port = free_port()
+    server = listener(lmtp_handler(sql_desk), host="127.0.0.1", port=port)
+    server.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            assert client.sendmail("user@x.edu", [DESK], raw) == {}
+    finally:
+        server.stop()
+    (thread,) = inquiries.list_inquiries(sql_desk)
+    shown = inquiries.get_inquiry(sql_desk, thread["number"])
+    assert (shown["title"], shown["customers"], shown["message_ids"]) == (
+        "crash",
+        ["user@x.edu"],
+        ["<nul@x.edu>"],
+    )
+    assert shown["comments"][0]["body"] == "It crashes."
+    assert shown["attachments"][0]["content_type"] == "image/png"
+
+
 def test_one_delivery_to_two_lists_records_both(sql_desk: Desk) -> None:
     help_list = MailList("visit-help", "visit-help@lists.example.org", "", "visit-help.x")
     settings = dataclasses.replace(SETTINGS, lists=(LIST, help_list))

@@ -203,7 +203,17 @@ def decode_header_value(value: str | Header, defects: list[str] | None = None) -
         except (LookupError, UnicodeError, ValueError) as error:
             if defects is not None:
                 defects.append(f"undecodable header: {error}"[:200])
+    if "\x00" in value:
+        value = _without_nul(value, "a header", defects)
     return " ".join(value.split())
+
+
+def _without_nul(text: str, where: str, defects: list[str] | None) -> str:
+    # PostgreSQL stores no NUL character in text: one in a header or a body would fail the
+    # message's every write, its quarantine included.
+    if defects is not None:
+        defects.append(f"NUL characters removed from {where}")
+    return text.replace("\x00", "")
 
 
 def _eight_bit(value: str, defects: list[str] | None) -> str:
@@ -462,6 +472,11 @@ def _text_codec(charset: str) -> bool:
 
 
 def _text(leaf: _Leaf, defects: list[str]) -> str:
+    text = _decoded(leaf, defects)
+    return _without_nul(text, "the text", defects) if "\x00" in text else text
+
+
+def _decoded(leaf: _Leaf, defects: list[str]) -> str:
     payload = leaf[0].get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     charset = (_charset(leaf) or "").strip().lower()
@@ -492,6 +507,8 @@ def _text(leaf: _Leaf, defects: list[str]) -> str:
 
 def _attachment(part: Message, kind: str, parsed: ParsedMessage, limit: int) -> None:
     name = decode_header_value(part.get_filename() or "", parsed.defects)
+    if "\x00" in kind:
+        kind = _without_nul(kind, "a content type", parsed.defects)
     if kind == "message/rfc822":
         inner = part.get_payload()
         first = inner[0] if isinstance(inner, list) and inner else None
