@@ -133,6 +133,26 @@ def test_nul_characters_in_headers_and_text_are_dropped_not_fatal(sql_desk: Desk
     assert shown["attachments"][0]["content_type"] == "image/png"
 
 
+def test_an_id_too_long_to_index_is_no_id_and_stops_nothing(sql_desk: Desk) -> None:
+    """990 CJK characters are 2,970 octets, past what a PostgreSQL index holds."""
+    wide = "<" + "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(990)) + "@x.edu>"
+
+    def raw(message_id: str, references: str = "") -> bytes:
+        head = f"From: u@x.edu\nSubject: hi\nMessage-ID: {message_id}\nReferences: {references}\n"
+        return (head + "\nIt crashes.\n").encode()
+
+    own = take_raw(sql_desk, raw(wide))
+    assert own.status == "created"
+    assert own.message_id.endswith("@sredesk.invalid>")
+    reply = take_raw(sql_desk, raw(mid(2), f"{wide} {mid(1)}"))
+    assert reply.status == "created"
+    assert inquiries.get_inquiry(sql_desk, reply.inquiry or 0)["message_ids"] == [mid(2), mid(1)]
+
+
+def take_raw(desk: Desk, raw: bytes) -> mail.Outcome:
+    return mail.ingest(desk, raw, settings=SETTINGS, arrival=Arrival())
+
+
 def test_one_delivery_to_two_lists_records_both(sql_desk: Desk) -> None:
     help_list = MailList("visit-help", "visit-help@lists.example.org", "", "visit-help.x")
     settings = dataclasses.replace(SETTINGS, lists=(LIST, help_list))

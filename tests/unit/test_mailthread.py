@@ -29,6 +29,11 @@ def test_ids_are_read_in_order_once_with_or_without_brackets() -> None:
     assert parse_ids("") == parse_ids(None) == parse_ids("no id here") == []
     assert normalise_id("  <x@y>  ") == "<x@y>"
     assert normalise_id("<" + "a" * 1000 + "@x>") is None
+    # 998 octets is the limit, not 998 characters: 500 CJK characters are 1,500 octets.
+    wide = "<" + "\u4e00" * 500 + "@x>"
+    assert parse_ids(wide) == []
+    assert normalise_id(wide) is None
+    assert parse_ids("<" + "\u4e00" * 330 + "@x>") == ["<" + "\u4e00" * 330 + "@x>"]
 
 
 def test_links_are_references_then_in_reply_to_without_the_message_itself() -> None:

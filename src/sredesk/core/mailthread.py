@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# RFC 5322 caps a line, and so an id, at 998 characters; longer ones are junk.
+# RFC 5322 caps a line, and so an id, at 998 octets; longer ones are junk. Counting octets,
+# not characters, also keeps every id within what a database index can hold.
 MAX_ID_LENGTH = 998
 _BRACKETED = re.compile(r"<([^<>\s]{1,996})>")
 _BARE = re.compile(r"[^\s<>,;\"]+@[^\s<>,;\"]+")
@@ -42,9 +43,16 @@ def normalise_id(value: str) -> str | None:
         inner = bare.group(0)
     else:
         inner = found.group(1)
-    if not inner or len(inner) + 2 > MAX_ID_LENGTH:
+    if not inner or not _short_enough(f"<{inner}>"):
         return None
     return f"<{inner}>"
+
+
+def _short_enough(message_id: str) -> bool:
+    """Whether the id fits in MAX_ID_LENGTH octets of UTF-8."""
+    if len(message_id) > MAX_ID_LENGTH:
+        return False
+    return message_id.isascii() or len(message_id.encode("utf-8", "surrogatepass")) <= MAX_ID_LENGTH
 
 
 def parse_ids(value: str | None) -> list[str]:
@@ -55,7 +63,7 @@ def parse_ids(value: str | None) -> list[str]:
     if not found:
         # Some mailers drop the brackets; an address-shaped token is still an id.
         found = [f"<{inner}>" for inner in _BARE.findall(value)]
-    return list(dict.fromkeys(i for i in found if len(i) <= MAX_ID_LENGTH))
+    return list(dict.fromkeys(i for i in found if _short_enough(i)))
 
 
 def links(message_id: str, in_reply_to: Iterable[str], references: Iterable[str]) -> list[str]:
