@@ -236,6 +236,35 @@ def test_a_maildir_with_cur_or_new_or_both_is_read_in_delivery_order(
         assert [parse(raw).message_id for raw in archive] == [mid(1), mid(2), mid(3)]
 
 
+def test_a_maildir_message_moved_or_deleted_while_importing_is_found_or_skipped(
+    tmp_path: Path,
+) -> None:
+    """A mail reader moves new mail to cur/ and renames it by its flags as it goes."""
+    root = tmp_path / "Maildir"
+    for folder in ("new", "cur"):
+        (root / folder).mkdir(parents=True)
+    for delivered in (1, 2, 3):
+        (root / "new" / maildir_name(delivered, None)).write_bytes(list_message(mid(delivered)))
+    with Archive("maildir", root) as archive:
+        read = iter(archive)
+        assert parse(next(read)).message_id == mid(1)
+        (root / "new" / maildir_name(2, None)).rename(root / "cur" / maildir_name(2, "S"))
+        (root / "new" / maildir_name(3, None)).unlink()
+        assert [parse(raw).message_id for raw in read] == [mid(2)]
+
+
+def test_a_maildir_message_that_cannot_be_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    cur = tmp_path / "Maildir" / "cur"
+    cur.mkdir(parents=True)
+    (cur / maildir_name(1, "S")).write_bytes(list_message(mid(1)))
+    looping = cur / maildir_name(2, "S")
+    looping.symlink_to(looping)
+    with pytest.raises(
+        InvalidInput, match=r"cannot be read \(Too many levels.*\); fix or remove it$"
+    ):
+        list(read_maildir(cur.parent))
+
+
 def test_an_archive_counts_its_messages_and_reads_each_once(tmp_path: Path) -> None:
     import mailbox
 

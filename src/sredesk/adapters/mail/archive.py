@@ -8,12 +8,14 @@ archive of gigabytes needs no more memory than one of a few messages.
 
 from __future__ import annotations
 
+import glob
 import mailbox
 import mmap
 import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -46,9 +48,15 @@ class Archive:
         self._stack = ExitStack()
         # Where each message is (a mailbox key, a file, or a span of the file), and how to read one.
         self._places: list[str] | list[Path] | list[tuple[int, int]] = []
-        self._read: Callable[[Any], bytes]
+        self._read: Callable[[Any], bytes | None]
         try:
             self._open()
+        except OSError as error:
+            self._stack.close()
+            where = error.filename or path
+            raise InvalidInput(
+                f"{where} cannot be read ({error.strerror}); fix or remove it"
+            ) from None
         except BaseException:
             self._stack.close()
             raise
@@ -62,7 +70,7 @@ class Archive:
             folders = [path / name for name in ("new", "cur") if (path / name).is_dir()]
             if not folders:
                 raise InvalidInput(f"{path} is not a maildir; it has neither cur/ nor new/")
-            self._places, self._read = _maildir_files(folders), Path.read_bytes
+            self._places, self._read = _maildir_files(folders), partial(_read_delivery, folders)
             return
         if not path.is_file():
             raise InvalidInput(f"{path} is not a file; give the archive's path")
@@ -98,7 +106,9 @@ class Archive:
 
     def __iter__(self) -> Iterator[bytes]:
         for place in self._places:
-            yield self._read(place)
+            raw = self._read(place)
+            if raw is not None:
+                yield raw
 
     def close(self) -> None:
         self._stack.close()
@@ -146,9 +156,34 @@ def _maildir_files(folders: list[Path]) -> list[Path]:
     for folder in folders:
         with os.scandir(folder) as entries:
             for entry in entries:
-                if not entry.name.startswith(".") and not entry.is_dir():
+                if not entry.name.startswith(".") and not _is_folder(entry):
                     found[entry.name.split(":")[0]] = Path(entry.path)
     return [found[key] for key in sorted(found, key=_delivery_order)]
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link that leads nowhere readable: reading it will say why
+        return False
+
+
+def _read_delivery(folders: list[Path], path: Path) -> bytes | None:
+    """A maildir message's bytes, wherever a mail reader moved it meanwhile.
+
+    A reader moves a message from new/ to cur/ and renames it as its flags change; the name
+    before ':' stays. A message deleted meanwhile is no longer there to import: None, which
+    the archive skips. One that cannot be read is refused in one line.
+    """
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        unique = path.name.split(":")[0]
+        moved = [p for f in folders for p in f.glob(f"{glob.escape(unique)}*") if p != path]
+        moved = [p for p in moved if p.name.split(":")[0] == unique and p.is_file()]
+        return _read_delivery(folders, moved[0]) if moved else None
+    except OSError as error:
+        raise InvalidInput(f"{path} cannot be read ({error.strerror}); fix or remove it") from None
 
 
 def _delivery_order(name: str) -> list[str | int]:
