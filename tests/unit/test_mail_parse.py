@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import re
 import time
@@ -241,6 +242,32 @@ def test_a_codec_that_is_not_a_text_charset_counts_as_unknown(charset: str) -> N
 def test_text_under_the_right_charset_label_has_no_defect() -> None:
     parsed = parse(plain_text("iso-8859-1", "Grüße".encode("latin-1")))
     assert (parsed.text, parsed.defects) == ("Grüße", [])
+
+
+@pytest.mark.parametrize(
+    ("charset", "codec", "text"),
+    [
+        ("iso-8859-8-i", "iso-8859-8", "שלום, התוכנה קורסת"),
+        ("windows-874", "cp874", "สวัสดีครับ โปรแกรมล่ม"),
+        ("x-mac-roman", "mac-roman", "Café \u2013 \u201cit crashes\u201d"),
+        ("x-mac-cyrillic", "mac-cyrillic", "Привет, программа падает"),
+        ("x-gbk", "gbk", "你好\uff0c程序崩溃了"),
+        ("windows-31j", "cp932", "こんにちは、クラッシュします"),
+        ("x-euc-jp", "euc-jp", "こんにちは"),
+        ("ks_c_5601-1989", "cp949", "안녕하세요"),
+    ],
+)
+def test_charset_labels_mail_clients_send_and_python_lacks_are_read(
+    charset: str, codec: str, text: str
+) -> None:
+    """Labels from the WHATWG Encoding Standard, in the text and in encoded-word headers."""
+    subject = f"=?{charset}?B?{base64.b64encode(text.encode(codec)).decode()}?="
+    raw = (
+        f"From: a@b.org\nMessage-ID: <c@b.org>\nSubject: {subject}\n"
+        f"Content-Type: text/plain; charset={charset}\n\n"
+    ).encode() + text.encode(codec)
+    parsed = parse(raw)
+    assert (parsed.subject, parsed.text, parsed.defects) == (text, text, [])
 
 
 def test_auto_replies_and_bounces_are_machine_mail_but_list_mail_is_not() -> None:
