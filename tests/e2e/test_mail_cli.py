@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import time
@@ -14,7 +15,7 @@ import pytest
 from tests.conftest import IN_CI, NOW, populate
 from tests.e2e.test_cli import SREDESK, run
 from tests.mailfactory import LIST, SETTINGS, SHARED_MAIL, list_message, mid
-from tests.mailservers import smtp_sink
+from tests.mailservers import dovecot, free_port, smtp_sink
 
 LISTS = SHARED_MAIL / "lists"
 PIPERMAIL = LISTS / "pipermail" / "numpy-discussion-2001-November.txt"
@@ -79,6 +80,56 @@ def test_bad_input_is_one_line_and_exit_2(desk_url: str, args: list[str], messag
     result = run(desk_url, *args)
     assert result.returncode == 2
     assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _imap_environment(tmp_path: Path, port: int, user: str, password: str) -> dict[str, str]:
+    config = tmp_path / "imap.toml"
+    config.write_text(
+        '[mail]\naddress = "sre-desk@visit.example.org"\nimap_host = "127.0.0.1"\n'
+        f'imap_port = {port}\nimap_ssl = false\nimap_user = "{user}"\n'
+        '[mail.lists.visit-users]\naddress = "visit-users@lists.example.org"\n'
+        'mailbox = "INBOX"\n'
+    )
+    return {
+        "SREDESK_CONFIG": str(config),
+        "SREDESK_MAIL_SECRET": SETTINGS.secret.decode(),
+        "SREDESK_IMAP_PASSWORD": password,
+    }
+
+
+def test_polling_a_server_it_cannot_reach_or_log_in_to_is_one_line(
+    desk_url: str, tmp_path: Path
+) -> None:
+    closed = run(
+        desk_url,
+        "mail",
+        "poll",
+        "--once",
+        env=_imap_environment(tmp_path, free_port(), "desk", "x"),
+    )
+    assert closed.returncode == 2
+    assert closed.stderr.startswith("error: cannot poll the IMAP server 127.0.0.1:")
+    assert len(closed.stderr.strip().splitlines()) == 1
+    with dovecot() as server:
+        wrong = _imap_environment(tmp_path, server.port, server.user, "not-the-password")
+        refused = run(desk_url, "mail", "poll", "--once", env=wrong)
+    assert refused.returncode == 2
+    assert "check mail.imap_* and SREDESK_IMAP_PASSWORD" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_listening_on_a_port_in_use_is_one_line(desk_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "listen.toml"
+    config.write_text('[mail]\naddress = "sre-desk@visit.example.org"\n')
+    env = {"SREDESK_CONFIG": str(config), "SREDESK_MAIL_SECRET": SETTINGS.secret.decode()}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(desk_url, "mail", "listen", "--port", str(port), env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

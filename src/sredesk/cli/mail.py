@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import os
 import sys
@@ -155,7 +156,16 @@ def poll(
 
     poller = Poller(settings, deliver)
     if once:
-        typer.echo(f"took {poller.poll_once()} messages")
+        try:
+            taken = poller.poll_once()
+        except (OSError, imaplib.IMAP4.error) as error:
+            # The server, the account or a mailbox: the settings to fix, not a bug.
+            where = f"{settings.imap_host}:{settings.imap_port}"
+            raise InvalidInput(
+                f"cannot poll the IMAP server {where}: {first_line(error) or type(error).__name__}"
+                "; check mail.imap_* and SREDESK_IMAP_PASSWORD"
+            ) from None
+        typer.echo(f"took {taken} messages")
         return
     _until_interrupted(lambda stop: poller.run(stop, every=every))
 
@@ -187,7 +197,12 @@ def listen(
         protocol=protocol,
         attachment_limit=settings.attachment_limit,
     )
-    server.start()
+    try:
+        server.start()
+    except OSError as error:
+        raise InvalidInput(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; give another --port"
+        ) from None
     typer.echo(f"listening for {protocol.upper()} on {host}:{port}")
     try:
         _until_interrupted(lambda stop: stop.wait())
