@@ -293,6 +293,9 @@ def test_auto_replies_and_bounces_are_machine_mail_but_list_mail_is_not() -> Non
     bulk = {"Precedence": "bulk", "List-Id": "<visit-users.lists.example.org>"}
     assert parse(message("<a@x>", headers=bulk)).machine is None
     assert listed.list_id == "visit-users.lists.example.org"
+    # No list marks its posts auto_reply: a vacation answer through the list is still one.
+    vacation = {"Precedence": "auto_reply", "List-Id": "<visit-users.lists.example.org>"}
+    assert parse(message("<a@x>", headers=vacation)).machine == "Precedence: auto_reply"
 
 
 def test_attachments_are_kept_up_to_the_limit() -> None:

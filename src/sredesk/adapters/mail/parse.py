@@ -340,7 +340,8 @@ def _machine_reason(
             return f"{name} header"
     precedence = str(headers.raw_first("precedence") or "").strip().lower()
     # Some list servers mark every post "bulk"; with list headers it says nothing of the author.
-    if precedence in ("bulk", "junk", "auto_reply") and not parsed.list_mail:
+    # No list marks its posts auto_reply: that one is always an answering machine's.
+    if precedence == "auto_reply" or (precedence in ("bulk", "junk") and not parsed.list_mail):
         return f"Precedence: {precedence}"
     # Message.walk recurses: deep enough nesting raises here, as it always did.
     if not single and (
