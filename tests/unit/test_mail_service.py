@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -272,6 +273,28 @@ def test_unusable_messages_are_quarantined_with_the_reason(desk: Desk) -> None:
         "no sender address: the message cannot be attributed",
         "no text and no attachment",
     ]
+
+
+def test_mail_that_is_only_an_attachment_over_the_limit_says_so_and_can_be_released(
+    desk: Desk,
+) -> None:
+    core = EmailMessage()
+    core["From"], core["Message-ID"], core["Subject"] = "u@x.edu", mid(1), "core dump"
+    core.add_attachment(
+        bytes(5000), maintype="application", subtype="octet-stream", filename="core"
+    )
+    small = dataclasses.replace(SETTINGS, attachment_limit=1000)
+    held = mail.ingest(desk, core.as_bytes(), settings=small, arrival=Arrival())
+    assert (held.status, held.reason) == (
+        "quarantined",
+        "no text, and attachment 'core' (5000 bytes) is over the 1000-byte limit; "
+        "raise mail.attachment_limit_mb to take it",
+    )
+    (row,) = mail.quarantine(desk)
+    taken = mail.release(desk, row["id"], settings=SETTINGS, by="alice")
+    assert taken.status == "created"
+    (stored,) = inquiries.get_inquiry(desk, taken.inquiry or 0)["attachments"]
+    assert (stored["filename"], stored["size"]) == ("core", 5000)
 
 
 def test_a_desk_without_a_team_refuses_mail_and_keeps_none_of_it(clock: FixedClock) -> None:

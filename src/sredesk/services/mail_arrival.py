@@ -48,6 +48,11 @@ def unusable(parsed: ParsedMessage) -> str:
     if not parsed.sender:
         return "no sender address: the message cannot be attributed"
     if not parsed.display.strip() and not parsed.attachments:
+        # Its only content may be an attachment the limit kept out: say so, and what to change.
+        over = next((d for d in parsed.defects if d.startswith("attachment ")), None)
+        if over:
+            over = over.removesuffix("; not stored")
+            return f"no text, and {over}; raise mail.attachment_limit_mb to take it"
         return "no text and no attachment"
     return ""
 
