@@ -149,6 +149,23 @@ def test_an_id_too_long_to_index_is_no_id_and_stops_nothing(sql_desk: Desk) -> N
     assert inquiries.get_inquiry(sql_desk, reply.inquiry or 0)["message_ids"] == [mid(2), mid(1)]
 
 
+def test_an_overlong_list_id_or_sender_is_handled_alike_on_every_database(
+    sql_desk: Desk,
+) -> None:
+    """A List-Id without brackets is the whole header; an address has at most 320 characters."""
+    long_list = take_raw(sql_desk, message(mid(1), headers={"List-Id": "visit " * 80}))
+    assert long_list.status == "created"
+    assert (
+        inquiries.get_inquiry(sql_desk, long_list.inquiry or 0)["source"] == ("visit " * 50)[:300]
+    )
+    sender = "a" * 300 + "@" + "b" * 30 + ".org"
+    long_sender = take_raw(sql_desk, message(mid(2), sender=sender))
+    assert (long_sender.status, long_sender.reason) == (
+        "quarantined",
+        "the sender address is longer than 320 characters: not an address",
+    )
+
+
 def take_raw(desk: Desk, raw: bytes) -> mail.Outcome:
     return mail.ingest(desk, raw, settings=SETTINGS, arrival=Arrival())
 

@@ -8,6 +8,9 @@ from datetime import datetime
 
 from sredesk.adapters.mail.parse import ParsedMessage
 
+# RFC 5321: 64 characters before the @, 255 after it.
+MAX_ADDRESS_LENGTH = 320
+
 
 @dataclass(frozen=True)
 class Arrival:
@@ -47,6 +50,8 @@ def unusable(parsed: ParsedMessage) -> str:
         return unparseable
     if not parsed.sender:
         return "no sender address: the message cannot be attributed"
+    if len(parsed.sender) > MAX_ADDRESS_LENGTH:
+        return f"the sender address is longer than {MAX_ADDRESS_LENGTH} characters: not an address"
     if not parsed.display.strip() and not parsed.attachments:
         # Its only content may be an attachment the limit kept out: say so, and what to change.
         over = next((d for d in parsed.defects if d.startswith("attachment ")), None)

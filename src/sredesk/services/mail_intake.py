@@ -372,7 +372,8 @@ class Intake:
         inquiry = Inquiry(
             title=clean_subject(parsed.subject),
             channel=Channel.EMAIL,
-            source=arrival.list_name or parsed.list_id or "email",
+            # A List-Id without its brackets is the whole header: keep it to the column.
+            source=(arrival.list_name or parsed.list_id or "email")[:300],
             created_at=arrived,
             response_due=arrived,
             assignee=duty.holder if duty else None,
