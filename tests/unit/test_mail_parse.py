@@ -159,6 +159,18 @@ def test_script_and_style_never_reach_the_text() -> None:
     assert html_to_text(deep) == "deep"
 
 
+def test_preformatted_html_keeps_its_indentation() -> None:
+    """A traceback or a script pasted into HTML mail reads as it was written."""
+    html = (
+        "<p>Hi,</p>\n<p>\n   it fails:</p><pre>Traceback (most recent call last):\n"
+        '  File "run.py", line 3\n    plot()</pre><div>\n   Thanks</div>'
+    )
+    assert html_to_text(html) == (
+        'Hi,\n\nit fails:\n\nTraceback (most recent call last):\n  File "run.py", line 3\n'
+        "    plot()\n\nThanks"
+    )
+
+
 def test_headers_in_any_charset_and_missing_ids_are_handled() -> None:
     raw = (
         b"From: =?iso-8859-1?q?J=F6rg?= <JOERG@Example.DE>\r\n"

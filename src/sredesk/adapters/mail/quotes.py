@@ -316,7 +316,8 @@ _DROP = frozenset(
 def html_to_text(html: str) -> str:
     """Readable text from HTML: blocks on their own lines, nothing executable kept."""
     soup = BeautifulSoup(html, "html.parser")
-    out: list[str] = []
+    # Each piece of text, and whether it is preformatted: its blanks are the writer's.
+    out: list[tuple[str, bool]] = []
     # An explicit stack, not recursion: hostile mail nests tags thousands deep.
     stack: list[tuple[object, bool]] = [(soup, False)]
     while stack:
@@ -324,20 +325,34 @@ def html_to_text(html: str) -> str:
         if isinstance(node, str):
             if isinstance(node, Comment | Declaration | Doctype | ProcessingInstruction):
                 continue
-            out.append(str(node) if pre else re.sub(r"\s+", " ", str(node)))
+            out.append((str(node), True) if pre else (re.sub(r"\s+", " ", str(node)), False))
             continue
         if not isinstance(node, Tag) or node.name in _DROP:
             continue
         if node.name == "br":
-            out.append("\n")
+            out.append(("\n", True))
             continue
         block = node.name in _BLOCK
         inner_pre = pre or node.name == "pre"
         if block:
-            out.append("\n")
+            out.append(("\n", True))
             stack.append(("\n", True))
         stack.extend((child, inner_pre) for child in reversed(list(node.children)))
-    return tidy("\n".join(line.strip() for line in "".join(out).split("\n")))
+    return tidy(_lines(out))
+
+
+def _lines(pieces: list[tuple[str, bool]]) -> str:
+    """The pieces joined, each line without the blanks markup put at its start.
+
+    Preformatted text keeps its indentation: a traceback or code in <pre> reads as written.
+    """
+    lines = [""]
+    for text, pre in pieces:
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                lines.append("")
+            lines[-1] += piece if pre or lines[-1] else piece.lstrip()
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def tidy(text: str) -> str:
