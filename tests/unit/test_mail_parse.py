@@ -368,6 +368,25 @@ def test_garbage_never_raises(raw: bytes) -> None:
     assert parsed.message_id.endswith("@sredesk.invalid>") or parsed.message_id.startswith("<")
 
 
+def test_named_text_files_shown_inline_are_attachments() -> None:
+    """Apple Mail sends a log or a script as an inline part with a file name."""
+    mail = EmailMessage()
+    mail["From"], mail["Message-ID"], mail["Subject"] = "u@x.edu", "<mac@x.edu>", "crash"
+    mail.set_content("The log is attached.")
+    for name, subtype, text in [
+        ("visit.log", "plain", "Segmentation fault"),
+        ("r.py", "x-python", "Open()"),
+    ]:
+        mail.add_attachment(text, subtype=subtype, filename=name, disposition="inline")
+    mail.add_attachment("Thanks,\nJane", disposition="inline")  # the rest of the text, unnamed
+    parsed = parse(mail.as_bytes())
+    assert parsed.display == "The log is attached."
+    assert [(a.filename, a.content_type) for a in parsed.attachments] == [
+        ("visit.log", "text/plain"),
+        ("r.py", "text/x-python"),
+    ]
+
+
 def test_a_forwarded_message_is_one_attachment_not_its_parts() -> None:
     inner = EmailMessage()
     inner["From"] = "colleague@lab.example.org"

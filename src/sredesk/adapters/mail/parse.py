@@ -391,9 +391,11 @@ def _body(leaves: list[_Leaf], parsed: ParsedMessage, limit: int) -> None:
             plain = leaf
         elif kind == "text/html" and html is None:
             html = leaf
-        elif not kind.startswith("text/"):
+        elif not kind.startswith("text/") or _filename(leaf) is not None:
+            # A named text part past the body is a file shown inline (Apple Mail sends logs
+            # and scripts so): it is kept as one.
             attachments.append(leaf)
-        # Further inline text parts are alternatives or list footers; the raw message keeps them.
+        # Further unnamed text parts are alternatives or list footers; the raw message keeps them.
     text = tidy(_text(plain, parsed.defects)) if plain is not None else ""
     # Some clients send an empty plain part beside the HTML one: the text is then the HTML's.
     if html is not None and not text.strip():
