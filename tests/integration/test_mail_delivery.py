@@ -63,6 +63,25 @@ def test_the_listener_delivers_into_the_desk(sql_desk: Desk, protocol: str) -> N
     assert thread["message_ids"] == [mid(1), mid(2)]
 
 
+def test_mail_from_the_null_sender_is_ignored_as_machine_mail(sql_desk: Desk) -> None:
+    """An answering machine that sets no header of its own still sends from <> (RFC 3834)."""
+    port = free_port()
+    server = listener(lmtp_handler(sql_desk), host="127.0.0.1", port=port)
+    server.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            client.sendmail("u@x.edu", [DESK], message(mid(1), sender="u@x.edu"))
+            away = message(mid(2), sender="u@x.edu", subject="Re: crash", body="I am away.")
+            client.sendmail("", [DESK], away)
+    finally:
+        server.stop()
+    with sql_desk.unit_of_work() as uow:
+        stored = {m.message_id: m for m in uow.mail.list()}
+        assert (stored[mid(1)].outcome, stored[mid(2)].outcome) == ("imported", "ignored")
+        assert stored[mid(2)].reason == "machine-generated: null return path"
+        assert bytes(stored[mid(1)].raw).startswith(b"Return-Path: <u@x.edu>\nFrom: ")
+
+
 def test_the_listener_takes_a_message_as_large_as_the_attachment_limit_allows(
     sql_desk: Desk,
 ) -> None:

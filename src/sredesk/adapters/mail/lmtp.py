@@ -52,7 +52,7 @@ class DeskHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        raw = envelope.original_content or envelope.content
+        raw = with_return_path(envelope.original_content or envelope.content, envelope.mail_from)
         recipients = list(envelope.rcpt_tos)
         try:
             # The desk's database work is blocking: keep it off the event loop.
@@ -66,6 +66,18 @@ class DeskHandler:
             # LMTP answers once per recipient; the desk stores the message once for all.
             return "\r\n".join([status] * len(recipients))
         return status
+
+
+def with_return_path(raw: bytes, mail_from: str | None) -> bytes:
+    """The message with the Return-Path line the final delivery puts first (RFC 5321, 4.4).
+
+    The envelope sender reaches the desk only so: an empty one (`MAIL FROM:<>`) marks a
+    bounce or an auto-reply, which the desk ignores.
+    """
+    sender = (mail_from or "").strip().strip("<>")
+    first = raw.find(b"\n")
+    end = "\r\n" if first > 0 and raw[first - 1 : first] == b"\r" else "\n"
+    return f"Return-Path: <{sender}>{end}".encode("utf-8", "surrogateescape") + raw
 
 
 class _LmtpController(Controller):
