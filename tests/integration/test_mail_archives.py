@@ -363,3 +363,22 @@ def test_a_thread_goes_on_through_a_quarantined_message_in_any_batch(
     assert (summary["inquiries_created"], summary["quarantined"]) == (1, 2)
     (thread,) = inquiries.list_inquiries(sql_desk)
     assert set(thread["message_ids"]) == {mid(i) for i in range(1, 6)}
+
+
+@pytest.mark.parametrize("size", [2, 1])
+def test_a_whole_copy_after_a_stripped_one_is_imported_in_any_batch(
+    sql_desk: Desk, size: int
+) -> None:
+    copies = [list_message(mid(1), body=" "), list_message(mid(1)), list_message(mid(1))]
+    arrival = Arrival(list_name="visit-users", backfill=True)
+    summary = mail.ingest_many(
+        sql_desk, copies, settings=SETTINGS, arrival=arrival, batch_size=size
+    )
+    assert (summary["inquiries_created"], summary["quarantined"], summary["duplicates"]) == (
+        1,
+        1,
+        1,
+    )
+    assert mail.quarantine(sql_desk) == []
+    (thread,) = inquiries.list_inquiries(sql_desk)
+    assert thread["message_ids"] == [mid(1)]

@@ -334,6 +334,23 @@ def test_a_quarantined_message_can_be_taken_in_again(
         mail.release(desk, rows[mid(1)]["id"], settings=SETTINGS, by="alice")
 
 
+def test_a_whole_copy_after_a_stripped_one_is_taken_in(desk: Desk) -> None:
+    """A cross-post: one list stripped the text (HTML filtered out), the other did not."""
+    stripped = take(desk, list_message(mid(1), body=" "))
+    assert stripped.status == "quarantined"
+    whole = take(desk, message(mid(1), to=["visit-help@lists.example.org"]), Arrival("visit-help"))
+    assert whole.status == "created"
+    assert mail.quarantine(desk) == []
+    shown = inquiries.get_inquiry(desk, whole.inquiry or 0)
+    assert shown["comments"][0]["body"] == "It crashes when I open a Silo file."
+    with desk.unit_of_work() as uow:
+        stored = uow.mail.get(mid(1))
+        assert stored is not None
+        assert (stored.outcome, stored.lists) == ("imported", [LIST.name, "visit-help"])
+    # A third copy is a duplicate, as before.
+    assert take(desk, list_message(mid(1))).status == "duplicate"
+
+
 def test_a_reply_to_a_quarantined_message_joins_the_thread_it_answered(desk: Desk) -> None:
     """B (empty) is quarantined; C answers B alone, as In-Reply-To-only clients do."""
     a = take(desk, list_message(mid(1)))

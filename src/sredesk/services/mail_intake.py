@@ -120,9 +120,17 @@ class Intake:
             if existing is not None:
                 if arrival.list_name and arrival.list_name not in existing.lists:
                     existing.lists = [*existing.lists, arrival.list_name]
-                return Outcome("duplicate", parsed.message_id, existing.inquiry_number)
-            record = self._record(parsed, arrival, now, ids)
-        else:
+                if existing.outcome != "quarantined" or unusable(parsed):
+                    return Outcome("duplicate", parsed.message_id, existing.inquiry_number)
+                # The copy that came first was of no use (a list stripped its text, say), and
+                # this one is whole: the stored message becomes this copy.
+                existing.raw, existing.defects = parsed.raw, parsed.defects[:50]
+                existing.sender, existing.subject = parsed.sender[:320], parsed.subject[:998]
+                existing.links = ids[1:_MAX_LINKS]
+                record = existing
+            else:
+                record = self._record(parsed, arrival, now, ids)
+        if record.outcome != "imported":
             record.outcome, record.reason = "imported", ""
         reason = self._ignored(parsed)
         if reason:
