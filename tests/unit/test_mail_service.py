@@ -123,8 +123,37 @@ def test_a_thread_merged_into_a_classified_inquiry_is_hidden_with_it(desk: Desk)
         message_id=mid(5),
     )
     assert take(desk, list_message(mid(6), references=[mid(4), mid(5)])).merged == (newer,)
-    assert inquiries.get_inquiry(desk, older)["sensitive"]
+    merged = inquiries.get_inquiry(desk, older)
+    assert merged["sensitive"]
     assert inquiries.get_inquiry(desk, newer)["sensitive"]
+    # alice held the list thread, but nobody on duty is cleared: it waits for one who is.
+    assert merged["assignee"] is None
+    # One note from the classified inquiry's intake, one from the merge.
+    notes = [c for c in merged["comments"] if "Nobody on duty" in c["body"]]
+    assert len(notes) == 2
+    assert all(n["body"].startswith("Nobody on duty (alice, bob) is cleared") for n in notes)
+    assert not any(n["public"] for n in notes)
+
+
+def test_a_merge_that_makes_an_inquiry_classified_gives_it_to_a_cleared_member(
+    desk: Desk,
+) -> None:
+    """alice is Primary, bob Backup; only bob is cleared."""
+    team.update_member(desk, "bob", classified_access=True)
+    older = take(desk, list_message(mid(1))).inquiry or 0
+    assert inquiries.get_inquiry(desk, older)["assignee"] == "alice"
+    newer = inquiries.open_inquiry(
+        desk,
+        title="Secure",
+        channel="email",
+        source="hotline",
+        sensitive=True,
+        message_id=mid(2),
+    )
+    assert inquiries.get_inquiry(desk, newer)["assignee"] == "bob"
+    assert take(desk, list_message(mid(3), references=[mid(1), mid(2)])).merged == (newer,)
+    merged = inquiries.get_inquiry(desk, older)
+    assert (merged["sensitive"], merged["assignee"]) == (True, "bob")
 
 
 def test_a_cross_posted_message_is_stored_once(desk: Desk) -> None:

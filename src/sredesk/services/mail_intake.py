@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from sredesk.adapters.mail.parse import ParsedMessage
-from sredesk.core import lifecycle
+from sredesk.core import clearance, lifecycle
 from sredesk.core.errors import NotFound
 from sredesk.core.mailthread import (
     InquiryAlias,
@@ -474,11 +474,14 @@ class Intake:
         source = self._get(number)
         record = partial(self._recorded, actor=actor, now=now)
         cause = {"message_id": message_id}
+        holders = [target.assignee, source.assignee]
         with (
             record(source, "inquiry.merged", extra={"into": target.number, **cause}),
             record(target, "inquiry.merged", extra={"merged": number, **cause}),
         ):
             merge_into(target, source, now=now)
+            if target.sensitive:
+                self._keep_cleared(target, holders, now)
         self.desk.observe(self.uow, source, "inquiry.merged", now)
         self.desk.observe(self.uow, target, "inquiry.merged", now)
         for entry in self.uow.effort.list(inquiry_number=number):
@@ -490,6 +493,21 @@ class Intake:
         self.aliases[number] = target.number
         for message_id in [ref.message_id for ref in target.message_refs]:
             self._holders[message_id] = target.number
+
+    def _keep_cleared(self, merged: Inquiry, holders: list[str | None], now: datetime) -> None:
+        """Give a merge that made an inquiry classified to a member cleared for it.
+
+        That is the first cleared of its two holders, then of the Primary and the Backup on
+        duty; with none, nobody, and a note names those who are not cleared, as at intake.
+        """
+        duty = duty_at(self.shifts, now, self.calendar)
+        on_duty = [duty.holder, duty.backup] if duty else []
+        candidates = dict.fromkeys(h for h in [*holders, *on_duty] if h)
+        found = map(self.uow.members.find, candidates)
+        merged.assignee = clearance.first_cleared(merged, found)
+        if merged.assignee is None and candidates:
+            text = clearance.NOBODY_CLEARED.format(duty=", ".join(candidates))
+            lifecycle.add_member_comment(merged, "system", text, public=False, now=now)
 
     def _recorded(
         self,
