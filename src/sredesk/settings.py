@@ -164,12 +164,20 @@ class MailSettings:
                 "set SREDESK_MAIL_SECRET to a random string of at least 16 characters; "
                 "it signs the desk's reply addresses"
             )
+        lists = reader.lists()
+        done = reader.text("imap_done_mailbox", "")
+        polled = next((entry for entry in lists if _same_mailbox(entry.mailbox, done)), None)
+        if done and polled is not None:
+            # Moved where it is polled, each message would be read again on every poll.
+            raise reader._fail(
+                "imap_done_mailbox", f"a folder the desk does not poll (list {polled.name} is)"
+            )
         return cls(
             address=address,
             secret=secret.encode(),
             domain=reader.text("domain", address.rpartition("@")[2]),
             from_name=reader.text("from_name", "SRE desk"),
-            lists=reader.lists(),
+            lists=lists,
             smtp_host=reader.text("smtp_host", "127.0.0.1"),
             smtp_port=reader.number("smtp_port", 25, 1, 65535),
             smtp_starttls=reader.flag("smtp_starttls", False),
@@ -180,13 +188,20 @@ class MailSettings:
             imap_ssl=reader.flag("imap_ssl", True),
             imap_user=reader.text("imap_user", ""),
             imap_password=env.get("SREDESK_IMAP_PASSWORD", ""),
-            imap_done_mailbox=reader.text("imap_done_mailbox", ""),
+            imap_done_mailbox=done,
             attachment_limit=reader.number("attachment_limit_mb", 10, 1, 1024) * 1024 * 1024,
             rate_limit=reader.number("rate_limit", 20, 1, 100_000),
             rate_window=timedelta(minutes=reader.number("rate_window_minutes", 10, 1, 1440)),
             auto_acknowledge=reader.flag("auto_acknowledge", True),
             sensitive_mail=reader.flag("sensitive_mail", False),
         )
+
+
+def _same_mailbox(a: str, b: str) -> bool:
+    """Whether two IMAP folder names are one folder: INBOX is named in any case (RFC 3501)."""
+    if a.upper() == "INBOX":
+        return b.upper() == "INBOX"
+    return a == b
 
 
 def unconfigured_mail() -> MailSettings:

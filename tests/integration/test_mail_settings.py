@@ -100,6 +100,12 @@ def test_a_desk_with_mail_publishes_public_comments_by_mail(tmp_path: Path) -> N
         ('[mail]\naddress = "a@b.org"\n[mail.lists.x]\nmailbox = "x"\n', {}, "mail.address"),
         ('[mail]\naddress = "a@b.org"\n', {"SREDESK_MAIL_SECRET": "short"}, "at least 16"),
         ("mail = 3\n", {}, "[mail] must be a table"),
+        (
+            '[mail]\naddress = "a@b.org"\nimap_done_mailbox = "inbox"\n'
+            '[mail.lists.x]\naddress = "x@b.org"\nmailbox = "INBOX"\n',
+            {},
+            "mail.imap_done_mailbox must be a folder the desk does not poll (list x is)",
+        ),
     ],
 )
 def test_a_bad_mail_table_names_the_key(
