@@ -255,3 +255,20 @@ def test_the_send_worker_outlives_a_locked_database(tmp_path: Path) -> None:
             out, _ = worker.communicate(timeout=10)
         assert len(sink.received) == 1
         assert "sent 1, retrying 0, failed 0" in out
+
+
+def test_an_import_into_a_list_that_is_not_configured_is_refused(
+    desk_url: str, tmp_path: Path
+) -> None:
+    mbox = tmp_path / "one.mbox"
+    mbox.write_bytes(b"From someone Thu Nov  1 11:19:12 2001\n" + list_message(mid(1)))
+    env = _mail_environment(tmp_path, 25)
+    args = ["mail", "import", "--mbox", str(mbox), "--json"]
+    refused = run(desk_url, *args, "--list", "visit-userz", env=env)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        "error: --list visit-userz: no such list is configured; they are: visit-users\n"
+    )
+    assert json.loads(run(desk_url, "mail", "quarantine", "--json", env=env).stdout) == []
+    taken = run(desk_url, *args, "--list", "visit-users", env=env)
+    assert json.loads(taken.stdout)["inquiries_created"] == 1

@@ -67,6 +67,10 @@ def import_archive(
         )
     kind, path = given[0]
     settings = Settings.from_env(os.environ).mail or unconfigured_mail()
+    if list_name is not None and settings.lists and settings.list_named(list_name) is None:
+        # A misspelt list would be the source of every inquiry the archive opens.
+        names = ", ".join(entry.name for entry in settings.lists)
+        raise InvalidInput(f"--list {list_name}: no such list is configured; they are: {names}")
     arrival = Arrival(list_name=list_name, backfill=True)
     with Archive(kind, path) as archive:
         if workers is None:
