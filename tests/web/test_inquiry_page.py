@@ -411,11 +411,59 @@ def test_resolving_without_a_kind_or_promoted_without_a_link_is_refused(
 ) -> None:
     alice = browser("alice")
     before = shown(web_desk, number)
-    assert "needs at least one resolution kind" in said(
-        alice.post(f"/inquiries/{number}/resolve", {"note": "done"})
+    response = alice.post(f"/inquiries/{number}/resolve", {"note": "done"})
+    assert response.status_code == 422
+    assert "needs at least one resolution kind" in response.text
+    response = alice.post(f"/inquiries/{number}/resolve", {"kinds": "promoted"})
+    assert response.status_code == 422
+    assert "resolving as promoted needs the link" in response.text
+    assert shown(web_desk, number) == before
+
+
+def test_a_refused_resolution_keeps_the_form_as_it_was_filled(
+    web_desk: Desk, number: int, browser: Callable[[str], Browser]
+) -> None:
+    """Kinds, link and a long note come back with the refusal; the Primary types nothing twice."""
+    alice = browser("alice")
+    inquiries.mark_serious(web_desk, number, True, by="alice")
+    before = shown(web_desk, number)
+    note = "Silo 4.11 fixes <it>;\nsee the release notes."
+    response = alice.client.post(
+        f"/inquiries/{number}/resolve",
+        data={
+            "csrf_token": alice.csrf,
+            "kinds": ["diagnosed", "workaround"],
+            "link_url": "https://github.com/visit-dav/visit/issues/7",
+            "link_kind": "comprehensive-solution",
+            "note": note,
+        },
+        follow_redirects=False,
     )
-    page = alice.get(notice_of(alice.post(f"/inquiries/{number}/resolve", {"kinds": "promoted"})))
-    assert "resolving as promoted needs the link" in page.text
+    assert response.status_code == 422
+    assert "write its postmortem before resolving" in response.text
+    page = response.text
+    assert 'value="diagnosed" checked>' in page
+    assert 'value="workaround" checked>' in page
+    assert 'value="answered">' in page
+    assert 'value="https://github.com/visit-dav/visit/issues/7"' in page
+    assert '<option value="comprehensive-solution" selected>' in page
+    assert f'name="note" rows="3">\n{html.escape(note, quote=False)}</textarea>' in page
+    assert shown(web_desk, number) == before
+
+
+def test_a_refused_escalation_keeps_its_member_and_note(
+    web_desk: Desk, number: int, browser: Callable[[str], Browser]
+) -> None:
+    alice = browser("alice")
+    notice_of(alice.post(f"/inquiries/{number}/escalate", {"to": "bob"}))
+    before = shown(web_desk, number)
+    response = alice.post(
+        f"/inquiries/{number}/escalate", {"to": "bob", "note": "The Silo reader again?"}
+    )
+    assert response.status_code == 422
+    assert "bob has been asked already and has not answered" in response.text
+    assert '<option value="bob" selected>@bob</option>' in response.text
+    assert 'rows="3">\nThe Silo reader again?</textarea>' in response.text
     assert shown(web_desk, number) == before
 
 

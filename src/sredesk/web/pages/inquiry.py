@@ -53,18 +53,31 @@ def promote_refusal(config: GitHubSettings, inquiry: dict[str, object]) -> str:
     return ""
 
 
+# What each form of the page was given, for the page shown again after a refusal.
+EMPTY_DRAFT: dict[str, str | list[str]] = {
+    "reply": "",
+    "note": "",
+    "escalate_to": "",
+    "escalate_note": "",
+    "resolve_kinds": [],
+    "resolve_url": "",
+    "resolve_link_kind": "",
+    "resolve_note": "",
+}
+
+
 def show_inquiry(
     request: Request,
     user: Principal,
     number: int,
     *,
     error: str = "",
-    draft: dict[str, str] | None = None,
+    draft: dict[str, str | list[str]] | None = None,
 ) -> HTMLResponse:
     """The inquiry's page; with `error`, shown again as a 422 with the text typed in `draft`.
 
-    `draft` holds what was typed in the reply or note box, by the form's name, so a refusal
-    loses nothing.
+    `draft` holds what was typed in the form that was refused (the reply or note box, the
+    resolve or escalate form), by the names of `EMPTY_DRAFT`, so a refusal loses nothing.
     """
     try:
         page = inquiry_page(
@@ -82,7 +95,7 @@ def show_inquiry(
         i=page,
         promote_refused=promote_refusal(config, page),
         product_repos=list(config.product_repos),
-        draft={"reply": "", "note": ""} | (draft or {}),
+        draft=EMPTY_DRAFT | (draft or {}),
         opens_private=sees_classified(user),
         **extra,
     )

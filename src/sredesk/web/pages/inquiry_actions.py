@@ -59,6 +59,22 @@ def _write(
     return show_inquiry(request, user, number, error=error, draft={box: body})
 
 
+def _form(
+    request: Request,
+    user: Principal,
+    number: int,
+    action: Callable[[], object],
+    notice: str,
+    draft: dict[str, str | list[str]],
+) -> Response:
+    """Run a form's command; a refusal shows the page again with the form as it was filled."""
+    try:
+        action()
+    except USER_ERRORS as refused:
+        return show_inquiry(request, user, number, error=str(refused), draft=draft)
+    return back(request, _page(number), notice=notice)
+
+
 @router.post("/inquiries/{number}/reply", response_model=None)
 def reply(request: Request, user: FormUser, number: RecordId, body: Typed = "") -> Response:
     desk = desk_of(request)
@@ -98,17 +114,19 @@ def acknowledge(request: Request, user: FormUser, number: RecordId) -> RedirectR
     )
 
 
-@router.post("/inquiries/{number}/escalate")
+@router.post("/inquiries/{number}/escalate", response_model=None)
 def escalate(
     request: Request, user: FormUser, number: RecordId, to: Short = "", note: Text = ""
-) -> RedirectResponse:
+) -> Response:
     desk = desk_of(request)
     target = to.strip() or None
-    return attempt(
+    return _form(
         request,
-        _page(number),
+        user,
+        number,
         lambda: escalations.escalate(desk, number, by=user.handle, to=target, note=note),
         f"Escalated to {target or 'the Backup'}; they have been notified.",
+        {"escalate_to": to, "escalate_note": note},
     )
 
 
@@ -184,7 +202,7 @@ def serious(
     )
 
 
-@router.post("/inquiries/{number}/resolve")
+@router.post("/inquiries/{number}/resolve", response_model=None)
 def resolve(
     request: Request,
     user: FormUser,
@@ -193,11 +211,18 @@ def resolve(
     note: Text = "",
     link_url: Short = "",
     link_kind: Short = "constructive-correction",
-) -> RedirectResponse:
+) -> Response:
     desk = desk_of(request)
-    return attempt(
+    typed: dict[str, str | list[str]] = {
+        "resolve_kinds": kinds or [],
+        "resolve_url": link_url,
+        "resolve_link_kind": link_kind,
+        "resolve_note": note,
+    }
+    return _form(
         request,
-        _page(number),
+        user,
+        number,
         lambda: inquiries.resolve(
             desk,
             number,
@@ -208,6 +233,7 @@ def resolve(
             link_kind=link_kind,
         ),
         "Resolved.",
+        typed,
     )
 
 
