@@ -120,3 +120,33 @@ def test_an_unknown_inquiry_has_no_postmortem(browser: Callable[[str], Browser])
     page = browser("alice").get("/inquiries/404/postmortem")
     assert page.status_code == 404
     assert "There is no inquiry #404" in page.text
+
+
+REVISION = re.compile(r'name="revision" value="(\d+)"')
+
+
+def test_a_stale_form_does_not_overwrite_a_later_save(
+    web_desk: Desk, number: int, browser: Callable[[str], Browser]
+) -> None:
+    """Two members edit at once: the second save is refused beside the first, its text kept."""
+    alice, bob = browser("alice"), browser("bob")
+    opened_by_alice = REVISION.findall(alice.get(f"/inquiries/{number}/postmortem").text)
+    opened_by_bob = REVISION.findall(bob.get(f"/inquiries/{number}/postmortem").text)
+    assert opened_by_alice == opened_by_bob == ["0"]
+    saved = alice.post(f"/inquiries/{number}/postmortem", {**TEXT, "revision": "0"})
+    assert saved.status_code == 303
+    theirs = {**TEXT, "why": "Bob's own analysis of the reader.", "revision": "0"}
+    response = bob.post(f"/inquiries/{number}/postmortem", theirs)
+    assert response.status_code == 409
+    assert (
+        f"alice saved the postmortem of #{number} at Wed 18 Nov 10:00 after you opened it; "
+        "yours is not saved"
+    ) in response.text
+    assert field(response.text, "why") == "Bob's own analysis of the reader."
+    assert '<pre class="body">A reader change shipped without a test file.</pre>' in (response.text)
+    assert inquiries.get_inquiry(web_desk, number)["postmortem"]["why"] == TEXT["why"]
+    # The form shown again edits the latest save, so saving it now is taken.
+    assert REVISION.findall(response.text) == ["1"]
+    again = bob.post(f"/inquiries/{number}/postmortem", {**theirs, "revision": "1"})
+    assert again.status_code == 303
+    assert inquiries.get_inquiry(web_desk, number)["postmortem"]["why"] == theirs["why"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from sredesk.core import lifecycle
+from sredesk.core.errors import InvalidTransition
 from sredesk.core.model import Inquiry, Postmortem
 from sredesk.core.postmortem import PostmortemDraft, draft_postmortem
 from sredesk.services.desk import Desk, member, readable, recorded
@@ -45,12 +46,31 @@ def _merged_into(aliases: dict[int, int], number: int) -> list[int]:
     return found
 
 
-def write(desk: Desk, number: int, text: PostmortemDraft, *, by: str) -> None:
-    """Save the postmortem; resources or milestones left blank are taken from the records."""
+def revision(desk: Desk, number: int, *, see_classified: bool = True) -> int:
+    """How many times the inquiry's postmortem has been saved: 0 before the first save."""
+    with desk.unit_of_work() as uow:
+        return len(readable(uow, number, see_classified=see_classified).postmortems)
+
+
+def write(
+    desk: Desk, number: int, text: PostmortemDraft, *, by: str, replacing: int | None = None
+) -> None:
+    """Save the postmortem; resources or milestones left blank are taken from the records.
+
+    With `replacing`, the `revision` the writer started from: if someone saved the postmortem
+    since, nothing is saved, so that an editor's older text never silently replaces theirs.
+    """
     now = desk.now()
     with desk.unit_of_work() as uow:
         author = member(uow, by).handle
         inquiry = uow.inquiries.get(number)
+        latest = inquiry.postmortem
+        if replacing is not None and latest is not None and len(inquiry.postmortems) != replacing:
+            when = latest.written_at.astimezone(desk.calendar(uow).tz)
+            raise InvalidTransition(
+                f"{latest.author} saved the postmortem of #{number} at {when:%a %d %b %H:%M} "
+                "after you opened it; yours is not saved: read theirs, then save again"
+            )
         resources, milestones = text.resources.strip(), text.milestones.strip()
         if not resources or not milestones:
             records = _draft(uow, inquiry)

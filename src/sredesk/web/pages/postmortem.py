@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sredesk.core.errors import NotFound
+from sredesk.core.errors import InvalidTransition, NotFound
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import inquiries, postmortems
 from sredesk.services.accounts import Principal
@@ -39,6 +39,7 @@ def _show(
     *,
     given: dict[str, str] | None = None,
     problem: str = "",
+    status: int = 422,
 ) -> HTMLResponse:
     desk = desk_of(request)
     classified = sees_classified(user)
@@ -55,9 +56,11 @@ def _show(
         request,
         "postmortem.html",
         user,
-        status_code=422 if problem else 200,
+        status_code=status if problem else 200,
         i=inquiry,
         saved=saved,
+        # The form says which save it edits, so that saving it cannot undo a later one.
+        revision=postmortems.revision(desk, number, see_classified=classified),
         text=text,
         sections=SECTIONS,
         problem=problem,
@@ -79,8 +82,12 @@ def save_postmortem(
     resources: Section = "",
     milestones: Section = "",
     recommendations: Section = "",
+    revision: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Save; a refusal shows the form again with what was typed, so nothing is lost."""
+    """Save; a refusal shows the form again with what was typed, so nothing is lost.
+
+    A form that edits an older save than the latest is refused, beside the latest.
+    """
     text = PostmortemDraft(
         what_happened=what_happened,
         why=why,
@@ -88,8 +95,10 @@ def save_postmortem(
         milestones=milestones,
         recommendations=recommendations,
     )
+    replacing = int(revision) if revision.isdigit() else None
     try:
-        postmortems.write(desk_of(request), number, text, by=user.handle)
+        postmortems.write(desk_of(request), number, text, by=user.handle, replacing=replacing)
     except USER_ERRORS as error:
-        return _show(request, user, number, given=asdict(text), problem=str(error))
+        status = 409 if isinstance(error, InvalidTransition) else 422
+        return _show(request, user, number, given=asdict(text), problem=str(error), status=status)
     return back(request, f"/inquiries/{number}/postmortem", notice="Postmortem saved.")
