@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -225,3 +227,41 @@ def test_removing_time_off_refuses_bad_ids_and_non_admins(
     )
     assert forged.status_code == 403
     assert team.list_time_off(web_desk) == before
+
+
+SHOWN = re.compile(r'<input type="hidden" name="shown" value="([^"]*)">')
+
+
+def test_a_stale_row_saves_only_what_was_changed_on_it(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    """Two admins edit dave from pages loaded at once: neither undoes the other's change."""
+    carol = browser("carol")
+    page = carol.get("/team").text
+    row = member_row(page, "dave")
+    assert row.startswith("dave Dave")
+    shown = html.unescape(SHOWN.findall(page.split('id="member-dave"')[1])[0])
+    assert json.loads(shown) == {
+        "percent_time": 50,
+        "experience": 0,
+        "active": True,
+        "classified_access": False,
+        "joined": "2026-11-02",
+    }
+    # Another admin gives dave classified access after carol's page was loaded.
+    team.update_member(web_desk, "dave", actor="erin", classified_access=True)
+    # carol changes only dave's percent-time, on the row as it was shown to her.
+    row_form = {"percent_time": "80", "experience": "0", "active": "yes", "joined": "2026-11-02"}
+    assert said(carol.post("/team/members/dave", {**row_form, "shown": shown})) == "Saved dave."
+    dave = members(web_desk)["dave"]
+    assert (dave["percent_time"], dave["classified_access"]) == (80, True)
+    # A field both changed is refused, and nothing of the row is saved.
+    team.update_member(web_desk, "dave", actor="erin", experience=2)
+    both = {**row_form, "percent_time": "60", "experience": "4", "shown": shown}
+    refused = said(carol.post("/team/members/dave", both))
+    assert refused == (
+        "percent time of dave was changed to 80 after you loaded it; nothing was saved: "
+        "reload and make your change again"
+    )
+    dave = members(web_desk)["dave"]
+    assert (dave["percent_time"], dave["experience"]) == (80, 2)

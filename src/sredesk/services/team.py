@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sredesk.core.calendar import check_year
-from sredesk.core.errors import InvalidInput, NotFound
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import Member, Team, TimeOff
 from sredesk.core.roster import roles_during, week_start
 from sredesk.services.desk import Desk, audit
@@ -158,10 +159,25 @@ _EDITABLE = {
 }
 
 
+def _said(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "empty" if value is None else str(value)
+
+
 def update_member(
-    desk: Desk, handle: str, *, actor: str = "system", **changes: Any
+    desk: Desk,
+    handle: str,
+    *,
+    actor: str = "system",
+    expected: Mapping[str, Any] | None = None,
+    **changes: Any,
 ) -> dict[str, tuple[Any, Any]]:
-    """Change a member's fields; return each field that changed, as (before, after)."""
+    """Change a member's fields; return each field that changed, as (before, after).
+
+    `expected` holds what the editor saw of the fields they change, as `member_view` gives
+    them: if one holds something else now, someone changed it since, and nothing is saved.
+    """
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise InvalidInput(
@@ -175,6 +191,13 @@ def update_member(
     with desk.unit_of_work() as uow:
         found = uow.members.get(handle.lstrip("@"))
         before = member_view(found)
+        for key, seen in (expected or {}).items():
+            if key in changes and before[key] != seen:
+                raise InvalidTransition(
+                    f"{key.replace('_', ' ')} of {found.handle} was changed to "
+                    f"{_said(before[key])} after you loaded it; nothing was saved: "
+                    "reload and make your change again"
+                )
         merged = {**before, **changes}
         check_member_fields(
             found.handle,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -71,6 +72,36 @@ def add_member(
     return attempt(request, "/team", add, f"Added {handle.strip()} to the team.")
 
 
+def _member_fields(
+    percent_time: str, experience: str, active: str, classified_access: str, joined: str
+) -> dict[str, Any]:
+    """The form's fields as the desk takes them."""
+    return {
+        "percent_time": whole_number(percent_time, "percent-time"),
+        "experience": whole_number(experience, "experience"),
+        "active": bool(active),
+        "classified_access": bool(classified_access),
+        "joined": optional_date(joined, "joined"),
+    }
+
+
+def _as_viewed(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields as `team.list_members` gives them, to compare with what is stored."""
+    joined = fields["joined"]
+    return {**fields, "joined": joined.isoformat() if joined is not None else None}
+
+
+def _shown(text: str) -> dict[str, Any]:
+    """What the row showed of the member: the JSON object its hidden `shown` field holds."""
+    try:
+        shown = json.loads(text)
+    except ValueError:
+        shown = None
+    if not isinstance(shown, dict):
+        raise InvalidInput("the member's row is damaged; reload the team page")
+    return shown
+
+
 @router.post("/team/members/{handle}")
 def update_member(
     request: Request,
@@ -82,18 +113,22 @@ def update_member(
     classified_access: Flag = "",
     # The form states the whole member, as its boxes do: empty is "there from the start".
     joined: Short = "",
+    shown: Annotated[str, Form(max_length=1000)] = "",
 ) -> RedirectResponse:
+    """Save the member's row; with what it `shown`, only the fields the admin changed.
+
+    A page loaded before another admin's change then saves no old value over it, and a
+    field both changed is refused. A post that does not say what it showed sets them all.
+    """
+
     def update() -> None:
-        team.update_member(
-            desk_of(request),
-            handle,
-            actor=user.handle,
-            percent_time=whole_number(percent_time, "percent-time"),
-            experience=whole_number(experience, "experience"),
-            active=bool(active),
-            classified_access=bool(classified_access),
-            joined=optional_date(joined, "joined"),
-        )
+        fields = _member_fields(percent_time, experience, active, classified_access, joined)
+        expected: dict[str, Any] | None = None
+        if shown:
+            was, now = _shown(shown), _as_viewed(fields)
+            fields = {k: v for k, v in fields.items() if now[k] != was.get(k)}
+            expected = {k: was.get(k) for k in fields}
+        team.update_member(desk_of(request), handle, actor=user.handle, expected=expected, **fields)
 
     return attempt(request, "/team", update, f"Saved {handle}.")
 
