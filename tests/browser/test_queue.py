@@ -51,3 +51,24 @@ def test_sign_in_and_see_the_queue_by_deadline(
     expect(first).to_contain_text("Parallel engine fails to launch on the cluster")
     expect(first).to_contain_text("Breached")
     expect(first).to_contain_text("serious")
+
+
+def refresh_queue(page: Page) -> None:
+    """Let the page's clock run past the half minute after which htmx refreshes the table."""
+    with page.expect_response(lambda response: "/queue/rows" in response.url):
+        page.clock.run_for(31_000)
+
+
+def test_the_refreshed_queue_keeps_the_keyboard_focus(
+    page: Page, sign_in: Callable[[Page, str], None]
+) -> None:
+    """A reader tabbing through the queue stays where they were when the table refreshes."""
+    page.clock.install()
+    sign_in(page, "carol")
+    link = page.get_by_role("link", name="#1 Pseudocolor plot crashes on a 2D Silo mesh")
+    link.focus()
+    refresh_queue(page)
+    expect(link).to_be_focused()
+    # The next Tab goes on down the table, not back to the start of the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#queue') !== null")

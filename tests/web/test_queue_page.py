@@ -14,7 +14,7 @@ from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.web.conftest import Browser
 
-ROW = re.compile(r'<a href="/inquiries/(\d+)">')
+ROW = re.compile(r'<a id="queue-inquiry-\d+" href="/inquiries/(\d+)">')
 
 
 def numbers(html: str) -> list[int]:
