@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sredesk.services import inquiries
+from sredesk.services import inquiries, shifts
 from tests.browser.conftest import Site
 from tests.browser.support import Page, expect
+from tests.conftest import THIS_WEEK
 
 
 def deadline_order(site: Site) -> list[int]:
@@ -72,3 +73,17 @@ def test_the_refreshed_queue_keeps_the_keyboard_focus(
     # The next Tab goes on down the table, not back to the start of the page.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('#queue') !== null")
+
+
+def test_the_refreshed_queue_says_who_holds_the_desk_now(
+    site: Site, page: Page, sign_in: Callable[[Page, str], None]
+) -> None:
+    """The header changes with the table, as a reload would show it."""
+    page.clock.install()
+    sign_in(page, "carol")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("2026-11-16: Primary carol, Backup alice.")
+    shifts.set_shift(site.desk, THIS_WEEK, "bob", "alice")
+    refresh_queue(page)
+    expect(main).to_contain_text("2026-11-16: Primary bob, Backup alice.")
+    expect(page.locator("#duty")).to_have_count(1)

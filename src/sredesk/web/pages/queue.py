@@ -28,7 +28,9 @@ class QueueFilter(BaseModel):
 Filter = Annotated[QueueFilter, Query()]
 
 
-def _queue(request: Request, user: PageUser, template: str, f: QueueFilter) -> HTMLResponse:
+def _queue(
+    request: Request, user: PageUser, template: str, f: QueueFilter, *, refresh: bool = False
+) -> HTMLResponse:
     desk = desk_of(request)
     me, classified = user.handle, sees_classified(user)
     try:
@@ -43,8 +45,10 @@ def _queue(request: Request, user: PageUser, template: str, f: QueueFilter) -> H
         )
     except USER_ERRORS as error:
         data = queue_service.queue(desk, me=me, see_classified=classified)
-        return render(request, template, user, status_code=422, q=data, problem=str(error))
-    return render(request, template, user, q=data, problem="")
+        return render(
+            request, template, user, status_code=422, q=data, problem=str(error), refresh=refresh
+        )
+    return render(request, template, user, q=data, problem="", refresh=refresh)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -54,5 +58,5 @@ def queue_page(request: Request, user: PageUser, f: Filter) -> HTMLResponse:
 
 @router.get("/queue/rows", response_class=HTMLResponse)
 def queue_rows(request: Request, user: PageUser, f: Filter) -> HTMLResponse:
-    """Only the table, for htmx to swap in every half minute."""
-    return _queue(request, user, "_queue_table.html", f)
+    """The table, for htmx to swap in every half minute, and who holds the desk beside it."""
+    return _queue(request, user, "_queue_table.html", f, refresh=True)
