@@ -26,6 +26,16 @@ def members(desk: Desk) -> dict[str, dict[str, Any]]:
     return {m["handle"]: m for m in team.list_members(desk)}
 
 
+def refusal(response: Any) -> str:
+    """The one-line reason a form was refused, on the page shown again with it."""
+    assert response.status_code == 422, response.text
+    found = re.search(
+        r'<p class="error" role="alert"><strong>Not done:</strong> (.*?)</p>', response.text
+    )
+    assert found, "no refusal on the page"
+    return html.unescape(found.group(1))
+
+
 EDIT_DAVE = {"percent_time": "80", "experience": "3", "active": "yes", "joined": "2026-11-02"}
 
 
@@ -114,16 +124,18 @@ def test_bad_input_says_what_to_fix_and_changes_nothing(
     words = carol.post("/team/members/dave", {**EDIT_DAVE, "experience": "lots"})
     assert said(words) == "experience 'lots' is not a whole number"
     bad_day = carol.post("/team/time-off", {"member": "dave", "start": "2026-12-01", "end": "soon"})
-    assert said(bad_day) == "end 'soon' is not a date; write YYYY-MM-DD"
+    assert refusal(bad_day) == "end 'soon' is not a date; write YYYY-MM-DD"
     backwards = carol.post(
         "/team/time-off", {"member": "dave", "start": "2026-12-04", "end": "2026-12-01"}
     )
-    assert said(backwards) == "time-off ends (2026-12-01) before it starts (2026-12-04); swap them"
+    assert refusal(backwards) == (
+        "time-off ends (2026-12-01) before it starts (2026-12-04); swap them"
+    )
     # Dates past the calendar's years would break every calendar feed that shows them.
     far = carol.post(
         "/team/time-off", {"member": "dave", "start": "9999-12-30", "end": "9999-12-31"}
     )
-    assert said(far) == "year 9999 is outside the supported years 2-9998"
+    assert refusal(far) == "year 9999 is outside the supported years 2-9998"
     far_join = carol.post("/team/members/dave", {**EDIT_DAVE, "joined": "9999-12-27"})
     assert said(far_join) == "year 9999 is outside the supported years 2-9998"
     huge = carol.post("/team/time-off/remove", {"member": "dave", "time_off_id": str(2**40)})
@@ -136,7 +148,7 @@ def test_bad_input_says_what_to_fix_and_changes_nothing(
     assert said(garbled) == "joined 'last week' is not a date; write YYYY-MM-DD"
     new = {"handle": "erin", "name": "Erin", "email": "erin@example.org", "percent_time": "50"}
     not_monday = carol.post("/team/members", {**new, "joined": "2026-12-06"})
-    assert said(not_monday) == (
+    assert refusal(not_monday) == (
         "joined 2026-12-06 is a Sunday; give the Monday of that week, 2026-11-30"
     )
     assert members(web_desk) == before
@@ -170,7 +182,7 @@ def test_an_admin_adds_time_off_and_a_member(
         "Europe/Berlin",
     )
     again = carol.post("/team/members", new)
-    assert said(again) == "member 'erin' exists already; pick another handle"
+    assert refusal(again) == "member 'erin' exists already; pick another handle"
     # Without a date a newcomer joins this week; one given is kept.
     assert erin["joined"] == "2026-11-16"
     assert "25% 0 2026-11-16 Yes Active" in member_row(browser("bob").get("/team").text, "erin")
@@ -265,3 +277,48 @@ def test_a_stale_row_saves_only_what_was_changed_on_it(
     )
     dave = members(web_desk)["dave"]
     assert (dave["percent_time"], dave["experience"]) == (80, 2)
+
+
+def test_a_refused_member_or_time_off_keeps_the_form_as_it_was_filled(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    carol = browser("carol")
+    before = members(web_desk)
+    new = {
+        "handle": "dave",
+        "name": "Dave Again",
+        "email": "dave2@example.org",
+        "percent_time": "30",
+        "experience": "2",
+        "joined": "2026-11-30",
+        "timezone": "Europe/Berlin",
+        "classified_access": "yes",
+    }
+    response = carol.post("/team/members", new)
+    assert refusal(response) == "member 'dave' exists already; pick another handle"
+    page = response.text
+    for field, value in [
+        ("new-handle", "dave"),
+        ("new-name", "Dave Again"),
+        ("new-email", "dave2@example.org"),
+        ("new-percent", "30"),
+        ("new-experience", "2"),
+        ("new-joined", "2026-11-30"),
+        ("new-timezone", "Europe/Berlin"),
+    ]:
+        assert re.search(rf'id="{field}" name="\w+"[^>]* value="{re.escape(value)}"', page), field
+    assert 'id="new-classified" name="classified_access" type="checkbox" value="yes" checked>' in (
+        page
+    )
+    away = {"member": "bob", "start": "2026-12-04", "end": "2026-12-01", "reason": "conference"}
+    page = carol.post("/team/time-off", away).text
+    assert '<option value="bob" selected>bob</option>' in page
+    assert 'id="off-start" name="start" type="date" value="2026-12-04"' in page
+    assert 'id="off-end" name="end" type="date" value="2026-12-01"' in page
+    assert 'id="off-reason" name="reason" value="conference"' in page
+    assert members(web_desk) == before
+    # Unfilled, the forms start from their defaults and the team's zone.
+    page = carol.get("/team").text
+    assert 'id="new-percent" name="percent_time" type="number" min="1" max="100" value="50"' in page
+    assert 'id="new-timezone" name="timezone" value="America/Los_Angeles"' in page
+    assert 'id="off-reason" name="reason" value="vacation"' in page

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.services import team
+from sredesk.services.accounts import Principal
 from sredesk.services.desk import USER_ERRORS
 from sredesk.web.auth import AdminUser, PageUser
 from sredesk.web.pages.common import attempt, back, desk_of, render
@@ -37,12 +39,57 @@ def optional_date(value: str, what: str) -> date | None:
     return parse_date(value.strip(), what) if value.strip() else None
 
 
+# What the add-member and time-off forms hold before anything is typed.
+EMPTY_FORMS: dict[str, str] = {
+    "handle": "",
+    "name": "",
+    "email": "",
+    "percent_time": "50",
+    "experience": "0",
+    "joined": "",
+    "timezone": "",
+    "classified_access": "",
+    "off_member": "",
+    "off_start": "",
+    "off_end": "",
+    "off_reason": "vacation",
+}
+
+
+def _show(
+    request: Request, user: Principal, *, error: str = "", typed: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The team page; with `error`, a 422 with the refused form as it was filled in `typed`."""
+    overview = team.team_overview(desk_of(request))
+    forms = EMPTY_FORMS | {"timezone": overview["timezone"]} | (typed or {})
+    extra = {"error": error} if error else {}
+    status = 422 if error else 200
+    return render(
+        request, "team.html", user, status_code=status, team=overview, typed=forms, **extra
+    )
+
+
+def _submit(
+    request: Request,
+    user: Principal,
+    action: Callable[[], object],
+    notice: str,
+    typed: dict[str, str],
+) -> Response:
+    """Run a form's command; a refusal shows the page again with the form as it was filled."""
+    try:
+        action()
+    except USER_ERRORS as error:
+        return _show(request, user, error=str(error), typed=typed)
+    return back(request, "/team", notice=notice)
+
+
 @router.get("/team", response_class=HTMLResponse)
 def team_page(request: Request, user: PageUser) -> HTMLResponse:
-    return render(request, "team.html", user, team=team.team_overview(desk_of(request)))
+    return _show(request, user)
 
 
-@router.post("/team/members")
+@router.post("/team/members", response_model=None)
 def add_member(
     request: Request,
     user: AdminUser,
@@ -54,7 +101,7 @@ def add_member(
     timezone: Short = "",
     classified_access: Flag = "",
     joined: Short = "",
-) -> RedirectResponse:
+) -> Response:
     def add() -> None:
         team.add_member(
             desk_of(request),
@@ -69,7 +116,17 @@ def add_member(
             actor=user.handle,
         )
 
-    return attempt(request, "/team", add, f"Added {handle.strip()} to the team.")
+    typed = {
+        "handle": handle,
+        "name": name,
+        "email": email,
+        "percent_time": percent_time,
+        "experience": experience,
+        "joined": joined,
+        "timezone": timezone,
+        "classified_access": classified_access,
+    }
+    return _submit(request, user, add, f"Added {handle.strip()} to the team.", typed)
 
 
 def _member_fields(
@@ -133,7 +190,7 @@ def update_member(
     return attempt(request, "/team", update, f"Saved {handle}.")
 
 
-@router.post("/team/time-off")
+@router.post("/team/time-off", response_model=None)
 def add_time_off(
     request: Request,
     user: AdminUser,
@@ -141,7 +198,7 @@ def add_time_off(
     start: Short = "",
     end: Short = "",
     reason: Short = "vacation",
-) -> RedirectResponse:
+) -> Response:
     def add() -> None:
         team.add_time_off(
             desk_of(request),
@@ -152,7 +209,9 @@ def add_time_off(
             actor=user.handle,
         )
 
-    return attempt(request, "/team", add, f"Added time-off for {member} from {start} to {end}.")
+    typed = {"off_member": member, "off_start": start, "off_end": end, "off_reason": reason}
+    notice = f"Added time-off for {member} from {start} to {end}."
+    return _submit(request, user, add, notice, typed)
 
 
 @router.post("/team/time-off/remove")
