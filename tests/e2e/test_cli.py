@@ -482,6 +482,62 @@ def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
 
 
+def _one_line_refusal(result: subprocess.CompletedProcess[str], *said: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    for words in said:
+        assert words in result.stderr, result.stderr
+
+
+def test_a_database_url_the_desk_cannot_open_is_one_line() -> None:
+    # A port that is no number, a driver that is not installed, a dialect SQLAlchemy lacks.
+    for url, said in [
+        ("postgresql+psycopg://desk@db.example.org:port/desk", "malformed"),
+        ("postgresql+asyncpg://desk@db.example.org/desk", "not installed"),
+        ("postgresql+nosuchdriver://desk@db.example.org/desk", "not installed"),
+    ]:
+        _one_line_refusal(run(url, "inquiry", "list"), said, "SREDESK_DATABASE_URL")
+
+
+def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"meeting notes, not a desk\n" * 200)
+    before = notes.read_bytes()
+    _one_line_refusal(
+        run(f"sqlite:///{notes}", "inquiry", "list"), "not a database", "SREDESK_DATABASE_URL"
+    )
+    assert notes.read_bytes() == before
+
+
+def test_a_database_of_a_newer_sredesk_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = _init(f"sqlite:///{tmp_path}/desk.db")
+    with sqlite3.connect(tmp_path / "desk.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0999'")
+    result = run(url, "inquiry", "list")
+    _one_line_refusal(result, "0999", "newer")
+
+
+def test_another_applications_database_is_refused_untouched(database_url: str) -> None:
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE members (login VARCHAR(40) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO members VALUES ('someone')"))
+    try:
+        result = run(database_url, "init")
+        _one_line_refusal(result, "members", "SREDESK_DATABASE_URL")
+        with engine.connect() as conn:
+            # SQLite creates tables outside the transaction: the migration must not begin.
+            assert inspect(conn).get_table_names() == ["members"]
+            assert conn.execute(text("SELECT login FROM members")).scalars().all() == ["someone"]
+    finally:
+        engine.dispose()
+
+
 TEAM_FILE = """[team]
 name = "VisIt"
 experienced_after = 2

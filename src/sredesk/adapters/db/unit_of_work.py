@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sredesk.adapters.db import orm
@@ -26,6 +26,7 @@ from sredesk.adapters.db.repositories import (
     SqlShiftRepository,
     SqlTeamRepository,
 )
+from sredesk.adapters.db.tables import metadata
 from sredesk.core.errors import InvalidInput
 from sredesk.services.ports import AbstractUnitOfWork, StoreUnavailable
 
@@ -36,6 +37,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration. A test checks it against Alembic's own head, so that a database
 # already current is recognised without importing Alembic (a third of a CLI call's start).
 HEAD_REVISION = "0012"
+URL_HINT = "use sqlite:///path.db or postgresql+psycopg://user@host/db"
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -61,21 +63,26 @@ def make_engine(url: str) -> Engine:
     """Create the engine for `url`; a SQLite file and its folder are created on first use."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise InvalidInput(
-            f"database URL {url!r} is malformed; use sqlite:///path.db or "
-            "postgresql+psycopg://user@host/db"
+            f"database URL {url!r} is malformed; {URL_HINT}; check SREDESK_DATABASE_URL"
         ) from None
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
+    if backend not in ("sqlite", "postgresql"):
+        raise InvalidInput(f"database {backend!r} is not supported; use sqlite or postgresql")
+    try:
+        if backend == "postgresql":
+            return create_engine(parsed, pool_pre_ping=True)
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
-    raise InvalidInput(f"database {backend!r} is not supported; use sqlite or postgresql")
+    except (ArgumentError, ImportError):  # an unknown driver, or one that is not installed
+        raise InvalidInput(
+            f"database driver {parsed.drivername!r} is not installed; {URL_HINT}; "
+            "check SREDESK_DATABASE_URL"
+        ) from None
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -95,11 +102,50 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply the migrations not yet applied; cheap when the schema is current."""
-    if current_revision(engine) != HEAD_REVISION:
-        from alembic import command
+    """Apply the migrations not yet applied; cheap when the schema is current.
 
-        command.upgrade(alembic_config(engine), "head")
+    A database the migrations cannot bring to the head is refused before they begin: on
+    SQLite each table a migration creates is written at once, so a migration that failed
+    halfway would leave the desk's tables in another application's database.
+    """
+    revision = _readable_revision(engine)
+    if revision == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(engine)
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if revision is None:
+        _refuse_foreign_tables(engine)
+    elif revision not in known:
+        raise InvalidInput(
+            f"the database's schema is revision {revision}, newer than this sredesk's "
+            f"{HEAD_REVISION}; upgrade sredesk, or check SREDESK_DATABASE_URL"
+        )
+    command.upgrade(config, "head")
+
+
+def _readable_revision(engine: Engine) -> str | None:
+    """The current revision; a file that is no database is refused, untouched."""
+    try:
+        return current_revision(engine)
+    except DatabaseError as error:
+        if isinstance(error, OperationalError | InterfaceError):
+            raise  # down, gone or locked: the caller says so
+        said = str(error.orig or error).strip().splitlines()[0]
+        raise InvalidInput(f"cannot use the database: {said}; check SREDESK_DATABASE_URL") from None
+
+
+def _refuse_foreign_tables(engine: Engine) -> None:
+    """Refuse a database without the desk's schema that holds tables of the desk's names."""
+    with engine.connect() as conn:
+        taken = sorted(set(inspect(conn).get_table_names()) & set(metadata.tables))
+    if taken:
+        raise InvalidInput(
+            f"the database holds tables of another application ({', '.join(taken)}) and no "
+            "desk; point SREDESK_DATABASE_URL at a new database or a desk's"
+        )
 
 
 class SqlUnitOfWork(AbstractUnitOfWork):
