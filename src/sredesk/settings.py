@@ -51,17 +51,7 @@ class Settings:
         if path_text:
             path = Path(path_text)
             config = _read_config(path)
-        hours = config.get("desk", {}).get("response_hours", 4.0)
-        if not isinstance(hours, int | float) or isinstance(hours, bool) or hours <= 0:
-            raise InvalidInput(f"{path}: desk.response_hours must be a positive number of hours")
-        resolution = config.get("desk", {}).get("resolution_hours")
-        if resolution is not None and (
-            not isinstance(resolution, int | float)
-            or isinstance(resolution, bool)
-            or resolution <= 0
-        ):
-            raise InvalidInput(f"{path}: desk.resolution_hours must be a positive number of hours")
-        warn_at = _warn_at(config.get("desk", {}).get("warn_at", [0.5, 0.75]), path)
+        hours, resolution, warn_at = _desk_table(config, path)
         calendars = config.get("calendars", {})
         if not isinstance(calendars, dict):
             raise InvalidInput(f"{path}: [calendars] must be a table")
@@ -72,11 +62,58 @@ class Settings:
             database_url=url,
             config_path=path,
             calendars=calendars,
-            response_hours=float(hours),
-            resolution_hours=float(resolution) if resolution is not None else None,
+            response_hours=hours,
+            resolution_hours=resolution,
             warn_at=warn_at,
             mail=MailSettings.read(mail, env, path) if mail is not None else None,
         )
+
+
+_TABLES = ("desk", "calendars", "mail")
+_DESK_SETTINGS = ("response_hours", "resolution_hours", "warn_at")
+# A year of hours, as for an inquiry's own response time: a goal past it is a slip, and one
+# past timedelta's range could not be kept at all.
+_MOST_HOURS = 8760
+
+
+def _desk_table(
+    config: dict[str, Any], path: Path | None
+) -> tuple[float, float | None, tuple[float, ...]]:
+    """The response goal, the resolution goal and the warnings; a misspelt name is refused,
+    since it would leave the default in force without a word."""
+    for key in config:
+        if key not in _TABLES:
+            raise InvalidInput(
+                f"{path}: unknown table or setting {key!r}; the file holds "
+                + ", ".join(f"[{name}]" for name in _TABLES)
+            )
+    desk = config.get("desk", {})
+    if not isinstance(desk, dict):
+        raise InvalidInput(f"{path}: [desk] must be a table")
+    for key in desk:
+        if key not in _DESK_SETTINGS:
+            raise InvalidInput(
+                f"{path}: unknown setting desk.{key}; known: {', '.join(_DESK_SETTINGS)}"
+            )
+    resolution = desk.get("resolution_hours")
+    return (
+        _hours(desk.get("response_hours", 4.0), "desk.response_hours", path),
+        None if resolution is None else _hours(resolution, "desk.resolution_hours", path),
+        _warn_at(desk.get("warn_at", [0.5, 0.75]), path),
+    )
+
+
+def _hours(value: object, key: str, path: Path | None) -> float:
+    """A goal in business hours: a number above 0 and at most a year's hours."""
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not 0 < value <= _MOST_HOURS  # also refuses nan
+    ):
+        raise InvalidInput(
+            f"{path}: {key} must be a positive number of hours, at most {_MOST_HOURS}"
+        )
+    return float(value)
 
 
 def _warn_at(value: object, path: Path | None) -> tuple[float, ...]:

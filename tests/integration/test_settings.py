@@ -58,6 +58,16 @@ def test_a_configured_ics_calendar_and_goal_set_response_due(tmp_path: Path) -> 
         ("[desk]\nwarn_at = [0.5, 1.2]\n", "desk.warn_at must be fractions rising"),
         ("[desk]\nwarn_at = 0.5\n", "desk.warn_at must be fractions rising"),
         ("[desk]\nwarn_at = []\n", "desk.warn_at must be fractions rising"),
+        # Past any timedelta, or no number at all: refused here, not as a traceback later.
+        ("[desk]\nresponse_hours = inf\n", "desk.response_hours must be a positive number"),
+        ("[desk]\nresponse_hours = nan\n", "desk.response_hours must be a positive number"),
+        ("[desk]\nresponse_hours = 1e300\n", "desk.response_hours must be a positive number"),
+        ("[desk]\nresolution_hours = inf\n", "desk.resolution_hours must be a positive"),
+        ("[desk]\nresolution_hours = 1e300\n", "desk.resolution_hours must be a positive"),
+        ("desk = 5\n", r"\[desk\] must be a table"),
+        # A misspelt setting would otherwise leave the default in force without a word.
+        ("[desk]\nresponse_hour = 2\n", "unknown setting desk.response_hour"),
+        ("[calendar.llnl]\nextra_holidays = []\n", "unknown table or setting 'calendar'"),
     ],
 )
 def test_bad_configuration_is_one_line(tmp_path: Path, text: str, message: str) -> None:
