@@ -234,3 +234,7 @@ def test_settings_read_the_environment_and_hide_secrets() -> None:
         GitHubSettings.from_env({"SREDESK_GITHUB_SRE_REPOS": "not-a-repo"})
     with pytest.raises(InvalidInput, match="SREDESK_GITHUB_API_URL"):
         GitHubSettings.from_env({"SREDESK_GITHUB_API_URL": "ftp://x"})
+    # Promoted issues link back through it: without a scheme GitHub shows it as plain text.
+    for address in ("desk.example.org", "ftp://desk.example.org", "https://"):
+        with pytest.raises(InvalidInput, match="SREDESK_PUBLIC_URL"):
+            GitHubSettings.from_env({"SREDESK_PUBLIC_URL": address})

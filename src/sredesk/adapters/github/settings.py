@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -36,6 +37,12 @@ class GitHubSettings:
         api_url = env.get("SREDESK_GITHUB_API_URL", "").strip() or "https://api.github.com"
         if not api_url.startswith(("https://", "http://")):
             raise InvalidInput("SREDESK_GITHUB_API_URL must be an http(s) URL")
+        public_url = env.get("SREDESK_PUBLIC_URL", "").strip().rstrip("/")
+        if public_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", public_url):
+            raise InvalidInput(
+                "SREDESK_PUBLIC_URL must be the desk's http(s) address, "
+                "e.g. https://desk.example.org"
+            )
         return cls(
             webhook_secret=env.get("SREDESK_GITHUB_WEBHOOK_SECRET", ""),
             token=env.get("SREDESK_GITHUB_TOKEN", ""),
@@ -45,7 +52,7 @@ class GitHubSettings:
                 env.get("SREDESK_GITHUB_PRODUCT_REPOS", ""), "SREDESK_GITHUB_PRODUCT_REPOS"
             ),
             lhf_label=env.get("SREDESK_GITHUB_LHF_LABEL", "").strip() or "low-hanging fruit",
-            public_url=env.get("SREDESK_PUBLIC_URL", "").strip().rstrip("/"),
+            public_url=public_url,
         )
 
     def inquiry_url(self, number: int) -> str | None:
