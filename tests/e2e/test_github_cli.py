@@ -190,3 +190,29 @@ def test_mirror_says_whether_it_was_sent_or_only_queued(
     assert refused.returncode == 2, refused.stdout
     assert "a/b is not a configured SRE repository; they are: visit-dav/sre" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def _syncs_recorded(url: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        query = "SELECT count(*) FROM audit_events WHERE action = 'backlog.synced'"
+        return int(conn.execute(query).fetchone()[0])
+
+
+def test_a_backlog_sync_that_cannot_run_is_one_line(demo: str, env: dict[str, str]) -> None:
+    # Without product repositories there is nothing to fetch: saying "added 0" would read
+    # as an empty backlog.
+    unconfigured = run(demo, "lhf", "sync", env={**env, "SREDESK_GITHUB_PRODUCT_REPOS": ""})
+    assert unconfigured.returncode == 2, unconfigured.stdout
+    assert unconfigured.stderr.startswith("error: "), unconfigured.stderr
+    assert "SREDESK_GITHUB_PRODUCT_REPOS" in unconfigured.stderr
+    assert unconfigured.stderr.count("\n") == 1, unconfigured.stderr
+    unreachable = run(
+        demo, "lhf", "sync", env={**env, "SREDESK_GITHUB_API_URL": "http://127.0.0.1:9"}
+    )
+    assert unreachable.returncode == 1, unreachable.stdout
+    assert unreachable.stderr.startswith("error: "), unreachable.stderr
+    assert "SREDESK_GITHUB_API_URL" in unreachable.stderr
+    assert unreachable.stderr.count("\n") == 1, unreachable.stderr
+    assert _syncs_recorded(demo) == 0

@@ -134,9 +134,23 @@ def lhf_sync() -> None:
     """Fetch labelled open issues from the product repositories."""
     from sredesk.adapters.github.client import GitHubClient
     from sredesk.services import backlog
+    from sredesk.services.outbox import DeliveryError
 
     config = _settings()
-    summary = backlog.sync(desk(), config, GitHubClient(config.token, config.api_url))
+    if not config.product_repos:
+        raise InvalidInput(
+            "no product repositories to sync; set SREDESK_GITHUB_PRODUCT_REPOS, "
+            "e.g. visit-dav/visit"
+        )
+    try:
+        summary = backlog.sync(desk(), config, GitHubClient(config.token, config.api_url))
+    except DeliveryError as error:  # raised before anything is stored
+        typer.echo(
+            f"error: cannot fetch the backlog from GitHub ({error}); check SREDESK_GITHUB_API_URL, "
+            "SREDESK_GITHUB_TOKEN and the network, then sync again",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     typer.echo(
         f"added {summary['added']}, updated {summary['updated']}, closed {summary['closed']}"
     )
