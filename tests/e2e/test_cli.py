@@ -790,3 +790,42 @@ def test_a_required_response_time_in_days_from_the_shell(demo: str) -> None:
         2,
         "error: give the required response time in hours or in days, not both\n",
     )
+
+
+def _run_bytes(
+    db_url: str, *args: str | bytes, stdin: bytes = b"", env: dict[str, str | bytes] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """A command whose arguments, input or environment may hold bytes that are not UTF-8."""
+    inherited = {key: value for key, value in os.environ.items() if key != "SREDESK_USER"}
+    environment: dict[bytes, bytes] = {
+        os.fsencode(key): os.fsencode(value)
+        for key, value in {**inherited, "SREDESK_DATABASE_URL": db_url, **(env or {})}.items()
+    }
+    return subprocess.run(
+        [SREDESK, *args], capture_output=True, input=stdin, env=environment, timeout=60, check=False
+    )
+
+
+def test_text_that_is_not_utf8_is_one_line_and_changes_nothing(migrated_sqlite_url: str) -> None:
+    demo = _init(migrated_sqlite_url)
+    before = stored_inquiries(demo)
+    latin1 = b"Gr\xfc\xdfe aus K\xf6ln"
+    refused = [
+        _run_bytes(demo, "inquiry", "reply", "1", latin1, "--as", "alice"),
+        _run_bytes(demo, "inquiry", "reply", "1", "-", "--as", "alice", stdin=latin1),
+        _run_bytes(
+            demo, "inquiry", "new", "--title", "t", "--source", "s", "--body", "-", stdin=latin1
+        ),
+        _run_bytes(demo, "member", "add", "zed", "--name", latin1, "--email", "z@example.org"),
+        _run_bytes(demo, "user", "add", "zed", "--password-stdin", stdin=latin1 + b"\n"),
+        _run_bytes(demo, "inquiry", "note", "1", "hello", env={"SREDESK_USER": latin1}),
+    ]
+    for result in refused:
+        stderr = result.stderr.decode()
+        assert result.returncode == 2, (result.args, stderr)
+        assert stderr.startswith("error: "), (result.args, stderr)
+        assert stderr.count("\n") == 1, (result.args, stderr)
+        assert "UTF-8" in stderr, stderr
+    assert stored_inquiries(demo) == before
+    assert "zed" not in run(demo, "member", "list").stdout
+    assert "zed" not in run(demo, "user", "list").stdout

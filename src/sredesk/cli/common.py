@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -98,7 +98,33 @@ def actor(explicit: str | None, number: int | None = None) -> str:
 
 def read_body(text: str) -> str:
     """`-` reads the text from standard input, for long replies and scripts."""
-    return sys.stdin.read() if text == "-" else text
+    return utf8_text(sys.stdin.read(), "standard input") if text == "-" else text
+
+
+def utf8_text(text: str, what: str, *, shown: bool = False) -> str:
+    """Refuse text whose bytes were not UTF-8; `shown` quotes it, which no secret may be.
+
+    Python decodes arguments, the environment and standard input with surrogateescape, so
+    bytes in another encoding arrive as lone surrogates, which no database stores and no
+    hash takes: without this check they stop the command with a traceback at the write.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        if shown:
+            raw = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            what = f'{what} "{raw[:60]}"'
+        raise InvalidInput(f"{what} is not UTF-8; give it as UTF-8 text") from None
+    return text
+
+
+def check_utf8_invocation(argv: Sequence[str], env: Mapping[str, str]) -> None:
+    """Refuse a command line or a SREDESK_* setting that is not UTF-8, before anything runs."""
+    for argument in argv:
+        utf8_text(argument, "the argument", shown=True)
+    for name, value in env.items():
+        if name.startswith("SREDESK_"):
+            utf8_text(value, f"${name}")
 
 
 def print_json(data: Any) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 
 from sredesk.cli import desk as desk_cli
 from sredesk.cli import github as github_cli
 from sredesk.cli import inquiry as inquiry_cli
-from sredesk.cli.common import DeskGroup, desk
+from sredesk.cli.common import DeskGroup, check_utf8_invocation, desk
 from sredesk.cli.mail import mail_app
 from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
 from sredesk.cli.user import user_app
+from sredesk.core.errors import InvalidInput
 
 app = typer.Typer(
     cls=DeskGroup,
@@ -123,4 +125,9 @@ def watch(
 
 
 def run() -> None:
+    try:
+        check_utf8_invocation(sys.argv[1:], os.environ)
+    except InvalidInput as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None
     app()

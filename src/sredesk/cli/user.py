@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from sredesk.cli.common import desk, print_json
+from sredesk.cli.common import desk, print_json, utf8_text
 from sredesk.core.errors import InvalidInput
 
 user_app = typer.Typer(help="Accounts for the web desk and the API.", no_args_is_help=True)
@@ -19,7 +19,7 @@ PASSWORD_STDIN = typer.Option(
 def _password(from_stdin: bool) -> str:
     """One line from stdin, or a hidden prompt typed twice on a terminal."""
     if from_stdin:
-        line = sys.stdin.readline()
+        line = utf8_text(sys.stdin.readline(), "the password on standard input")
         return line[:-1] if line.endswith("\n") else line
     if not sys.stdin.isatty():
         raise InvalidInput("no terminal to ask for the password; pass --password-stdin")
