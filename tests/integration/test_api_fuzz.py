@@ -275,3 +275,61 @@ def test_a_field_called_body_keeps_its_name_in_the_refusal(client: TestClient) -
     response = client.post("/api/v1/inquiries/1/notes", json={"by": "alice", "body": 5})
     assert response.status_code == 422
     assert response.json()["detail"] == "body: Input should be a valid string"
+
+
+def _raw(client: TestClient, url: str, content: bytes) -> httpx2.Response:
+    return client.post(url, content=content, headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("url", "content", "field"),
+    [
+        ("/api/v1/inquiries/1/notes", b'{"by": "alice", "body": NaN}', "body: "),
+        ("/api/v1/inquiries/1/notes", b'{"by": "alice", "body": Infinity}', "body: "),
+        (
+            "/api/v1/inquiries",
+            b'{"title": "t", "channel": "email", "source": "s", "response_hours": NaN}',
+            "response_hours: ",
+        ),
+        ("/api/v1/effort", b'{"by": "alice", "minutes": -Infinity}', "minutes: "),
+    ],
+)
+def test_a_number_json_cannot_carry_is_refused_not_a_crash(
+    client: TestClient, url: str, content: bytes, field: str
+) -> None:
+    # Python's JSON reader takes NaN and Infinity; the refusal that quotes them back must
+    # still be JSON.
+    before = client.get("/api/v1/audit").json()
+    refused(_raw(client, url, content), field)
+    assert client.get("/api/v1/audit").json() == before
+
+
+def test_text_with_a_lone_surrogate_is_refused_and_changes_nothing(client: TestClient) -> None:
+    # JSON may escape half of a surrogate pair, which is no character: no database stores it,
+    # and the refusal that quotes it back must still be JSON.
+    before = client.get("/api/v1/audit").json()
+    for url, content, field in [
+        ("/api/v1/inquiries/1/notes", b'{"by": "alice", "body": "a\\ud800"}', "body: "),
+        (
+            "/api/v1/inquiries",
+            b'{"title": "\\udcff", "channel": "email", "source": "s"}',
+            "title: ",
+        ),
+        ("/api/v1/members", b'{"handle": "eve", "name": "\\ud800", "email": "e@x.org"}', "name: "),
+        (
+            "/api/v1/inquiries",
+            b'{"title": "t", "channel": "email", "source": "s", "customers": ["\\udfff"]}',
+            "customers: ",
+        ),
+    ]:
+        refused(_raw(client, url, content), field)
+    assert client.get("/api/v1/audit").json() == before
+
+
+def test_a_body_that_is_no_json_object_is_named_in_the_refusal(client: TestClient) -> None:
+    url = "/api/v1/inquiries/1/notes"
+    refused(
+        _raw(client, url, b'{"by": "alice", "body": "x"'), "body: not valid JSON at character 27"
+    )
+    refused(_raw(client, url, b"[1, 2]"), "body: Input should be a valid dictionary")
+    refused(_raw(client, url, b""), "body: Field required")

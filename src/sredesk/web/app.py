@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -84,18 +85,36 @@ def _validation_error(request: Request, error: Exception) -> Response:
     problems = []
     for item in error.errors():
         # The first step says where FastAPI looked (body, query, path); a field may itself
-        # be called "body", so only that first step is dropped.
+        # be called "body", so only that first step is dropped, and the body as a whole
+        # keeps its name.
         loc = list(item["loc"])
-        where = ".".join(str(p) for p in (loc[1:] if loc[:1] == ["body"] else loc))
+        where = ".".join(str(p) for p in (loc[1:] if loc[:1] == ["body"] else loc)) or "body"
+        said = item["msg"]
+        if item["type"] == "json_invalid":
+            where = "body"
+            said = f"not valid JSON at character {loc[-1]} ({item.get('ctx', {}).get('error')})"
         # One line, whatever a client put in the names it sent.
-        problems.append(" ".join(f"{where}: {item['msg']}".split()))
+        problems.append(_json_safe(" ".join(f"{where}: {said}".split())))
     detail = "; ".join(problems) or "invalid request"
     page = _error_page(request, 422, detail)
     if page is not None:
         return page
-    return JSONResponse(
-        {"detail": detail, "errors": jsonable_encoder(error.errors())}, status_code=422
-    )
+    errors = _json_safe(jsonable_encoder(error.errors()))
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` as JSON can carry it, for a refusal that quotes the input back: NaN and the
+    infinities, which Python's JSON reader takes, as text, and lone surrogates escaped."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {_json_safe(key): _json_safe(item) for key, item in value.items()}
+    return value
 
 
 def _login_required(request: Request, error: Exception) -> Response:

@@ -28,6 +28,12 @@ def _in_calendar(value: _Day) -> _Day:
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain the NUL character (\\x00)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON may escape half of a surrogate pair ("\ud800"), which is no character: no
+        # database stores it, so it would fail on the write.
+        raise ValueError("must be text without lone surrogates (\\ud800-\\udfff)") from None
     return value
 
 
@@ -41,7 +47,8 @@ def _one_customer(value: str) -> str:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware), AfterValidator(_in_calendar)]
 # A day in the years the desk's calendar supports.
 CalendarDate = Annotated[date, AfterValidator(_in_calendar)]
-# PostgreSQL stores no NUL character in text: refuse it here rather than fail on the write.
+# Neither database stores a NUL character or a lone surrogate in text: refuse them here
+# rather than fail on the write.
 Text = Annotated[str, AfterValidator(_no_nul)]
 Handle = Annotated[Text, Field(min_length=1, max_length=40, description="a member's handle")]
 # PostgreSQL's integer columns end at 2**31 - 1: a larger id names nothing, and a query
