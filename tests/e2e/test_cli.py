@@ -829,3 +829,36 @@ def test_text_that_is_not_utf8_is_one_line_and_changes_nothing(migrated_sqlite_u
     assert stored_inquiries(demo) == before
     assert "zed" not in run(demo, "member", "list").stdout
     assert "zed" not in run(demo, "user", "list").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("inquiry", "show", "abc"), "Invalid value for 'number'"),
+        (
+            ("inquiry", "resolve", "1"),
+            "Missing option '--kind'; see 'sredesk inquiry resolve --help'",
+        ),
+        (("effort", "log", "-5"), "No such option: -5"),
+        (("serve", "--port", "0"), "Invalid value for '--port'"),
+        (("inquiry", "attach", "1", "/nonexistent/trace.txt"), "does not exist"),
+        (("inquiry", "frobnicate"), "No such command 'frobnicate'"),
+    ],
+)
+def test_a_usage_error_is_one_line(tmp_path: Path, args: tuple[str, ...], said: str) -> None:
+    result = run(f"sqlite:///{tmp_path}/desk.db", *args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert said in result.stderr
+
+
+def test_help_still_shows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/desk.db"
+    for args in (("--help",), ("inquiry", "--help"), ("inquiry", "new", "--help")):
+        result = run(url, *args)
+        assert result.returncode == 0, result.stderr
+        assert "Usage: sredesk" in result.stdout
+    alone = run(url, "inquiry")  # a group named alone shows its help, as a usage error
+    assert alone.returncode == 2, alone.stderr
+    assert "Usage: sredesk inquiry" in alone.stdout

@@ -22,6 +22,29 @@ if TYPE_CHECKING:
 class DeskGroup(TyperGroup):
     """Turn a refused command into one line on stderr and exit code 2, never a traceback."""
 
+    def main(  # type: ignore[override]  # the same parameters, passed on by keyword
+        self, args: Sequence[str] | None = None, *, standalone_mode: bool = True, **kwargs: Any
+    ) -> Any:
+        """A usage error (an unknown option, a value of the wrong type) is one line too."""
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+        if not standalone_mode:
+            return super().main(args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as error:
+            error.show()  # a group named alone: its help
+            sys.exit(error.exit_code)
+        except UsageError as error:
+            where = f"; see '{error.ctx.command_path} --help'" if error.ctx else ""
+            said = " ".join(error.format_message().split()).rstrip(".")
+            typer.echo(f"error: {said}{where}", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
