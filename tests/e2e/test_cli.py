@@ -862,3 +862,22 @@ def test_help_still_shows(tmp_path: Path) -> None:
     alone = run(url, "inquiry")  # a group named alone shows its help, as a usage error
     assert alone.returncode == 2, alone.stderr
     assert "Usage: sredesk inquiry" in alone.stdout
+
+
+def test_who_opens_an_inquiry_comes_from_as_else_sredesk_user(demo: str) -> None:
+    opened = {
+        "--as": run(demo, "inquiry", "new", "--title", "a", "--source", "s", "--as", "@carol"),
+        "env": run(
+            demo, "inquiry", "new", "--title", "b", "--source", "s", env={"SREDESK_USER": "bob"}
+        ),
+        "neither": run(demo, "inquiry", "new", "--title", "c", "--source", "s", "--json"),
+    }
+    for result in opened.values():
+        assert result.returncode == 0, result.stderr
+    titles = {"a": "carol", "b": "bob", "c": "system"}
+    for item in json.loads(run(demo, "inquiry", "list", "--json").stdout):
+        if item["title"] in titles:
+            shown = json.loads(run(demo, "inquiry", "show", str(item["number"]), "--json").stdout)
+            created = [e for e in shown["timeline"] if e["action"] == "inquiry.created"]
+            assert [e["actor"] for e in created] == [titles.pop(item["title"])]
+    assert titles == {}

@@ -9,7 +9,15 @@ from typing import Any
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json, print_table, read_body
+from sredesk.cli.common import (
+    AS_OPTION,
+    actor,
+    desk,
+    operator,
+    print_json,
+    print_table,
+    read_body,
+)
 from sredesk.core.calendar import CalendarError, check_year
 from sredesk.core.errors import InvalidInput
 from sredesk.core.postmortem import PostmortemDraft
@@ -65,7 +73,7 @@ def new(
         source=source,
         customers=customer,
         body=read_body(body),
-        actor=as_ or "system",
+        actor=operator(as_),
         sensitive=sensitive,
         serious=serious,
         response_hours=response_hours,
