@@ -161,7 +161,8 @@ def team_files(draw: st.DrawFn) -> TeamFile:
     left = draw(st.sets(st.sampled_from([m.handle for m in members]))) if members else set()
     return TeamFile(
         team=TeamSettings(
-            name=draw(_TEXT),
+            # A team has a name: the file is refused without one, and it is read stripped.
+            name=draw(_TEXT.map(str.strip).filter(bool)),
             timezone=draw(st.sampled_from(["UTC", "America/Los_Angeles", "Europe/Paris"])),
             calendar=draw(st.sampled_from(["llnl", "us", ""])),
             experienced_after=draw(st.integers(0, 10)),

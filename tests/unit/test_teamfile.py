@@ -327,6 +327,11 @@ def edit(old: str, new: str) -> str:
             "team.toml:4: not valid TOML: Cannot overwrite a value;"
             " fix the syntax (strings in quotes, dates as 2027-01-11)",
         ),
+        (
+            # The desk refuses a team without a name when it is created; an import must too.
+            edit('name = "VisIt"', 'name = "  "'),
+            'team.toml:2: the team needs a name; write name = "VisIt"',
+        ),
     ],
 )
 def test_a_mistake_names_the_file_line_and_fix(text: str, message: str) -> None:

@@ -200,8 +200,11 @@ def _team(
     )
     if experienced_after < 0:
         reader.fail((*where, "experienced_after"), "experienced_after is negative; give 0 or more")
+    name = reader.value(table, "name", where, str).strip()
+    if not name:
+        reader.fail((*where, "name"), f"the team needs a name; write name = {_EXAMPLES['name']}")
     return TeamSettings(
-        name=reader.value(table, "name", where, str),
+        name=name,
         timezone=timezone,
         calendar=calendar,
         experienced_after=experienced_after,
