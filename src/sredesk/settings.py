@@ -194,6 +194,7 @@ class MailSettings:
     @classmethod
     def read(cls, table: dict[str, Any], env: Mapping[str, str], path: Path | None) -> MailSettings:
         reader = _MailReader(table, path)
+        reader.check_names(table, _MAIL_SETTINGS, "mail.")
         address = reader.address("address")
         secret = env.get("SREDESK_MAIL_SECRET", "")
         if len(secret) < 16:
@@ -246,6 +247,36 @@ def unconfigured_mail() -> MailSettings:
     return MailSettings(address="sre-desk@localhost.invalid", secret=secrets.token_bytes(32))
 
 
+# The [mail] table's settings, and those of each [mail.lists.NAME] table.
+_MAIL_SETTINGS = (
+    "address",
+    "domain",
+    "from_name",
+    "lists",
+    "smtp_host",
+    "smtp_port",
+    "smtp_starttls",
+    "smtp_user",
+    "imap_host",
+    "imap_port",
+    "imap_ssl",
+    "imap_user",
+    "imap_done_mailbox",
+    "attachment_limit_mb",
+    "rate_limit",
+    "rate_window_minutes",
+    "auto_acknowledge",
+    "sensitive_mail",
+)
+_LIST_SETTINGS = ("address", "mailbox", "list_id")
+# Secrets come from the environment only: the variable for each.
+_MAIL_SECRETS = {
+    "secret": "SREDESK_MAIL_SECRET",
+    "smtp_password": "SREDESK_SMTP_PASSWORD",
+    "imap_password": "SREDESK_IMAP_PASSWORD",
+}
+
+
 class _MailReader:
     """Check the [mail] table's values one key at a time, naming the key that is wrong."""
 
@@ -254,6 +285,20 @@ class _MailReader:
 
     def _fail(self, key: str, what: str) -> InvalidInput:
         return InvalidInput(f"{self.path}: mail.{key} must be {what}")
+
+    def check_names(self, table: dict[str, Any], known: tuple[str, ...], prefix: str) -> None:
+        """Refuse a misspelt setting, which would leave its default in force without a word,
+        and a secret, which belongs in the environment, not in a file others may read."""
+        for key in table:
+            if key in _MAIL_SECRETS:
+                raise InvalidInput(
+                    f"{self.path}: {prefix}{key} does not belong in the file; "
+                    f"set ${_MAIL_SECRETS[key]} instead"
+                )
+            if key not in known:
+                raise InvalidInput(
+                    f"{self.path}: unknown setting {prefix}{key}; known: {', '.join(known)}"
+                )
 
     def text(self, key: str, default: str) -> str:
         value = self.table.get(key, default)
@@ -287,6 +332,7 @@ class _MailReader:
         for name, entry in tables.items():
             if not isinstance(entry, dict):
                 raise self._fail(f"lists.{name}", "a table with an address")
+            self.check_names(entry, _LIST_SETTINGS, f"mail.lists.{name}.")
             address = self.address("address", entry)
             local, _, domain = address.partition("@")
             mailbox, list_id = entry.get("mailbox", ""), entry.get("list_id", f"{local}.{domain}")

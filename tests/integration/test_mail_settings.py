@@ -101,6 +101,21 @@ def test_a_desk_with_mail_publishes_public_comments_by_mail(tmp_path: Path) -> N
         ('[mail]\naddress = "a@b.org"\n', {"SREDESK_MAIL_SECRET": "short"}, "at least 16"),
         ("mail = 3\n", {}, "[mail] must be a table"),
         (
+            '[mail]\naddress = "a@b.org"\nrate_limt = 5\n',
+            {},
+            "unknown setting mail.rate_limt; known: address, domain,",
+        ),
+        (
+            '[mail]\naddress = "a@b.org"\nsmtp_password = "hunter22"\n',
+            {},
+            "mail.smtp_password does not belong in the file; set $SREDESK_SMTP_PASSWORD instead",
+        ),
+        (
+            '[mail]\naddress = "a@b.org"\n[mail.lists.x]\naddress = "x@b.org"\nmailbx = "X"\n',
+            {},
+            "unknown setting mail.lists.x.mailbx; known: address, mailbox, list_id",
+        ),
+        (
             '[mail]\naddress = "a@b.org"\nimap_done_mailbox = "inbox"\n'
             '[mail.lists.x]\naddress = "x@b.org"\nmailbox = "INBOX"\n',
             {},
