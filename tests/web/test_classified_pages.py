@@ -129,3 +129,17 @@ def test_a_member_who_left_the_team_sees_no_more_than_a_viewer(
     assert [t["name"] for t in accounts.list_tokens(web_desk, "dave")] == ["laptop"]
     team.update_member(web_desk, "dave", active=True)
     assert f"/inquiries/{seeded.classified}" in secret_bearing(dave, seeded)
+
+
+def test_a_classified_inquiry_offers_to_escalate_only_to_cleared_members(
+    browser: Callable[[str], Browser], seeded: Seeded
+) -> None:
+    """alice, bob and carol are cleared; dave is not, so asking him would be refused."""
+    alice = browser("alice")
+
+    def offered(number: int) -> list[str]:
+        form = alice.get(f"/inquiries/{number}").text.split('id="escalate-to"')[1]
+        return re.findall(r'<option value="(\w+)"', form.split("</select>")[0])
+
+    assert offered(seeded.classified) == ["bob", "carol"]
+    assert offered(seeded.public) == ["bob", "carol", "dave"]

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sredesk.adapters.mail.parse import parse
+from sredesk.core import clearance
 from sredesk.core.calendar import check_year
 from sredesk.core.errors import NotFound
 from sredesk.core.handoff import earlier_handoff
@@ -172,7 +173,12 @@ def inquiry_page(desk: Desk, number: int, *, me: str, see_classified: bool) -> d
         for escalation in page["escalations"]:
             escalation["when"] = local(escalation["requested_at"], tz)
         page["my_escalations"] = _open_escalations_for(me, page["escalations"])
-        page["members"] = [m.handle for m in uow.members.list() if m.active and m.handle != me]
+        # Whom the escalation may ask: on a classified inquiry, only members cleared for it.
+        page["members"] = [
+            m.handle
+            for m in uow.members.list()
+            if m.active and m.handle != me and clearance.may_hold(inquiry, m)
+        ]
         duty = duty_at(uow.shifts.list(), now, calendar)
         page["duty"] = (
             None
