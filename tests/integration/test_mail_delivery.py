@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from sredesk.adapters.mail.lmtp import DeskHandler, listener
-from sredesk.adapters.mail.smtp import SmtpSender
+from sredesk.adapters.mail.smtp import UNREACHABLE_PAUSE, SmtpSender
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.mailthread import parse_ids
 from sredesk.core.model import OutboundMessage
@@ -521,3 +522,69 @@ def test_member_notifications_are_mailed_once_each(desk: Desk, sink: Sink) -> No
         (notification,) = uow.notifications.list()
         assert notification.sent_at is not None
         assert uow.notifications.list(pending_only=True) == []
+
+
+def test_a_night_without_the_smtp_server_gives_no_message_up(desk: Desk, clock: FixedClock) -> None:
+    """The server is down for ten hours, the worker passing every five minutes: the mail
+    waits, and goes out once when the server is back."""
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=VIA_LIST)
+    inquiries.reply(desk, n.inquiry or 0, "Which version?", by="alice")
+    inquiries.reply(desk, n.inquiry or 0, "And which platform?", by="alice")
+    port = free_port()  # nothing listens there yet
+    down = SmtpSender("127.0.0.1", port, timeout=10)
+    for _ in range(10 * 12):
+        report = send_mail(desk, SETTINGS, down)
+        assert (report.sent, report.failed) == (0, 0)
+        clock.advance(timedelta(minutes=5))
+    first, second = outbox.list_outbox(desk)
+    assert (first["failed"], second["failed"]) == (False, False)
+    assert first["last_error"].startswith("cannot reach the SMTP server at 127.0.0.1:")
+    sink = Sink(port)
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()  # the server is back
+    try:
+        clock.advance(UNREACHABLE_PAUSE)
+        assert send_mail(desk, SETTINGS, down).sent == 2
+        clock.advance(timedelta(hours=1))
+        assert send_mail(desk, SETTINGS, down).sent == 0
+    finally:
+        controller.stop()
+    assert len(sink.received) == 2
+
+
+def test_refused_smtp_credentials_hold_the_mail_until_they_are_fixed(
+    desk: Desk, clock: FixedClock
+) -> None:
+    """A wrong SMTP password fails no message: the mail waits for the operator's fix."""
+    from aiosmtpd.smtp import AuthResult
+
+    sink = Sink(free_port())
+
+    def authenticator(*args: Any) -> AuthResult:
+        login = args[-1]
+        return AuthResult(success=login.password == b"right", handled=False)
+
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=sink.port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    n = mail.ingest(desk, list_message(mid(1)), settings=SETTINGS, arrival=VIA_LIST)
+    inquiries.reply(desk, n.inquiry or 0, "Which version?", by="alice")
+    wrong = SmtpSender("127.0.0.1", sink.port, user="desk", password="wrong", timeout=10)
+    controller.start()
+    try:
+        for _ in range(3 * 24):
+            report = send_mail(desk, SETTINGS, wrong)
+            assert (report.sent, report.failed) == (0, 0)
+            clock.advance(timedelta(hours=1))
+        (waiting,) = outbox.list_outbox(desk)
+        assert waiting["failed"] is False
+        assert "refused the desk's login (535 5.7.8" in waiting["last_error"]
+        right = SmtpSender("127.0.0.1", sink.port, user="desk", password="right", timeout=10)
+        assert send_mail(desk, SETTINGS, right).sent == 1
+    finally:
+        controller.stop()
+    assert len(sink.received) == 1

@@ -39,6 +39,16 @@ class DeliveryError(Exception):
     retry_at: datetime | None = None
 
 
+class ChannelUnavailable(DeliveryError):
+    """The peer takes no message now, whichever it is: it cannot be reached, or it refused
+    the desk's own login. No message is at fault, so none is given up: the channel waits
+    `pause` and tries again, for as long as it takes."""
+
+    def __init__(self, message: str, pause: timedelta) -> None:
+        super().__init__(message)
+        self.pause = pause
+
+
 class PermanentDeliveryError(DeliveryError):
     """The send can never work as it stands (e.g. a rejected address); do not retry."""
 
@@ -86,9 +96,9 @@ def deliver_due(
     """Send every due message whose channel has a sender.
 
     A peer that says when to come back (a rate limit's reset, or a pause after it refused the
-    desk's credentials) stops its channel's pass: the channel's other due messages wait until
-    then, and the attempt is not counted against `max_attempts`, since the message itself is
-    not at fault.
+    desk's credentials), or one that cannot be reached, stops its channel's pass: the
+    channel's other due messages wait until then, and the attempt is not counted against
+    `max_attempts`, since the message itself is not at fault.
     """
     report = DeliveryReport()
     now = desk.now()
@@ -113,10 +123,13 @@ def deliver_due(
             continue
         except DeliveryError as error:
             permanent = isinstance(error, PermanentDeliveryError)
-            if error.retry_at is not None and not permanent:
-                paused[claimed.channel] = error.retry_at
+            retry_at = error.retry_at
+            if isinstance(error, ChannelUnavailable):
+                retry_at = desk.now() + error.pause
+            if retry_at is not None and not permanent:
+                paused[claimed.channel] = retry_at
             gave_up = _record_failure(
-                desk, message_id, str(error), permanent, max_attempts, error.retry_at
+                desk, message_id, str(error), permanent, max_attempts, retry_at
             )
             report.failed += gave_up
             report.retrying += not gave_up

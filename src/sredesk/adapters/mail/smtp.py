@@ -5,14 +5,25 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from sredesk.core.model import OutboundMessage
-from sredesk.services.outbox import DeliveryError, PartlyDelivered, PermanentDeliveryError
+from sredesk.services.outbox import (
+    ChannelUnavailable,
+    DeliveryError,
+    PartlyDelivered,
+    PermanentDeliveryError,
+)
+
+# How long the e-mail channel waits when no session could be opened: the server is down or
+# busy (a night's maintenance must not give up the mail queued meanwhile), or it refused the
+# desk's login, which the operator has to fix.
+UNREACHABLE_PAUSE = timedelta(minutes=1)
+LOGIN_PAUSE = timedelta(minutes=5)
 
 
 def build_message(payload: dict[str, Any], created_at: datetime) -> EmailMessage:
@@ -40,7 +51,8 @@ def build_message(payload: dict[str, Any], created_at: datetime) -> EmailMessage
 
 
 class SmtpSender:
-    """Deliver one message per connection; a 5xx answer is permanent, anything else retried."""
+    """Deliver one message per connection; a 5xx answer to it is permanent, anything else
+    retried. A session that cannot be opened pauses the channel and fails no message."""
 
     def __init__(
         self,
@@ -72,12 +84,7 @@ class SmtpSender:
                 raise PermanentDeliveryError(failure) from None
             raise DeliveryError(failure) from None
         except smtplib.SMTPResponseException as error:
-            text = (
-                error.smtp_error.decode("utf-8", "replace")
-                if isinstance(error.smtp_error, bytes)
-                else str(error.smtp_error)
-            )
-            failure = f"{error.smtp_code} {text}"
+            failure = _answer(error)
             if error.smtp_code >= 500:
                 raise PermanentDeliveryError(failure) from None
             raise DeliveryError(failure) from None
@@ -94,12 +101,8 @@ class SmtpSender:
         self, email: EmailMessage, envelope_from: str, to: list[str]
     ) -> dict[str, tuple[int, bytes]]:
         """Hand the message to the server; return the recipients it refused."""
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        smtp = self._session()
         try:
-            if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if self.user:
-                smtp.login(self.user, self._password)
             refused = smtp.send_message(email, from_addr=envelope_from, to_addrs=to)
         except BaseException:
             smtp.close()
@@ -110,6 +113,47 @@ class SmtpSender:
             smtp.quit()
         smtp.close()
         return refused
+
+    def _session(self) -> smtplib.SMTP:
+        """A session ready for a message. What fails before a message is named is the
+        server's or the settings' failure, the same for every message: ChannelUnavailable."""
+        where = f"{self.host}:{self.port}"
+        smtp = smtplib.SMTP(timeout=self.timeout)
+        try:
+            code, text = smtp.connect(self.host, self.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, text)
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self._password)
+        except smtplib.SMTPAuthenticationError as error:
+            smtp.close()
+            raise ChannelUnavailable(
+                f"the SMTP server at {where} refused the desk's login ({_answer(error)}); "
+                "check mail.smtp_user and SREDESK_SMTP_PASSWORD",
+                LOGIN_PAUSE,
+            ) from None
+        except (OSError, smtplib.SMTPException) as error:
+            smtp.close()
+            reason = (
+                _answer(error)
+                if isinstance(error, smtplib.SMTPResponseException)
+                else f"{type(error).__name__}: {error}"
+            )
+            raise ChannelUnavailable(
+                f"cannot reach the SMTP server at {where}: {reason}", UNREACHABLE_PAUSE
+            ) from None
+        return smtp
+
+
+def _answer(error: smtplib.SMTPResponseException) -> str:
+    text = (
+        error.smtp_error.decode("utf-8", "replace")
+        if isinstance(error.smtp_error, bytes)
+        else str(error.smtp_error)
+    )
+    return f"{error.smtp_code} {text}"
 
 
 def _describe(recipients: dict[str, tuple[int, bytes]]) -> str:
