@@ -231,7 +231,7 @@ def send(
         user=settings.smtp_user,
         password=settings.smtp_password,
     )
-    for _ in _passes(once, every):
+    for _ in worker_passes(once, every):
         try:
             report = send_mail(desk(), settings, sender)
         except Exception as error:
@@ -239,20 +239,22 @@ def send(
                 raise  # reported in one line, exit 2
             # A worker outlives a busy or restarting database, as `mail poll` and the web
             # server's loop do: what was not sent is still queued, and the next pass sends it.
-            _report_failed_pass(error, every)
+            report_failed_pass(error, every)
             continue
         typer.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
 
 
-def _report_failed_pass(error: Exception, every: float) -> None:
+def report_failed_pass(error: Exception, every: float) -> None:
+    """Say in one line on stderr that a worker's pass failed and when the next one runs."""
     message = refusal(error)
     if message is None:  # not a refusal the desk knows: a bug, so show where it is
-        log.exception("the mail pass failed")
+        log.exception("the worker's pass failed")
         message = f"error: {first_line(error)}"
     typer.echo(f"{message} (retrying in {every:g} s)", err=True)
 
 
-def _passes(once: bool, every: float) -> Iterator[None]:
+def worker_passes(once: bool, every: float) -> Iterator[None]:
+    """Yield once per pass of a worker, `every` seconds apart, until interrupted."""
     stop = threading.Event()
     try:
         while True:

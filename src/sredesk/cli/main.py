@@ -11,7 +11,7 @@ from sredesk.cli import desk as desk_cli
 from sredesk.cli import github as github_cli
 from sredesk.cli import inquiry as inquiry_cli
 from sredesk.cli.common import DeskGroup, check_utf8_invocation, desk
-from sredesk.cli.mail import mail_app
+from sredesk.cli.mail import mail_app, report_failed_pass, worker_passes
 from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
 from sredesk.cli.user import user_app
@@ -112,16 +112,20 @@ def watch(
     every: float = typer.Option(60, min=1, help="Seconds between passes."),
 ) -> None:
     """Warn assignees at each clock threshold and the Backup at breach, in business hours."""
-    import time
-
     from sredesk.services import watcher
 
-    while True:
-        for warning in watcher.watch_once(desk()):
+    for _ in worker_passes(once, every):
+        try:
+            warnings = watcher.watch_once(desk())
+        except Exception as error:
+            if once:
+                raise  # reported in one line, exit 2
+            # Like the mail worker, it outlives a restarting database: each warning is
+            # queued once under its key, so the next pass queues what this one could not.
+            report_failed_pass(error, every)
+            continue
+        for warning in warnings:
             typer.echo(f"#{warning.inquiry}: {warning.key} -> {warning.recipient}")
-        if once:
-            return
-        time.sleep(every)
 
 
 def run() -> None:
