@@ -9,6 +9,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import populate
 from tests.e2e.test_cli import SREDESK
 
@@ -78,3 +80,19 @@ def test_the_clock_watcher_outlives_a_locked_database(tmp_path: Path) -> None:
             assert worker.stdout.read() == ""
     finally:
         holder.close()
+
+
+@pytest.mark.parametrize("every", ["-1", "nan"])
+def test_serve_refuses_a_watch_interval_below_zero(tmp_path: Path, every: str) -> None:
+    """A negative interval would run the watcher without a pause, hammering the database."""
+    env = {**os.environ, "SREDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}"}
+    refused = subprocess.run(
+        [SREDESK, "serve", "--port", "1", "--watch-every", every],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode == 2
+    assert "--watch-every" in refused.stderr
+    assert not (tmp_path / "desk.db").exists()

@@ -75,7 +75,9 @@ def init(
 def serve(
     host: str = typer.Option("127.0.0.1", help="The address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="The port."),
-    watch_every: float = typer.Option(60, help="Seconds between clock-watcher runs; 0 stops it."),
+    watch_every: float = typer.Option(
+        60, min=0, help="Seconds between clock-watcher runs; 0 stops it."
+    ),
     secure_cookies: bool = typer.Option(
         False, "--secure-cookies", help="Mark cookies Secure: the desk is served behind TLS."
     ),
