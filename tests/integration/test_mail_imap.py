@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ from sredesk.services.desk import Desk
 from sredesk.services.mail import Arrival
 from sredesk.settings import MailSettings
 from tests.mailfactory import LIST, SETTINGS, list_message, mid
-from tests.mailservers import Dovecot, dovecot
+from tests.mailservers import Dovecot, dovecot, free_port
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +158,35 @@ def wait_for(condition: object, timeout: float = 10) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("timed out")
+
+
+@pytest.mark.parametrize("trouble", ["no server", "wrong password"])
+def test_a_failed_poll_is_logged_in_one_line_and_retried(
+    sql_desk: Desk, settings: MailSettings, caplog: pytest.LogCaptureFixture, trouble: str
+) -> None:
+    """The server away or the login refused: each attempt is one line that says why, not a
+    traceback a minute; the poller keeps trying."""
+    broken = (
+        dataclasses.replace(settings, imap_port=free_port())
+        if trouble == "no server"
+        else dataclasses.replace(settings, imap_password="not the password")
+    )
+    poller = Poller(broken, deliver_into(sql_desk, broken))  # type: ignore[arg-type]
+    stop = threading.Event()
+    runner = threading.Thread(target=poller.run, args=(stop,), kwargs={"every": 0.2})
+    with caplog.at_level(logging.WARNING, logger="sredesk.mail.imap"):
+        runner.start()
+        try:
+            wait_for(lambda: len(caplog.records) >= 2)
+        finally:
+            stop.set()
+            runner.join(10)
+    assert not runner.is_alive()
+    folder = settings.lists[0].mailbox
+    reason = "ConnectionRefusedError" if trouble == "no server" else "LoginError"
+    for record in caplog.records:
+        assert record.exc_info is None
+        said = record.getMessage()
+        assert said.startswith(f"polling {folder} failed: {reason}: "), said
+        assert said.endswith("; retrying in 0.2 s")
+        assert "\n" not in said

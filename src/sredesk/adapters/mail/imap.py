@@ -8,6 +8,7 @@ recognises it by Message-ID as a duplicate. Nothing is lost, nothing is imported
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import threading
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from typing import Any
 
 from imapclient import IMAPClient
 
+from sredesk.core.errors import NotSetUp, first_line
+from sredesk.services.ports import StoreUnavailable
 from sredesk.settings import MailList, MailSettings
 
 log = logging.getLogger("sredesk.mail.imap")
@@ -23,6 +26,14 @@ log = logging.getLogger("sredesk.mail.imap")
 KEYWORD = "$SredeskImported"
 # Servers drop idle connections after 30 minutes (RFC 3501); renew IDLE well before.
 IDLE_SECONDS = 300
+# What a long-running poller meets and waits out: the server away or refusing the login,
+# a dropped connection, the desk's database down or not set up. Each is told in one line.
+EXPECTED_TROUBLE: tuple[type[Exception], ...] = (
+    OSError,
+    imaplib.IMAP4.error,
+    StoreUnavailable,
+    NotSetUp,
+)
 
 Deliver = Callable[[bytes, str], object]
 
@@ -31,7 +42,11 @@ def connect(settings: MailSettings) -> IMAPClient:
     client = IMAPClient(
         settings.imap_host, port=settings.imap_port, ssl=settings.imap_ssl, timeout=60
     )
-    client.login(settings.imap_user, settings.imap_password)
+    try:
+        client.login(settings.imap_user, settings.imap_password)
+    except BaseException:
+        client.shutdown()  # a refused login must not leave its connection open
+        raise
     return client
 
 
@@ -124,10 +139,19 @@ class Poller:
         while not stop.is_set():
             try:
                 self.watch(mail_list, stop, every=every)
-            except Exception:
+            except EXPECTED_TROUBLE as error:
                 # A dropped connection or a database outage: nothing was marked, so wait
                 # and take the same messages again.
-                log.exception("polling %s failed; retrying", mail_list.mailbox)
+                log.warning(
+                    "polling %s failed: %s; retrying in %g s",
+                    mail_list.mailbox,
+                    first_line(error),
+                    every,
+                )
+                stop.wait(every)
+            except Exception:
+                # Not a trouble the poller knows: a bug, so show where it is.
+                log.exception("polling %s failed; retrying in %g s", mail_list.mailbox, every)
                 stop.wait(every)
 
 
