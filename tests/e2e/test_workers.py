@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import time
@@ -96,3 +97,30 @@ def test_serve_refuses_a_watch_interval_below_zero(tmp_path: Path, every: str) -
     assert refused.returncode == 2
     assert "--watch-every" in refused.stderr
     assert not (tmp_path / "desk.db").exists()
+
+
+def test_a_second_mail_listener_on_a_taken_port_stops_in_one_line(tmp_path: Path) -> None:
+    """Started twice by mistake, the second `mail listen` says the port is taken, exit 2."""
+    config = tmp_path / "sredesk.toml"
+    config.write_text('[mail]\naddress = "sre-desk@visit.example.org"\n')
+    env = {
+        **os.environ,
+        "SREDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "SREDESK_CONFIG": str(config),
+        "SREDESK_MAIL_SECRET": "a test secret of enough length",
+    }
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run(
+            [SREDESK, "mail", "listen", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert refused.returncode == 2
+    (said,) = refused.stderr.strip().splitlines()
+    assert said.startswith(f"error: cannot listen on 127.0.0.1:{port}: "), said
+    assert "address already in use" in said

@@ -204,8 +204,11 @@ def listen(
     try:
         server.start()
     except OSError as error:
+        # Another listener (a second copy started by mistake) holds the port, or the host
+        # is no address of this machine.
+        reason = (error.strerror or str(error)).split(": ")[-1]
         raise InvalidInput(
-            f"cannot listen on {host}:{port}: {error.strerror or error}; give another --port"
+            f"cannot listen on {host}:{port}: {reason}; choose another --host or --port"
         ) from None
     typer.echo(f"listening for {protocol.upper()} on {host}:{port}")
     try:
