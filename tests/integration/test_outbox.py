@@ -199,3 +199,45 @@ def test_the_served_app_delivers_the_outbox(desk: Desk) -> None:
             time.sleep(0.05)
     assert sender.sent == [("reply", n)]
     assert outbox.list_outbox(desk, pending_only=True) == []
+
+
+def test_a_member_who_left_finds_no_classified_mail_through_a_retry(desk: Desk) -> None:
+    """dave left the team but kept his token: retrying mail does not show him, nor let him
+    touch, a classified inquiry's messages, as no read of the outbox does."""
+    from fastapi.testclient import TestClient
+
+    from sredesk.services import accounts, team
+    from sredesk.web.app import create_app
+    from tests.accounts_support import PASSWORD, fast_hashing
+
+    public = open_one(desk)
+    classified = inquiries.open_inquiry(
+        desk,
+        title="Q",
+        channel="email",
+        source="zircon-users",
+        customers=["lead@lab.example"],
+        sensitive=True,
+    )
+    inquiries.reply(desk, public, "Try 3.4.1", by="alice")
+    inquiries.reply(desk, classified, "Try 3.4.1", by="alice")
+    failing = RecordingSender([outbox.PermanentDeliveryError("550 no")] * 2)
+    assert outbox.deliver_due(desk, {"email": failing}).failed == 2
+    hidden, shown = (
+        next(m["id"] for m in outbox.list_outbox(desk) if m["inquiry"] == number)
+        for number in (classified, public)
+    )
+    accounts.add_user(fast_hashing(desk), "dave", "member", PASSWORD)
+    token = {"Authorization": f"Bearer {accounts.issue_token(desk, 'dave', 'laptop')}"}
+    team.update_member(desk, "dave", active=False)
+    with TestClient(create_app(desk)) as client:
+        listed = client.post(f"/api/v1/outbox/{shown}/retry", headers=token, json={"by": "dave"})
+        assert listed.status_code == 200
+        assert [m["inquiry"] for m in listed.json()] == [public]
+        refused = client.post(f"/api/v1/outbox/{hidden}/retry", headers=token, json={"by": "dave"})
+        missing = client.post("/api/v1/outbox/999/retry", headers=token, json={"by": "dave"})
+        assert (refused.status_code, missing.status_code) == (404, 404)
+        assert refused.json()["detail"].replace(str(hidden), "N") == missing.json()[
+            "detail"
+        ].replace("999", "N")
+    assert next(m for m in outbox.list_outbox(desk) if m["id"] == hidden)["failed"] is True

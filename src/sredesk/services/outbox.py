@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sredesk.core.errors import InvalidTransition, first_line
+from sredesk.core.errors import InvalidTransition, NotFound, first_line
 from sredesk.core.model import OutboundMessage
 from sredesk.services.desk import Desk, audit, classified_numbers
 from sredesk.services.ports import AbstractUnitOfWork, StoreUnavailable
@@ -267,11 +267,14 @@ def _record_failure(
     return gave_up
 
 
-def retry(desk: Desk, message_id: int, *, by: str = "system") -> None:
-    """Put a message that was given up back in the queue."""
+def retry(desk: Desk, message_id: int, *, by: str = "system", see_classified: bool = True) -> None:
+    """Put a message that was given up back in the queue; a reader off the desk finds none
+    of a classified inquiry's messages, as `list_outbox` shows them none."""
     now = desk.now()
     with desk.unit_of_work() as uow:
         message = uow.outbox.get(message_id)
+        if message.inquiry_number in classified_numbers(uow, see_classified=see_classified):
+            raise NotFound(f"no outbound message {message_id}")
         if not message.failed:
             raise InvalidTransition(f"outbound message {message_id} has not failed")
         message.failed, message.attempts, message.next_attempt_at = False, 0, None

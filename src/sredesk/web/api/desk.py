@@ -204,7 +204,8 @@ def outbox(
 
 @router.post("/outbox/{message_id}/retry")
 def retry_outbox(
-    desk: DeskDep, user: ApiUser, message_id: RecordId, body: ActorIn
+    desk: DeskDep, user: ApiUser, classified: SeesClassified, message_id: RecordId, body: ActorIn
 ) -> list[dict[str, Any]]:
-    outbox_service.retry(desk, message_id, by=acting_as(user, body.by))
-    return outbox_service.list_outbox(desk, pending_only=True)
+    by = acting_as(user, body.by)
+    outbox_service.retry(desk, message_id, by=by, see_classified=classified)
+    return outbox_service.list_outbox(desk, pending_only=True, see_classified=classified)
