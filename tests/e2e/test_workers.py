@@ -124,3 +124,26 @@ def test_a_second_mail_listener_on_a_taken_port_stops_in_one_line(tmp_path: Path
     (said,) = refused.stderr.strip().splitlines()
     assert said.startswith(f"error: cannot listen on 127.0.0.1:{port}: "), said
     assert "address already in use" in said
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sla", "watch", "--every"],
+        ["mail", "send", "--every"],
+        ["mail", "poll", "--every"],
+        ["serve", "--watch-every"],
+    ],
+)
+def test_a_worker_refuses_an_interval_past_a_day(tmp_path: Path, command: list[str]) -> None:
+    """An interval no timer takes (inf, 1e300) was accepted, and the worker stopped with a
+    traceback after its first pass."""
+    env = {**os.environ, "SREDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}"}
+    for every in ("inf", "1e300", "86401"):
+        refused = subprocess.run(
+            [SREDESK, *command, every], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert command[-1] in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "desk.db").exists()

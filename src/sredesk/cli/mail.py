@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sredesk.mail")
 
+# The longest pause a worker takes between passes, in seconds: one that no timer takes (inf)
+# would stop the worker after its first pass.
+DAY = 24 * 60 * 60
+
 mail_app = typer.Typer(
     help="The mail gateway: import archives, poll IMAP, listen for LMTP, send, quarantine.",
     no_args_is_help=True,
@@ -143,7 +147,9 @@ def release(
 @mail_app.command("poll")
 def poll(
     once: bool = typer.Option(False, "--once", help="Take what is waiting, then exit."),
-    every: float = typer.Option(60, min=1, help="Seconds between polls without IDLE."),
+    every: float = typer.Option(
+        60, min=1, max=DAY, help="Seconds between polls without IDLE (at most a day)."
+    ),
 ) -> None:
     """Take mail from each list's IMAP folder, waiting in IDLE where the server offers it."""
     from sredesk.adapters.mail.imap import Poller
@@ -220,7 +226,7 @@ def listen(
 @mail_app.command("send")
 def send(
     once: bool = typer.Option(False, "--once", help="Send what is due, then exit."),
-    every: float = typer.Option(30, min=1, help="Seconds between passes."),
+    every: float = typer.Option(30, min=1, max=DAY, help="Seconds between passes (at most a day)."),
 ) -> None:
     """Send the outbox's e-mail and members' notifications, with retry and backoff."""
     from sredesk.adapters.mail.smtp import SmtpSender

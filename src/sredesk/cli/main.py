@@ -11,7 +11,7 @@ from sredesk.cli import desk as desk_cli
 from sredesk.cli import github as github_cli
 from sredesk.cli import inquiry as inquiry_cli
 from sredesk.cli.common import DeskGroup, check_utf8_invocation, desk
-from sredesk.cli.mail import mail_app, report_failed_pass, worker_passes
+from sredesk.cli.mail import DAY, mail_app, report_failed_pass, worker_passes
 from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
 from sredesk.cli.user import user_app
@@ -76,7 +76,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="The address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="The port."),
     watch_every: float = typer.Option(
-        60, min=0, help="Seconds between clock-watcher runs; 0 stops it."
+        60, min=0, max=DAY, help="Seconds between clock-watcher runs (at most a day); 0 stops it."
     ),
     secure_cookies: bool = typer.Option(
         False, "--secure-cookies", help="Mark cookies Secure: the desk is served behind TLS."
@@ -111,7 +111,7 @@ def serve(
 @sla_app.command("watch")
 def watch(
     once: bool = typer.Option(False, "--once", help="Run one pass and exit."),
-    every: float = typer.Option(60, min=1, help="Seconds between passes."),
+    every: float = typer.Option(60, min=1, max=DAY, help="Seconds between passes (at most a day)."),
 ) -> None:
     """Warn assignees at each clock threshold and the Backup at breach, in business hours."""
     from sredesk.services import watcher
