@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import email.policy
+import logging
 import smtplib
 import sqlite3
 import threading
@@ -229,6 +230,37 @@ def test_a_desk_failure_answers_451_so_the_mta_keeps_the_message() -> None:
         assert error.value.smtp_code == 451
     finally:
         server.stop()
+
+
+def test_a_store_outage_is_logged_in_one_line_per_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The MTA retries every deferred message while the database is down: each refusal is
+    one line that says why, not a traceback."""
+
+    def unavailable(raw: bytes, recipients: list[str]) -> object:
+        raise StoreUnavailable("the database is unavailable: connection refused")
+
+    port = free_port()
+    server = listener(DeskHandler(unavailable, lambda a: True), host="127.0.0.1", port=port)
+    server.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="sredesk.mail.lmtp"):
+            for n in (1, 2):
+                with (
+                    smtplib.LMTP("127.0.0.1", port) as client,
+                    pytest.raises(smtplib.SMTPDataError, match="451"),
+                ):
+                    client.sendmail("u@x.edu", [DESK], message(mid(n)))
+    finally:
+        server.stop()
+    assert [(r.getMessage(), r.exc_info) for r in caplog.records] == [
+        (
+            "delivery into the desk failed: the database is unavailable: connection refused;"
+            " answered 451, the MTA will retry",
+            None,
+        )
+    ] * 2
 
 
 def test_a_locked_database_leaves_the_message_with_the_sender(tmp_path: Path) -> None:

@@ -19,6 +19,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
+from sredesk.core.errors import NotSetUp
+from sredesk.services.ports import StoreUnavailable
+
 log = logging.getLogger("sredesk.mail.lmtp")
 
 # Takes the raw message and its envelope recipients; returns once the desk has committed.
@@ -57,8 +60,15 @@ class DeskHandler:
         try:
             # The desk's database work is blocking: keep it off the event loop.
             await asyncio.get_running_loop().run_in_executor(None, self.deliver, raw, recipients)
+        except (StoreUnavailable, NotSetUp) as error:
+            # The MTA retries each deferred message while the database is away: one line
+            # each, saying why.
+            log.warning(
+                "delivery into the desk failed: %s; answered 451, the MTA will retry", error
+            )
+            status = "451 4.3.0 the desk could not store the message; try again later"
         except Exception:
-            log.exception("delivery into the desk failed; the MTA will retry")
+            log.exception("delivery into the desk failed; answered 451, the MTA will retry")
             status = "451 4.3.0 the desk could not store the message; try again later"
         else:
             status = "250 2.0.0 delivered"
