@@ -620,3 +620,42 @@ def test_refused_smtp_credentials_hold_the_mail_until_they_are_fixed(
     finally:
         controller.stop()
     assert len(sink.received) == 1
+
+
+def test_an_address_the_server_cannot_take_does_not_hold_up_the_others(desk: Desk) -> None:
+    """A customer whose address needs SMTPUTF8 (jürgen@…), sent through a server without
+    it: the list and the other customers get the reply, and the refusal is on record."""
+    payload = {
+        "message_id": "<answer@visit.example.org>",
+        "from": DESK,
+        "to": [LIST.address],
+        "cc": ["jürgen@uni.example.edu", "pat@uni.example.edu"],
+        "subject": "Re: Übersetzung",
+        "body": "Grüße",
+    }
+    with desk.unit_of_work() as uow:
+        outbox.queue(
+            uow,
+            OutboundMessage(
+                channel="email", kind="reply", payload=payload, created_at=NOW, dedupe_key="e:1"
+            ),
+        )
+        uow.commit()
+    sink = Sink(free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        assert send_mail(desk, SETTINGS, sender_to(sink)).sent == 1
+    finally:
+        controller.stop()
+    assert sink.envelopes == [(DESK, [LIST.address, "pat@uni.example.edu"])]
+    (sent,) = outbox.list_outbox(desk)
+    assert sent["failed"] is False
+    assert "jürgen@uni.example.edu: 553 5.6.7" in sent["last_error"]
+    assert "SMTPUTF8" in sent["last_error"]
+    # As a mail client reads it: the names as written, the body in its charset.
+    (message,) = (
+        email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in sink.received
+    )
+    assert message["Subject"] == "Re: Übersetzung"
+    assert message.get_content().strip() == "Grüße"

@@ -24,6 +24,8 @@ from sredesk.services.outbox import (
 # desk's login, which the operator has to fix.
 UNREACHABLE_PAUSE = timedelta(minutes=1)
 LOGIN_PAUSE = timedelta(minutes=5)
+# What stands for the server's answer to an address it cannot be given at all.
+NEEDS_SMTPUTF8 = (553, b"5.6.7 the address needs SMTPUTF8, which the server does not offer")
 
 
 def build_message(payload: dict[str, Any], created_at: datetime) -> EmailMessage:
@@ -103,6 +105,10 @@ class SmtpSender:
         """Hand the message to the server; return the recipients it refused."""
         smtp = self._session()
         try:
+            unsendable = _needing_smtputf8(smtp, to)
+            to = [address for address in to if address not in unsendable]
+            if not to:
+                raise smtplib.SMTPRecipientsRefused(unsendable)
             refused = smtp.send_message(email, from_addr=envelope_from, to_addrs=to)
         except BaseException:
             smtp.close()
@@ -112,7 +118,7 @@ class SmtpSender:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.quit()
         smtp.close()
-        return refused
+        return {**unsendable, **refused}
 
     def _session(self) -> smtplib.SMTP:
         """A session ready for a message. What fails before a message is named is the
@@ -145,6 +151,16 @@ class SmtpSender:
                 f"cannot reach the SMTP server at {where}: {reason}", UNREACHABLE_PAUSE
             ) from None
         return smtp
+
+
+def _needing_smtputf8(smtp: smtplib.SMTP, to: list[str]) -> dict[str, tuple[int, bytes]]:
+    """The recipients a server without SMTPUTF8 cannot take (a non-ASCII address), each
+    with the refusal it stands for. smtplib would refuse the whole message for one of them:
+    the list and the other customers must still get it."""
+    smtp.ehlo_or_helo_if_needed()
+    if smtp.has_extn("smtputf8"):
+        return {}
+    return {address: NEEDS_SMTPUTF8 for address in to if not address.isascii()}
 
 
 def _answer(error: smtplib.SMTPResponseException) -> str:
