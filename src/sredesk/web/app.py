@@ -165,6 +165,12 @@ async def _watch_forever(desk: Desk, every: float, senders: Mapping[str, Sender]
             await asyncio.to_thread(watcher.watch_once, desk)
             if senders:
                 await asyncio.to_thread(outbox.deliver_due, desk, senders)
+        except StoreUnavailable as error:  # down or restarting: say so once a pass, briefly
+            log.warning(
+                "the desk's background pass could not reach the database (%s); retrying in %s s",
+                str(error).strip().partition("\n")[0],
+                every,
+            )
         except Exception:  # a bad pass must not stop the loop; the next one retries
             log.exception("the desk's background pass failed; retrying in %s s", every)
         await asyncio.sleep(every)
