@@ -335,7 +335,8 @@ def test_promotion_files_links_and_resolves(desk: Desk, stub: GitHubStub) -> Non
     assert stub.violations == []
 
 
-def test_a_known_issue_gets_the_news_and_loses_reviewed(desk: Desk, stub: GitHubStub) -> None:
+def resolved_as_known(desk: Desk) -> int:
+    """An inquiry resolved as visit-dav/visit#5, with its news queued for that issue."""
     n = inquiries.open_inquiry(desk, title="Same crash", channel="email", source="visit-users")
     github.update_known(
         desk,
@@ -346,6 +347,11 @@ def test_a_known_issue_gets_the_news_and_loses_reviewed(desk: Desk, stub: GitHub
         product_repos=CONFIG.product_repos,
         note="Seen on 3.4.1 too",
     )
+    return n
+
+
+def test_a_known_issue_gets_the_news_and_loses_reviewed(desk: Desk, stub: GitHubStub) -> None:
+    n = resolved_as_known(desk)
     assert inquiries.get_inquiry(desk, n)["resolutions"][-1]["kinds"] == ["known-issue-updated"]
     stub.issue("visit-dav/visit", 5)
     stub.requests.clear()
@@ -382,16 +388,7 @@ def test_a_known_issue_gets_the_news_once_when_removing_the_label_fails(
     desk: Desk, stub: GitHubStub, clock: FixedClock
 ) -> None:
     # GitHub has no idempotency key: a retried message must not post its comment again.
-    n = inquiries.open_inquiry(desk, title="Same crash", channel="email", source="visit-users")
-    github.update_known(
-        desk,
-        n,
-        "visit-dav/visit",
-        5,
-        by="alice",
-        product_repos=CONFIG.product_repos,
-        note="Seen on 3.4.1 too",
-    )
+    resolved_as_known(desk)
     stub.issue("visit-dav/visit", 5)
     stub.requests.clear()
     sender = GitHubSender(desk, CONFIG, _LabelFailsOnce("t", stub.url))

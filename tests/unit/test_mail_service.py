@@ -94,17 +94,22 @@ def test_a_message_linking_two_inquiries_merges_them_with_an_audit_event(desk: D
     assert tagged.inquiry == a
 
 
-def test_a_thread_merged_into_a_classified_inquiry_is_hidden_with_it(desk: Desk) -> None:
-    """A classified inquiry opened from a customer's mail, then a list thread that turns out
-    to be the same conversation: a reader without clearance sees neither, nor the number."""
-    secret = inquiries.open_inquiry(
+def classified(desk: Desk, message_id: str, *, title: str) -> int:
+    """A classified inquiry opened from a customer's mail, as a call taker records it."""
+    return inquiries.open_inquiry(
         desk,
-        title="Secure mesh",
+        title=title,
         channel="email",
         source="hotline",
         sensitive=True,
-        message_id=mid(1),
+        message_id=message_id,
     )
+
+
+def test_a_thread_merged_into_a_classified_inquiry_is_hidden_with_it(desk: Desk) -> None:
+    """A classified inquiry opened from a customer's mail, then a list thread that turns out
+    to be the same conversation: a reader without clearance sees neither, nor the number."""
+    secret = classified(desk, mid(1), title="Secure mesh")
     public = take(desk, list_message(mid(2))).inquiry or 0
     assert not inquiries.get_inquiry(desk, public)["sensitive"]
     outcome = take(desk, list_message(mid(3), references=[mid(1), mid(2)]))
@@ -114,14 +119,7 @@ def test_a_thread_merged_into_a_classified_inquiry_is_hidden_with_it(desk: Desk)
     assert inquiries.get_inquiry(desk, secret)["sensitive"]
     # Merged the other way round (the public thread older), the whole is classified too.
     older = take(desk, list_message(mid(4))).inquiry or 0
-    newer = inquiries.open_inquiry(
-        desk,
-        title="Secure",
-        channel="email",
-        source="hotline",
-        sensitive=True,
-        message_id=mid(5),
-    )
+    newer = classified(desk, mid(5), title="Secure")
     assert take(desk, list_message(mid(6), references=[mid(4), mid(5)])).merged == (newer,)
     merged = inquiries.get_inquiry(desk, older)
     assert merged["sensitive"]
@@ -142,14 +140,7 @@ def test_a_merge_that_makes_an_inquiry_classified_gives_it_to_a_cleared_member(
     team.update_member(desk, "bob", classified_access=True)
     older = take(desk, list_message(mid(1))).inquiry or 0
     assert inquiries.get_inquiry(desk, older)["assignee"] == "alice"
-    newer = inquiries.open_inquiry(
-        desk,
-        title="Secure",
-        channel="email",
-        source="hotline",
-        sensitive=True,
-        message_id=mid(2),
-    )
+    newer = classified(desk, mid(2), title="Secure")
     assert inquiries.get_inquiry(desk, newer)["assignee"] == "bob"
     assert take(desk, list_message(mid(3), references=[mid(1), mid(2)])).merged == (newer,)
     merged = inquiries.get_inquiry(desk, older)
