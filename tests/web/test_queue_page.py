@@ -42,6 +42,8 @@ def test_the_queue_is_ordered_by_response_deadline(
     assert "Primary</strong> alice" in page.text
     assert "4 h 00 min left" in page.text
     assert "Responded in time" in page.text
+    # The due time in the desk's zone, named: the reader may be in another.
+    assert ">Wed 18 Nov 15:00 PST</time>" in page.text
 
 
 def test_filters_search_and_pages(web_desk: Desk, browser: Callable[[str], Browser]) -> None:

@@ -59,7 +59,8 @@ def clock_row(
         "label": label,
         "text": text,
         "due": _iso(status.due),
-        "due_local": status.due.astimezone(calendar.tz).strftime("%a %d %b %H:%M"),
+        # With its zone's abbreviation: members may live in other zones than the desk's.
+        "due_local": status.due.astimezone(calendar.tz).strftime("%a %d %b %H:%M %Z"),
         "remaining_seconds": int(status.remaining.total_seconds()),
         "running": stop is None,
     }
