@@ -60,6 +60,9 @@ def test_other_months_and_a_bad_month(browser: Callable[[str], Browser]) -> None
     assert bad.status_code == 422
     assert "month &#39;2026-13&#39; is not a month; write YYYY-MM, e.g. 2026-11" in bad.text
     assert "Rotation: November 2026" in bad.text
+    far = alice.get("/rotation?month=9999-12")
+    assert far.status_code == 422
+    assert "month &#39;9999-12&#39; is outside the calendar&#39;s years; show one from" in far.text
 
 
 def test_time_off_is_on_the_calendar(web_desk: Desk, browser: Callable[[str], Browser]) -> None:

@@ -23,8 +23,13 @@ def parse_month(value: str) -> date:
     """The first day of the month a `YYYY-MM` names."""
     found = MONTH.match(value.strip())
     year, month = (int(found[1]), int(found[2])) if found else (0, 0)
-    if not found or not 1 <= month <= 12 or not MIN_YEAR < year < MAX_YEAR:
+    if not found or not 1 <= month <= 12:
         raise InvalidInput(f"month {value!r} is not a month; write YYYY-MM, e.g. 2026-11")
+    if not MIN_YEAR < year < MAX_YEAR:
+        raise InvalidInput(
+            f"month {value!r} is outside the calendar's years; "
+            f"show one from {MIN_YEAR + 1} to {MAX_YEAR - 1}"
+        )
     return date(year, month, 1)
 
 
