@@ -342,6 +342,11 @@ def test_delegation_refusals(
     for end in ("9999-12-31T23:59", "9999-12-31T23:59-08:00", "0001-01-01T00:00+00:00"):
         far = said(alice.post(f"/inquiries/{number}/delegate", {"until": "x", "end": end}))
         assert "is outside the supported years 2-9998" in far, end
+    # Summer time starts on 14 March 2027 at 02:00: 02:30 that day names no instant.
+    gap = said(
+        alice.post(f"/inquiries/{number}/delegate", {"until": "x", "end": "2027-03-14T02:30"})
+    )
+    assert "2027-03-14T02:30 does not exist in America/Los_Angeles: the clocks skip" in gap
     assert _delegations(web_desk) == []
 
 

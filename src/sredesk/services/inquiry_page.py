@@ -4,13 +4,13 @@ in the desk's zone, the timeline in words, and who may be asked for help."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sredesk.adapters.mail.parse import parse
 from sredesk.core import clearance
-from sredesk.core.calendar import check_year
+from sredesk.core.calendar import CalendarError, check_year
 from sredesk.core.errors import NotFound
 from sredesk.core.handoff import earlier_handoff
 from sredesk.core.model import AuditEvent, EscalationStatus, Inquiry, LinkKind, ResolutionKind
@@ -202,14 +202,25 @@ def end_of_day(now: datetime, tz: ZoneInfo) -> datetime:
 def parse_local(text: str, tz: ZoneInfo) -> datetime | None:
     """A datetime-local field's value ('2026-11-20T17:00') in the desk's zone; None if invalid.
 
-    A year outside the calendar's raises CalendarError, before any conversion of zones.
+    A year outside the calendar's raises CalendarError, before any conversion of zones; so
+    does a wall time that does not exist in `tz`.
     """
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
     check_year(moment.year)
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+    if moment.tzinfo is not None:
+        return moment
+    wall = moment.replace(tzinfo=tz)
+    # A time the clocks skip (02:30 on the day summer time starts) names no instant: taken
+    # as it stands it would be an hour off, so it is refused.
+    if wall.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment:
+        raise CalendarError(
+            f"{text.strip()} does not exist in {tz.key}: the clocks skip that hour; "
+            "give a time before or after it"
+        )
+    return wall
 
 
 def desk_zone(desk: Desk) -> ZoneInfo:
