@@ -197,3 +197,40 @@ def test_a_viewer_finds_no_classified_number_in_any_list_of_the_handoffs_record(
 
     assert any(n in listed for listed in numbers(api.member).values())
     assert not any(n in listed for listed in numbers(api.viewer).values())
+
+
+def write_urls(app: FastAPI, seeded: Seeded, number: int) -> list[tuple[str, str]]:
+    """Every write the API describes on one inquiry, aimed at inquiry `number`."""
+    ids = {"number": number, "attachment_id": seeded.attachment, "escalation_id": 1}
+    urls = []
+    for path, operations in app.openapi()["paths"].items():
+        if "{number}" not in path:
+            continue
+        for method in sorted(set(operations) & {"post", "put", "patch", "delete"}):
+            urls.append((method, path.format(**ids)))
+    return sorted(urls)
+
+
+@pytest.mark.parametrize("role", ["member", "admin"])
+def test_a_former_member_finds_the_classified_inquiry_missing_on_every_write(
+    api: Api, role: str
+) -> None:
+    """Left the team, they see no more than a viewer: no write, with or without a `by`,
+    answers with the inquiry or tells it from a number that has none, and none changes it."""
+    n, missing = api.seeded.classified, api.seeded.missing
+    accounts.add_user(api.desk, "dave", role, PASSWORD)
+    former = {"Authorization": f"Bearer {accounts.issue_token(api.desk, 'dave', 't')}"}
+    team.update_member(api.desk, "dave", active=False)
+    before = api.get(api.member, f"/api/v1/inquiries/{n}").json()
+    body = {"by": "alice", "body": "x", "author": "someone@example.org", "add": ["x"]}
+    shown = write_urls(api.app, api.seeded, n)
+    assert ("post", f"/api/v1/inquiries/{n}/customer-messages") in shown
+    for (method, url), (_, control) in zip(
+        shown, write_urls(api.app, api.seeded, missing), strict=True
+    ):
+        answer = api.client.request(method, url, headers=former, json=body)
+        expected = api.client.request(method, control, headers=former, json=body)
+        assert not shows_secret(answer.text), url
+        assert answer.status_code == expected.status_code == 404, url
+        assert answer.text == expected.text.replace(f"#{missing}", f"#{n}"), url
+    assert api.get(api.member, f"/api/v1/inquiries/{n}").json() == before

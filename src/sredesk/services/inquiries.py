@@ -188,6 +188,12 @@ def assignee_of(desk: Desk, number: int) -> str | None:
         return uow.inquiries.get(number).assignee
 
 
+def check_readable(desk: Desk, number: int, *, see_classified: bool) -> None:
+    """NotFound unless the reader may see inquiry `number`, as a read of it would answer."""
+    with desk.unit_of_work() as uow:
+        readable(uow, number, see_classified=see_classified)
+
+
 def get_inquiry(desk: Desk, number: int, *, see_classified: bool = True) -> dict[str, Any]:
     """The inquiry with its conversation and records; NotFound if the reader may not see it."""
     with desk.unit_of_work() as uow:

@@ -31,7 +31,7 @@ from sredesk.web.api import desk as desk_api
 from sredesk.web.api import github as github_api
 from sredesk.web.api import inquiries as inquiries_api
 from sredesk.web.api import rotation as rotation_api
-from sredesk.web.auth import LoginRequired, api_principal
+from sredesk.web.auth import LoginRequired, api_inquiry_readable, api_principal
 from sredesk.web.pages import PAGE_ROUTERS
 from sredesk.web.pages.common import STATIC, refuse_nul, render
 
@@ -222,7 +222,9 @@ def create_app(
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     guarded = [Depends(api_principal)]
-    app.include_router(inquiries_api.router, prefix="/api/v1", dependencies=guarded)
+    # Every route there names an inquiry: one the reader may not see is not found.
+    inquiry_guarded = [*guarded, Depends(api_inquiry_readable)]
+    app.include_router(inquiries_api.router, prefix="/api/v1", dependencies=inquiry_guarded)
     app.include_router(desk_api.router, prefix="/api/v1", dependencies=guarded)
     app.include_router(rotation_api.router, prefix="/api/v1", dependencies=guarded)
     app.include_router(github_api.router, prefix="/api/v1")

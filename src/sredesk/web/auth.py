@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -10,7 +11,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 
 from sredesk.core.accounts import Permission, Role, may
-from sredesk.services import accounts
+from sredesk.services import accounts, inquiries
 from sredesk.services.accounts import Principal
 from sredesk.services.desk import Desk
 
@@ -188,6 +189,23 @@ def sees_classified(principal: Principal) -> bool:
     member entry inactive) no longer has it, whatever their account's role.
     """
     return may(principal.role, Permission.SEE_CLASSIFIED, former_member=principal.former_member)
+
+
+async def api_inquiry_readable(
+    request: Request, principal: Annotated[Principal, Depends(api_principal)]
+) -> None:
+    """Guard an API route that names an inquiry in its path, writes included.
+
+    A write answers with the inquiry, and its refusals tell one inquiry from another, so a
+    reader who may not see a classified inquiry finds it missing here too, exactly as a read
+    of it would, whatever the write's `by` or its lack of one.
+    """
+    number = request.path_params.get("number")
+    if sees_classified(principal) or not isinstance(number, str) or not number.isdigit():
+        return
+    await run_in_threadpool(
+        partial(inquiries.check_readable, _desk(request), int(number), see_classified=False)
+    )
 
 
 def api_sees_classified(principal: Annotated[Principal, Depends(api_principal)]) -> bool:

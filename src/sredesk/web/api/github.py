@@ -11,12 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from sredesk.core.github import parse_known_issue, parse_repo
 from sredesk.core.model import LinkKind
 from sredesk.services import backlog, github
-from sredesk.web.auth import ApiUser, acting_as, api_principal
+from sredesk.web.auth import ApiUser, acting_as, api_inquiry_readable, api_principal
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import REFUSALS, Handle, RecordId, Strict
 
 # The webhook proves itself with its signature; the rest need a signed-in member.
 GUARDED = [Depends(api_principal)]
+# A route that names an inquiry finds none the reader may not see.
+ON_INQUIRY = [*GUARDED, Depends(api_inquiry_readable)]
 
 router = APIRouter(tags=["github"], responses=REFUSALS)
 
@@ -62,7 +64,7 @@ class DoneIn(Strict):
     note: str = ""
 
 
-@router.post("/inquiries/{number}/promote", status_code=202, dependencies=GUARDED)
+@router.post("/inquiries/{number}/promote", status_code=202, dependencies=ON_INQUIRY)
 def promote(
     request: Request, desk: DeskDep, user: ApiUser, number: RecordId, body: PromoteIn
 ) -> dict[str, str]:
@@ -81,7 +83,7 @@ def promote(
     return {"status": "queued"}
 
 
-@router.post("/inquiries/{number}/known-issue", dependencies=GUARDED)
+@router.post("/inquiries/{number}/known-issue", dependencies=ON_INQUIRY)
 def known_issue(
     request: Request, desk: DeskDep, user: ApiUser, number: RecordId, body: KnownIn
 ) -> dict[str, str]:
