@@ -130,6 +130,21 @@ def test_one_address_guessing_many_accounts_is_throttled(memory_desk: Desk) -> N
     accounts.log_in(memory_desk, "alice", PASSWORD, address="192.0.2.8")
 
 
+def test_a_right_password_takes_back_only_its_own_attempt_from_the_address(
+    memory_desk: Desk,
+) -> None:
+    """An attempt counts before its password is checked; a right one is then not a failure."""
+    for n in range(THROTTLE_LIMIT - 1):
+        with pytest.raises(LoginRefused):
+            accounts.log_in(memory_desk, f"nobody{n}", PASSWORD, address="192.0.2.7")
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    accounts.log_in(memory_desk, "alice", PASSWORD, address="192.0.2.7")
+    with pytest.raises(LoginRefused):
+        accounts.log_in(memory_desk, "nobody9", PASSWORD, address="192.0.2.7")
+    with pytest.raises(LoginThrottled):
+        accounts.log_in(memory_desk, "alice", PASSWORD, address="192.0.2.7")
+
+
 def test_passwords_are_stored_as_strong_argon2id_hashes(memory_desk: Desk) -> None:
     memory_desk.password_hasher = None  # the production default, not the tests' cheap one
     accounts.add_user(memory_desk, "alice", "admin", PASSWORD)

@@ -88,5 +88,8 @@ class MemoryAccountRepository:
     def clear_failures(self, key: str) -> None:
         self._s.failures = [f for f in self._s.failures if f.key != key]
 
+    def remove_failures(self, ids: Sequence[int]) -> None:
+        self._s.failures = [f for f in self._s.failures if f.id not in ids]
+
     def prune_failures(self, before: datetime) -> None:
         self._s.failures = [f for f in self._s.failures if f.at > before]

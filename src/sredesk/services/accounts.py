@@ -8,6 +8,7 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -16,6 +17,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from sredesk.core.accounts import (
     SESSION_LIFETIME,
+    THROTTLE_LIMIT,
     THROTTLE_WINDOW,
     ApiToken,
     LoginFailure,
@@ -232,6 +234,51 @@ def _throttle_keys(handle: str, address: str | None) -> list[str]:
     return [f"user:{handle}"] + ([f"addr:{address}"] if address else [])
 
 
+def _locked_until(uow: AbstractUnitOfWork, keys: Sequence[str], now: datetime) -> datetime | None:
+    """When the first of `keys` that is locked opens again; None when none is locked."""
+    for key in keys:
+        until = throttled_until(uow.accounts.failures(key, now - THROTTLE_WINDOW), now)
+        if until is not None:
+            return until
+    return None
+
+
+def _count_attempt(
+    desk: Desk, keys: Sequence[str], now: datetime
+) -> tuple[list[int], datetime | None]:
+    """Count a password attempt as failed before its password is checked.
+
+    Checking a password takes a deliberate fraction of a second. Counted only afterwards, a
+    burst of guesses sent at once would all pass the throttle before any was counted, and
+    all be checked. Each attempt is committed first and then counted with the others, so
+    that no more than THROTTLE_LIMIT of a burst are checked. Returns the ids of the
+    attempt's records, which a right password takes back, and when the keys open again if
+    the attempt may not be checked (then it is not counted when they were locked already).
+    """
+    with desk.unit_of_work() as uow:
+        until = _locked_until(uow, keys, now)
+        if until is not None:
+            return [], until
+        recorded = [LoginFailure(key, now) for key in keys]
+        for failure in recorded:
+            uow.accounts.add_failure(failure)
+        uow.accounts.prune_failures(now - THROTTLE_WINDOW)
+        uow.commit()
+        ids = [failure.id for failure in recorded if failure.id is not None]
+    with desk.unit_of_work() as uow:
+        # The attempt's own records are counted too: locked once they pass the limit.
+        for key in keys:
+            found = uow.accounts.failures(key, now - THROTTLE_WINDOW)
+            until = throttled_until(found, now, limit=THROTTLE_LIMIT + 1)
+            if until is not None:
+                return ids, until
+    return ids, None
+
+
+def _minutes_until(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
 def log_in(
     desk: Desk, handle: str, password: str, *, address: str | None, replacing: str | None = None
 ) -> tuple[str, str]:
@@ -242,24 +289,21 @@ def log_in(
     """
     now = desk.now()
     keys = _throttle_keys(handle.strip().lower(), address)
+    attempt, until = _count_attempt(desk, keys, now)
+    if until is not None:
+        minutes = _minutes_until(until, now)
+        raise LoginThrottled(f"too many failed logins; try again in {minutes} minute(s)")
     with desk.unit_of_work() as uow:
-        for key in keys:
-            until = throttled_until(uow.accounts.failures(key, now - THROTTLE_WINDOW), now)
-            if until is not None:
-                minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-                raise LoginThrottled(f"too many failed logins; try again in {minutes} minute(s)")
         user = uow.accounts.find_user(handle.strip().lower())
         hasher = _hasher(desk)
         stored = user.password_hash if user is not None and user.active else _decoy(hasher)
         valid, rehashed = hasher.verify_and_update(password, stored)
         if user is None or not user.active or not valid:
-            for key in keys:
-                uow.accounts.add_failure(LoginFailure(key, now))
-            uow.accounts.prune_failures(now - THROTTLE_WINDOW)
-            uow.commit()
+            # The attempt was counted as failed before the check.
             raise LoginRefused("wrong user name or password")
         if rehashed is not None:
             user.password_hash = rehashed
+        uow.accounts.remove_failures(attempt)
         uow.accounts.clear_failures(keys[0])
         uow.accounts.prune_sessions(now)
         if replacing:
@@ -320,15 +364,16 @@ def change_password(desk: Desk, handle: str, current: str, new: str) -> tuple[st
     """
     check_password(new)
     now = desk.now()
-    key = _throttle_keys(handle, None)[0]
+    keys = _throttle_keys(handle, None)
+    attempt, until = _count_attempt(desk, keys, now)
+    if until is not None:
+        raise LoginThrottled("too many wrong passwords; try again in a few minutes")
     with desk.unit_of_work() as uow:
-        if throttled_until(uow.accounts.failures(key, now - THROTTLE_WINDOW), now) is not None:
-            raise LoginThrottled("too many wrong passwords; try again in a few minutes")
         user = _user(uow, handle)
         if not _hasher(desk).verify(current, user.password_hash):
-            uow.accounts.add_failure(LoginFailure(key, now))
-            uow.commit()
+            # The attempt was counted as failed before the check.
             raise LoginRefused("the current password is wrong; nothing was changed")
+        uow.accounts.remove_failures(attempt)
         user.password_hash = _hasher(desk).hash(new)
         uow.accounts.end_sessions(handle=handle)
         secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

@@ -67,6 +67,9 @@ class SqlAccountRepository:
     def clear_failures(self, key: str) -> None:
         self.session.execute(delete(t.login_failures).where(t.login_failures.c.key == key))
 
+    def remove_failures(self, ids: Sequence[int]) -> None:
+        self.session.execute(delete(t.login_failures).where(t.login_failures.c.id.in_(ids)))
+
     def prune_failures(self, before: datetime) -> None:
         c = t.login_failures.c
         self.session.execute(delete(t.login_failures).where(c.at <= before))
