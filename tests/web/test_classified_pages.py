@@ -143,3 +143,25 @@ def test_a_classified_inquiry_offers_to_escalate_only_to_cleared_members(
 
     assert offered(seeded.classified) == ["bob", "carol"]
     assert offered(seeded.public) == ["bob", "carol", "dave"]
+
+
+def test_no_browser_or_proxy_keeps_what_a_signed_in_reader_was_shown(
+    web_desk: Desk, browser: Callable[[str], Browser], seeded: Seeded
+) -> None:
+    """After signing out on a shared machine, the back button must not bring a classified
+    inquiry back from the cache, nor a proxy hand it to someone else: every page, download
+    and API answer to a signed-in reader is marked not to be stored."""
+    alice = browser("alice")
+    shown = [*page_urls(seeded, seeded.classified), f"/api/v1/inquiries/{seeded.classified}"]
+    for url in shown:
+        answer = alice.get(url)
+        assert answer.status_code == 200, url
+        assert answer.headers.get("cache-control") == "no-store", url
+    token = accounts.issue_token(web_desk, "alice", "laptop")
+    with TestClient(create_app(web_desk)) as client:
+        api = client.get(
+            f"/api/v1/inquiries/{seeded.classified}", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert api.headers.get("cache-control") == "no-store"
+        # What anyone may fetch without signing in may be kept.
+        assert "cache-control" not in client.get("/static/desk.css").headers

@@ -240,6 +240,10 @@ def create_app(
             # FastAPI's interactive API docs load their script from a CDN, inline.
             if name != "Content-Security-Policy" or request.url.path not in _API_DOCS:
                 response.headers.setdefault(name, value)
+        if getattr(request.state, "principal", None) is not None:
+            # What a signed-in reader was shown (a classified inquiry among it) stays out of
+            # the browser's cache, for the back button after signing out, and out of proxies.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.get("/api/v1/health", tags=["desk"])
