@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -234,3 +235,22 @@ def test_a_former_member_finds_the_classified_inquiry_missing_on_every_write(
         assert answer.status_code == expected.status_code == 404, url
         assert answer.text == expected.text.replace(f"#{missing}", f"#{n}"), url
     assert api.get(api.member, f"/api/v1/inquiries/{n}").json() == before
+
+
+def test_a_former_admin_finds_a_classified_inquiry_missing_when_logging_effort_on_it(
+    api: Api,
+) -> None:
+    n, missing = api.seeded.classified, api.seeded.missing
+    accounts.add_user(api.desk, "dave", "admin", PASSWORD)
+    former = {"Authorization": f"Bearer {accounts.issue_token(api.desk, 'dave', 't')}"}
+    team.update_member(api.desk, "dave", active=False)
+    before = api.get(api.member, f"/api/v1/effort?inquiry={n}").json()
+
+    def logged(number: int) -> Any:
+        body = {"by": "alice", "minutes": 30, "inquiry": number}
+        return api.client.post("/api/v1/effort", headers=former, json=body)
+
+    answer, control = logged(n), logged(missing)
+    assert answer.status_code == control.status_code == 404
+    assert answer.text == control.text.replace(f"#{missing}", f"#{n}")
+    assert api.get(api.member, f"/api/v1/effort?inquiry={n}").json() == before

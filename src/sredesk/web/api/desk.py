@@ -8,9 +8,9 @@ from fastapi import APIRouter, HTTPException
 
 from sredesk.core.accounts import Permission, may
 from sredesk.core.errors import InvalidInput
-from sredesk.services import effort, handoff_page, records, shifts, team
+from sredesk.services import effort, handoff_page, inquiries, records, shifts, team
 from sredesk.services import outbox as outbox_service
-from sredesk.web.auth import ApiAdmin, ApiUser, SeesClassified, acting_as
+from sredesk.web.auth import ApiAdmin, ApiUser, SeesClassified, acting_as, sees_classified
 from sredesk.web.deps import DeskDep
 from sredesk.web.schemas import (
     REFUSALS,
@@ -163,6 +163,9 @@ def list_effort(
 
 @router.post("/effort", status_code=201, response_model=Created)
 def log_effort(desk: DeskDep, user: ApiUser, body: EffortIn) -> Created:
+    if body.inquiry is not None:
+        # Effort on an inquiry the reader may not see: missing, as a read of it would answer.
+        inquiries.check_readable(desk, body.inquiry, see_classified=sees_classified(user))
     return Created(
         id=effort.log_effort(
             desk,
