@@ -258,6 +258,32 @@ def test_refused_plans(desk: Desk) -> None:
         rotation.publish(desk, 999)
 
 
+def test_weeks_that_are_over_are_neither_planned_nor_published(desk: Desk) -> None:
+    """Past weeks are history: a plan may not rewrite who served them."""
+    before = shifts.list_shifts(desk)
+    with pytest.raises(InvalidInput) as refused:
+        rotation.plan(desk, THIS_WEEK - timedelta(weeks=2), 4)
+    assert str(refused.value) == (
+        "--start 2026-11-02 is a week that is over, and past weeks are history; "
+        "plan from this week's Monday, 2026-11-16, or a later one"
+    )
+    assert rotation.list_plans(desk) == []
+    draft = rotation.plan(desk, START, 4)
+    # A draft left lying until its first week has gone by.
+    assert isinstance(desk.clock, FixedClock)
+    desk.clock.current = datetime(2027, 1, 12, 18, tzinfo=UTC)
+    with pytest.raises(InvalidTransition) as refused:
+        rotation.publish(desk, draft["id"])
+    assert str(refused.value) == (
+        f"plan {draft['id']} starts in the week of 2027-01-04, which is over, and past weeks "
+        "are history; draft again from 2027-01-11 or later"
+    )
+    assert shifts.list_shifts(desk) == before
+    assert [p["status"] for p in rotation.list_plans(desk)] == ["draft"]
+    # This week may still be planned and published.
+    rotation.publish(desk, rotation.plan(desk, date(2027, 1, 11), 2)["id"])
+
+
 def test_swap_lists_the_eligible_and_applies(desk: Desk) -> None:
     rotation.publish(desk, rotation.plan(desk, START, 4)["id"])
     week = shifts.list_shifts(desk, start=date(2027, 1, 11), end=date(2027, 1, 11))[0]

@@ -89,6 +89,12 @@ def plan(desk: Desk, start: date, weeks: int, *, by: str = "system") -> dict[str
     with desk.unit_of_work() as uow:
         team = uow.team.get()
         calendar = desk.calendar(uow)
+        this_week = _this_week(desk, uow)
+        if start < this_week:
+            raise InvalidInput(
+                f"--start {start} is a week that is over, and past weeks are history; "
+                f"plan from this week's Monday, {this_week}, or a later one"
+            )
         shifts = list(uow.shifts.list())
         history = _assignments([s for s in shifts if s.week_start < start])
         # The published shifts are the plan to stay close to: moving a week people have
@@ -164,6 +170,12 @@ def publish(desk: Desk, plan_id: int, *, by: str = "system") -> dict[str, Any]:
         draft = uow.rotation.get_plan(plan_id)
         if draft.status is not PlanStatus.DRAFT:
             raise InvalidTransition(f"plan {plan_id} is {draft.status.value}; draft a new one")
+        this_week = _this_week(desk, uow)
+        if draft.start < this_week:
+            raise InvalidTransition(
+                f"plan {plan_id} starts in the week of {draft.start}, which is over, and "
+                f"past weeks are history; draft again from {this_week} or later"
+            )
         _check_unchanged(uow, draft)
         planned = {w.week_start for w in draft.weeks}
         for other in uow.rotation.plans(status=PlanStatus.PUBLISHED):
@@ -231,10 +243,15 @@ def _role(value: str) -> Role:
         raise InvalidInput(f"role {value!r} must be primary or backup") from None
 
 
+def _this_week(desk: Desk, uow: AbstractUnitOfWork) -> date:
+    """The Monday of the desk's current week, in its calendar's zone."""
+    return roster_rules.week_start(desk.now().astimezone(desk.calendar(uow).tz).date())
+
+
 def refuse_past_week(desk: Desk, uow: AbstractUnitOfWork, week: date) -> None:
     """Refuse to swap a week that is over: that would rewrite history and its fairness."""
     week = roster_rules.week_start(week)
-    if week < roster_rules.week_start(desk.now().astimezone(desk.calendar(uow).tz).date()):
+    if week < _this_week(desk, uow):
         raise InvalidInput(f"the week of {week} is over; ask for this week or a later one")
 
 
