@@ -155,3 +155,65 @@ def test_team_files_carry_the_join_monday_on_the_database(
     sql_desk_factory: Callable[[], Desk],
 ) -> None:
     _team_files_carry_the_join_monday(sql_desk_factory())
+
+
+NEWCOMER_FILE = """
+[team]
+name = "VisIt"
+
+[[member]]
+handle = "alice"
+email = "alice@example.org"
+
+[[member]]
+handle = "bob"
+email = "bob@example.org"
+
+[[member]]
+handle = "carol"
+email = "carol@example.org"
+
+[[member]]
+handle = "erin"
+email = "erin@example.org"
+
+[[history]]
+week_start = 2026-10-26
+primary = "alice"
+backup = "bob"
+
+[[history]]
+week_start = 2026-11-02
+primary = "bob"
+backup = "carol"
+
+[[history]]
+week_start = 2026-11-09
+primary = "carol"
+backup = "alice"
+"""
+
+
+def _a_newcomer_from_a_team_file_stays_new(desk: Desk) -> None:
+    teamfile.import_team(desk, NEWCOMER_FILE, "team.toml")
+    # Erin is in no week of the file's history: she joins after it, here this week.
+    assert joined(desk) == {"alice": None, "bob": None, "carol": None, "erin": "2026-11-16"}
+    first = rotation.plan(desk, THIS_WEEK + WEEK, 8)
+    rotation.publish(desk, first["id"])
+    second = rotation.plan(desk, THIS_WEEK + 9 * WEEK, 8)
+    erin = next(m for m in second["fairness"]["members"] if m["handle"] == "erin")
+    # A quarter of the 16 planned weeks, none of the three before she came.
+    assert erin["primary"]["target"] == pytest.approx(4.0)
+    assert erin["backup"]["target"] == pytest.approx(4.0)
+
+
+def test_a_newcomer_from_a_team_file_stays_new_on_the_memory_fake(clock: FixedClock) -> None:
+    _a_newcomer_from_a_team_file_stays_new(
+        Desk(unit_of_work=MemoryStore().unit_of_work, clock=clock)
+    )
+
+
+def test_a_newcomer_from_a_team_file_stays_new_on_the_database(
+    sql_desk_factory: Callable[[], Desk],
+) -> None:
+    _a_newcomer_from_a_team_file_stays_new(sql_desk_factory())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sredesk.core.errors import NotFound
@@ -20,8 +20,11 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
     """Create or update the team, its members, time-off and past weeks from a team file.
 
     A team file describes a team that exists, usually with its history, so a member it adds
-    without a `joined` date gets none: they count from the history's start, as if they had
-    been there all along. A member it updates keeps their stored date unless the file gives one.
+    without a `joined` date whom that history names gets none: they count from the history's
+    start, as if they had been there all along. One the history does not name is new, as the
+    planner takes them to be: they join this week, or the week after the file's history if
+    that is later, so their first plan and every later one count them from then. A member
+    it updates keeps their stored date unless the file gives one.
     A member the file marks `active = false` is stored, or kept, off the rotation: the history
     may name them, and their weeks count, but no plan gives them one. The file's time-off of
     a member it names is that member's time-off: ranges it no longer lists are removed, so
@@ -41,6 +44,8 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
         team.calendar, team.experienced_after = parsed.team.calendar, parsed.team.experienced_after
         desk.calendar(uow)  # an unknown calendar is refused before anything is committed
         former = {m.handle for m in parsed.former}
+        newcomers_join = _newcomers_join(desk, uow, parsed)
+        served = {h for w in parsed.history for h in (w.primary, w.backup)}
         for m in (*parsed.members, *parsed.former):
             # A former member is kept for the history that names them, never planned.
             active = m.handle not in former
@@ -55,7 +60,10 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
                         experience=m.primary_weeks_served,
                         classified_access=m.classified_access,
                         active=active,
-                        joined=m.joined,
+                        # A member the history does not name is new: the planner counts
+                        # them from the first planned week, and so must every later plan.
+                        joined=m.joined
+                        or (None if m.handle in served or not active else newcomers_join),
                     )
                 )
                 added += 1
@@ -87,6 +95,13 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
         audit(uow, "team.imported", actor=actor, now=now, after={"file": path, **summary})
         uow.commit()
     return summary
+
+
+def _newcomers_join(desk: Desk, uow: AbstractUnitOfWork, parsed: TeamFile) -> date:
+    """The Monday a member new with this file joins: this week's, or after the file's history."""
+    this_week = week_start(desk.now().astimezone(desk.calendar(uow).tz).date())
+    after_history = max((w.week_start + timedelta(weeks=1) for w in parsed.history), default=None)
+    return max(this_week, after_history) if after_history else this_week
 
 
 def _replace_time_off(
