@@ -719,6 +719,31 @@ def test_time_off_during_a_members_own_week_is_recorded_and_named(
     assert [t["member"] for t in team.list_time_off(memory_desk, "dave")] == ["dave"]
 
 
+def test_taking_a_member_off_the_rotation_names_the_weeks_they_still_hold(
+    memory_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member who leaves keeps their published weeks until each is given to someone."""
+    from typer.testing import CliRunner
+
+    from sredesk.cli import desk as desk_cli
+
+    # Weeks from 2026-11-02: bob/carol, dave/alice, alice/bob (this week), carol/alice,
+    # bob/carol, dave/alice.
+    monkeypatch.setattr(desk_cli, "desk", lambda: memory_desk)
+    told = CliRunner().invoke(desk_cli.member_app, ["edit", "carol", "--inactive"])
+    assert told.exit_code == 0, told.output
+    assert told.stdout == "updated carol: active True -> False\n"
+    assert told.stderr == "".join(
+        f"warning: carol is off the rotation but still {role.capitalize()} in the week of "
+        f"{week}; give it to someone with 'sredesk schedule swap {week} --role {role} "
+        "--member carol --to HANDLE', or plan those weeks again\n"
+        for week, role in [("2026-11-23", "primary"), ("2026-11-30", "backup")]
+    )
+    # Back on the rotation, or any other change: nothing to warn about.
+    again = CliRunner().invoke(desk_cli.member_app, ["edit", "carol", "--active"])
+    assert (again.exit_code, again.stderr) == (0, "")
+
+
 def test_team_members_and_time_off(memory_desk: Desk) -> None:
     with pytest.raises(InvalidInput, match="exists already"):
         team.add_member(memory_desk, "alice", "A", "a@x.org")

@@ -142,6 +142,15 @@ def member_edit(
         return
     said = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
     typer.echo(f"updated {handle}: {said}")
+    if "active" in changed and not changed["active"][1]:
+        for week in team.weeks_held(desk(), handle):
+            typer.echo(
+                f"warning: {handle} is off the rotation but still {week['role'].capitalize()} "
+                f"in the week of {week['week_start']}; give it to someone with 'sredesk "
+                f"schedule swap {week['week_start']} --role {week['role']} --member {handle} "
+                "--to HANDLE', or plan those weeks again",
+                err=True,
+            )
 
 
 @member_app.command("time-off")

@@ -270,6 +270,23 @@ def weeks_left_by(desk: Desk, handle: str, start: date, end: date) -> list[dict[
         return [{"week_start": week.isoformat(), "role": role} for week, role in held]
 
 
+def weeks_held(desk: Desk, handle: str) -> list[dict[str, str]]:
+    """The member's weeks from this one on, by Monday and role.
+
+    A member taken off the rotation keeps the weeks already published for them until someone
+    takes each one: the caller tells who did it to swap them or plan again.
+    """
+    with desk.unit_of_work() as uow:
+        found = uow.members.get(handle.lstrip("@")).handle
+        this_week = week_start(desk.now().astimezone(desk.calendar(uow).tz).date())
+        return [
+            {"week_start": s.week_start.isoformat(), "role": role}
+            for s in uow.shifts.list(start=this_week)
+            for role, holder in (("primary", s.primary), ("backup", s.backup))
+            if holder == found
+        ]
+
+
 def list_time_off(desk: Desk, handle: str | None = None) -> list[dict[str, Any]]:
     """Time-off with its ids, everyone's or one member's, by start."""
     with desk.unit_of_work() as uow:
