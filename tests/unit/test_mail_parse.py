@@ -282,6 +282,47 @@ def test_charset_labels_mail_clients_send_and_python_lacks_are_read(
     assert (parsed.subject, parsed.text, parsed.defects) == (text, text, [])
 
 
+@pytest.mark.parametrize(
+    ("meta", "codec"),
+    [
+        ('<meta charset="koi8-r">', "koi8-r"),
+        ("<META HTTP-EQUIV=Content-Type CONTENT='text/html; charset=windows-1251'>", "cp1251"),
+        (
+            '<meta content="text/html; charset=x-mac-cyrillic" http-equiv="Content-Type">',
+            "mac-cyrillic",
+        ),
+    ],
+)
+def test_an_html_part_labelled_only_in_its_meta_tag_is_read_in_that_charset(
+    meta: str, codec: str
+) -> None:
+    """The Content-Type names no charset; the page's own <meta> does, as browsers read it."""
+    text = "Привет, программа падает"
+    page = f"<html><head>{meta}</head><body><p>{text}</p></body></html>"
+    raw = (
+        b"From: a@b.org\nMessage-ID: <c@b.org>\nSubject: crash\n"
+        b"Content-Type: text/html\n\n" + page.encode(codec)
+    )
+    parsed = parse(raw)
+    assert (parsed.text, parsed.html_only, parsed.defects) == (text, True, [])
+
+
+def test_a_meta_charset_never_overrides_the_content_type_or_reads_as_utf16() -> None:
+    text = "Grüße aus Jülich"
+    labelled = (
+        b"From: a@b.org\nMessage-ID: <c@b.org>\nSubject: x\n"
+        b"Content-Type: text/html; charset=utf-8\n\n"
+        + f'<meta charset="koi8-r"><p>{text}</p>'.encode()
+    )
+    assert parse(labelled).text == text
+    # A page found by an ASCII scan is no UTF-16 page: browsers read it as UTF-8 then.
+    unlabelled = (
+        b"From: a@b.org\nMessage-ID: <c@b.org>\nSubject: x\nContent-Type: text/html\n\n"
+        + f'<meta charset="utf-16"><p>{text}</p>'.encode()
+    )
+    assert parse(unlabelled).text == text
+
+
 def test_auto_replies_and_bounces_are_machine_mail_but_list_mail_is_not() -> None:
     assert parse(message("<a@x>", headers={"Auto-Submitted": "auto-replied"})).machine
     assert parse(message("<a@x>", headers={"Auto-Submitted": "no"})).machine is None

@@ -20,6 +20,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
+from sredesk.adapters.mail.charsets import codec_for, is_text_codec, meta_charset
 from sredesk.adapters.mail.quotes import (
     display_text,
     drop_attribution,
@@ -199,9 +200,7 @@ def decode_header_value(value: str | Header, defects: list[str] | None = None) -
         if not value.isascii():
             value = _eight_bit(value, defects)
         try:
-            words = [
-                (text, _CHARSETS.get(cs, cs) if cs else cs) for text, cs in decode_header(value)
-            ]
+            words = [(text, codec_for(cs) if cs else cs) for text, cs in decode_header(value)]
             value = str(make_header(words))
         except (LookupError, UnicodeError, ValueError) as error:
             if defects is not None:
@@ -463,51 +462,6 @@ def _holder(disposition: str | None, content_type: str | None) -> Message:
     return holder
 
 
-# Charset labels that mail clients send, as the WHATWG Encoding Standard lists them, which
-# Python's codecs do not know: the codec that reads each. Hebrew Outlook writes iso-8859-8-i,
-# Thai Outlook windows-874, older Apple Mail x-mac-roman.
-_CHARSETS = {
-    **dict.fromkeys(("iso-8859-6-i", "iso-8859-6-e", "csiso88596i", "csiso88596e"), "iso8859-6"),
-    **dict.fromkeys(("iso-8859-8-i", "iso-8859-8-e", "csiso88598i", "csiso88598e"), "iso8859-8"),
-    **dict.fromkeys(("logical", "visual"), "iso8859-8"),
-    **{f"iso8859{n}": f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15)},
-    "sun_eu_greek": "iso8859-7",
-    "csisolatin9": "iso8859-15",
-    **dict.fromkeys(("koi", "koi8"), "koi8-r"),
-    "koi8-ru": "koi8-u",
-    **dict.fromkeys(("mac", "csmacintosh", "x-mac-roman"), "mac-roman"),
-    **dict.fromkeys(("x-mac-cyrillic", "x-mac-ukrainian"), "mac-cyrillic"),
-    **dict.fromkeys(("windows-874", "dos-874", "iso885911"), "cp874"),
-    **{f"x-cp{n}": f"cp{n}" for n in range(1250, 1259)},
-    **dict.fromkeys(("x-gbk", "csgb2312", "gb_2312", "gb_2312-80"), "gbk"),
-    **dict.fromkeys(("cn-big5", "x-x-big5"), "big5hkscs"),
-    **dict.fromkeys(("x-euc-jp", "cseucpkdfmtjapanese"), "euc-jp"),
-    **dict.fromkeys(("windows-31j", "x-sjis"), "cp932"),
-    **dict.fromkeys(
-        ("windows-949", "ks_c_5601-1989", "ksc_5601", "cseuckr", "csksc56011987", "iso-ir-149"),
-        "cp949",
-    ),
-    **dict.fromkeys(
-        ("unicode", "ucs-2", "csunicode", "iso-10646-ucs-2", "unicodefeff"), "utf-16-le"
-    ),
-    "unicodefffe": "utf-16-be",
-}
-
-
-@lru_cache(maxsize=256)
-def _text_codec(charset: str) -> bool:
-    """Whether Python can decode any bytes as `charset`, bad ones replaced.
-
-    Not so for names it does not know, nor for codecs it knows that are not text encodings
-    ('base64', 'zlib') or that refuse replacement ('idna', 'punycode'): decoding raises.
-    """
-    try:
-        b"\xff".decode(charset, "replace")
-    except (LookupError, ValueError):
-        return False
-    return True
-
-
 def _text(leaf: _Leaf, defects: list[str]) -> str:
     text = _decoded(leaf, defects)
     return _without_nul(text, "the text", defects) if "\x00" in text else text
@@ -516,9 +470,10 @@ def _text(leaf: _Leaf, defects: list[str]) -> str:
 def _decoded(leaf: _Leaf, defects: list[str]) -> str:
     payload = leaf[0].get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
-    charset = (_charset(leaf) or "").strip().lower()
-    charset = _CHARSETS.get(charset, charset)
-    if charset and not _text_codec(charset):
+    charset = codec_for(_charset(leaf) or "")
+    if not charset and leaf[1] == "text/html":
+        charset = meta_charset(data) or ""
+    if charset and not is_text_codec(charset):
         defects.append(f"unknown charset {charset!r}")
         charset = ""
     if charset:
