@@ -236,16 +236,31 @@ def escalate(
         raise InvalidTransition(
             f"escalate to the Backup ({backup}) first, then to other members by @handle"
         )
-    pending = [
-        e
-        for e in inquiry.escalations
-        if e.to_member == to_member and e.status is EscalationStatus.REQUESTED
-    ]
-    if pending:
+    pending = open_escalation(inquiry, to_member)
+    if pending is not None and pending.status is EscalationStatus.REQUESTED:
         raise InvalidTransition(f"{to_member} has been asked already and has not answered")
+    if pending is not None:
+        # A delay leaves the escalation open: asking again asks on it, so that one escalation
+        # per member stays open and its answer closes it; the audit keeps the delay.
+        pending.status, pending.answered_at, pending.answer_note = (
+            EscalationStatus.REQUESTED,
+            None,
+            "",
+        )
+        pending.requested_by, pending.requested_at, pending.note = by, now, note
+        return pending
     escalation = Escalation(to_member=to_member, requested_by=by, requested_at=now, note=note)
     inquiry.escalations.append(escalation)
     return escalation
+
+
+def open_escalation(inquiry: Inquiry, to_member: str) -> Escalation | None:
+    """The escalation to `to_member` still waiting on them (asked, or delayed), if any."""
+    waiting = (EscalationStatus.REQUESTED, EscalationStatus.DELAYED)
+    return next(
+        (e for e in inquiry.escalations if e.to_member == to_member and e.status in waiting),
+        None,
+    )
 
 
 def answer_escalation(

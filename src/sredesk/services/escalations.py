@@ -41,9 +41,11 @@ def escalate(desk: Desk, number: int, *, by: str, to: str | None = None, note: s
         clearance.check_may_hold(
             inquiry, member(uow, target), cleared_handles(uow), to="escalate to"
         )
-        with recorded(
-            uow, inquiry, "inquiry.escalated", actor=actor, now=now, extra={"to_member": target}
-        ):
+        reasked = roster.open_escalation(inquiry, target)
+        extra: dict[str, object] = {"to_member": target}
+        if reasked is not None:
+            extra.update(escalation=reasked.id, reasked=True)
+        with recorded(uow, inquiry, "inquiry.escalated", actor=actor, now=now, extra=extra):
             escalation = roster.escalate(
                 inquiry,
                 target,

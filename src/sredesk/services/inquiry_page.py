@@ -71,6 +71,13 @@ def _shown(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def _what(event: AuditEvent) -> str:
+    # Asking a member who delayed again is the same escalation asked once more.
+    if event.after.get("reasked"):
+        return "asked again"
+    return ACTIONS.get(event.action, event.action)
+
+
 def describe(event: AuditEvent, tz: ZoneInfo) -> dict[str, Any]:
     """One timeline line: when, who, what, and the fields that changed."""
     changes = [
@@ -89,7 +96,7 @@ def describe(event: AuditEvent, tz: ZoneInfo) -> dict[str, Any]:
         "at": event.at.isoformat(),
         "when": local(event.at, tz),
         "actor": event.actor,
-        "what": ACTIONS.get(event.action, event.action),
+        "what": _what(event),
         "changes": changes,
     }
 
