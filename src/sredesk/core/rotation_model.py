@@ -14,6 +14,21 @@ IsBusinessDay = Callable[[date], bool]
 MAX_HORIZON_WEEKS = 52
 
 
+#: The team's calendar feed is /calendar/team.ics, beside each member's /calendar/HANDLE.ics.
+TEAM_FEED = "team"
+
+
+def reserved_handle(handle: str) -> str | None:
+    """Why `handle` cannot be a member's, or None: a member's feed URL must not be the team's.
+
+    Refused rather than moving the feeds elsewhere: calendars subscribed to /calendar/team.ics
+    keep working. Case is ignored, as a reader of a URL would.
+    """
+    if handle.lower() == TEAM_FEED:
+        return f"handle {handle!r} is reserved for the team's calendar feed; pick another"
+    return None
+
+
 class PlanningError(ValueError):
     """The rotation cannot be planned as asked; the message names the week and the reason."""
 

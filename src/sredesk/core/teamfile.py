@@ -18,7 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sredesk.core.calendar import MAX_YEAR, MIN_YEAR
 from sredesk.core.roster import week_start
-from sredesk.core.rotation_model import RosterMember, TimeOffRange, WeekAssignment
+from sredesk.core.rotation_model import (
+    RosterMember,
+    TimeOffRange,
+    WeekAssignment,
+    reserved_handle,
+)
 from sredesk.core.teamfile_toml import (
     KeyLocator,
     Path,
@@ -220,6 +225,9 @@ def _member(reader: _Reader, table: Mapping[str, Any], where: Path) -> tuple[Ros
             (*where, "handle"),
             f"handle {handle!r} is not usable in a URL; use letters, digits, '.', '_' or '-'",
         )
+    reserved = reserved_handle(handle)
+    if reserved is not None:
+        reader.fail((*where, "handle"), reserved)
     percent = reader.value(table, "percent_time", where, int, RosterMember.percent_time)
     if not 1 <= percent <= 100:
         reader.fail(

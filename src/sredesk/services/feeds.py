@@ -19,11 +19,12 @@ from sredesk.core.ics import (
     team_feed,
 )
 from sredesk.core.model import DelegationStatus, FeedEvent, FeedToken, Shift
+from sredesk.core.rotation_model import TEAM_FEED
 from sredesk.services.desk import Desk, audit, member
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.rotation import _assignments, roster_of
 
-TEAM = "team"
+TEAM = TEAM_FEED
 
 
 def _hash(token: str) -> str:

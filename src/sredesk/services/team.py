@@ -12,6 +12,7 @@ from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import Member, Team, TimeOff
 from sredesk.core.roster import roles_during, week_start
+from sredesk.core.rotation_model import reserved_handle
 from sredesk.services.desk import Desk, audit
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import member_view, time_off_view
@@ -27,6 +28,9 @@ def check_member_fields(
         raise InvalidInput(
             f"handle {handle!r} must be lower-case letters, digits, '.', '_' or '-' (max 39)"
         )
+    reserved = reserved_handle(handle)
+    if reserved is not None:
+        raise InvalidInput(reserved)
     if not EMAIL.match(email):
         raise InvalidInput(f"e-mail {email!r} is not an address; give name@host")
     if not 1 <= percent_time <= 100:
