@@ -102,7 +102,12 @@ def test_ask_see_who_may_take_it_accept_and_the_calendar_changes(
     accepted = dave.post(f"/rotation/swap-requests/{request_id.group(1)}/accept")
     assert accepted.status_code == 303
     assert accepted.headers["location"] == "/rotation?month=2026-11"
-    assert said(accepted) == "You are now primary in the week of 2026-11-16, in place of alice."
+    # dave was Primary the week before: the swap is made, and says so.
+    assert said(accepted) == (
+        "You are now primary in the week of 2026-11-16, in place of alice. Note: week of "
+        "2026-11-16: dave is Primary in the week before too; the planner avoids back-to-back "
+        "Primary weeks."
+    )
     assert pair(web_desk, this_week) == ("dave", "bob")
     after = alice.get("/rotation").text
     assert week_row(after, "2026-11-16").startswith(

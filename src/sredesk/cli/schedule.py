@@ -162,8 +162,10 @@ def swap(
             rest = "no shifts" if o["distance_weeks"] is None else f"{o['distance_weeks']} wk"
             typer.echo(f"{o['handle']:<12} debt {o['fairness_debt']:+.2f}  nearest shift {rest}")
         return
-    rotation.swap(desk(), day, role, member, to, by=actor(as_), note=note)
+    warnings = rotation.swap(desk(), day, role, member, to, by=actor(as_), note=note)
     typer.echo(f"week of {day}: {to.lstrip('@')} replaces {member.lstrip('@')} as {role}")
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @schedule_app.command("fairness")

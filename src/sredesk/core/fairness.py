@@ -231,3 +231,40 @@ def _rank(c: SwapCandidate) -> tuple[float, float, str]:
 def _distance(handle: str, weeks: Sequence[WeekAssignment], week: date) -> int | None:
     own = [abs((w.week_start - week).days) // 7 for w in weeks if handle in (w.primary, w.backup)]
     return min(own, default=None)
+
+
+def swap_warnings(
+    members: Sequence[RosterMember],
+    before: Sequence[ShiftLike],
+    after: Sequence[ShiftLike],
+    week: date,
+    *,
+    experienced_after: int,
+) -> tuple[str, ...]:
+    """One line for each of the planner's soft rules that swapping `week` newly breaks.
+
+    The planner treats an inexperienced pair and back-to-back Primary weeks as exceptions
+    it keeps as few as fairness allows, not as refusals, so a swap that makes one is made
+    and says why. Weeks from `week` on are compared: taking a Primary week from someone
+    may delay the week they count as experienced, and the following week may become a
+    second Primary week in a row. Exceptions that were there before the swap are not news.
+    """
+    old, new = as_assignments(before), as_assignments(after)
+    horizon = [w for w in new if w.week_start >= week]
+    known = set(pairing_exceptions(members, old, old, experienced_after))
+    by_week = {w.week_start: w for w in new}
+    lines = [
+        f"week of {d}: Primary {by_week[d].primary} and Backup {by_week[d].backup} have both "
+        f"served fewer than {experienced_after} Primary weeks; the planner pairs a newer "
+        "Primary with an experienced Backup"
+        for d in pairing_exceptions(members, new, horizon, experienced_after)
+        if d not in known
+    ]
+    runs = set(back_to_back(old, old))
+    lines += [
+        f"week of {run.week_start}: {run.handle} is Primary in the week before too; "
+        "the planner avoids back-to-back Primary weeks"
+        for run in back_to_back(new, horizon)
+        if run not in runs
+    ]
+    return tuple(lines)

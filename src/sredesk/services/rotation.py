@@ -9,7 +9,7 @@ from typing import Any
 from sredesk.core import roster as roster_rules
 from sredesk.core.calendar import check_year
 from sredesk.core.errors import InvalidInput, InvalidTransition
-from sredesk.core.fairness import fairness_report, swap_candidates
+from sredesk.core.fairness import fairness_report, swap_candidates, swap_warnings
 from sredesk.core.model import (
     Member,
     PlannedWeek,
@@ -286,11 +286,15 @@ def _candidates(
 
 def swap(
     desk: Desk, week: date, role: str, holder: str, to: str, *, by: str, note: str = ""
-) -> None:
-    """Give `holder`'s role that week to a willing member; record it and tell the team."""
+) -> list[str]:
+    """Give `holder`'s role that week to a willing member; record it and tell the team.
+
+    Return a line for each of the planner's soft rules the swap breaks (see `swap_in`).
+    """
     with desk.unit_of_work() as uow:
-        swap_in(desk, uow, week, role, holder, to, by=by, note=note)
+        warnings = swap_in(desk, uow, week, role, holder, to, by=by, note=note)
         uow.commit()
+    return warnings
 
 
 def swap_in(
@@ -303,8 +307,12 @@ def swap_in(
     *,
     by: str,
     note: str = "",
-) -> None:
-    """Make the swap inside the caller's transaction, e.g. with the request it answers."""
+) -> list[str]:
+    """Make the swap inside the caller's transaction, e.g. with the request it answers.
+
+    Return one line for each week the swap leaves to two newer members, or to someone
+    Primary twice in a row: the planner avoids these but allows them, and so does a swap.
+    """
     week = roster_rules.week_start(week)
     now = desk.now()
     actor = member(uow, by).handle
@@ -315,10 +323,12 @@ def swap_in(
             f"{replacement} cannot take that week (away, or already on it); "
             f"eligible: {', '.join(eligible) or 'nobody'}"
         )
+    before = _assignments(list(uow.shifts.list()))
     shift = uow.shifts.get(week)
     pair = {"primary": shift.primary, "backup": shift.backup}
     pair[_role(role).value] = replacement
     _apply_week(uow, week, pair["primary"], pair["backup"], now)
+    warnings = _swap_warnings(uow, before, WeekAssignment(week, pair["primary"], pair["backup"]))
     uow.rotation.add_swap(
         Swap(
             week_start=week,
@@ -340,6 +350,7 @@ def swap_in(
             "role": role,
             "from": holder.lstrip("@"),
             "to": replacement,
+            **({"warnings": warnings} if warnings else {}),
         },
     )
     for m in uow.members.list(active_only=True):
@@ -352,6 +363,22 @@ def swap_in(
             kind="swap",
             now=now,
         )
+    return warnings
+
+
+def _swap_warnings(
+    uow: AbstractUnitOfWork, before: list[WeekAssignment], swapped: WeekAssignment
+) -> list[str]:
+    after = [swapped if w.week_start == swapped.week_start else w for w in before]
+    return list(
+        swap_warnings(
+            roster_of(uow),
+            before,
+            after,
+            swapped.week_start,
+            experienced_after=uow.team.get().experienced_after,
+        )
+    )
 
 
 def fairness(desk: Desk) -> dict[str, Any]:

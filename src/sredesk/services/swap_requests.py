@@ -117,20 +117,23 @@ def _close(desk: Desk, asked: SwapRequest, status: SwapRequestStatus, by: str) -
     asked.status, asked.closed_at, asked.closed_by = status, desk.now(), by
 
 
-def accept(desk: Desk, request_id: int, *, by: str) -> SwapRequest:
-    """Take the asked-for role yourself; the calendar changes and the team is told."""
+def accept(desk: Desk, request_id: int, *, by: str) -> tuple[SwapRequest, list[str]]:
+    """Take the asked-for role yourself; the calendar changes and the team is told.
+
+    Return the request, and a line for each of the planner's soft rules the swap breaks.
+    """
     with desk.unit_of_work() as uow:
         asked = _find(desk, uow, request_id)
         if by == asked.from_member:
             raise InvalidInput("you asked for this swap; withdraw it instead of accepting it")
         note = f"Accepted swap request {request_id}. {asked.note}".strip()
-        rotation.swap_in(
+        warnings = rotation.swap_in(
             desk, uow, asked.week_start, asked.role, asked.from_member, by, by=by, note=note
         )
         _close(desk, asked, SwapRequestStatus.ACCEPTED, by)
         uow.commit()
         # A detached copy: the caller reads it after this transaction is closed.
-        return dataclasses.replace(asked)
+        return dataclasses.replace(asked), warnings
 
 
 def withdraw(desk: Desk, request_id: int, *, by: str) -> None:

@@ -79,14 +79,19 @@ def ask_for_swap(
 @router.post("/rotation/swap-requests/{request_id}/accept")
 def accept_swap(request: Request, user: FormUser, request_id: RecordId) -> RedirectResponse:
     try:
-        asked = swap_requests.accept(desk_of(request), request_id, by=user.handle)
+        asked, warnings = swap_requests.accept(desk_of(request), request_id, by=user.handle)
     except USER_ERRORS as error:
         return back(request, "/rotation", error=str(error))
     return back(
         request,
         f"/rotation?month={asked.week_start:%Y-%m}",
-        notice=f"You are now {asked.role} in the week of {asked.week_start}, "
-        f"in place of {asked.from_member}.",
+        notice=" ".join(
+            [
+                f"You are now {asked.role} in the week of {asked.week_start}, "
+                f"in place of {asked.from_member}.",
+                *(f"Note: {w}." for w in warnings),
+            ]
+        ),
     )
 
 
