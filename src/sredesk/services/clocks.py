@@ -15,9 +15,11 @@ from sredesk.core.clock import (
     response_status,
 )
 from sredesk.core.model import AuditEvent, Inquiry, State
+from sredesk.services.desk import recorded
 
 if TYPE_CHECKING:
     from sredesk.services.desk import Desk
+    from sredesk.services.ports import AbstractUnitOfWork
 
 
 def policy_for(desk: Desk, inquiry: Inquiry) -> ResponsePolicy:
@@ -29,6 +31,38 @@ def policy_for(desk: Desk, inquiry: Inquiry) -> ResponsePolicy:
 
 def response_due_for(desk: Desk, calendar: BusinessCalendar, inquiry: Inquiry) -> datetime:
     return response_due(calendar, inquiry.created_at, policy_for(desk, inquiry))
+
+
+def recompute_due(
+    desk: Desk, uow: AbstractUnitOfWork, *, now: datetime, actor: str, reason: str
+) -> list[int]:
+    """Store each unanswered open inquiry's due time anew, on the team's calendar as it is.
+
+    The due time is stored for the queue's order and the views, so it goes stale when the
+    calendar changes under it (a holiday added, other hours, another calendar for the team):
+    the caller runs this in the transaction that makes the change, or, for a change to the
+    configuration, the first time the calendar is used after it. An inquiry answered or
+    resolved keeps its due time: its clock stopped by it. Return the inquiries moved.
+    """
+    calendar = desk.calendar(uow)
+    moved = []
+    for inquiry in uow.inquiries.list(open_only=True):
+        if inquiry.first_response_at is not None or inquiry.number is None:
+            continue
+        due = response_due_for(desk, calendar, inquiry)
+        if due == inquiry.response_due:
+            continue
+        with recorded(
+            uow,
+            inquiry,
+            "inquiry.response_due_recomputed",
+            actor=actor,
+            now=now,
+            extra={"reason": reason},
+        ):
+            inquiry.response_due = due
+        moved.append(inquiry.number)
+    return moved
 
 
 def response_stop(inquiry: Inquiry) -> datetime | None:

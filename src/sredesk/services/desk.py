@@ -56,6 +56,9 @@ class Desk:
     # Tests pass a cheaper argon2id so that signing in does not dominate their time.
     password_hasher: PasswordHash | None = None
     _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)
+    # The calendars whose stored due times the watcher has brought up to date since this
+    # desk loaded them (see clocks.recompute_due): once a process is enough.
+    due_recomputed: set[str] = field(default_factory=set, repr=False)
 
     def now(self) -> datetime:
         now = self.clock.now()

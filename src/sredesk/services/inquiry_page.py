@@ -41,6 +41,7 @@ ACTIONS = {
     "inquiry.assigned": "reassigned it",
     "inquiry.redirect_confirmed": "confirmed the redirect",
     "inquiry.response_time_set": "set the required response time",
+    "inquiry.response_due_recomputed": "moved the response due time",
     "inquiry.escalated": "escalated it",
     "inquiry.escalation_answered": "answered an escalation",
     "inquiry.attached": "attached a file",
@@ -52,7 +53,7 @@ ACTIONS = {
 }
 # The changed fields worth a line in the timeline; counts and timestamps are noise there.
 _SHOWN_FIELDS = ("state", "assignee", "serious", "keep_at_handoff", "sensitive", "labels")
-_EXTRA_FIELDS = ("to_member", "answer", "filename")
+_EXTRA_FIELDS = ("to_member", "answer", "filename", "reason")
 
 
 def local(value: datetime | str | None, tz: ZoneInfo) -> str:

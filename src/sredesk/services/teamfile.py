@@ -11,6 +11,7 @@ from sredesk.core.model import Member, Shift, Team, TimeOff
 from sredesk.core.roster import set_pair, week_start
 from sredesk.core.rotation_model import TimeOffRange, WeekAssignment
 from sredesk.core.teamfile import TeamFile, TeamSettings, dump_team, parse_team
+from sredesk.services import clocks
 from sredesk.services.desk import Desk, audit
 from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.rotation import as_roster, roster_of
@@ -37,12 +38,17 @@ def import_team(desk: Desk, text: str, path: str, *, actor: str = "system") -> d
     with desk.unit_of_work() as uow:
         try:
             team = uow.team.get()
+            was: str | None = team.calendar
         except NotFound:
-            team = Team(name=parsed.team.name)
+            team, was = Team(name=parsed.team.name), None
             uow.team.add(team)
         team.name, team.timezone = parsed.team.name, parsed.team.timezone
         team.calendar, team.experienced_after = parsed.team.calendar, parsed.team.experienced_after
         desk.calendar(uow)  # an unknown calendar is refused before anything is committed
+        if was is not None and was != team.calendar:
+            # Other holidays and hours: the waiting inquiries' due times move with them.
+            reason = f"the team's calendar changed from {was} to {team.calendar}"
+            clocks.recompute_due(desk, uow, now=now, actor=actor, reason=reason)
         former = {m.handle for m in parsed.former}
         newcomers_join = _newcomers_join(desk, uow, parsed)
         served = {h for w in parsed.history for h in (w.primary, w.backup)}

@@ -34,14 +34,20 @@ def watch_once(desk: Desk) -> list[ClockWarning]:
     queued: list[ClockWarning] = []
     with desk.unit_of_work() as uow:
         calendar = desk.calendar(uow)
-        if not calendar.is_open(now):
-            return []
-        duty = roster.duty_at(uow.shifts.list(), now, calendar)
-        for inquiry in uow.inquiries.list(open_only=True):
-            if inquiry.first_response_at is not None or inquiry.number is None:
-                continue
-            queued.extend(_warn(desk, uow, inquiry, duty))
+        name = uow.team.get().calendar
+        if name not in desk.due_recomputed:
+            # The calendar is read from the configuration once a process: its holidays or
+            # hours may have changed since the due times were stored.
+            reason = f"the business calendar {name} changed"
+            clocks.recompute_due(desk, uow, now=now, actor="system", reason=reason)
+        if calendar.is_open(now):
+            duty = roster.duty_at(uow.shifts.list(), now, calendar)
+            for inquiry in uow.inquiries.list(open_only=True):
+                if inquiry.first_response_at is not None or inquiry.number is None:
+                    continue
+                queued.extend(_warn(desk, uow, inquiry, duty))
         uow.commit()
+    desk.due_recomputed.add(name)
     for w in queued:
         log.info("queued clock warning %s for %s", w.key, w.recipient)
     return queued
