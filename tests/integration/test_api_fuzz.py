@@ -1,7 +1,8 @@
 """Fuzz the JSON API from its own OpenAPI description: no 500s, and answers as described.
 
-Each operation gets a fresh in-memory desk with three inquiries, an escalation, an attachment
-and a delegation; its generated cases run against that desk, as an admin who may act for anyone.
+Each operation gets a fresh in-memory desk with three inquiries, an escalation, an attachment,
+a delegation and a swap request; its generated cases run against that desk, as an admin who
+may act for anyone.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from schemathesis import Case, CheckContext, HookContext, Response
 
 from sredesk.adapters.db.unit_of_work import Database
 from sredesk.adapters.memory import FixedClock, MemoryStore
-from sredesk.services import escalations, inquiries, shifts
+from sredesk.services import escalations, inquiries, shifts, swap_requests
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
@@ -52,6 +53,9 @@ def seed(desk: Desk) -> dict[str, list[int]]:
         ],
         "delegation_id": [
             shifts.delegate(desk, NOW + timedelta(hours=1), NOW + timedelta(hours=3), by="alice")
+        ],
+        "request_id": [
+            swap_requests.request_swap(desk, NOW.date() + timedelta(weeks=1), "backup", by="alice")
         ],
     }
 

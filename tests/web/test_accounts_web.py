@@ -359,8 +359,8 @@ def test_only_an_admin_records_a_swap_directly_through_the_api(web_desk: Desk) -
             refused = client.post("/api/v1/swaps", json=body, headers=token(by))
             assert refused.status_code == 403, refused.text
             assert refused.json()["detail"] == (
-                "only an admin records a swap directly; ask for a swap request on /rotation,"
-                " and the member who takes the week accepts it there"
+                "only an admin records a swap directly; ask for a swap request on /rotation or"
+                " with POST /api/v1/swap-requests, and the member who takes the week accepts it"
             )
         assert client.get("/api/v1/shifts", headers=token("bob")).json() == before
         agreed = {"by": "carol", "week": week, "role": "primary", "member": "dave", "to": "bob"}
