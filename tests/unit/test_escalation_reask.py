@@ -8,7 +8,7 @@ import pytest
 
 from sredesk.adapters.memory import FixedClock
 from sredesk.core.errors import InvalidTransition
-from sredesk.services import escalations, inquiries
+from sredesk.services import escalations, inquiries, inquiry_page
 from sredesk.services.desk import Desk
 from tests.conftest import NOW
 
@@ -62,3 +62,18 @@ def test_a_declined_escalation_may_be_asked_anew(memory_desk: Desk) -> None:
     assert second != first
     statuses = [e["status"] for e in inquiries.get_inquiry(memory_desk, number)["escalations"]]
     assert statuses == ["declined", "requested"]
+
+
+def test_the_inquiry_page_shows_the_re_ask(memory_desk: Desk) -> None:
+    number = _open(memory_desk)
+    first = escalations.escalate(memory_desk, number, by="alice")
+    escalations.answer(memory_desk, number, first, "delayed", by="bob")
+    escalations.escalate(memory_desk, number, by="alice")
+    page = inquiry_page.inquiry_page(memory_desk, number, me="bob", see_classified=True)
+    lines = [(e["actor"], e["what"]) for e in page["timeline"] if e["actor"] != "system"]
+    assert lines[-3:] == [
+        ("alice", "escalated it"),
+        ("bob", "answered an escalation"),
+        ("alice", "asked again"),
+    ]
+    assert [e["status"] for e in page["my_escalations"]] == ["requested"]
