@@ -204,9 +204,11 @@ def test_a_handoff_that_fails_midway_writes_nothing_not_even_the_keep_choices(
 
     monkeypatch.setattr(shifts, "_notify_handed", fail)
     choices = {"week": "2026-11-16", f"keep_{flagged}": "hand", f"keep_{loose}": "keep"}
-    response = alice.post("/handoff", choices)
-    page = alice.get(response.headers["location"])
+    page = alice.post("/handoff", {**choices, "note": "Logs are on the ticket."})
+    assert page.status_code == 422
     assert "simulated failure after the handoff moved the inquiries" in page.text
+    assert ">\nLogs are on the ticket.</textarea>" in page.text
+    assert (choice(page.text, flagged), choice(page.text, loose)) == ("hand", "keep")
     assert state(desk, flagged, loose) == before
     assert len(records.audit_log(desk)) == events
     assert outbox.list_outbox(desk) == []
@@ -255,6 +257,25 @@ def test_a_viewer_and_a_forged_post_are_refused(
     assert state(desk, loose) == before
 
 
+def test_a_refused_handoff_comes_back_with_the_note_and_choices_as_typed(
+    desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
+) -> None:
+    flagged = open_one(desk, "Flagged to keep", "alice")
+    inquiries.keep_at_handoff(desk, flagged, True, by="alice")
+    loose = open_one(desk, "Loose")
+    clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
+    before = state(desk, flagged, loose)
+    note = "Logs are on the ticket & the <mesh> too. " * 50
+    typed = {"week": "2026-11-16", f"keep_{flagged}": "hand", f"keep_{loose}": "keep"}
+    page = browser("alice").post("/handoff", {**typed, "note": note})
+    assert page.status_code == 422
+    assert "the note must be at most 2000 characters long" in page.text
+    assert f">\n{html.escape(note, quote=False)}</textarea>" in page.text
+    assert (choice(page.text, flagged), choice(page.text, loose)) == ("hand", "keep")
+    assert state(desk, flagged, loose) == before
+    assert outbox.list_outbox(desk) == []
+
+
 def test_a_page_from_another_week_is_not_applied(
     desk: Desk, clock: FixedClock, browser: Callable[[str], Browser]
 ) -> None:
@@ -262,9 +283,10 @@ def test_a_page_from_another_week_is_not_applied(
     clock.advance(timedelta(days=2, hours=6))  # Friday 16:00
     before = state(desk, loose)
     alice = browser("alice")
-    response = alice.post("/handoff", {"week": "2026-11-09"})
-    page = alice.get(response.headers["location"])
+    page = alice.post("/handoff", {"week": "2026-11-09", "note": "Logs are on the ticket."})
+    assert page.status_code == 422
     assert "the week has changed since this page was loaded; review it" in page.text
+    assert ">\nLogs are on the ticket.</textarea>" in page.text
     assert state(desk, loose) == before
 
 

@@ -38,16 +38,41 @@ def _choices(form: FormData) -> dict[int, bool]:
     return choices
 
 
+def _show(
+    request: Request,
+    user: Principal,
+    data: dict[str, Any],
+    *,
+    error: str = "",
+    note: str = "",
+    choices: dict[int, bool] | None = None,
+) -> HTMLResponse:
+    """The checklist; with `error`, shown again as a 422 with the note and choices as typed."""
+    extra = {"error": error} if error else {}
+    return render(
+        request,
+        "handoff.html",
+        user,
+        status_code=422 if error else 200,
+        h=data,
+        may_apply=may_apply(user, data),
+        note=note,
+        choices=choices or {},
+        **extra,
+    )
+
+
 @router.get("/handoff", response_class=HTMLResponse)
 def handoff_checklist(request: Request, user: PageUser) -> HTMLResponse:
     desk = desk_of(request)
     week = handoff_page.this_week(desk)
-    data = handoff_page.checklist(desk, week, see_classified=sees_classified(user))
-    return render(request, "handoff.html", user, h=data, may_apply=may_apply(user, data))
+    return _show(
+        request, user, handoff_page.checklist(desk, week, see_classified=sees_classified(user))
+    )
 
 
-@router.post("/handoff")
-async def apply_handoff(request: Request, user: FormUser) -> RedirectResponse:
+@router.post("/handoff", response_model=None)
+async def apply_handoff(request: Request, user: FormUser) -> HTMLResponse | RedirectResponse:
     form = await request.form()
     desk = desk_of(request)
     week = await run_in_threadpool(handoff_page.this_week, desk)
@@ -61,21 +86,20 @@ async def apply_handoff(request: Request, user: FormUser) -> RedirectResponse:
             403,
             f"only {data['from_member']}, this week's Primary, or an admin may apply the handoff",
         )
+    note, choices = str(form.get("note") or ""), _choices(form)
+    # A refusal shows the checklist again with the note and choices as typed, so none is lost.
     if form.get("week") != week.isoformat():
-        return back(
-            request, "/handoff", error="the week has changed since this page was loaded; review it"
-        )
-    note = str(form.get("note") or "")
+        refusal = "the week has changed since this page was loaded; review it"
+        return _show(request, user, data, error=refusal, note=note, choices=choices)
     if len(note) > MAX_NOTE:
-        return back(
-            request, "/handoff", error=f"the note must be at most {MAX_NOTE} characters long"
-        )
+        refusal = f"the note must be at most {MAX_NOTE} characters long"
+        return _show(request, user, data, error=refusal, note=note, choices=choices)
     try:
         result = await run_in_threadpool(
-            handoff_page.apply, desk, week, _choices(form), by=user.handle, note=note
+            handoff_page.apply, desk, week, choices, by=user.handle, note=note
         )
     except USER_ERRORS as error:
-        return back(request, "/handoff", error=str(error))
+        return _show(request, user, data, error=str(error), note=note, choices=choices)
     handed = len(result.handed)
     stayed = f", {len(result.stayed)} already with them" if result.stayed else ""
     return back(
