@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sredesk.adapters.memory import FixedClock
-from sredesk.services import accounts, team
+from sredesk.services import accounts, inquiries, team
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from sredesk.web.pages import PAGE_ROUTERS
@@ -165,3 +165,41 @@ def test_no_browser_or_proxy_keeps_what_a_signed_in_reader_was_shown(
         assert api.headers.get("cache-control") == "no-store"
         # What anyone may fetch without signing in may be kept.
         assert "cache-control" not in client.get("/static/desk.css").headers
+
+
+def page_writes(number: int, seeded: Seeded) -> list[str]:
+    """Every form post a page router takes about inquiry `number`."""
+    ids = {"number": number, "attachment_id": seeded.attachment, "escalation_id": 1}
+    urls = []
+    for router in PAGE_ROUTERS:
+        for route in router.routes:
+            path: str = getattr(route, "path", "")
+            if "POST" in getattr(route, "methods", ()) and "{number}" in path:
+                names = re.findall(r"{(\w+)}", path)
+                assert set(names) <= set(ids), f"say which record {path} changes"
+                urls.append(path.format(**ids))
+    return sorted(urls)
+
+
+@pytest.mark.parametrize("role", ["member", "admin"])
+def test_a_former_member_finds_the_classified_inquiry_missing_on_every_page_post(
+    web_desk: Desk, browser: Callable[[str], Browser], seeded: Seeded, role: str
+) -> None:
+    """Left the team, no form they post about a classified inquiry tells it from a number that
+    has none, whatever it would do, and none changes it."""
+    n, missing = seeded.classified, seeded.missing
+    if role == "admin":
+        accounts.set_role(web_desk, "dave", "admin")
+    team.update_member(web_desk, "dave", active=False)
+    dave = browser("dave")
+    before = inquiries.get_inquiry(web_desk, n)
+    form = {"body": "x", "note": "x", "minutes": "30", "value": "yes", "answer": "accepted"}
+    shown = page_writes(n, seeded)
+    assert f"/inquiries/{n}/reply" in shown
+    assert f"/inquiries/{n}/postmortem" in shown
+    for url, control in zip(shown, page_writes(missing, seeded), strict=True):
+        answer, expected = dave.post(url, form), dave.post(control, form)
+        assert not shows_secret(answer.text), url
+        assert answer.status_code == expected.status_code == 404, url
+        assert answer.text == expected.text.replace(f"#{missing}", f"#{n}"), url
+    assert inquiries.get_inquiry(web_desk, n) == before

@@ -53,7 +53,8 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 Handle = Annotated[Text, Field(min_length=1, max_length=40, description="a member's handle")]
 # PostgreSQL's integer columns end at 2**31 - 1: a larger id names nothing, and a query
 # with it fails instead of finding nothing.
-RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+MAX_RECORD_ID = 2**31 - 1
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 # One person: a name, a handle or one e-mail address, on one line.
 Customer = Annotated[str, AfterValidator(_one_customer)]
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core.errors import NotFound
 from sredesk.services import inquiries
 from sredesk.services.accounts import Principal
 from sredesk.services.inquiry_page import inquiry_page
-from sredesk.web.auth import PageUser, sees_classified
+from sredesk.web.auth import FormUser, PageUser, sees_classified
 from sredesk.web.pages.common import desk_of, render
-from sredesk.web.schemas import RecordId
+from sredesk.web.schemas import MAX_RECORD_ID, RecordId
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,6 +30,39 @@ def not_found(request: Request, user: Principal, number: int) -> HTMLResponse:
         heading="No such inquiry",
         message=f"There is no inquiry #{number} on this desk; find it from the queue.",
     )
+
+
+class NoSuchInquiry(Exception):
+    """A form names an inquiry its sender may not see; the app answers with `not_found`."""
+
+    def __init__(self, user: Principal, number: int) -> None:
+        super().__init__(number)
+        self.user = user
+        self.number = number
+
+
+def no_such_inquiry(request: Request, error: Exception) -> HTMLResponse:
+    assert isinstance(error, NoSuchInquiry)
+    return not_found(request, error.user, error.number)
+
+
+async def form_inquiry_readable(request: Request, user: FormUser) -> None:
+    """Guard a form post that names an inquiry in its path, before it does anything.
+
+    The forms answer with the inquiry's page, or a notice of what they did, and their
+    refusals tell one inquiry from another; so a sender who may not see a classified inquiry
+    (a former member) finds it missing, exactly as a number with no inquiry, as the API's
+    `api_inquiry_readable` does.
+    """
+    number = request.path_params.get("number", "")
+    if sees_classified(user) or not number.isdigit() or int(number) > MAX_RECORD_ID:
+        return
+    try:
+        await run_in_threadpool(
+            partial(inquiries.check_readable, desk_of(request), int(number), see_classified=False)
+        )
+    except NotFound:
+        raise NoSuchInquiry(user, int(number)) from None
 
 
 def github_of(request: Request) -> GitHubSettings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sredesk.core import lifecycle
@@ -17,10 +17,11 @@ from sredesk.services.desk import USER_ERRORS
 from sredesk.services.inquiry_page import desk_zone, end_of_day, local, parse_local
 from sredesk.web.auth import FormUser
 from sredesk.web.pages.common import attempt, back, desk_of
-from sredesk.web.pages.inquiry import github_of, show_inquiry
+from sredesk.web.pages.inquiry import form_inquiry_readable, github_of, show_inquiry
 from sredesk.web.schemas import RecordId
 
-router = APIRouter(include_in_schema=False)
+# Every form here names an inquiry: one its sender may not see is not found.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(form_inquiry_readable)])
 
 # Long enough for a pasted log; a form is not the place for more.
 MAX_TEXT = 100_000

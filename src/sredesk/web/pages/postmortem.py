@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sredesk.core.errors import InvalidTransition, NotFound
@@ -16,7 +16,7 @@ from sredesk.services.desk import USER_ERRORS
 from sredesk.services.inquiry_page import desk_zone, local
 from sredesk.web.auth import FormUser, PageUser, sees_classified
 from sredesk.web.pages.common import back, desk_of, render
-from sredesk.web.pages.inquiry import not_found
+from sredesk.web.pages.inquiry import form_inquiry_readable, not_found
 from sredesk.web.schemas import RecordId
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +72,7 @@ def postmortem_page(request: Request, user: PageUser, number: RecordId) -> HTMLR
     return _show(request, user, number)
 
 
-@router.post("/inquiries/{number}/postmortem")
+@router.post("/inquiries/{number}/postmortem", dependencies=[Depends(form_inquiry_readable)])
 def save_postmortem(
     request: Request,
     user: FormUser,
