@@ -291,6 +291,14 @@ class _Rotation(_Repo):
         ]
         return sorted(found, key=lambda r: (r.week_start, r.id or 0))
 
+    def close_swap_request(
+        self, request: SwapRequest, status: SwapRequestStatus, at: datetime, by: str
+    ) -> bool:
+        if request.status is not SwapRequestStatus.OPEN:
+            return False
+        request.status, request.closed_at, request.closed_by = status, at, by
+        return True
+
     def add_token(self, token: FeedToken) -> None:
         token.id = self._new_id()
         self._s.tokens.append(token)

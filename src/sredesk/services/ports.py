@@ -27,6 +27,7 @@ from sredesk.core.model import (
     State,
     Swap,
     SwapRequest,
+    SwapRequestStatus,
     Team,
     TimeOff,
 )
@@ -115,6 +116,11 @@ class RotationRepository(Protocol):
     def swap_requests(
         self, *, since: date | None = None, open_only: bool = True
     ) -> Sequence[SwapRequest]: ...
+    # Closes the request only if it is still open in the database, and says whether it was:
+    # of two transactions closing it at once, the second waits for the first and gets False.
+    def close_swap_request(
+        self, request: SwapRequest, status: SwapRequestStatus, at: datetime, by: str
+    ) -> bool: ...
     def add_token(self, token: FeedToken) -> None: ...
     def tokens(self) -> Sequence[FeedToken]: ...
     # Stores the events whose UID is not stored yet; one stored meanwhile stays as it is.

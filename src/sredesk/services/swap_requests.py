@@ -2,8 +2,9 @@
 
 A request is open until the asker withdraws it or someone accepts it. One that can no longer
 be met (its week is over, or the asker no longer holds the role) is simply not shown.
-Accepting applies the swap and closes the request in one transaction, after
-`rotation.swap_in` has checked again that the member who accepts may take the week.
+Accepting closes the request, only if it is still open where it is stored, and applies the
+swap in one transaction, after `rotation.swap_in` has checked again that the member who
+accepts may take the week.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sredesk.core import roster
-from sredesk.core.errors import InvalidInput, NotFound
+from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import SwapRequest, SwapRequestStatus
 from sredesk.services import rotation
 from sredesk.services.desk import Desk, audit, member, notify
@@ -113,8 +114,18 @@ def _find(desk: Desk, uow: AbstractUnitOfWork, request_id: int) -> SwapRequest:
     return found
 
 
-def _close(desk: Desk, asked: SwapRequest, status: SwapRequestStatus, by: str) -> None:
-    asked.status, asked.closed_at, asked.closed_by = status, desk.now(), by
+def _close(
+    desk: Desk, uow: AbstractUnitOfWork, asked: SwapRequest, status: SwapRequestStatus, by: str
+) -> None:
+    """Close the request first, on the condition that it is still open where it is stored.
+
+    Two members may accept it (or its asker withdraw it) at the same moment, each having
+    read it as open: the second waits for the first to commit, and is refused here.
+    """
+    if not uow.rotation.close_swap_request(asked, status, desk.now(), by):
+        raise InvalidTransition(
+            f"swap request {asked.id} was taken or withdrawn a moment ago; reload the rotation page"
+        )
 
 
 def accept(desk: Desk, request_id: int, *, by: str) -> tuple[SwapRequest, list[str]]:
@@ -126,11 +137,11 @@ def accept(desk: Desk, request_id: int, *, by: str) -> tuple[SwapRequest, list[s
         asked = _find(desk, uow, request_id)
         if by == asked.from_member:
             raise InvalidInput("you asked for this swap; withdraw it instead of accepting it")
+        _close(desk, uow, asked, SwapRequestStatus.ACCEPTED, by)
         note = f"Accepted swap request {request_id}. {asked.note}".strip()
         warnings = rotation.swap_in(
             desk, uow, asked.week_start, asked.role, asked.from_member, by, by=by, note=note
         )
-        _close(desk, asked, SwapRequestStatus.ACCEPTED, by)
         uow.commit()
         # A detached copy: the caller reads it after this transaction is closed.
         return dataclasses.replace(asked), warnings
@@ -144,6 +155,6 @@ def withdraw(desk: Desk, request_id: int, *, by: str) -> None:
             raise InvalidInput(
                 f"only {asked.from_member}, who asked, may withdraw swap request {request_id}"
             )
-        _close(desk, asked, SwapRequestStatus.WITHDRAWN, by)
+        _close(desk, uow, asked, SwapRequestStatus.WITHDRAWN, by)
         audit(uow, "swap.withdrawn", actor=by, now=desk.now(), after={"request": request_id})
         uow.commit()

@@ -337,6 +337,23 @@ class SqlRotationRepository(_Repo):
             query = query.where(c.status == SwapRequestStatus.OPEN)
         return self.session.scalars(query).all()
 
+    def close_swap_request(
+        self, request: SwapRequest, status: SwapRequestStatus, at: datetime, by: str
+    ) -> bool:
+        # The status in the WHERE is read after any other transaction's write to the row has
+        # committed (PostgreSQL waits on its lock), not from what this session loaded.
+        c = t.swap_requests.c
+        result = self.session.execute(
+            update(t.swap_requests)
+            .where(c.id == request.id, c.status == SwapRequestStatus.OPEN)
+            .values(status=status, closed_at=at, closed_by=by)
+        )
+        assert isinstance(result, CursorResult)
+        if result.rowcount != 1:
+            return False
+        request.status, request.closed_at, request.closed_by = status, at, by
+        return True
+
     def add_token(self, token: FeedToken) -> None:
         self.session.add(token)
 
