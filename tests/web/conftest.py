@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,8 +34,9 @@ class Browser:
         return self.client.get(url, **kwargs)
 
     def post(self, url: str, data: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
-        """Post a form as the page would: with the CSRF token, not following the redirect."""
-        form = {"csrf_token": self.csrf, **(data or {})}
+        """Post a form as the page would: with the CSRF token and a fresh one-time key, not
+        following the redirect."""
+        form = {"csrf_token": self.csrf, "form_key": secrets.token_urlsafe(16), **(data or {})}
         kwargs.setdefault("follow_redirects", False)
         return self.client.post(url, data=form, **kwargs)
 

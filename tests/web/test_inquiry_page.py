@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -385,6 +386,7 @@ def test_resolve_with_kinds_and_a_link_then_reopen(
     ]
     form = [
         ("csrf_token", alice.csrf),
+        ("form_key", secrets.token_urlsafe(16)),
         ("kinds", "diagnosed"),
         ("kinds", "workaround"),
         ("link_url", "https://github.com/visit-dav/visit/issues/7"),
@@ -437,6 +439,7 @@ def test_a_refused_resolution_keeps_the_form_as_it_was_filled(
         f"/inquiries/{number}/resolve",
         data={
             "csrf_token": alice.csrf,
+            "form_key": secrets.token_urlsafe(16),
             "kinds": ["diagnosed", "workaround"],
             "link_url": "https://github.com/visit-dav/visit/issues/7",
             "link_kind": "comprehensive-solution",
@@ -603,6 +606,7 @@ def test_a_number_past_what_the_database_holds_is_refused_not_a_crash(
             (f"/inquiries/{number}/attachments/{huge}/approve", "attachment_id"),
         ]:
             data = {"csrf_token": csrf, "body": "x", "answer": "accepted", "minutes": "5"}
+            data["form_key"] = secrets.token_urlsafe(16)
             answer = client.post(url, data=data, follow_redirects=False)
             assert answer.status_code == 422, (url, answer.text)
             assert f"path.{field}: Input should be less than or equal to 2147483647" in answer.text

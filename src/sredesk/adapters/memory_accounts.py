@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sredesk.core.accounts import ApiToken, LoginFailure, LoginSession, User
+from sredesk.core.accounts import ApiToken, FormSubmission, LoginFailure, LoginSession, User
 
 
 @dataclass
@@ -16,6 +17,7 @@ class AccountState:
     tokens: list[ApiToken] = field(default_factory=list)
     sessions: list[LoginSession] = field(default_factory=list)
     failures: list[LoginFailure] = field(default_factory=list)
+    forms: dict[str, FormSubmission] = field(default_factory=dict)
     next_id: int = 1
 
 
@@ -93,3 +95,18 @@ class MemoryAccountRepository:
 
     def prune_failures(self, before: datetime) -> None:
         self._s.failures = [f for f in self._s.failures if f.at > before]
+
+    def claim_form(self, submission: FormSubmission) -> FormSubmission | None:
+        earlier = self._s.forms.setdefault(submission.key, submission)
+        return None if earlier is submission else dataclasses.replace(earlier)
+
+    def settle_form(self, key: str, location: str, notice: str, error: str) -> None:
+        if key in self._s.forms:
+            found = self._s.forms[key]
+            found.location, found.notice, found.error = location, notice, error
+
+    def release_form(self, key: str) -> None:
+        self._s.forms.pop(key, None)
+
+    def prune_forms(self, before: datetime) -> None:
+        self._s.forms = {k: f for k, f in self._s.forms.items() if f.at > before}

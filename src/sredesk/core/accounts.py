@@ -96,6 +96,21 @@ class LoginFailure:
     id: int | None = None
 
 
+@dataclass(eq=False)
+class FormSubmission:
+    """A form post, by the one-time key its form carried; what it answered, once it has.
+
+    `location` is None while the post is still being done.
+    """
+
+    key: str
+    user_handle: str
+    at: datetime
+    location: str | None = None
+    notice: str = ""
+    error: str = ""
+
+
 # A former member (their team entry set inactive) keeps their account's role for the rest of
 # the desk, but is no longer on it: what never leaves the desk is not theirs to read.
 _WITHHELD_FROM_FORMER_MEMBERS = frozenset({Permission.SEE_CLASSIFIED})

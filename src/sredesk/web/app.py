@@ -34,6 +34,7 @@ from sredesk.web.api import rotation as rotation_api
 from sredesk.web.auth import LoginRequired, api_inquiry_readable, api_principal
 from sredesk.web.pages import PAGE_ROUTERS
 from sredesk.web.pages.common import STATIC, refuse_nul, render
+from sredesk.web.pages.form_keys import SentAlready, sent_already
 from sredesk.web.pages.inquiry import NoSuchInquiry, no_such_inquiry
 
 log = logging.getLogger("sredesk.web")
@@ -222,6 +223,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(NoSuchInquiry, no_such_inquiry)
+    app.add_exception_handler(SentAlready, sent_already)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     guarded = [Depends(api_principal)]
     # Every route there names an inquiry: one the reader may not see is not found.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sredesk.adapters.db import account_tables as t
-from sredesk.core.accounts import ApiToken, LoginFailure, LoginSession, User
+from sredesk.core.accounts import ApiToken, FormSubmission, LoginFailure, LoginSession, User
 
 
 class SqlAccountRepository:
@@ -73,3 +75,32 @@ class SqlAccountRepository:
     def prune_failures(self, before: datetime) -> None:
         c = t.login_failures.c
         self.session.execute(delete(t.login_failures).where(c.at <= before))
+
+    def claim_form(self, submission: FormSubmission) -> FormSubmission | None:
+        # ON CONFLICT DO NOTHING: of two posts of one key at once, the second waits for the
+        # first's insert to commit (PostgreSQL on the key, SQLite on its write lock).
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        c = t.form_submissions.c
+        statement = (
+            dialect.insert(t.form_submissions)
+            .values(asdict(submission))
+            .on_conflict_do_nothing(index_elements=[c.key])
+            .returning(c.key)
+        )
+        if self.session.execute(statement).first() is not None:
+            return None
+        row = self.session.execute(select(t.form_submissions).where(c.key == submission.key))
+        return FormSubmission(**row.one()._asdict())
+
+    def settle_form(self, key: str, location: str, notice: str, error: str) -> None:
+        c = t.form_submissions.c
+        values = {"location": location, "notice": notice, "error": error}
+        self.session.execute(update(t.form_submissions).where(c.key == key).values(values))
+
+    def release_form(self, key: str) -> None:
+        c = t.form_submissions.c
+        self.session.execute(delete(t.form_submissions).where(c.key == key))
+
+    def prune_forms(self, before: datetime) -> None:
+        c = t.form_submissions.c
+        self.session.execute(delete(t.form_submissions).where(c.at <= before))

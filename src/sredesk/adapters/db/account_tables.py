@@ -1,4 +1,4 @@
-"""Declare and map the accounts' tables: users, API tokens, sessions and failed logins."""
+"""Declare and map the accounts' tables: users, API tokens, sessions, failed logins and forms."""
 
 from __future__ import annotations
 
@@ -52,6 +52,19 @@ login_sessions = Table(
     Column("csrf", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+# One row for each form post, by the one-time key its form carried, kept for a while so
+# that a second post of the same form (a double click, a resend) acts once.
+form_submissions = Table(
+    "form_submissions",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("user_handle", String(39), nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("location", String(2000), nullable=True),
+    Column("notice", String(300), nullable=False),
+    Column("error", String(300), nullable=False),
 )
 
 login_failures = Table(

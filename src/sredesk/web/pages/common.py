@@ -34,6 +34,10 @@ _env = Environment(
 )
 templates = Jinja2Templates(env=_env)
 
+# The field of a form's one-time key (see `form_keys.py`); each call makes a fresh key.
+FORM_KEY = "form_key"
+_env.globals["form_key"] = lambda: secrets.token_urlsafe(16)
+
 
 def desk_of(request: Request) -> Desk:
     desk: Desk = request.app.state.desk
@@ -106,6 +110,8 @@ def read_flash(request: Request) -> tuple[str, str]:
 
 def back(request: Request, path: str, *, notice: str = "", error: str = "") -> RedirectResponse:
     """Redirect after a post, leaving a one-line notice or error for the next page."""
+    # What the post answered, for a second post of the same form to answer alike.
+    request.state.answered = (path, notice, error)
     response = RedirectResponse(path, status_code=303)
     if notice or error:
         response.set_cookie(
@@ -117,6 +123,12 @@ def back(request: Request, path: str, *, notice: str = "", error: str = "") -> R
             secure=secure_cookies(request),
         )
     return response
+
+
+def answered(request: Request) -> tuple[str, str, str] | None:
+    """The (path, notice, error) a post redirected with, or None if it answered otherwise."""
+    found: tuple[str, str, str] | None = getattr(request.state, "answered", None)
+    return found
 
 
 def attempt(

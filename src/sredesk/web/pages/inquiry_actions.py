@@ -17,11 +17,16 @@ from sredesk.services.desk import USER_ERRORS
 from sredesk.services.inquiry_page import desk_zone, end_of_day, local, parse_local
 from sredesk.web.auth import FormUser
 from sredesk.web.pages.common import attempt, back, desk_of
+from sredesk.web.pages.form_keys import sent_once
 from sredesk.web.pages.inquiry import form_inquiry_readable, github_of, show_inquiry
 from sredesk.web.schemas import RecordId
 
-# Every form here names an inquiry: one its sender may not see is not found.
-router = APIRouter(include_in_schema=False, dependencies=[Depends(form_inquiry_readable)])
+# Every form here names an inquiry: one its sender may not see is not found. Each acts once
+# for its one-time key: the guard runs after the check, and settles once the form answered.
+router = APIRouter(
+    include_in_schema=False,
+    dependencies=[Depends(form_inquiry_readable), Depends(sent_once, scope="function")],
+)
 
 # Long enough for a pasted log; a form is not the place for more.
 MAX_TEXT = 100_000
