@@ -87,3 +87,16 @@ def test_a_form_without_its_key_is_refused_in_one_line(
     assert refused.status_code == 422
     assert "the form lacks its one-time key; reload the page and send it again" in refused.text
     assert records(web_desk, number)[0] == 1
+
+
+def test_another_users_key_is_refused_and_tells_nothing_of_their_post(
+    web_desk: Desk, browser: Callable[[str], Browser], number: int
+) -> None:
+    alice, bob = browser("alice"), browser("bob")
+    (key, *_) = FORM_KEY.findall(alice.get(f"/inquiries/{number}").text)
+    said_to_alice = said(alice.post(f"/inquiries/{number}/note", {"body": "x", "form_key": key}))
+    refused = bob.post(f"/inquiries/{number}/note", {"body": "y", "form_key": key})
+    assert refused.status_code == 409
+    assert "this form was sent by another user; reload the page" in refused.text
+    assert said_to_alice not in refused.text
+    assert records(web_desk, number)[0] == 2

@@ -74,6 +74,9 @@ async def sent_once(request: Request, user: FormUser) -> AsyncIterator[None]:
             422, "the form lacks its one-time key; reload the page and send it again"
         )
     earlier = await _earlier(request, key, user.handle)
+    if earlier is not None and earlier.user_handle != user.handle:
+        # Its answer is the other user's to see; a key is never shared in earnest.
+        raise HTTPException(409, "this form was sent by another user; reload the page")
     if earlier is not None:
         raise SentAlready(earlier, return_to(request))
     desk = desk_of(request)
