@@ -79,7 +79,7 @@ def test_a_new_password_from_stdin(migrated_database_url: str) -> None:
         "--password-stdin",
         stdin="a brand new secret\n",
     )
-    assert changed.stdout == "set the password of dave; their sessions ended\n"
+    assert changed.stdout == "set the password of dave; their sessions ended; no API token works\n"
     missing = run(
         migrated_database_url, "user", "passwd", "zed", "--password-stdin", stdin="long enough!\n"
     )

@@ -210,3 +210,37 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(memory_desk: Desk) ->
 def test_a_token_for_nobody_is_refused(memory_desk: Desk) -> None:
     with pytest.raises(NotFound, match="no user 'ghost'; add one with 'sredesk user add'"):
         accounts.issue_token(memory_desk, "ghost")
+
+
+def test_passwd_from_the_shell_ends_sessions_and_names_the_tokens_that_still_work(
+    memory_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API tokens are credentials of their own: a new password leaves them, and says so."""
+    from typer.testing import CliRunner
+
+    from sredesk.cli import user as user_cli
+
+    monkeypatch.setattr(user_cli, "desk", lambda: memory_desk)
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    secret, _ = accounts.log_in(memory_desk, "alice", PASSWORD, address=None)
+    laptop = accounts.issue_token(memory_desk, "alice", "laptop")
+    ci = accounts.issue_token(memory_desk, "alice", "ci")
+    accounts.revoke_token(memory_desk, "alice", ci[:10])
+    told = CliRunner().invoke(
+        user_cli.user_app, ["passwd", "alice", "--password-stdin"], input="a brand new secret\n"
+    )
+    assert told.exit_code == 0, told.output
+    assert told.stdout == (
+        "set the password of alice; their sessions ended\n"
+        f"1 API token still works: {laptop[:10]} (laptop); revoke one with "
+        f"'sredesk user token alice --revoke PREFIX'\n"
+    )
+    assert accounts.session_principal(memory_desk, secret) is None
+    assert accounts.token_principal(memory_desk, laptop) is not None
+    none_left = CliRunner().invoke(user_cli.user_app, ["disable", "alice"])
+    assert none_left.exit_code == 0, none_left.output
+    accounts.set_active(memory_desk, "alice", True)
+    again = CliRunner().invoke(
+        user_cli.user_app, ["passwd", "alice", "--password-stdin"], input="yet another secret\n"
+    )
+    assert again.stdout == "set the password of alice; their sessions ended; no API token works\n"

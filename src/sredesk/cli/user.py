@@ -44,11 +44,17 @@ def add(
 
 @user_app.command("passwd")
 def passwd(handle: str, password_stdin: bool = PASSWORD_STDIN) -> None:
-    """Set an account's password; its open sessions end."""
+    """Set an account's password; its open sessions end, its API tokens keep working."""
     from sredesk.services import accounts
 
-    accounts.set_password(desk(), handle, _password(password_stdin))
+    live = accounts.set_password(desk(), handle, _password(password_stdin))
+    if not live:
+        typer.echo(f"set the password of {handle}; their sessions ended; no API token works")
+        return
     typer.echo(f"set the password of {handle}; their sessions ended")
+    tokens = ", ".join(f"{prefix} ({name})" for prefix, name in live)
+    works = "1 API token still works" if len(live) == 1 else f"{len(live)} API tokens still work"
+    typer.echo(f"{works}: {tokens}; revoke one with 'sredesk user token {handle} --revoke PREFIX'")
 
 
 @user_app.command("role")

@@ -101,16 +101,25 @@ def _user(uow: AbstractUnitOfWork, handle: str) -> User:
     return user
 
 
-def set_password(desk: Desk, handle: str, password: str, *, by: str = "system") -> None:
-    """Set a new password and end the user's sessions, so an old one stops working at once."""
+def set_password(
+    desk: Desk, handle: str, password: str, *, by: str = "system"
+) -> list[tuple[str, str]]:
+    """Set a new password and end the user's sessions, so an old one stops working at once.
+
+    Personal API tokens are credentials of their own, each revoked by name, as on GitHub:
+    a script's token keeps working. Returns the (prefix, name) of each token still live, so
+    the caller can say which, for an owner who changed the password because one leaked.
+    """
     check_password(password)
     hashed = _hasher(desk).hash(password)
     with desk.unit_of_work() as uow:
         user = _user(uow, handle)
         user.password_hash = hashed
         uow.accounts.end_sessions(handle=handle)
+        live = [(t.prefix, t.name) for t in uow.accounts.tokens_for(handle) if not t.revoked_at]
         audit(uow, "user.passwd", actor=by, now=desk.now(), after={"user": handle})
         uow.commit()
+    return live
 
 
 def set_active(desk: Desk, handle: str, active: bool, *, by: str = "system") -> int:
