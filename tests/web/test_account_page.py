@@ -155,3 +155,20 @@ def test_a_forged_post_without_the_csrf_token_is_refused(
     assert accounts.list_tokens(web_desk, "alice") == []
     with TestClient(create_app(web_desk)) as client:
         sign_in(client, "alice", PASSWORD)
+
+
+def test_a_notice_set_by_one_server_process_shows_in_another(web_desk: Desk) -> None:
+    """Workers (or a restart) sharing the desk's secret read each other's notices."""
+    secret = b"the desk's mail secret, 32 bytes"
+    first = TestClient(create_app(web_desk, secret=secret), headers={"accept": "text/html"})
+    csrf = sign_in(first, "alice")
+    refused = first.post("/account/tokens/revoke", data={"csrf_token": csrf, "prefix": "sdt_nope"})
+    assert refused.status_code == 200  # followed to /account, by the same process
+    told = "&#39;alice&#39; has no live token starting &#39;sdt_nope&#39;"
+    assert told in refused.text
+    flash = refused.history[0].cookies["sredesk_flash"]
+    for other, shown in [(secret, True), (b"another desk's secret, 32 bytes!", False)]:
+        with TestClient(create_app(web_desk, secret=other)) as second:
+            second.cookies.update(first.cookies)
+            second.cookies.set("sredesk_flash", flash)
+            assert (told in second.get("/account").text) is shown

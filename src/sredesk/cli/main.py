@@ -89,9 +89,11 @@ def serve(
     from sredesk.adapters.github.settings import GitHubSettings
     from sredesk.services.github_sender import GitHubSender
     from sredesk.services.outbox import Sender
+    from sredesk.settings import Settings
     from sredesk.web.app import create_app
 
     github = GitHubSettings.from_env(os.environ)
+    mail = Settings.from_env(os.environ).mail
     senders: dict[str, Sender] = {}
     if github.token:
         senders["github"] = GitHubSender(desk(), github, GitHubClient(github.token, github.api_url))
@@ -104,6 +106,7 @@ def serve(
         github=github,
         senders=senders,
         secure_cookies=secure_cookies,
+        secret=mail.secret if mail is not None else None,
     )
     uvicorn.run(app_, host=host, port=port, log_level="info")
 

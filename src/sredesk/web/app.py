@@ -33,7 +33,7 @@ from sredesk.web.api import inquiries as inquiries_api
 from sredesk.web.api import rotation as rotation_api
 from sredesk.web.auth import LoginRequired, api_inquiry_readable, api_principal
 from sredesk.web.pages import PAGE_ROUTERS
-from sredesk.web.pages.common import STATIC, refuse_nul, render
+from sredesk.web.pages.common import STATIC, flash_key, refuse_nul, render
 from sredesk.web.pages.form_keys import SentAlready, sent_already
 from sredesk.web.pages.inquiry import NoSuchInquiry, no_such_inquiry
 
@@ -185,10 +185,13 @@ def create_app(
     github: GitHubSettings | None = None,
     senders: Mapping[str, Sender] | None = None,
     secure_cookies: bool = False,
+    secret: bytes | None = None,
 ) -> FastAPI:
     """Build the application; with `watch_every`, run the clock watcher that often (seconds).
 
     Without `github` settings the webhook receiver has no secret and refuses every delivery.
+    `secret` is the desk's persistent secret (SREDESK_MAIL_SECRET), from which the keys of
+    the web's signed cookies are derived, so that every server process agrees on them.
     """
 
     @asynccontextmanager
@@ -215,6 +218,7 @@ def create_app(
     app.state.github = github or GitHubSettings()
     # Behind a TLS-terminating proxy the app sees http; this marks the cookies Secure anyway.
     app.state.secure_cookies = secure_cookies
+    app.state.flash_key = flash_key(secret)
     for error in USER_ERRORS:
         app.add_exception_handler(error, _desk_error)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)

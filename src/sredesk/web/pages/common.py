@@ -75,29 +75,40 @@ def render(
 
 # The notice or refusal a redirect leaves for the next page travels in a cookie the desk
 # signs, never in the URL: a link must not put words of its sender's on the desk's pages
-# ("this desk has moved: sign in at ..."). The key is made per process; a restart forgets
-# a notice not yet shown, and nothing else.
+# ("this desk has moved: sign in at ..."). The key is derived from the desk's own secret, so
+# that every server process, and the next one after a restart, reads what another set.
 FLASH_COOKIE = "sredesk_flash"
 FLASH_SECONDS = 60
 MAX_FLASH = 300
-_FLASH_KEY = secrets.token_bytes(32)
 
 
-def _flash_mac(payload: str) -> str:
-    return hmac.new(_FLASH_KEY, payload.encode(), hashlib.sha256).hexdigest()
+def flash_key(secret: bytes | None) -> bytes:
+    """The key that signs notices: derived from `secret`, or random without one.
+
+    The secret signs reply addresses too; a key of its own for each use means a value signed
+    for one can never pass for the other. A desk without a secret (no [mail] table) makes a
+    key per process, and a restart forgets a notice not yet shown, and nothing else.
+    """
+    if not secret:
+        return secrets.token_bytes(32)
+    return hmac.new(secret, b"sredesk flash cookie", hashlib.sha256).digest()
 
 
-def flash_value(notice: str = "", error: str = "") -> str:
+def _flash_mac(key: bytes, payload: str) -> str:
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def flash_value(key: bytes, notice: str = "", error: str = "") -> str:
     """The signed cookie value carrying a one-line notice or error to the next page."""
     data = json.dumps({"notice": notice[:MAX_FLASH], "error": error[:MAX_FLASH]})
     payload = base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
-    return f"{payload}.{_flash_mac(payload)}"
+    return f"{payload}.{_flash_mac(key, payload)}"
 
 
-def decode_flash(value: str) -> tuple[str, str]:
+def decode_flash(key: bytes, value: str) -> tuple[str, str]:
     """A flash cookie's (notice, error), or empty ones if the desk did not sign it."""
     payload, _, mac = value.rpartition(".")
-    if not payload or not hmac.compare_digest(mac, _flash_mac(payload)):
+    if not payload or not hmac.compare_digest(mac, _flash_mac(key, payload)):
         return "", ""
     data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return str(data.get("notice", "")), str(data.get("error", ""))
@@ -105,7 +116,7 @@ def decode_flash(value: str) -> tuple[str, str]:
 
 def read_flash(request: Request) -> tuple[str, str]:
     """The (notice, error) the last redirect left for this page, if any."""
-    return decode_flash(request.cookies.get(FLASH_COOKIE, ""))
+    return decode_flash(request.app.state.flash_key, request.cookies.get(FLASH_COOKIE, ""))
 
 
 def back(request: Request, path: str, *, notice: str = "", error: str = "") -> RedirectResponse:
@@ -116,7 +127,7 @@ def back(request: Request, path: str, *, notice: str = "", error: str = "") -> R
     if notice or error:
         response.set_cookie(
             FLASH_COOKIE,
-            flash_value(notice, error),
+            flash_value(request.app.state.flash_key, notice, error),
             max_age=FLASH_SECONDS,
             httponly=True,
             samesite="lax",
