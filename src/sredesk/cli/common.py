@@ -38,7 +38,7 @@ class DeskGroup(TyperGroup):
         except UsageError as error:
             where = f"; see '{error.ctx.command_path} --help'" if error.ctx else ""
             said = " ".join(error.format_message().split()).rstrip(".")
-            typer.echo(f"error: {said}{where}", err=True)
+            say(f"error: {said}{where}", err=True)
             sys.exit(error.exit_code)
         except typer.Abort:
             typer.echo("aborted", err=True)
@@ -54,7 +54,7 @@ class DeskGroup(TyperGroup):
             message = refusal(error)
             if message is None:
                 raise
-            typer.echo(message, err=True)
+            say(message, err=True)
             raise typer.Exit(2) from None
 
 
@@ -150,6 +150,36 @@ def check_utf8_invocation(argv: Sequence[str], env: Mapping[str, str]) -> None:
             utf8_text(value, f"${name}")
 
 
+def _escapes(kept: str) -> dict[int, str]:
+    # Unicode's control characters (C0, DEL and C1): a terminal acts on them, and an escape
+    # sequence in a subject or a body could clear the screen, retitle the window or forge
+    # what the operator reads. Each is shown as the Python escape that names it.
+    controls = [*range(0x20), *range(0x7F, 0xA0)]
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return {
+        code: named.get(chr(code), f"\\x{code:02x}") for code in controls if chr(code) not in kept
+    }
+
+
+_ONE_LINE = _escapes("\t")
+_LINES = _escapes("\t\n")
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` with its control characters escaped; `lines` keeps its line breaks."""
+    if lines:
+        return text.replace("\r\n", "\n").translate(_LINES)
+    return text.translate(_ONE_LINE)
+
+
+def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print a line of the shell's output, whose words may be anyone's: a customer's subject,
+    a member's note. Every command prints through here or `print_table`, so no control
+    character anyone wrote reaches the terminal; a one-line field is passed through
+    `printable` first, so that it keeps to its line too."""
+    typer.echo(printable(text, lines=True), err=err, nl=nl)
+
+
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -159,7 +189,8 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, width:
 
     Every cell is a Rich `Text`, never markup: a title such as "[visit-users] Crash" or
     "libs in [/usr/lib64]" is what someone wrote, and read as markup it would lose its
-    brackets or stop the command with a markup error.
+    brackets or stop the command with a markup error. Rich passes escape sequences through,
+    so each cell's control characters are escaped first.
     """
     from rich.console import Console
     from rich.table import Table
@@ -167,7 +198,7 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, width:
 
     table = Table(*headers)
     for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(Text(printable(cell)) for cell in row))
     Console(width=width).print(table)
 
 

@@ -15,6 +15,8 @@ from sredesk.cli.common import (
     operator,
     print_json,
     print_table,
+    printable,
+    say,
 )
 from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
@@ -85,7 +87,7 @@ def member_add(
         joined=_date(joined, "--joined"),
         actor=operator(as_),
     )
-    typer.echo(f"added {handle.lstrip('@')}, sharing the desk's weeks from {since}")
+    say(f"added {handle.lstrip('@')}, sharing the desk's weeks from {since}")
 
 
 @member_app.command("edit")
@@ -138,13 +140,13 @@ def member_edit(
     changed = team.update_member(desk(), handle, actor=operator(as_), **changes)
     handle = handle.lstrip("@")
     if not changed:
-        typer.echo(f"{handle} unchanged")
+        say(f"{handle} unchanged")
         return
     said = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
-    typer.echo(f"updated {handle}: {said}")
+    say(f"updated {handle}: {said}")
     if "active" in changed and not changed["active"][1]:
         for week in team.weeks_held(desk(), handle):
-            typer.echo(
+            say(
                 f"warning: {handle} is off the rotation but still {week['role'].capitalize()} "
                 f"in the week of {week['week_start']}; give it to someone with 'sredesk "
                 f"schedule swap {week['week_start']} --role {week['role']} --member {handle} "
@@ -166,9 +168,9 @@ def member_time_off(
     assert first is not None
     assert last is not None
     entry = team.add_time_off(desk(), handle, first, last, reason, actor=operator(as_))
-    typer.echo(f"time-off #{entry} recorded for {handle.lstrip('@')}")
+    say(f"time-off #{entry} recorded for {handle.lstrip('@')}")
     for week in team.weeks_left_by(desk(), handle, first, last):
-        typer.echo(
+        say(
             f"warning: {handle.lstrip('@')} is still {week['role'].capitalize()} in the week of "
             f"{week['week_start']}, which this time-off touches; ask for a swap on /rotation",
             err=True,
@@ -186,9 +188,9 @@ def member_time_off_list(
         print_json(found)
         return
     for t in found:
-        typer.echo(f"#{t['id']:<5} {t['member']:<12} {t['start']} to {t['end']}  {t['reason']}")
+        say(f"#{t['id']:<5} {t['member']:<12} {t['start']} to {t['end']}  {printable(t['reason'])}")
     if not found:
-        typer.echo("no time-off")
+        say("no time-off")
 
 
 @member_app.command("time-off-remove")
@@ -199,7 +201,7 @@ def member_time_off_remove(
 ) -> None:
     """Remove a member's time-off by its id (see time-off-list), such as one entered by mistake."""
     removed = team.remove_time_off(desk(), handle, time_off_id, actor=operator(as_))
-    typer.echo(
+    say(
         f"removed time-off #{time_off_id} of {removed['member']}: "
         f"{removed['start']} to {removed['end']} ({removed['reason']})"
     )
@@ -217,9 +219,9 @@ def shift_list(
         print_json(found)
         return
     for s in found:
-        typer.echo(f"{s['week_start']}  primary {s['primary']:<12} backup {s['backup']}")
+        say(f"{s['week_start']}  primary {s['primary']:<12} backup {s['backup']}")
         for d in s["delegations"]:
-            typer.echo(
+            say(
                 f"    delegation {d['id']}: {d['from_member']} -> {d['to_member']} "
                 f"{d['start'][:16]}..{d['end'][:16]} {d['status']}"
             )
@@ -233,7 +235,7 @@ def shift_set(
     week = _date(week_start, "WEEK_START")
     assert week is not None
     shifts.set_shift(desk(), week, primary, backup, actor=operator(as_))
-    typer.echo(f"week of {week}: {primary} primary, {backup} backup")
+    say(f"week of {week}: {primary} primary, {backup} backup")
 
 
 @shift_app.command("now")
@@ -243,31 +245,31 @@ def shift_now(json_out: bool = typer.Option(False, "--json")) -> None:
     if json_out:
         print_json(duty)
     elif duty is None:
-        typer.echo("nobody: no shift covers this week")
+        say("nobody: no shift covers this week")
     else:
         held = f" (delegated to {duty['delegate']})" if duty["delegate"] else ""
-        typer.echo(f"primary {duty['primary']}{held}, backup {duty['backup']}")
+        say(f"primary {duty['primary']}{held}, backup {duty['backup']}")
 
 
 @shift_app.command("accept")
 def shift_accept(delegation_id: int, as_: str | None = AS_OPTION) -> None:
     """Accept a delegation of the Primary role."""
     shifts.answer_delegation(desk(), delegation_id, by=actor(as_), accept=True)
-    typer.echo(f"delegation {delegation_id} accepted")
+    say(f"delegation {delegation_id} accepted")
 
 
 @shift_app.command("decline")
 def shift_decline(delegation_id: int, as_: str | None = AS_OPTION) -> None:
     """Decline a delegation of the Primary role."""
     shifts.answer_delegation(desk(), delegation_id, by=actor(as_), accept=False)
-    typer.echo(f"delegation {delegation_id} declined")
+    say(f"delegation {delegation_id} declined")
 
 
 @shift_app.command("end")
 def shift_end(delegation_id: int, as_: str | None = AS_OPTION) -> None:
     """End a delegation early; the Primary holds the role again."""
     shifts.end_delegation(desk(), delegation_id, by=actor(as_))
-    typer.echo(f"delegation {delegation_id} ended")
+    say(f"delegation {delegation_id} ended")
 
 
 def handoff(
@@ -315,26 +317,26 @@ def handoff(
         return
     verb = "would hand" if dry_run else "handed"
     to_primary = [n for n in result.handed if n not in result.to_backup]
-    typer.echo(
+    say(
         f"{verb} {len(to_primary)} to {result.to_member}: "
         + (", ".join(f"#{n}" for n in to_primary) or "none")
     )
     kept = [
         f"#{n}" + (" (earlier this week)" if n in result.kept_earlier else "") for n in result.kept
     ]
-    typer.echo(f"kept by {result.from_member}: " + (", ".join(kept) or "none"))
+    say(f"kept by {result.from_member}: " + (", ".join(kept) or "none"))
     if result.stayed:
-        typer.echo(
+        say(
             f"already with {result.to_member}, no notice: "
             + ", ".join(f"#{n}" for n in result.stayed)
         )
     if result.to_backup:
-        typer.echo(
+        say(
             f"classified, to {result.backup} (cleared; {result.to_member} is not): "
             + ", ".join(f"#{n}" for n in result.to_backup)
         )
     if result.uncleared:
-        typer.echo(
+        say(
             "classified, left unassigned (nobody next is cleared): "
             + ", ".join(f"#{n}" for n in result.uncleared)
         )
@@ -357,7 +359,7 @@ def effort_log(
         note=note,
         inquiry_number=inquiry,
     )
-    typer.echo(f"logged {minutes} min (entry {entry})")
+    say(f"logged {minutes} min (entry {entry})")
 
 
 @effort_app.command("list")
@@ -373,4 +375,4 @@ def effort_list(
         return
     for e in found:
         on = f"#{e['inquiry']}" if e["inquiry"] else "desk"
-        typer.echo(f"{e['on']}  {e['member']:<10} {e['minutes']:>5} min  {on}  {e['note']}")
+        say(f"{e['on']}  {e['member']:<10} {e['minutes']:>5} min  {on}  {printable(e['note'])}")

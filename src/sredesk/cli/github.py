@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from sredesk.adapters.github.settings import GitHubSettings
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json, printable, say
 from sredesk.core.errors import InvalidInput
 from sredesk.core.github import parse_known_issue, parse_repo
 from sredesk.services import github, outbox
@@ -43,22 +43,22 @@ def _deliver_queued(number: int, kind: str, what: str, done: str) -> None:
     found = [m for m in outbox.list_outbox(desk(), inquiry_number=number) if m["kind"] == kind]
     message = found[-1]
     if message["sent_at"]:
-        typer.echo(done)
+        say(done)
     elif message["failed"]:
-        typer.echo(
+        say(
             f"error: #{number}: GitHub refused the {what} ({message['last_error']}); once that "
             f"is fixed, retry it with POST /api/v1/outbox/{message['id']}/retry",
             err=True,
         )
         raise typer.Exit(1)
     elif not has_token:
-        typer.echo(
+        say(
             f"#{number}: {what} queued; set SREDESK_GITHUB_TOKEN, then 'sredesk github send' "
             "sends it"
         )
     else:
         why = f" ({message['last_error']})" if message["last_error"] else ""
-        typer.echo(f"#{number}: {what} queued{why}; 'sredesk github send' retries it")
+        say(f"#{number}: {what} queued{why}; 'sredesk github send' retries it")
 
 
 def promote(
@@ -73,9 +73,7 @@ def promote(
     """Promote to a product-development issue (--repo) or update a known one (--known)."""
     by = actor(as_, number)
     if (repo is None) == (known is None):
-        typer.echo(
-            "error: give exactly one of --repo OWNER/NAME or --known OWNER/NAME#NUM", err=True
-        )
+        say("error: give exactly one of --repo OWNER/NAME or --known OWNER/NAME#NUM", err=True)
         raise typer.Exit(2)
     if known is not None:
         known_repo, issue = parse_known_issue(known)
@@ -88,7 +86,7 @@ def promote(
             product_repos=_settings().product_repos,
             note=note,
         )
-        typer.echo(f"#{number} resolved as a known issue")
+        say(f"#{number} resolved as a known issue")
         done = f"#{number}: {known} updated and flagged for review"
         _deliver_queued(number, "github.known", "known-issue update", done)
         return
@@ -126,7 +124,7 @@ def send(once: bool = typer.Option(True, help="One pass (default).")) -> None:
     if not _settings().token:
         raise InvalidInput("SREDESK_GITHUB_TOKEN is not set; GitHub takes no writes without it")
     report = outbox.deliver_due(desk(), {"github": _sender()})
-    typer.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+    say(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
 
 
 @lhf_app.command("sync")
@@ -145,15 +143,13 @@ def lhf_sync() -> None:
     try:
         summary = backlog.sync(desk(), config, GitHubClient(config.token, config.api_url))
     except DeliveryError as error:  # raised before anything is stored
-        typer.echo(
+        say(
             f"error: cannot fetch the backlog from GitHub ({error}); check SREDESK_GITHUB_API_URL, "
             "SREDESK_GITHUB_TOKEN and the network, then sync again",
             err=True,
         )
         raise typer.Exit(1) from None
-    typer.echo(
-        f"added {summary['added']}, updated {summary['updated']}, closed {summary['closed']}"
-    )
+    say(f"added {summary['added']}, updated {summary['updated']}, closed {summary['closed']}")
 
 
 @lhf_app.command("list")
@@ -170,7 +166,7 @@ def lhf_list(
         return
     for f in found:
         hours = f"{f['estimate_hours']:.1f} h" if f["estimate_hours"] is not None else "  ? h"
-        typer.echo(f"{f['id']:>4}  {hours:>7}  {f['repo']}#{f['number']}  {f['title']}")
+        say(f"{f['id']:>4}  {hours:>7}  {f['repo']}#{f['number']}  {printable(f['title'])}")
 
 
 @lhf_app.command("done")
@@ -184,4 +180,4 @@ def lhf_done(
     from sredesk.services import backlog
 
     backlog.done(desk(), fruit_id, by=actor(as_), minutes=minutes, note=note)
-    typer.echo(f"fruit {fruit_id} done; {minutes} min logged")
+    say(f"fruit {fruit_id} done; {minutes} min logged")

@@ -16,7 +16,9 @@ from sredesk.cli.common import (
     operator,
     print_json,
     print_table,
+    printable,
     read_body,
+    say,
 )
 from sredesk.core.calendar import CalendarError, check_year
 from sredesk.core.errors import InvalidInput
@@ -85,7 +87,7 @@ def new(
     if json_out:
         print_json(inquiries.get_inquiry(desk(), number))
     else:
-        typer.echo(f"opened #{number}")
+        say(f"opened #{number}")
 
 
 @app.command("list")
@@ -138,19 +140,20 @@ def show(number: int, json_out: bool = typer.Option(False, "--json", help="Print
 
 def _print_detail(data: dict[str, Any]) -> None:
     flags = [f for f in ("sensitive", "serious") if data[f]]
-    typer.echo(f"#{data['number']} {data['title']}")
-    typer.echo(
+    say(f"#{data['number']} {printable(data['title'])}")
+    say(
         f"  state {data['state']}  assignee {data['assignee'] or '-'}  "
         f"{data['channel']}:{data['source']}  {' '.join(flags)}"
     )
     clock = data["clock"] or {}
-    typer.echo(f"  response due {data['response_due']}  clock {clock.get('state', '-')}")
+    say(f"  response due {data['response_due']}  clock {clock.get('state', '-')}")
     for comment in data["comments"]:
         kind = "note" if not comment["public"] else "reply" if comment["by_member"] else "customer"
-        typer.echo(f"  --- {_utc_minute(comment['created_at'])} UTC {comment['author']} ({kind})")
-        typer.echo("  " + comment["body"].replace("\n", "\n  "))
+        when, author = _utc_minute(comment["created_at"]), printable(comment["author"])
+        say(f"  --- {when} UTC {author} ({kind})")
+        say("  " + comment["body"].replace("\n", "\n  "))
     for esc in data["escalations"]:
-        typer.echo(f"  escalation {esc['id']} to {esc['to_member']}: {esc['status']}")
+        say(f"  escalation {esc['id']} to {esc['to_member']}: {esc['status']}")
 
 
 @app.command("reply")
@@ -161,7 +164,7 @@ def reply(
 ) -> None:
     """Reply to the customer; the first public reply stops the response clock."""
     inquiries.reply(desk(), number, read_body(body), by=actor(as_, number))
-    typer.echo(f"replied on #{number}")
+    say(f"replied on #{number}")
 
 
 @app.command("note")
@@ -172,21 +175,21 @@ def note(
 ) -> None:
     """Add an internal note; it never leaves the desk."""
     inquiries.note(desk(), number, read_body(body), by=actor(as_, number))
-    typer.echo(f"noted on #{number}")
+    say(f"noted on #{number}")
 
 
 @app.command("ack")
 def ack(number: int, as_: str | None = AS_OPTION) -> None:
     """Acknowledge: a response, though not a resolution."""
     inquiries.acknowledge(desk(), number, by=actor(as_, number))
-    typer.echo(f"acknowledged #{number}")
+    say(f"acknowledged #{number}")
 
 
 @app.command("wait")
 def wait(number: int, as_: str | None = AS_OPTION) -> None:
     """Mark it waiting on the customer."""
     inquiries.wait_on_customer(desk(), number, by=actor(as_, number))
-    typer.echo(f"#{number} is waiting on the customer")
+    say(f"#{number} is waiting on the customer")
 
 
 @app.command("escalate")
@@ -198,7 +201,7 @@ def escalate(
 ) -> None:
     """Ask for help: the Backup first, then other members by @handle."""
     escalation_id = escalations.escalate(desk(), number, by=actor(as_, number), to=to, note=note)
-    typer.echo(f"escalation {escalation_id} on #{number}")
+    say(f"escalation {escalation_id} on #{number}")
 
 
 @app.command("answer")
@@ -211,7 +214,7 @@ def answer(
 ) -> None:
     """Answer an escalation you were asked for."""
     escalations.answer(desk(), number, escalation_id, response, by=actor(as_), note=note)
-    typer.echo(f"escalation {escalation_id} {response}")
+    say(f"escalation {escalation_id} {response}")
 
 
 @app.command("delegate")
@@ -226,7 +229,7 @@ def delegate(
     end = _parse_instant(until, "--until")
     assert end is not None
     delegation_id = shifts.delegate(d, begin, end, by=actor(as_))
-    typer.echo(
+    say(
         f"delegation {delegation_id} proposed; the Backup accepts it with "
         f"'sredesk shift accept {delegation_id}'"
     )
@@ -245,21 +248,21 @@ def resolve(
     inquiries.resolve(
         desk(), number, kind, by=actor(as_, number), note=note, link_url=link, link_kind=link_kind
     )
-    typer.echo(f"resolved #{number}")
+    say(f"resolved #{number}")
 
 
 @app.command("reopen")
 def reopen(number: int, as_: str | None = AS_OPTION) -> None:
     """Reopen a resolved or closed inquiry."""
     inquiries.reopen(desk(), number, by=actor(as_, number))
-    typer.echo(f"reopened #{number}")
+    say(f"reopened #{number}")
 
 
 @app.command("close")
 def close(number: int, as_: str | None = AS_OPTION) -> None:
     """Close a resolved inquiry."""
     inquiries.close(desk(), number, by=actor(as_, number))
-    typer.echo(f"closed #{number}")
+    say(f"closed #{number}")
 
 
 @app.command("serious")
@@ -268,7 +271,7 @@ def serious(
 ) -> None:
     """Mark it serious: it needs a postmortem before it can be resolved."""
     inquiries.mark_serious(desk(), number, not off, by=actor(as_, number))
-    typer.echo(f"#{number} serious: {not off}")
+    say(f"#{number} serious: {not off}")
 
 
 @app.command("keep")
@@ -277,21 +280,21 @@ def keep(
 ) -> None:
     """Keep it at the next handoff: it is nearly resolved."""
     inquiries.keep_at_handoff(desk(), number, not off, by=actor(as_, number))
-    typer.echo(f"#{number} keep at handoff: {not off}")
+    say(f"#{number} keep at handoff: {not off}")
 
 
 @app.command("assign")
 def assign(number: int, to: str, as_: str | None = AS_OPTION) -> None:
     """Give it to another member."""
     inquiries.assign(desk(), number, to, by=actor(as_, number))
-    typer.echo(f"#{number} assigned to {to.lstrip('@')}")
+    say(f"#{number} assigned to {to.lstrip('@')}")
 
 
 @app.command("confirm-redirect")
 def confirm_redirect(number: int, as_: str | None = AS_OPTION) -> None:
     """Record the three-way confirmation that the user reached the Primary."""
     inquiries.confirm_redirect(desk(), number, by=actor(as_, number))
-    typer.echo(f"#{number} redirect confirmed")
+    say(f"#{number} redirect confirmed")
 
 
 @app.command("postmortem")
@@ -311,7 +314,7 @@ def postmortem(
     draft = postmortems.draft(desk(), number)
     if why is None or recommendations is None:
         for key, value in draft.items():
-            typer.echo(f"## {key.replace('_', ' ')}\n{value or '(to write)'}\n")
+            say(f"## {key.replace('_', ' ')}\n{value or '(to write)'}\n")
         return
     text = PostmortemDraft(
         what_happened=what or draft["what_happened"],
@@ -321,7 +324,7 @@ def postmortem(
         recommendations=recommendations,
     )
     postmortems.write(desk(), number, text, by=actor(as_, number))
-    typer.echo(f"postmortem written for #{number}")
+    say(f"postmortem written for #{number}")
 
 
 @app.command("sweep-stale")
@@ -330,7 +333,7 @@ def sweep_stale(
 ) -> None:
     """Resolve as no-reply the inquiries whose customer has been silent too long."""
     closed = inquiries.sweep_stale(desk(), days=days)
-    typer.echo("resolved as no-reply: " + (", ".join(f"#{n}" for n in closed) or "none"))
+    say("resolved as no-reply: " + (", ".join(f"#{n}" for n in closed) or "none"))
 
 
 @app.command("attach")
@@ -349,11 +352,11 @@ def attach(
         content=path.read_bytes(),
         by=actor(as_, number),
     )
-    typer.echo(f"attachment {attachment} on #{number} (private)")
+    say(f"attachment {attachment} on #{number} (private)")
 
 
 @app.command("approve")
 def approve(number: int, attachment_id: int, as_: str | None = AS_OPTION) -> None:
     """Approve an attachment for world read."""
     inquiries.approve_attachment(desk(), number, attachment_id, by=actor(as_, number))
-    typer.echo(f"attachment {attachment_id} on #{number} is world-readable")
+    say(f"attachment {attachment_id} on #{number} is world-readable")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, actor, desk, print_json, refusal
+from sredesk.cli.common import AS_OPTION, actor, desk, print_json, printable, refusal, say
 from sredesk.core.errors import InvalidInput, first_line
 from sredesk.settings import MailSettings, Settings, unconfigured_mail
 
@@ -86,7 +86,7 @@ def import_archive(
     if json_out:
         print_json(summary)
     else:
-        typer.echo(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in summary.items()))
+        say(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in summary.items()))
 
 
 def _import(
@@ -124,9 +124,12 @@ def quarantine(json_out: bool = typer.Option(False, "--json", help="Print JSON."
         print_json(rows)
         return
     if not rows:
-        typer.echo("nothing is held or quarantined")
+        say("nothing is held or quarantined")
     for row in rows:
-        typer.echo(f"{row['id']:>6}  {row['outcome']:<11} {row['sender'] or '-'}: {row['reason']}")
+        sender, subject = printable(row["sender"] or "-"), printable(row["subject"] or "")
+        say(
+            f'{row["id"]:>6}  {row["outcome"]:<11} {sender} "{subject}": {printable(row["reason"])}'
+        )
 
 
 @mail_app.command("release")
@@ -139,9 +142,9 @@ def release(
 
     outcome = mail.release(desk(), row_id, settings=configured(), by=actor(as_))
     if outcome.inquiry is None:
-        typer.echo(f"{outcome.status} again: {outcome.reason}")
+        say(f"{outcome.status} again: {printable(outcome.reason)}")
     else:
-        typer.echo(f"{outcome.status}: inquiry #{outcome.inquiry}")
+        say(f"{outcome.status}: inquiry #{outcome.inquiry}")
 
 
 @mail_app.command("poll")
@@ -175,7 +178,7 @@ def poll(
                 f"cannot poll the IMAP server {where}: {first_line(error) or type(error).__name__}"
                 "; check mail.imap_* and SREDESK_IMAP_PASSWORD"
             ) from None
-        typer.echo(f"took {taken} messages")
+        say(f"took {taken} messages")
         return
     _until_interrupted(lambda stop: poller.run(stop, every=every))
 
@@ -216,7 +219,7 @@ def listen(
         raise InvalidInput(
             f"cannot listen on {host}:{port}: {reason}; choose another --host or --port"
         ) from None
-    typer.echo(f"listening for {protocol.upper()} on {host}:{port}")
+    say(f"listening for {protocol.upper()} on {host}:{port}")
     try:
         _until_interrupted(lambda stop: stop.wait())
     finally:
@@ -250,7 +253,7 @@ def send(
             # server's loop do: what was not sent is still queued, and the next pass sends it.
             report_failed_pass(error, every)
             continue
-        typer.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+        say(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
 
 
 def report_failed_pass(error: Exception, every: float) -> None:
@@ -259,7 +262,7 @@ def report_failed_pass(error: Exception, every: float) -> None:
     if message is None:  # not a refusal the desk knows: a bug, so show where it is
         log.exception("the worker's pass failed")
         message = f"error: {first_line(error)}"
-    typer.echo(f"{message} (retrying in {every:g} s)", err=True)
+    say(f"{message} (retrying in {every:g} s)", err=True)
 
 
 def worker_passes(once: bool, every: float) -> Iterator[None]:

@@ -10,7 +10,7 @@ import typer
 from sredesk.cli import desk as desk_cli
 from sredesk.cli import github as github_cli
 from sredesk.cli import inquiry as inquiry_cli
-from sredesk.cli.common import DeskGroup, check_utf8_invocation, desk
+from sredesk.cli.common import DeskGroup, check_utf8_invocation, desk, say
 from sredesk.cli.mail import DAY, mail_app, report_failed_pass, worker_passes
 from sredesk.cli.schedule import schedule_app, team_app
 from sredesk.cli.sla import calendar_app, sla_app
@@ -58,17 +58,17 @@ def init(
     except NotFound:
         existing = None
     if existing is not None:
-        typer.echo(f"the desk is initialised already (team {existing}); nothing changed")
+        say(f"the desk is initialised already (team {existing}); nothing changed")
         if demo.has_demo_login(d):
-            typer.echo(demo.LOGIN_HINT)
+            say(demo.LOGIN_HINT)
         return
     if no_demo:
         team.create_team(d, team_name, calendar=calendar)
-        typer.echo(f"created an empty desk for team {team_name}")
+        say(f"created an empty desk for team {team_name}")
     else:
         demo.seed(d)
-        typer.echo("created the demo desk: team VisIt, 5 members, 13 weeks of shifts")
-        typer.echo(demo.LOGIN_HINT)
+        say("created the demo desk: team VisIt, 5 members, 13 weeks of shifts")
+        say(demo.LOGIN_HINT)
 
 
 @app.command()
@@ -97,9 +97,7 @@ def serve(
     senders: dict[str, Sender] = {}
     if github.token:
         senders["github"] = GitHubSender(desk(), github, GitHubClient(github.token, github.api_url))
-    typer.echo(
-        f"serving the desk on http://{host}:{port}: sign in at /login; the API is at /api/v1"
-    )
+    say(f"serving the desk on http://{host}:{port}: sign in at /login; the API is at /api/v1")
     app_ = create_app(
         desk(),
         watch_every=watch_every or None,
@@ -130,13 +128,13 @@ def watch(
             report_failed_pass(error, every)
             continue
         for warning in warnings:
-            typer.echo(f"#{warning.inquiry}: {warning.key} -> {warning.recipient}")
+            say(f"#{warning.inquiry}: {warning.key} -> {warning.recipient}")
 
 
 def run() -> None:
     try:
         check_utf8_invocation(sys.argv[1:], os.environ)
     except InvalidInput as error:
-        typer.echo(f"error: {error}", err=True)
+        say(f"error: {error}", err=True)
         raise SystemExit(2) from None
     app()

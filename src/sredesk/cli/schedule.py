@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sredesk.cli.common import AS_OPTION, OPERATOR_OPTION, actor, desk, operator, print_json
+from sredesk.cli.common import AS_OPTION, OPERATOR_OPTION, actor, desk, operator, print_json, say
 from sredesk.core.dates import parse_date
 from sredesk.core.errors import InvalidInput
 from sredesk.settings import Settings
@@ -92,14 +92,14 @@ def plan(
         print_json(document)
         return
     for w in document["weeks"]:
-        typer.echo(f"{w['week_start']}  primary {w['primary']:<12} backup {w['backup']}")
+        say(f"{w['week_start']}  primary {w['primary']:<12} backup {w['backup']}")
     proof = "proven optimal" if document["optimal"] else "best found, not proven optimal"
-    typer.echo(
+    say(
         f"{proof}; largest Primary deviation "
         f"{document['fairness']['largest_primary_deviation']} weeks"
     )
     if "id" in document:
-        typer.echo(
+        say(
             f"draft plan {document['id']}: publish it with "
             f"'sredesk schedule publish {document['id']}'"
         )
@@ -115,7 +115,7 @@ def plans(json_out: bool = typer.Option(False, "--json")) -> None:
         print_json(found)
         return
     for p in found:
-        typer.echo(
+        say(
             f"plan {p['id']}: {p['status']:<10} from {p['start']}, "
             f"{len(p['weeks'])} weeks, moved {p['moved']}"
         )
@@ -127,9 +127,7 @@ def publish(plan_id: int, as_: str | None = OPERATOR_OPTION) -> None:
     from sredesk.services import rotation
 
     published = rotation.publish(desk(), plan_id, by=operator(as_))
-    typer.echo(
-        f"published plan {plan_id}: {len(published['weeks'])} weeks from {published['start']}"
-    )
+    say(f"published plan {plan_id}: {len(published['weeks'])} weeks from {published['start']}")
 
 
 @schedule_app.command("swap")
@@ -160,12 +158,12 @@ def swap(
             return
         for o in options:
             rest = "no shifts" if o["distance_weeks"] is None else f"{o['distance_weeks']} wk"
-            typer.echo(f"{o['handle']:<12} debt {o['fairness_debt']:+.2f}  nearest shift {rest}")
+            say(f"{o['handle']:<12} debt {o['fairness_debt']:+.2f}  nearest shift {rest}")
         return
     warnings = rotation.swap(desk(), day, role, member, to, by=actor(as_), note=note)
-    typer.echo(f"week of {day}: {to.lstrip('@')} replaces {member.lstrip('@')} as {role}")
+    say(f"week of {day}: {to.lstrip('@')} replaces {member.lstrip('@')} as {role}")
     for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
 
 
 @schedule_app.command("fairness")
@@ -177,10 +175,10 @@ def fairness(json_out: bool = typer.Option(False, "--json")) -> None:
     if json_out:
         print_json(report)
         return
-    typer.echo(f"{'member':<12}{'%':>4}  primary target/actual  backup target/actual")
+    say(f"{'member':<12}{'%':>4}  primary target/actual  backup target/actual")
     for m in report["members"]:
         p, b = m["primary"], m["backup"]
-        typer.echo(
+        say(
             f"{m['handle']:<12}{m['percent_time']:>4}  {p['target']:>6.2f} / {p['actual']:<6}"
             f"        {b['target']:>6.2f} / {b['actual']}"
         )
@@ -201,7 +199,7 @@ def ics(
         member.lstrip("@") if member else feeds.TEAM,
         write=lambda data: _write(output, data),
     )
-    typer.echo(f"wrote {output}")
+    say(f"wrote {output}")
 
 
 @schedule_app.command("feed-token")
@@ -214,11 +212,11 @@ def feed_token(
 
     scope = member.lstrip("@") if member else feeds.TEAM
     if revoke:
-        typer.echo(f"revoked {feeds.revoke_tokens(desk(), scope)} token(s) for {scope}")
+        say(f"revoked {feeds.revoke_tokens(desk(), scope)} token(s) for {scope}")
         return
     token = feeds.issue_token(desk(), scope)
     name = "team" if scope == feeds.TEAM else scope
-    typer.echo(f"/calendar/{name}.ics?token={token}")
+    say(f"/calendar/{name}.ics?token={token}")
 
 
 @team_app.command("import")
@@ -234,7 +232,7 @@ def team_import(
     if json_out:
         print_json(summary)
     else:
-        typer.echo(
+        say(
             f"imported {path}: {summary['members_added']} added, "
             f"{summary['members_updated']} updated, {summary['history_weeks']} past weeks; "
             f"time-off {summary['time_off_added']} added, {summary['time_off_removed']} removed"
@@ -251,4 +249,4 @@ def team_export(path: Path | None = typer.Argument(None, help="Default: standard
         typer.echo(text, nl=False)
     else:
         _write(path, text.encode("utf-8"))
-        typer.echo(f"wrote {path}")
+        say(f"wrote {path}")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from sredesk.cli.common import say
 from sredesk.core.calendar import BusinessCalendar, CalendarError, load_calendar
 from sredesk.core.errors import DeskError
 from sredesk.settings import Settings
@@ -46,7 +47,7 @@ CalendarOption = Annotated[
 
 def fail(message: str) -> NoReturn:
     """Refuse bad input the way the contract says: one line on stderr, exit code 2."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    say(f"error: {' '.join(message.split())}", err=True)
     raise typer.Exit(BAD_INPUT)
 
 
@@ -111,7 +112,7 @@ def elapsed(
     except CalendarError as exc:
         fail(str(exc))
     whole, rest = divmod(spent, timedelta(seconds=1))
-    typer.echo(str(whole) if not rest else f"{spent.total_seconds():f}".rstrip("0"))
+    say(str(whole) if not rest else f"{spent.total_seconds():f}".rstrip("0"))
 
 
 @calendar_app.command()

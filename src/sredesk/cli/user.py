@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from sredesk.cli.common import desk, print_json, utf8_text
+from sredesk.cli.common import desk, print_json, printable, say, utf8_text
 from sredesk.core.errors import InvalidInput
 
 user_app = typer.Typer(help="Accounts for the web desk and the API.", no_args_is_help=True)
@@ -39,7 +39,7 @@ def add(
     from sredesk.services import accounts
 
     accounts.add_user(desk(), handle, role, _password(password_stdin))
-    typer.echo(f"added {role} {handle}")
+    say(f"added {role} {handle}")
 
 
 @user_app.command("passwd")
@@ -49,12 +49,12 @@ def passwd(handle: str, password_stdin: bool = PASSWORD_STDIN) -> None:
 
     live = accounts.set_password(desk(), handle, _password(password_stdin))
     if not live:
-        typer.echo(f"set the password of {handle}; their sessions ended; no API token works")
+        say(f"set the password of {handle}; their sessions ended; no API token works")
         return
-    typer.echo(f"set the password of {handle}; their sessions ended")
-    tokens = ", ".join(f"{prefix} ({name})" for prefix, name in live)
+    say(f"set the password of {handle}; their sessions ended")
+    tokens = ", ".join(f"{prefix} ({printable(name)})" for prefix, name in live)
     works = "1 API token still works" if len(live) == 1 else f"{len(live)} API tokens still work"
-    typer.echo(f"{works}: {tokens}; revoke one with 'sredesk user token {handle} --revoke PREFIX'")
+    say(f"{works}: {tokens}; revoke one with 'sredesk user token {handle} --revoke PREFIX'")
 
 
 @user_app.command("role")
@@ -63,7 +63,7 @@ def role(handle: str, new_role: str = typer.Argument(..., metavar="ROLE")) -> No
     from sredesk.services import accounts
 
     accounts.set_role(desk(), handle, new_role)
-    typer.echo(f"{handle} is now {new_role.strip().lower()}")
+    say(f"{handle} is now {new_role.strip().lower()}")
 
 
 @user_app.command("disable")
@@ -72,7 +72,7 @@ def disable(handle: str) -> None:
     from sredesk.services import accounts
 
     revoked = accounts.set_active(desk(), handle, False)
-    typer.echo(f"disabled {handle}; their sessions ended and {revoked} token(s) were revoked")
+    say(f"disabled {handle}; their sessions ended and {revoked} token(s) were revoked")
 
 
 @user_app.command("enable")
@@ -81,7 +81,7 @@ def enable(handle: str) -> None:
     from sredesk.services import accounts
 
     accounts.set_active(desk(), handle, True)
-    typer.echo(f"enabled {handle}; they sign in afresh and make new tokens")
+    say(f"enabled {handle}; they sign in afresh and make new tokens")
 
 
 @user_app.command("token")
@@ -95,11 +95,11 @@ def token(
 
     if revoke is not None:
         accounts.revoke_token(desk(), handle, revoke)
-        typer.echo(f"revoked {handle}'s token {revoke}")
+        say(f"revoked {handle}'s token {revoke}")
         return
     secret = accounts.issue_token(desk(), handle, name)
-    typer.echo(secret)
-    typer.echo(
+    say(secret)
+    say(
         "This is the only time the token is shown; send it as 'Authorization: Bearer TOKEN'.",
         err=True,
     )
@@ -116,4 +116,4 @@ def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
         return
     for u in found:
         state = "" if u["active"] else " (inactive)"
-        typer.echo(f"{u['handle']}\t{u['role']}\t{u['tokens']} token(s){state}")
+        say(f"{u['handle']}\t{u['role']}\t{u['tokens']} token(s){state}")
