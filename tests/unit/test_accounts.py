@@ -244,3 +244,26 @@ def test_passwd_from_the_shell_ends_sessions_and_names_the_tokens_that_still_wor
         user_cli.user_app, ["passwd", "alice", "--password-stdin"], input="yet another secret\n"
     )
     assert again.stdout == "set the password of alice; their sessions ended; no API token works\n"
+
+
+def test_a_leaked_token_is_revoked_by_its_whole_secret_without_repeating_it(
+    memory_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever finds a token in a log holds the secret, not the prefix the desk shows."""
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    leaked = accounts.issue_token(memory_desk, "alice", "ci")
+    kept = accounts.issue_token(memory_desk, "alice", "laptop")
+    wrong = leaked[:-1] + ("A" if leaked[-1] != "A" else "B")
+    with pytest.raises(NotFound) as refused:
+        accounts.revoke_token(memory_desk, "alice", wrong)
+    assert str(refused.value) == f"'alice' has no live token {wrong[:10]!r} with that secret"
+    assert accounts.token_principal(memory_desk, leaked) is not None
+    from typer.testing import CliRunner
+
+    from sredesk.cli import user as user_cli
+
+    monkeypatch.setattr(user_cli, "desk", lambda: memory_desk)
+    told = CliRunner().invoke(user_cli.user_app, ["token", "alice", "--revoke", leaked])
+    assert (told.exit_code, told.stdout) == (0, f"revoked alice's token {leaked[:10]}\n")
+    assert accounts.token_principal(memory_desk, leaked) is None
+    assert accounts.token_principal(memory_desk, kept) is not None

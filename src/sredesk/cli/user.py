@@ -88,14 +88,16 @@ def enable(handle: str) -> None:
 def token(
     handle: str,
     name: str = typer.Option("cli", "--name", help="What the token is for, e.g. laptop."),
-    revoke: str | None = typer.Option(None, "--revoke", help="Revoke the token with this prefix."),
+    revoke: str | None = typer.Option(
+        None, "--revoke", help="Revoke the token with this prefix (or this whole token)."
+    ),
 ) -> None:
     """Issue a personal API token (shown once), or revoke one by its prefix."""
     from sredesk.services import accounts
 
     if revoke is not None:
         accounts.revoke_token(desk(), handle, revoke)
-        say(f"revoked {handle}'s token {revoke}")
+        say(f"revoked {handle}'s token {accounts.token_prefix(revoke)}")
         return
     secret = accounts.issue_token(desk(), handle, name)
     say(secret)

@@ -36,6 +36,8 @@ from sredesk.services.ports import AbstractUnitOfWork
 from sredesk.services.views import _iso
 
 TOKEN_PREFIX = "sdt_"
+# How much of a token is kept in clear, for its owner to tell tokens apart.
+PREFIX_LENGTH = len(TOKEN_PREFIX) + 6
 
 
 class LoginRefused(DeskError):
@@ -199,23 +201,38 @@ def issue_token(desk: Desk, handle: str, name: str = "cli") -> str:
                 "on the team page before they get a new token"
             )
         uow.accounts.add_token(
-            ApiToken(handle, name, secret[: len(TOKEN_PREFIX) + 6], digest(secret), desk.now())
+            ApiToken(handle, name, secret[:PREFIX_LENGTH], digest(secret), desk.now())
         )
         audit(uow, "user.token", actor=handle, now=desk.now(), after={"name": name})
         uow.commit()
     return secret
 
 
+def token_prefix(given: str) -> str:
+    """What may be shown of a token, or of a prefix, named to revoke it: never a secret."""
+    return given.strip()[:PREFIX_LENGTH]
+
+
 def revoke_token(desk: Desk, handle: str, prefix: str) -> int:
+    """Revoke a token by the prefix the desk shows, or by its whole secret.
+
+    Whoever finds a token in a log or a paste holds the secret, not its prefix, so the secret
+    is taken too; it is never repeated in a refusal, which may end up in a log in its turn.
+    """
+    given = prefix.strip()
+    whole = given.startswith(TOKEN_PREFIX) and len(given) > PREFIX_LENGTH
+    shown = token_prefix(given)
     with desk.unit_of_work() as uow:
         revoked = 0
         for token in uow.accounts.tokens_for(handle):
-            if token.revoked_at is None and token.prefix == prefix:
+            found = token.digest == digest(given) if whole else token.prefix == given
+            if token.revoked_at is None and found:
                 token.revoked_at = desk.now()
                 revoked += 1
         if not revoked:
-            raise NotFound(f"{handle!r} has no live token starting {prefix!r}")
-        audit(uow, "user.token.revoke", actor=handle, now=desk.now(), after={"prefix": prefix})
+            said = f"{shown!r} with that secret" if whole else f"starting {shown!r}"
+            raise NotFound(f"{handle!r} has no live token {said}")
+        audit(uow, "user.token.revoke", actor=handle, now=desk.now(), after={"prefix": shown})
         uow.commit()
     return revoked
 

@@ -75,7 +75,7 @@ def revoke_token(
         request,
         "/account",
         lambda: accounts.revoke_token(desk_of(request), user.handle, prefix),
-        f"Token {prefix}… revoked; it no longer works.",
+        f"Token {accounts.token_prefix(prefix)}… revoked; it no longer works.",
     )
 
 
