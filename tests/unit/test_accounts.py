@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -267,3 +268,33 @@ def test_a_leaked_token_is_revoked_by_its_whole_secret_without_repeating_it(
     assert (told.exit_code, told.stdout) == (0, f"revoked alice's token {leaked[:10]}\n")
     assert accounts.token_principal(memory_desk, leaked) is None
     assert accounts.token_principal(memory_desk, kept) is not None
+
+
+def test_the_shell_lists_a_users_tokens_to_revoke_one(
+    memory_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prefix to revoke is shown on /account to its owner alone; an admin needs it too."""
+    from typer.testing import CliRunner
+
+    from sredesk.cli import user as user_cli
+
+    monkeypatch.setattr(user_cli, "desk", lambda: memory_desk)
+    accounts.add_user(memory_desk, "bob", "member", PASSWORD)
+    laptop = accounts.issue_token(memory_desk, "bob", "laptop\x1b[2J")
+    ci = accounts.issue_token(memory_desk, "bob", "ci")
+    accounts.revoke_token(memory_desk, "bob", ci)
+    told = CliRunner().invoke(user_cli.user_app, ["tokens", "bob"])
+    assert told.exit_code == 0, told.output
+    assert told.stdout == (
+        f"{laptop[:10]}  live     created 2026-11-18 18:00 UTC  never used  laptop\\x1b[2J\n"
+        f"{ci[:10]}  revoked  created 2026-11-18 18:00 UTC  never used  ci\n"
+    )
+    listed = CliRunner().invoke(user_cli.user_app, ["tokens", "bob", "--json"])
+    assert [t["name"] for t in json.loads(listed.stdout)] == ["laptop\x1b[2J", "ci"]
+    from sredesk.cli.main import app
+
+    missing = CliRunner().invoke(app, ["user", "tokens", "zed"])
+    assert (missing.exit_code, missing.stderr) == (
+        2,
+        "error: no user 'zed'; add one with 'sredesk user add'\n",
+    )

@@ -107,6 +107,27 @@ def token(
     )
 
 
+@user_app.command("tokens")
+def tokens(handle: str, json_out: bool = typer.Option(False, "--json")) -> None:
+    """List an account's API tokens, with the prefix that revokes each."""
+    from sredesk.services import accounts
+
+    found = accounts.list_tokens(desk(), handle)
+    if json_out:
+        print_json(found)
+        return
+    for t in found:
+        state = "revoked" if t["revoked_at"] else "live"
+        used = f"used {_minute(t['last_used_at'])}" if t["last_used_at"] else "never used"
+        created = _minute(t["created_at"])
+        say(f"{t['prefix']}  {state:<7}  created {created}  {used}  {printable(t['name'])}")
+
+
+def _minute(instant: str) -> str:
+    """An instant from a view (ISO-8601 in UTC) to the minute, e.g. 2026-11-19 17:00 UTC."""
+    return instant[:16].replace("T", " ") + " UTC"
+
+
 @user_app.command("list")
 def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
     """List the accounts."""

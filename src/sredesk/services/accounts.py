@@ -370,6 +370,7 @@ def csrf_matches(expected: str | None, given: str | None) -> bool:
 def list_tokens(desk: Desk, handle: str) -> list[dict[str, Any]]:
     """A user's personal API tokens, oldest first; the secrets are not kept, only prefixes."""
     with desk.unit_of_work() as uow:
+        _user(uow, handle)
         return [
             {
                 "name": t.name,
