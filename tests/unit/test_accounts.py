@@ -121,6 +121,22 @@ def test_wrong_passwords_are_throttled_per_account(memory_desk: Desk, clock: Fix
     accounts.log_in(memory_desk, "alice", PASSWORD, address="10.0.0.9")
 
 
+def test_a_password_set_by_an_admin_lifts_the_accounts_lock(memory_desk: Desk) -> None:
+    """Someone who forgot their password and locked the account gets a new one to use now.
+
+    The lock stops guesses at the old password; a new one owes them nothing. The lock of
+    an address that guessed stays.
+    """
+    accounts.add_user(memory_desk, "alice", "member", PASSWORD)
+    for attempt in range(THROTTLE_LIMIT):
+        with pytest.raises(LoginRefused):
+            accounts.log_in(memory_desk, "alice", f"guess {attempt}", address="10.0.0.1")
+    accounts.set_password(memory_desk, "alice", "a brand new secret")
+    accounts.log_in(memory_desk, "alice", "a brand new secret", address="10.0.0.2")
+    with pytest.raises(LoginThrottled):
+        accounts.log_in(memory_desk, "alice", "a brand new secret", address="10.0.0.1")
+
+
 def test_one_address_guessing_many_accounts_is_throttled(memory_desk: Desk) -> None:
     for n in range(THROTTLE_LIMIT):
         with pytest.raises(LoginRefused):

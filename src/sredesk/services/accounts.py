@@ -118,6 +118,9 @@ def set_password(
         user = _user(uow, handle)
         user.password_hash = hashed
         uow.accounts.end_sessions(handle=handle)
+        # The lock stops guesses at the old password: whoever forgot it and locked the
+        # account uses the new one at once. An address's own lock stays.
+        uow.accounts.clear_failures(_throttle_keys(handle, None)[0])
         live = [(t.prefix, t.name) for t in uow.accounts.tokens_for(handle) if not t.revoked_at]
         audit(uow, "user.passwd", actor=by, now=desk.now(), after={"user": handle})
         uow.commit()
