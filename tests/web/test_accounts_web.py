@@ -579,3 +579,27 @@ def test_a_session_writes_to_the_api_only_with_its_csrf_header(
     )
     assert accepted.status_code == 200
     assert len(inquiries.get_inquiry(web_desk, number)["comments"]) == 1
+
+
+def test_a_csrf_token_beyond_ascii_is_refused_not_an_error(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    """hmac.compare_digest takes no text beyond ASCII: a forged token is a 403, never a 500."""
+    number = inquiries.open_inquiry(web_desk, title="Crash", channel="email", source="visit-users")
+    alice = browser("alice")
+    note = alice.client.post(
+        f"/api/v1/inquiries/{number}/notes",
+        json={"body": "x", "by": "alice"},
+        headers={"X-CSRF-Token": "été".encode()},
+    )
+    assert note.status_code == 403
+    form = alice.client.post("/account/tokens", data={"csrf_token": "été", "name": "x"})
+    assert form.status_code == 403
+    assert accounts.list_tokens(web_desk, "alice") == []
+    assert inquiries.get_inquiry(web_desk, number)["comments"] == []
+    with TestClient(create_app(web_desk)) as client:
+        login_form(client)
+        login = client.post(
+            "/login", data={"csrf_token": "été", "username": "alice", "password": PASSWORD}
+        )
+        assert login.status_code == 403

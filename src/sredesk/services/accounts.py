@@ -367,7 +367,13 @@ def log_out(desk: Desk, secret: str) -> None:
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
-    return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
+    # compare_digest takes no text beyond ASCII (it raises): compare the UTF-8 bytes, so a
+    # forged token of any characters is a refusal, not a server error.
+    if not (expected and given):
+        return False
+    return hmac.compare_digest(
+        str(expected).encode("utf-8", "surrogatepass"), str(given).encode("utf-8", "surrogatepass")
+    )
 
 
 def list_tokens(desk: Desk, handle: str) -> list[dict[str, Any]]:
