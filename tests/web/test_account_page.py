@@ -172,3 +172,15 @@ def test_a_notice_set_by_one_server_process_shows_in_another(web_desk: Desk) -> 
             second.cookies.update(first.cookies)
             second.cookies.set("sredesk_flash", flash)
             assert (told in second.get("/account").text) is shown
+
+
+def test_a_notice_cookie_the_desk_did_not_sign_is_ignored(
+    browser: Callable[[str], Browser],
+) -> None:
+    alice = browser("alice")
+    session = alice.client.cookies["sredesk_session"]
+    for flash in ["bm90aWNl.0000", "bm90aWNl.été", "été"]:
+        cookie = f"sredesk_session={session}; sredesk_flash={flash}".encode()
+        page = alice.client.get("/account", headers={"cookie": cookie})
+        assert page.status_code == 200
+        assert 'role="status"' not in page.text

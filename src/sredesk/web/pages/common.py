@@ -108,7 +108,9 @@ def flash_value(key: bytes, notice: str = "", error: str = "") -> str:
 def decode_flash(key: bytes, value: str) -> tuple[str, str]:
     """A flash cookie's (notice, error), or empty ones if the desk did not sign it."""
     payload, _, mac = value.rpartition(".")
-    if not payload or not hmac.compare_digest(mac, _flash_mac(key, payload)):
+    # Bytes: compare_digest raises on text beyond ASCII, which a cookie may hold.
+    given = mac.encode("utf-8", "surrogatepass")
+    if not payload or not hmac.compare_digest(given, _flash_mac(key, payload).encode()):
         return "", ""
     data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return str(data.get("notice", "")), str(data.get("error", ""))
