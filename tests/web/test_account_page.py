@@ -184,3 +184,19 @@ def test_a_notice_cookie_the_desk_did_not_sign_is_ignored(
         page = alice.client.get("/account", headers={"cookie": cookie})
         assert page.status_code == 200
         assert 'role="status"' not in page.text
+
+
+def test_a_new_password_says_which_api_tokens_still_work(
+    web_desk: Desk, browser: Callable[[str], Browser]
+) -> None:
+    alice = browser("alice")
+    token = create(alice, "laptop")
+    response = alice.post(
+        "/account/password", {"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+    )
+    page = alice.get(response.headers["location"])
+    assert (
+        "Password changed; every other session is signed out. Your 1 API token still works: "
+        "revoke it below if it may have leaked."
+    ) in page.text
+    assert api_status(web_desk, token) == 200

@@ -96,8 +96,18 @@ def change_password(
         secret, _ = accounts.change_password(desk_of(request), user.handle, current, new)
     except USER_ERRORS as error:
         return back(request, "/account", error=str(error))
-    response = back(
-        request, "/account", notice="Password changed; every other session is signed out."
-    )
+    response = back(request, "/account", notice=_password_changed(request, user.handle))
     set_session_cookie(request, response, secret)
     return response
+
+
+def _password_changed(request: Request, handle: str) -> str:
+    """Say what the new password ended, and that API tokens, credentials of their own, did
+    not end: someone changing a password that leaked may have a token to revoke too."""
+    said = "Password changed; every other session is signed out."
+    live = sum(1 for t in accounts.list_tokens(desk_of(request), handle) if not t["revoked_at"])
+    if live == 1:
+        return f"{said} Your 1 API token still works: revoke it below if it may have leaked."
+    if live:
+        return f"{said} Your {live} API tokens still work: revoke any below that may have leaked."
+    return said
