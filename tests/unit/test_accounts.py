@@ -314,3 +314,27 @@ def test_the_shell_lists_a_users_tokens_to_revoke_one(
         2,
         "error: no user 'zed'; add one with 'sredesk user add'\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["user", "add", "Bob"], "error: user name 'Bob' must be lower-case letters"),
+        (["user", "add", "bob", "--role", "root"], "error: unknown role 'root'"),
+        (["user", "passwd", "zed"], "error: no user 'zed'; add one with 'sredesk user add'"),
+    ],
+)
+def test_the_shell_refuses_an_account_before_asking_its_password(
+    memory_desk: Desk, monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    """Nobody types a password twice to learn that the name or the role was wrong."""
+    from typer.testing import CliRunner
+
+    from sredesk.cli import user as user_cli
+    from sredesk.cli.main import app
+
+    monkeypatch.setattr(user_cli, "desk", lambda: memory_desk)
+    refused = CliRunner().invoke(app, args, input="")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(said)
+    assert accounts.list_users(memory_desk) == []

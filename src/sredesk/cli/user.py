@@ -36,8 +36,12 @@ def add(
     password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Add an account."""
+    from sredesk.core.accounts import check_handle, parse_role
     from sredesk.services import accounts
 
+    # Refused before the password is asked for, not after it was typed twice.
+    check_handle(handle)
+    parse_role(role)
     accounts.add_user(desk(), handle, role, _password(password_stdin))
     say(f"added {role} {handle}")
 
@@ -47,6 +51,7 @@ def passwd(handle: str, password_stdin: bool = PASSWORD_STDIN) -> None:
     """Set an account's password; its open sessions end, its API tokens keep working."""
     from sredesk.services import accounts
 
+    accounts.check_user(desk(), handle)
     live = accounts.set_password(desk(), handle, _password(password_stdin))
     if not live:
         say(f"set the password of {handle}; their sessions ended; no API token works")

@@ -103,6 +103,12 @@ def _user(uow: AbstractUnitOfWork, handle: str) -> User:
     return user
 
 
+def check_user(desk: Desk, handle: str) -> None:
+    """Refuse a user name with no account, before the shell asks for a password."""
+    with desk.unit_of_work() as uow:
+        _user(uow, handle)
+
+
 def set_password(
     desk: Desk, handle: str, password: str, *, by: str = "system"
 ) -> list[tuple[str, str]]:
