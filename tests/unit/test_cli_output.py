@@ -76,3 +76,21 @@ def test_a_hostile_title_and_body_are_escaped_in_list_and_show(desk: Desk) -> No
 )
 def test_printable_escapes_control_characters_alone(text: str, lines: bool, printed: str) -> None:
     assert common.printable(text, lines=lines) == printed
+
+
+def test_the_workers_warnings_are_escaped_too(desk: Desk) -> None:
+    """A mail worker logs a failing message's Message-ID, which its sender chose."""
+    import logging
+
+    from sredesk.cli.main import app as main_app
+
+    def warn() -> None:
+        logging.getLogger("sredesk.mail").warning("intake of %s failed once", f"<{HOSTILE}@x>")
+
+    main_app.command("warn-for-test")(warn)
+    try:
+        result = CliRunner().invoke(main_app, ["warn-for-test"])
+    finally:
+        main_app.registered_commands.pop()
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"intake of <{SHOWN}@x> failed once\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -46,6 +47,7 @@ class DeskGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
+        _log_to_terminal()
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
@@ -56,6 +58,26 @@ class DeskGroup(TyperGroup):
                 raise
             say(message, err=True)
             raise typer.Exit(2) from None
+
+
+class _TerminalLog(logging.Handler):
+    """Show the desk's warnings on stderr as `say` shows lines: control characters escaped.
+
+    A worker logs what its senders chose (a Message-ID, a server's refusal); Python's last
+    resort handler would write it raw to the operator's terminal.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            say(self.format(record), err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _log_to_terminal() -> None:
+    logger = logging.getLogger("sredesk")
+    if not any(isinstance(handler, _TerminalLog) for handler in logger.handlers):
+        logger.addHandler(_TerminalLog(logging.WARNING))
 
 
 def refusal(error: Exception) -> str | None:
