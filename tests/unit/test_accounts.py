@@ -338,3 +338,25 @@ def test_the_shell_refuses_an_account_before_asking_its_password(
     assert refused.exit_code == 2
     assert refused.stderr.startswith(said)
     assert accounts.list_users(memory_desk) == []
+
+
+def test_the_audit_names_who_changed_an_account_from_the_shell(
+    memory_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for roster changes: $SREDESK_USER, else "system"; never the account's own owner."""
+    from typer.testing import CliRunner
+
+    from sredesk.cli import user as user_cli
+    from sredesk.services import records
+
+    monkeypatch.setattr(user_cli, "desk", lambda: memory_desk)
+    monkeypatch.setenv("SREDESK_USER", "carol")
+    accounts.add_user(memory_desk, "bob", "member", PASSWORD)
+    for args in (["role", "bob", "admin"], ["token", "bob", "--name", "ci"], ["disable", "bob"]):
+        assert CliRunner().invoke(user_cli.user_app, args).exit_code == 0
+    logged = [(e["action"], e["actor"]) for e in records.audit_log(memory_desk)]
+    assert logged[-3:] == [
+        ("user.role", "carol"),
+        ("user.token", "carol"),
+        ("user.disable", "carol"),
+    ]

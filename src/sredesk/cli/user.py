@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from sredesk.cli.common import desk, print_json, printable, say, utf8_text
+from sredesk.cli.common import desk, operator, print_json, printable, say, utf8_text
 from sredesk.core.errors import InvalidInput
 
 user_app = typer.Typer(help="Accounts for the web desk and the API.", no_args_is_help=True)
@@ -42,7 +42,7 @@ def add(
     # Refused before the password is asked for, not after it was typed twice.
     check_handle(handle)
     parse_role(role)
-    accounts.add_user(desk(), handle, role, _password(password_stdin))
+    accounts.add_user(desk(), handle, role, _password(password_stdin), by=operator(None))
     say(f"added {role} {handle}")
 
 
@@ -52,7 +52,7 @@ def passwd(handle: str, password_stdin: bool = PASSWORD_STDIN) -> None:
     from sredesk.services import accounts
 
     accounts.check_user(desk(), handle)
-    live = accounts.set_password(desk(), handle, _password(password_stdin))
+    live = accounts.set_password(desk(), handle, _password(password_stdin), by=operator(None))
     if not live:
         say(f"set the password of {handle}; their sessions ended; no API token works")
         return
@@ -67,7 +67,7 @@ def role(handle: str, new_role: str = typer.Argument(..., metavar="ROLE")) -> No
     """Change an account's role (admin, member or viewer)."""
     from sredesk.services import accounts
 
-    accounts.set_role(desk(), handle, new_role)
+    accounts.set_role(desk(), handle, new_role, by=operator(None))
     say(f"{handle} is now {new_role.strip().lower()}")
 
 
@@ -76,7 +76,7 @@ def disable(handle: str) -> None:
     """Disable an account: it cannot sign in, its sessions end and its tokens are revoked."""
     from sredesk.services import accounts
 
-    revoked = accounts.set_active(desk(), handle, False)
+    revoked = accounts.set_active(desk(), handle, False, by=operator(None))
     say(f"disabled {handle}; their sessions ended and {revoked} token(s) were revoked")
 
 
@@ -85,7 +85,7 @@ def enable(handle: str) -> None:
     """Enable a disabled account again; its old tokens stay revoked."""
     from sredesk.services import accounts
 
-    accounts.set_active(desk(), handle, True)
+    accounts.set_active(desk(), handle, True, by=operator(None))
     say(f"enabled {handle}; they sign in afresh and make new tokens")
 
 
@@ -101,10 +101,10 @@ def token(
     from sredesk.services import accounts
 
     if revoke is not None:
-        accounts.revoke_token(desk(), handle, revoke)
+        accounts.revoke_token(desk(), handle, revoke, by=operator(None))
         say(f"revoked {handle}'s token {accounts.token_prefix(revoke)}")
         return
-    secret = accounts.issue_token(desk(), handle, name)
+    secret = accounts.issue_token(desk(), handle, name, by=operator(None))
     say(secret)
     say(
         "This is the only time the token is shown; send it as 'Authorization: Bearer TOKEN'.",

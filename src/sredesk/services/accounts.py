@@ -194,8 +194,11 @@ def list_users(desk: Desk) -> list[dict[str, Any]]:
         ]
 
 
-def issue_token(desk: Desk, handle: str, name: str = "cli") -> str:
-    """Make a personal API token; the caller shows it once, the desk keeps only its digest."""
+def issue_token(desk: Desk, handle: str, name: str = "cli", *, by: str | None = None) -> str:
+    """Make a personal API token; the caller shows it once, the desk keeps only its digest.
+
+    `by` is who made it, for the audit trail, when not its owner (an admin at the shell).
+    """
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput("give the token a name of 1 to 100 characters, e.g. --name laptop")
@@ -212,7 +215,8 @@ def issue_token(desk: Desk, handle: str, name: str = "cli") -> str:
         uow.accounts.add_token(
             ApiToken(handle, name, secret[:PREFIX_LENGTH], digest(secret), desk.now())
         )
-        audit(uow, "user.token", actor=handle, now=desk.now(), after={"name": name})
+        after = {"user": handle, "name": name}
+        audit(uow, "user.token", actor=by or handle, now=desk.now(), after=after)
         uow.commit()
     return secret
 
@@ -222,7 +226,7 @@ def token_prefix(given: str) -> str:
     return given.strip()[:PREFIX_LENGTH]
 
 
-def revoke_token(desk: Desk, handle: str, prefix: str) -> int:
+def revoke_token(desk: Desk, handle: str, prefix: str, *, by: str | None = None) -> int:
     """Revoke a token by the prefix the desk shows, or by its whole secret.
 
     Whoever finds a token in a log or a paste holds the secret, not its prefix, so the secret
@@ -241,7 +245,8 @@ def revoke_token(desk: Desk, handle: str, prefix: str) -> int:
         if not revoked:
             said = f"{shown!r} with that secret" if whole else f"starting {shown!r}"
             raise NotFound(f"{handle!r} has no live token {said}")
-        audit(uow, "user.token.revoke", actor=handle, now=desk.now(), after={"prefix": shown})
+        after = {"user": handle, "prefix": shown}
+        audit(uow, "user.token.revoke", actor=by or handle, now=desk.now(), after=after)
         uow.commit()
     return revoked
 
