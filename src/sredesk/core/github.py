@@ -114,6 +114,9 @@ class GitHubEvent:
     # from the old repository) or where it came from (`issues opened` in the new one).
     moved_to: Thread | None = None
     moved_from: Thread | None = None
+    # When GitHub last changed the thread, as this delivery tells it: the order of events
+    # on it, since GitHub delivers them in any order and a signed body can be replayed.
+    updated_at: datetime | None = None
 
 
 def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
@@ -142,6 +145,17 @@ def _login(user: Any) -> str:
 def _number(value: Any) -> int | None:
     """A number or id as GitHub sends it, a JSON integer; anything else is no number."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def timestamp(value: Any) -> datetime | None:
+    """An instant as GitHub writes it (`2019-05-15T15:20:18Z`); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -194,6 +208,7 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         echo_of=marker_of(body) if isinstance(comment, dict) else None,
         moved_to=_moved(changes, "new_issue", "new_repository") if kind == "issue" else None,
         moved_from=_moved(changes, "old_issue", "old_repository") if kind == "issue" else None,
+        updated_at=timestamp(item.get("updated_at")),
     )
 
 
@@ -233,6 +248,9 @@ class GitHubLink:
     number: int
     url: str
     node_id: str = ""
+    # The newest change to the thread the desk has applied (`GitHubEvent.updated_at`);
+    # an event older than it is stale.
+    updated_at: datetime | None = None
     id: int | None = None
 
 

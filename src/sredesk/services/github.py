@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sredesk.adapters.github.settings import GitHubSettings
@@ -66,9 +66,7 @@ def receive(
         elif _configured(config, parsed.thread.repo) is None:
             outcome = f"ignored: {parsed.thread.repo} is not an SRE repository"
         else:
-            before = shown_on_github(uow, config, parsed)
-            outcome = _apply(desk, uow, config, parsed, now)
-            sync_back(uow, config, parsed, before, now)
+            outcome = _stale(uow, config, parsed) or _apply_and_sync(desk, uow, config, parsed, now)
         uow.github.add_delivery(
             GitHubDelivery(
                 delivery_id=delivery_id, event=event, received_at=now, outcome=outcome[:200]
@@ -76,6 +74,53 @@ def receive(
         )
         uow.commit()
     return outcome
+
+
+def _apply_and_sync(
+    desk: Desk, uow: AbstractUnitOfWork, config: GitHubSettings, e: GitHubEvent, now: datetime
+) -> str:
+    before = shown_on_github(uow, config, e)
+    outcome = _apply(desk, uow, config, e, now)
+    sync_back(uow, config, e, before, now)
+    return outcome
+
+
+def _ordered(e: GitHubEvent) -> bool:
+    """Whether the event sets the thread's state (title, labels, open or closed...), so that
+    an older one must not undo a newer one. Comments are kept whenever they come, once; a
+    thread deleted or moved away is gone whatever its payload's last update says."""
+    if e.updated_at is None or e.event.endswith("_comment"):
+        return False
+    return e.action not in ("deleted", "transferred")
+
+
+def _stale(uow: AbstractUnitOfWork, config: GitHubSettings, e: GitHubEvent) -> str | None:
+    """Why the event is not applied, when the desk applied a newer change to its thread.
+
+    GitHub's timestamps are whole seconds: an event of the same second as the newest one
+    applied may well be newer (a close and a reopen within a second), so it is applied.
+    """
+    link = _link_for(uow, config, e.thread.repo, e.thread.kind, e.thread.number)
+    if link is None or link.updated_at is None or not _ordered(e):
+        return None
+    assert e.updated_at is not None
+    if e.updated_at >= link.updated_at:
+        return None
+    return (
+        f"stale: {e.event} {e.action} of {_utc(e.updated_at)} is older than "
+        f"the change of {_utc(link.updated_at)} already applied"
+    )
+
+
+def _utc(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _applied(link: GitHubLink, e: GitHubEvent) -> None:
+    """Remember the event as the newest change applied to its thread."""
+    when = e.updated_at if _ordered(e) else None
+    if when is not None and (link.updated_at is None or when > link.updated_at):
+        link.updated_at = when
 
 
 def _configured(config: GitHubSettings, repo: str) -> str | None:
@@ -148,6 +193,7 @@ def _apply(
                 e.thread.number,
                 e.thread.url,
                 e.thread.node_id,
+                e.updated_at,
             )
         )
         return f"opened inquiry #{inquiry.number}"
@@ -176,6 +222,7 @@ def _apply(
         # Drop the half-made change, and acknowledge the delivery with the reason.
         uow.rollback()
         return f"ignored: {error}"
+    _applied(link, e)
     return result
 
 

@@ -1,0 +1,117 @@
+"""Deliveries out of order, or replayed: what GitHub said last about a thread wins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sredesk.services import github, inquiries, outbox, team
+from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
+from tests.accounts_support import admin_headers
+from tests.integration.test_github_bridge import CONFIG, closed_example, deliver, example
+
+
+@pytest.fixture
+def desk(sql_desk: Desk) -> Desk:
+    sql_desk.publishers.append(github.publisher)
+    sql_desk.observers.append(github.observer)
+    return sql_desk
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[TestClient]:
+    app = create_app(desk, github=CONFIG)
+    with TestClient(app, headers=admin_headers(desk)) as test_client:
+        yield test_client
+
+
+def at(payload: dict[str, Any], when: str) -> dict[str, Any]:
+    """The delivery as GitHub would send it for a change to the issue at `when`."""
+    payload["issue"]["updated_at"] = when
+    return payload
+
+
+def outcome(
+    client: TestClient, event: str, payload: dict[str, Any], delivery: str | None = None
+) -> str:
+    response = deliver(client, event, payload, delivery=delivery)
+    assert response.status_code == 200
+    text: str = response.json()["outcome"]
+    return text
+
+
+def syncs(desk: Desk) -> int:
+    return sum(m["kind"] == "github.sync" for m in outbox.list_outbox(desk, pending_only=True))
+
+
+def test_an_older_close_after_a_reopen_is_recorded_not_applied(
+    client: TestClient, desk: Desk
+) -> None:
+    outcome(client, "issues", example("issues", "opened"))
+    reopened = at(example("issues", "reopened"), "2019-05-15T16:05:00Z")
+    closed = at(closed_example(), "2019-05-15T16:00:00Z")
+    # Replayed, or late: the close happened first, whatever its delivery id.
+    assert outcome(client, "issues", reopened) == "already open"
+    pending = syncs(desk)
+    said = outcome(client, "issues", closed, "late")
+    assert said.startswith("stale: ")
+    assert "2019-05-15T16:00:00Z" in said
+    assert inquiries.get_inquiry(desk, 1)["state"] == "new"
+    assert syncs(desk) == pending  # nothing changed, so nothing to bring in step
+    with desk.unit_of_work() as uow:
+        recorded = uow.github.delivery("late")
+        assert recorded is not None
+        assert recorded.outcome == said
+
+
+def test_older_labels_title_and_assignees_do_not_undo_newer_ones(
+    client: TestClient, desk: Desk
+) -> None:
+    outcome(client, "issues", example("issues", "opened"))
+    newer = at(example("issues", "labeled"), "2019-05-15T17:00:00Z")
+    newer["issue"]["labels"] = [{"name": "bug"}, {"name": "crash"}]
+    older = at(example("issues", "unlabeled"), "2019-05-15T16:00:00Z")
+    older["issue"]["labels"] = []
+    assert outcome(client, "issues", newer) == "labels updated"
+    assert outcome(client, "issues", older).startswith("stale: ")
+    edited = at(example("issues", "edited"), "2019-05-15T16:30:00Z")
+    edited["issue"]["title"] = "An old title"
+    assert outcome(client, "issues", edited).startswith("stale: ")
+    team.update_member(desk, "bob", github="bob-gh")
+    assigned = at(example("issues", "assigned"), "2019-05-15T16:45:00Z")
+    assigned["issue"]["assignees"] = [{"login": "bob-gh"}]
+    assert outcome(client, "issues", assigned).startswith("stale: ")
+    data = inquiries.get_inquiry(desk, 1)
+    assert data["labels"] == ["bug", "crash"]
+    assert data["title"] != "An old title"
+    assert data["assignee"] == "alice"
+
+
+def test_a_close_and_a_reopen_in_the_same_second_both_apply(client: TestClient, desk: Desk) -> None:
+    """GitHub's timestamps are whole seconds: an equal one may be newer, so it applies."""
+    outcome(client, "issues", example("issues", "opened"))
+    second = "2019-05-15T16:00:00Z"
+    assert outcome(client, "issues", at(closed_example(), second)) == "resolved"
+    assert outcome(client, "issues", at(example("issues", "reopened"), second)) == "reopened"
+    assert inquiries.get_inquiry(desk, 1)["state"] == "new"
+
+
+def test_an_old_comment_arriving_late_is_still_kept_once(client: TestClient, desk: Desk) -> None:
+    outcome(client, "issues", example("issues", "opened"))
+    outcome(client, "issues", at(example("issues", "labeled"), "2019-05-15T16:00:00Z"))
+    comment = example("issue_comment", "created")  # written at 15:20:21, before the label
+    assert outcome(client, "issue_comment", comment) == "comment by Codertocat"
+    assert outcome(client, "issue_comment", comment) == "duplicate comment"
+    assert len(inquiries.get_inquiry(desk, 1)["comments"]) == 2
+
+
+def test_a_deletion_unlinks_whatever_its_timestamp(client: TestClient, desk: Desk) -> None:
+    """Nothing comes after a deletion; the issue it names may show an older update."""
+    outcome(client, "issues", example("issues", "opened"))
+    outcome(client, "issues", at(example("issues", "labeled"), "2019-05-15T17:00:00Z"))
+    deleted = at(example("issues", "deleted"), "2019-05-15T16:00:00Z")
+    assert outcome(client, "issues", deleted).startswith("unlinked inquiry #1")
