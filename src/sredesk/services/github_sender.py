@@ -8,7 +8,7 @@ from sredesk.core import lifecycle
 from sredesk.core.github import GitHubLink, mark
 from sredesk.core.model import OutboundMessage
 from sredesk.services.desk import Desk, recorded
-from sredesk.services.github import sync_fields
+from sredesk.services.github_sync import sync_fields
 from sredesk.services.outbox import PermanentDeliveryError
 
 
