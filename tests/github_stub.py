@@ -119,7 +119,9 @@ class GitHubStub:
     def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         if path == "/graphql":
             return 200, {"data": {"addDiscussionComment": {"comment": {"id": "DC_1"}}}}
-        match = re.fullmatch(r"/repos/([^/]+/[^/]+)/issues(?:/(\d+))?(/comments|/labels/.+)?", path)
+        match = re.fullmatch(
+            r"/repos/([^/]+/[^/]+)/issues(?:/(\d+))?(/comments|/labels/.+|/assignees)?", path
+        )
         if match is None:
             return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com"}
         repo, number, tail = match.group(1), match.group(2), match.group(3)
@@ -138,6 +140,17 @@ class GitHubStub:
         if method == "PATCH" and tail is None:
             changes = {k: v for k, v in body.items() if k in ("state", "title", "body")}
             return 200, self.issue(repo, int(number), **changes)
+        if tail == "/assignees" and method in ("POST", "DELETE"):
+            issue = self.issue(repo, int(number))
+            logins = [a["login"] for a in issue.get("assignees") or []]
+            if method == "POST":
+                logins += [login for login in body["assignees"] if login not in logins]
+            else:
+                logins = [login for login in logins if login not in body["assignees"]]
+            owner = issue["user"]  # a user object of GitHub's own shape
+            people = [{**owner, "login": login} for login in logins]
+            changed = self.issue(repo, int(number), assignees=people)
+            return (201 if method == "POST" else 200), changed
         if method == "DELETE" and tail and tail.startswith("/labels/"):
             return 200, []
         return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com"}

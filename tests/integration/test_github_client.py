@@ -33,6 +33,8 @@ def test_every_write_conforms_to_githubs_description(
     client.update_issue(repo, 7, {"state": "closed"})
     client.update_issue(repo, 7, {"assignees": ["alice-visit"], "labels": ["sre", "serious"]})
     client.remove_label(repo, 7, "reviewed")
+    client.add_assignees(repo, 7, ["alice-visit"])
+    client.remove_assignees(repo, 7, ["alice-visit"])
     created = client.create_issue("visit-dav/visit", "Engine launch fails", "Body", ["bug"])
     assert created.url.startswith("https://github.com/visit-dav/visit/issues/")
     client.discussion_comment("D_kwDOABC", "An answer")
@@ -42,6 +44,8 @@ def test_every_write_conforms_to_githubs_description(
         ("PATCH", f"/repos/{repo}/issues/7"),
         ("PATCH", f"/repos/{repo}/issues/7"),
         ("DELETE", f"/repos/{repo}/issues/7/labels/reviewed"),
+        ("POST", f"/repos/{repo}/issues/7/assignees"),
+        ("DELETE", f"/repos/{repo}/issues/7/assignees"),
         ("POST", "/repos/visit-dav/visit/issues"),
         ("POST", "/graphql"),
     ]

@@ -251,6 +251,9 @@ class GitHubLink:
     # The newest change to the thread the desk has applied (`GitHubEvent.updated_at`);
     # an event older than it is stale.
     updated_at: datetime | None = None
+    # The GitHub login the desk assigned to the issue, to take away when the inquiry's
+    # assignee changes; the issue's other assignees are the people's on GitHub.
+    assigned: str | None = None
     id: int | None = None
 
 

@@ -8,7 +8,7 @@ from sredesk.core import lifecycle
 from sredesk.core.github import GitHubLink, mark
 from sredesk.core.model import OutboundMessage
 from sredesk.services.desk import Desk, recorded
-from sredesk.services.github_sync import sync_fields
+from sredesk.services.github_sync import assigned, sync_fields
 from sredesk.services.outbox import PermanentDeliveryError
 
 
@@ -27,9 +27,7 @@ class GitHubSender:
                 self.client.comment(p["repo"], p["number"], p["body"])
         elif message.kind == "github.sync":
             assert message.inquiry_number is not None
-            fields = sync_fields(self.desk, self.config, message.inquiry_number)
-            if fields is not None:
-                self.client.update_issue(p["repo"], p["number"], fields)
+            self._sync(message.inquiry_number, p["repo"], p["number"])
         elif message.kind == "github.known":
             # The label first: removing it again does no harm, but a comment posted before a
             # failed removal would be posted again when the message is retried.
@@ -39,6 +37,20 @@ class GitHubSender:
             self._create(message)
         else:
             raise PermanentDeliveryError(f"unknown GitHub message kind {message.kind}")
+
+    def _sync(self, number: int, repo: str, issue: int) -> None:
+        sync = sync_fields(self.desk, self.config, number, repo, issue)
+        if sync is None:
+            return
+        self.client.update_issue(repo, issue, sync.fields)
+        # Each of these is idempotent, so a retry after a failure half-way does no harm;
+        # the login the desk put there is remembered only once it is there.
+        if sync.unassign is not None:
+            self.client.remove_assignees(repo, issue, [sync.unassign])
+        if sync.assign is not None:
+            self.client.add_assignees(repo, issue, [sync.assign])
+        if sync.assign is not None or sync.unassign is not None:
+            assigned(self.desk, repo, issue, sync.assign)
 
     def _create(self, message: OutboundMessage) -> None:
         p = message.payload

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -40,27 +41,62 @@ def labels_for(config: GitHubSettings, inquiry: Inquiry) -> list[str]:
     return mine + others
 
 
-def _fields(uow: AbstractUnitOfWork, config: GitHubSettings, inquiry: Inquiry) -> dict[str, Any]:
-    """The issue's fields as the desk holds them.
+def _fields(config: GitHubSettings, inquiry: Inquiry) -> dict[str, Any]:
+    """The issue's fields as the desk holds them, for GitHub's update-an-issue.
 
-    The assignee goes to GitHub only when the desk has a GitHub login for them: with none,
-    whoever people assigned on GitHub stays, rather than the issue being left unassigned.
+    Assignees are not among them: that would replace whoever people assigned on GitHub
+    (a developer who took the issue) with the desk's assignee. See `IssueSync`.
     """
-    fields: dict[str, Any] = {"state": "open" if inquiry.is_open else "closed"}
+    return {
+        "state": "open" if inquiry.is_open else "closed",
+        "labels": labels_for(config, inquiry),
+    }
+
+
+def _login(uow: AbstractUnitOfWork, inquiry: Inquiry) -> str | None:
+    """The GitHub login of the inquiry's assignee; None without an assignee or a login."""
     found = uow.members.find(inquiry.assignee) if inquiry.assignee else None
-    if found is not None and found.github:
-        fields["assignees"] = [found.github]
-    fields["labels"] = labels_for(config, inquiry)
-    return fields
+    return found.github if found is not None and found.github else None
 
 
-def sync_fields(desk: Desk, config: GitHubSettings, number: int) -> dict[str, Any] | None:
-    """What the GitHub issue of inquiry `number` should say now; None if it must not."""
+@dataclass(frozen=True)
+class IssueSync:
+    """What to send to bring an issue in step with its inquiry.
+
+    The desk adds its assignee beside the issue's other assignees, and takes away only the
+    login it put there itself before (`GitHubLink.assigned`), once it is no longer the
+    assignee's: the rest belong to the people on GitHub.
+    """
+
+    fields: dict[str, Any]
+    assign: str | None = None
+    unassign: str | None = None
+
+
+def sync_fields(
+    desk: Desk, config: GitHubSettings, number: int, repo: str, issue: int
+) -> IssueSync | None:
+    """What the GitHub issue `repo#issue` of inquiry `number` should say now; None if it
+    must not."""
     with desk.unit_of_work() as uow:
         inquiry = uow.inquiries.get(number)
         if inquiry.sensitive:
             return None
-        return _fields(uow, config, inquiry)
+        link = uow.github.link_for_thread(repo, "issue", issue)
+        login = _login(uow, inquiry)
+        before = link.assigned if link is not None else None
+        return IssueSync(
+            _fields(config, inquiry), login, before if before not in (None, login) else None
+        )
+
+
+def assigned(desk: Desk, repo: str, issue: int, login: str | None) -> None:
+    """Remember `login` as the one the desk put on the issue, once GitHub has it."""
+    with desk.unit_of_work() as uow:
+        link = uow.github.link_for_thread(repo, "issue", issue)
+        if link is not None and link.assigned != login:
+            link.assigned = login
+            uow.commit()
 
 
 def _synced_link(uow: AbstractUnitOfWork, e: GitHubEvent) -> tuple[GitHubLink, Inquiry] | None:
@@ -79,7 +115,11 @@ def shown_on_github(
 ) -> dict[str, Any] | None:
     """What the desk has GitHub show for the delivery's issue, before the delivery is applied."""
     found = _synced_link(uow, e)
-    return None if found is None else _fields(uow, config, found[1])
+    return None if found is None else _shown(uow, config, found[1])
+
+
+def _shown(uow: AbstractUnitOfWork, config: GitHubSettings, inquiry: Inquiry) -> dict[str, Any]:
+    return {**_fields(config, inquiry), "assignee": _login(uow, inquiry)}
 
 
 def sync_back(
@@ -101,9 +141,13 @@ def sync_back(
     if found is None:
         return
     link, inquiry = found
-    after = _fields(uow, config, inquiry)
-    shown = set(e.labels) == set(after["labels"]) and set(e.assignees) == set(
-        after.get("assignees", e.assignees)
+    after = _shown(uow, config, inquiry)
+    login = after["assignee"]
+    stale = link.assigned if link.assigned != login else None
+    shown = (
+        set(e.labels) == set(after["labels"])
+        and (login is None or login in e.assignees)
+        and stale not in e.assignees
     )
     if after == before and shown:
         return

@@ -19,6 +19,7 @@ github_links = Table(
     Column("url", String(2000), nullable=False),
     Column("node_id", String(100), nullable=False),
     Column("updated_at", UTCDateTime, nullable=True),
+    Column("assigned", String(39), nullable=True),
     # One GitHub thread belongs to one inquiry.
     UniqueConstraint("repo", "kind", "number", name="uq_github_links_thread"),
 )

@@ -50,6 +50,8 @@ class GitHubPort(Protocol):
     def discussion_comment(self, node_id: str, body: str) -> None: ...
     def update_issue(self, repo: str, number: int, fields: dict[str, Any]) -> None: ...
     def remove_label(self, repo: str, number: int, label: str) -> None: ...
+    def add_assignees(self, repo: str, number: int, logins: list[str]) -> None: ...
+    def remove_assignees(self, repo: str, number: int, logins: list[str]) -> None: ...
     def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> CreatedIssue: ...
     def open_issues(self, repo: str, label: str) -> list[dict[str, Any]]: ...
 
@@ -150,6 +152,30 @@ class GitHubClient:
     def update_issue(self, repo: str, number: int, fields: dict[str, Any]) -> None:
         owner, name = _split(repo)
         self._call("update issue", self._gh.rest.issues.update, owner, name, number, data=fields)
+
+    def add_assignees(self, repo: str, number: int, logins: list[str]) -> None:
+        """Assign `logins` beside the issue's other assignees."""
+        owner, name = _split(repo)
+        self._call(
+            "add assignees",
+            self._gh.rest.issues.add_assignees,
+            owner,
+            name,
+            number,
+            data={"assignees": logins},
+        )
+
+    def remove_assignees(self, repo: str, number: int, logins: list[str]) -> None:
+        """Take `logins` off the issue, leaving its other assignees; one not there is fine."""
+        owner, name = _split(repo)
+        self._call(
+            "remove assignees",
+            self._gh.rest.issues.remove_assignees,
+            owner,
+            name,
+            number,
+            data={"assignees": logins},
+        )
 
     def remove_label(self, repo: str, number: int, label: str) -> None:
         owner, name = _split(repo)
