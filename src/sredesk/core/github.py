@@ -117,6 +117,9 @@ class GitHubEvent:
     # When GitHub last changed the thread, as this delivery tells it: the order of events
     # on it, since GitHub delivers them in any order and a signed body can be replayed.
     updated_at: datetime | None = None
+    # Who did it: the delivery's sender, who closed, labelled or moved the thread; that is
+    # not `author` (who wrote the thread or comment) but for the opening or a new comment.
+    actor: str = ""
 
 
 def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
@@ -193,13 +196,14 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
     text_source = comment if isinstance(comment, dict) else item
     body = str(text_source.get("body") or "")
     changes = payload.get("changes") if event == "issues" else None
+    author = _login(text_source.get("user")) or _login(payload.get("sender"))
     return GitHubEvent(
         event=event,
         action=action,
         thread=thread,
         title=str(item.get("title") or ""),
         body=body,
-        author=_login(text_source.get("user")) or _login(payload.get("sender")),
+        author=author,
         labels=tuple(str(label.get("name", "")) for label in _dicts(item.get("labels"))),
         assignees=tuple(_login(a) for a in _dicts(item.get("assignees"))),
         comment_id=comment["id"] if isinstance(comment, dict) else None,
@@ -209,6 +213,7 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         moved_to=_moved(changes, "new_issue", "new_repository") if kind == "issue" else None,
         moved_from=_moved(changes, "old_issue", "old_repository") if kind == "issue" else None,
         updated_at=timestamp(item.get("updated_at")),
+        actor=_login(payload.get("sender")) or author,
     )
 
 

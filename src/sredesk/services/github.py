@@ -214,7 +214,7 @@ def _apply(
     answered = e.event == "discussion" and e.action == "answered"
     if e.echo_of is not None and not answered:
         return f"echo of the desk's {e.echo_of}"
-    actor = f"github:{e.author}"
+    actor = f"github:{e.actor}"
     try:
         with recorded(uow, inquiry, f"github.{e.event}.{e.action}", actor=actor, now=now):
             result = _change(desk, uow, config, inquiry, e, now)
@@ -264,7 +264,7 @@ def _transferred(
         uow,
         inquiry,
         "github.issues.transferred",
-        actor=f"github:{e.author}",
+        actor=f"github:{e.actor}",
         now=now,
         extra={"from": before, "to": f"{to.repo}#{to.number}"},
     ):
@@ -297,7 +297,7 @@ def _unlink(
         uow,
         inquiry,
         f"github.{e.event}.{e.action}",
-        actor=f"github:{e.author}",
+        actor=f"github:{e.actor}",
         now=now,
         extra={"unlinked": where, **(extra or {})},
     ):
@@ -311,7 +311,7 @@ def _unlink(
         )
     uow.github.remove_link(link)
     assignee = uow.members.find(inquiry.assignee) if inquiry.assignee else None
-    if inquiry.is_open and assignee is not None and assignee.github != e.author:
+    if inquiry.is_open and assignee is not None and assignee.github != e.actor:
         notify(
             uow,
             assignee.handle,
@@ -446,14 +446,14 @@ def _resolve(inquiry: Inquiry, e: GitHubEvent, now: datetime, why: str) -> str:
         return "already resolved"
     try:
         lifecycle.resolve(
-            inquiry, ["answered"], f"github:{e.author}", now=now, note=f"{why} by {e.author}"
+            inquiry, ["answered"], f"github:{e.actor}", now=now, note=f"{why} by {e.actor}"
         )
     except DeskError as error:
         # A serious inquiry stays open until its postmortem is written; say so on record.
         lifecycle.add_member_comment(
             inquiry,
             "system",
-            f"{why} by {e.author}, but not resolved here: {error}",
+            f"{why} by {e.actor}, but not resolved here: {error}",
             public=False,
             now=now,
         )

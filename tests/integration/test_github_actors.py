@@ -1,0 +1,43 @@
+"""Who did what on GitHub: the sender of a delivery, not the author of the issue it is on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sredesk.services import github, inquiries
+from sredesk.services.desk import Desk
+from sredesk.web.app import create_app
+from tests.accounts_support import admin_headers
+from tests.integration.test_github_bridge import CONFIG, closed_example, deliver, example
+
+
+@pytest.fixture
+def desk(memory_desk: Desk) -> Desk:
+    memory_desk.publishers.append(github.publisher)
+    memory_desk.observers.append(github.observer)
+    return memory_desk
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[TestClient]:
+    app = create_app(desk, github=CONFIG)
+    with TestClient(app, headers=admin_headers(desk)) as test_client:
+        yield test_client
+
+
+def test_a_close_is_the_closers_not_the_issue_authors(client: TestClient, desk: Desk) -> None:
+    deliver(client, "issues", example("issues", "opened"))  # opened by Codertocat
+    closed = closed_example()
+    closed["sender"] = {**closed["sender"], "login": "octodev"}
+    assert deliver(client, "issues", closed).json()["outcome"] == "resolved"
+    resolution = inquiries.get_inquiry(desk, 1)["resolutions"][-1]
+    assert (resolution["by"], resolution["note"]) == (
+        "github:octodev",
+        "closed on GitHub by octodev",
+    )
+    with desk.unit_of_work() as uow:
+        actors = [(a.action, a.actor) for a in uow.audit.list(inquiry_number=1)]
+    assert actors[-1] == ("github.issues.closed", "github:octodev")
