@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from sredesk.services import github, inquiries
+from sredesk.services import github, inquiries, team
 from sredesk.services.desk import Desk
 from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
@@ -41,3 +41,18 @@ def test_a_close_is_the_closers_not_the_issue_authors(client: TestClient, desk: 
     with desk.unit_of_work() as uow:
         actors = [(a.action, a.actor) for a in uow.audit.list(inquiry_number=1)]
     assert actors[-1] == ("github.issues.closed", "github:octodev")
+
+
+def test_an_assignment_gives_the_inquiry_to_the_member_assigned(
+    client: TestClient, desk: Desk
+) -> None:
+    team.update_member(desk, "alice", github="alice-gh")
+    team.update_member(desk, "bob", github="bob-gh")
+    deliver(client, "issues", example("issues", "opened"))
+    assert inquiries.get_inquiry(desk, 1)["assignee"] == "alice"
+    # Bob takes it on GitHub, beside alice, whom the desk had assigned there.
+    assigned = example("issues", "assigned")
+    assigned["assignee"] = {**assigned["assignee"], "login": "bob-gh"}
+    assigned["issue"]["assignees"] = [{"login": "alice-gh"}, {"login": "bob-gh"}]
+    assert deliver(client, "issues", assigned).json()["outcome"] == "assigned to bob"
+    assert inquiries.get_inquiry(desk, 1)["assignee"] == "bob"

@@ -120,6 +120,8 @@ class GitHubEvent:
     # Who did it: the delivery's sender, who closed, labelled or moved the thread; that is
     # not `author` (who wrote the thread or comment) but for the opening or a new comment.
     actor: str = ""
+    # The one login an `assigned` event assigned; `assignees` are all the issue has.
+    assignee: str = ""
 
 
 def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
@@ -214,6 +216,7 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         moved_from=_moved(changes, "old_issue", "old_repository") if kind == "issue" else None,
         updated_at=timestamp(item.get("updated_at")),
         actor=_login(payload.get("sender")) or author,
+        assignee=_login(payload.get("assignee")),
     )
 
 

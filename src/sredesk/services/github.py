@@ -366,7 +366,10 @@ def _change(
         inquiry.labels = kept + [label for label in theirs if label not in kept]
         return "labels updated"
     if e.action == "assigned":
-        handles = [h for h in (_member_for(uow, login) for login in e.assignees) if h]
+        # The one just assigned, not the first of all assignees: the desk's own login stays
+        # on the issue beside the others, and, listed first, would undo every handover.
+        logins = [e.assignee] if e.assignee else list(e.assignees)
+        handles = [h for h in (_member_for(uow, login) for login in logins) if h]
         if handles and inquiry.is_open:
             inquiry.assignee = handles[0]
             return f"assigned to {handles[0]}"
