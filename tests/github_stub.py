@@ -82,6 +82,7 @@ class GitHubStub:
         self.issues: dict[tuple[str, int], dict[str, Any]] = {}
         self.listing: list[dict[str, Any]] = []
         self._next_comment = 1000
+        self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
@@ -136,7 +137,10 @@ class GitHubStub:
         if method == "POST" and tail == "/comments":
             self._next_comment += 1
             comment = _comment(repo, int(number), self._next_comment, body["body"])
+            self.comments.setdefault((repo, int(number)), []).append(comment)
             return 201, comment
+        if method == "GET" and tail == "/comments":
+            return 200, self.comments.get((repo, int(number)), [])
         if method == "PATCH" and tail is None:
             changes = {k: v for k, v in body.items() if k in ("state", "title", "body")}
             return 200, self.issue(repo, int(number), **changes)

@@ -30,6 +30,8 @@ def test_every_write_conforms_to_githubs_description(
     repo = "visit-dav/visit-help"
     stub.issue(repo, 7)
     assert client.comment(repo, 7, "Thanks, try 3.4.1") > 1000
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    assert client.comments_since(repo, 7, since)[-1] == "Thanks, try 3.4.1"
     client.update_issue(repo, 7, {"state": "closed"})
     client.update_issue(repo, 7, {"assignees": ["alice-visit"], "labels": ["sre", "serious"]})
     client.remove_label(repo, 7, "reviewed")
@@ -41,6 +43,7 @@ def test_every_write_conforms_to_githubs_description(
     assert stub.violations == []
     assert [(r.method, r.path) for r in stub.requests] == [
         ("POST", f"/repos/{repo}/issues/7/comments"),
+        ("GET", f"/repos/{repo}/issues/7/comments"),
         ("PATCH", f"/repos/{repo}/issues/7"),
         ("PATCH", f"/repos/{repo}/issues/7"),
         ("DELETE", f"/repos/{repo}/issues/7/labels/reviewed"),
@@ -50,6 +53,7 @@ def test_every_write_conforms_to_githubs_description(
         ("POST", "/graphql"),
     ]
     assert stub.requests[0].body == {"body": "Thanks, try 3.4.1"}
+    assert stub.requests[1].query["since"] == ["2026-01-01T00:00:00Z"]
 
 
 def test_listing_skips_pull_requests(stub: GitHubStub, client: GitHubClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sredesk.adapters.github.client import GitHubPort
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core import lifecycle
-from sredesk.core.github import GitHubLink, mark
+from sredesk.core.github import GitHubLink, mark, marker_of
 from sredesk.core.model import OutboundMessage
 from sredesk.services.desk import Desk, recorded
 from sredesk.services.github_sync import assigned, sync_fields
@@ -23,7 +23,7 @@ class GitHubSender:
         if message.kind == "github.comment":
             if p["kind"] == "discussion":
                 self.client.discussion_comment(p["node_id"], p["body"])
-            else:
+            elif not self._posted(message, p["repo"], p["number"], p["body"]):
                 self.client.comment(p["repo"], p["number"], p["body"])
         elif message.kind == "github.sync":
             assert message.inquiry_number is not None
@@ -32,11 +32,26 @@ class GitHubSender:
             # The label first: removing it again does no harm, but a comment posted before a
             # failed removal would be posted again when the message is retried.
             self.client.remove_label(p["repo"], p["number"], self.config.reviewed_label)
-            self.client.comment(p["repo"], p["number"], mark(p["body"], f"known:{message.id}"))
+            body = mark(p["body"], f"known:{message.id}")
+            if not self._posted(message, p["repo"], p["number"], body):
+                self.client.comment(p["repo"], p["number"], body)
         elif message.kind in ("github.promote", "github.mirror"):
             self._create(message)
         else:
             raise PermanentDeliveryError(f"unknown GitHub message kind {message.kind}")
+
+    def _posted(self, message: OutboundMessage, repo: str, issue: int, body: str) -> bool:
+        """Whether an earlier attempt posted `body` already, though its answer was lost.
+
+        GitHub takes no idempotency key, and a comment can be posted while its answer never
+        arrives (a 502, a timeout, a worker stopped before recording it). A retry looks for
+        the comment's marker first; the first attempt has nothing to look for.
+        """
+        key = marker_of(body)
+        if message.attempts <= 1 or key is None:
+            return False
+        recent = self.client.comments_since(repo, issue, message.created_at)
+        return any(marker_of(posted) == key for posted in recent)
 
     def _sync(self, number: int, repo: str, issue: int) -> None:
         sync = sync_fields(self.desk, self.config, number, repo, issue)

@@ -47,6 +47,7 @@ class GitHubPort(Protocol):
     """The writes and reads the bridge needs; the real one talks to GitHub."""
 
     def comment(self, repo: str, number: int, body: str) -> int: ...
+    def comments_since(self, repo: str, number: int, since: datetime) -> list[str]: ...
     def discussion_comment(self, node_id: str, body: str) -> None: ...
     def update_issue(self, repo: str, number: int, fields: dict[str, Any]) -> None: ...
     def remove_label(self, repo: str, number: int, label: str) -> None: ...
@@ -138,6 +139,28 @@ class GitHubClient:
             "comment", self._gh.rest.issues.create_comment, owner, name, number, data={"body": body}
         )
         return int(response.parsed_data.id)
+
+    def comments_since(self, repo: str, number: int, since: datetime) -> list[str]:
+        """The bodies of the issue's comments written or edited since `since`."""
+        owner, name = _split(repo)
+        bodies: list[str] = []
+        for page in range(1, 11):  # a retry looks back minutes, not over a whole thread
+            response = self._call(
+                "list comments",
+                self._gh.rest.issues.list_comments,
+                owner,
+                name,
+                number,
+                # As GitHub documents it; githubkit would send Python's str() of a datetime.
+                since=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                per_page=100,
+                page=page,
+            )
+            batch = response.json()
+            bodies.extend(str(c.get("body") or "") for c in batch if isinstance(c, dict))
+            if len(batch) < 100:
+                break
+        return bodies
 
     def discussion_comment(self, node_id: str, body: str) -> None:
         query = (

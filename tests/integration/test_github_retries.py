@@ -1,0 +1,72 @@
+"""A GitHub write retried after GitHub did it but the desk never heard: done only once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sredesk.adapters.github.client import GitHubClient
+from sredesk.adapters.memory import FixedClock
+from sredesk.services import github, inquiries, outbox
+from sredesk.services.desk import Desk
+from sredesk.services.github_sender import GitHubSender
+from sredesk.services.outbox import DeliveryError
+from sredesk.web.app import create_app
+from tests.accounts_support import admin_headers
+from tests.github_stub import GitHubStub, running_stub
+from tests.integration.test_github_bridge import CONFIG, REPO, deliver, example
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[GitHubStub]:
+    yield from running_stub()
+
+
+@pytest.fixture
+def desk(memory_desk: Desk) -> Desk:
+    memory_desk.publishers.append(github.publisher)
+    memory_desk.observers.append(github.observer)
+    return memory_desk
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[TestClient]:
+    app = create_app(desk, github=CONFIG)
+    with TestClient(app, headers=admin_headers(desk)) as test_client:
+        yield test_client
+
+
+class _AnswerLostOnce(GitHubClient):
+    """GitHub posts the comment, and its answer is lost on the way back (a 502, a timeout)."""
+
+    def __init__(self, token: str, api_url: str) -> None:
+        super().__init__(token, api_url)
+        self.lose = True
+
+    def comment(self, repo: str, number: int, body: str) -> int:
+        posted = super().comment(repo, number, body)
+        if self.lose:
+            self.lose = False
+            raise DeliveryError("comment: GitHub answered 502")
+        return posted
+
+
+def test_a_reply_whose_answer_was_lost_is_not_posted_again(
+    client: TestClient, desk: Desk, stub: GitHubStub, clock: FixedClock
+) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+    stub.issue(REPO, 1)
+    sender = GitHubSender(desk, CONFIG, GitHubClient("t", stub.url))
+    outbox.deliver_due(desk, {"github": sender})  # the sync of the new issue
+    inquiries.reply(desk, 1, "Please try 3.4.1.", by="alice")
+    stub.requests.clear()
+    lossy = GitHubSender(desk, CONFIG, _AnswerLostOnce("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": lossy}).retrying == 1
+    clock.advance(timedelta(minutes=5))
+    assert outbox.deliver_due(desk, {"github": lossy}).sent >= 1
+    posted = [r for r in stub.requests if r.method == "POST" and r.path.endswith("/comments")]
+    assert [r.body["body"].split("\n")[0] for r in posted] == ["Please try 3.4.1."]
+    assert stub.violations == []
