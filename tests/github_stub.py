@@ -83,6 +83,7 @@ class GitHubStub:
         self.listing: list[dict[str, Any]] = []
         self._next_comment = 1000
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.created: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
@@ -117,7 +118,9 @@ class GitHubStub:
         self.issues[(repo, number)] = issue
         return issue
 
-    def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    def _answer(
+        self, method: str, path: str, body: Any, query: dict[str, list[str]]
+    ) -> tuple[int, Any]:
         if path == "/graphql":
             return 200, {"data": {"addDiscussionComment": {"comment": {"id": "DC_1"}}}}
         match = re.fullmatch(
@@ -126,12 +129,18 @@ class GitHubStub:
         if match is None:
             return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com"}
         repo, number, tail = match.group(1), match.group(2), match.group(3)
+        if method == "GET" and number is None and "since" in query:
+            # What was filed lately: every issue this stub created there.
+            return 200, [
+                i for i in self.created if i["html_url"].split("/issues/")[0].endswith(repo)
+            ]
         if method == "GET" and number is None:
             return 200, self.listing
         if method == "POST" and number is None:
             created = self.issue(
                 repo, 100 + len(self.issues), title=body["title"], body=body.get("body")
             )
+            self.created.append(created)
             return 201, created
         assert number is not None
         if method == "POST" and tail == "/comments":
@@ -202,7 +211,7 @@ class GitHubStub:
                     except Exception as error:  # every validation error is a violation
                         stub.violations.append(f"{self.command} {parts.path}: {error}")
                         return self._send(422, {"message": f"invalid request: {error}"})
-                status, answer = stub._answer(self.command, parts.path, body)
+                status, answer = stub._answer(self.command, parts.path, body, query)
                 return self._send(status, answer, {}, request if parts.path != "/graphql" else None)
 
             def _send(

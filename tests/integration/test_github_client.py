@@ -39,6 +39,8 @@ def test_every_write_conforms_to_githubs_description(
     client.remove_assignees(repo, 7, ["alice-visit"])
     created = client.create_issue("visit-dav/visit", "Engine launch fails", "Body", ["bug"])
     assert created.url.startswith("https://github.com/visit-dav/visit/issues/")
+    filed = client.issues_since("visit-dav/visit", since)
+    assert created.number in [i["number"] for i in filed]
     client.discussion_comment("D_kwDOABC", "An answer")
     assert stub.violations == []
     assert [(r.method, r.path) for r in stub.requests] == [
@@ -50,6 +52,7 @@ def test_every_write_conforms_to_githubs_description(
         ("POST", f"/repos/{repo}/issues/7/assignees"),
         ("DELETE", f"/repos/{repo}/issues/7/assignees"),
         ("POST", "/repos/visit-dav/visit/issues"),
+        ("GET", "/repos/visit-dav/visit/issues"),
         ("POST", "/graphql"),
     ]
     assert stub.requests[0].body == {"body": "Thanks, try 3.4.1"}

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from sredesk.adapters.github.client import GitHubClient
+from sredesk.adapters.github.client import CreatedIssue, GitHubClient
 from sredesk.adapters.memory import FixedClock
 from sredesk.services import github, inquiries, outbox
 from sredesk.services.desk import Desk
@@ -69,4 +69,39 @@ def test_a_reply_whose_answer_was_lost_is_not_posted_again(
     assert outbox.deliver_due(desk, {"github": lossy}).sent >= 1
     posted = [r for r in stub.requests if r.method == "POST" and r.path.endswith("/comments")]
     assert [r.body["body"].split("\n")[0] for r in posted] == ["Please try 3.4.1."]
+    assert stub.violations == []
+
+
+class _CreateAnswerLostOnce(GitHubClient):
+    """GitHub files the issue, and its answer is lost on the way back."""
+
+    def __init__(self, token: str, api_url: str) -> None:
+        super().__init__(token, api_url)
+        self.lose = True
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> CreatedIssue:
+        created = super().create_issue(repo, title, body, labels)
+        if self.lose:
+            self.lose = False
+            raise DeliveryError("create issue: GitHub answered 502")
+        return created
+
+
+def test_a_mirror_whose_answer_was_lost_is_not_filed_twice(
+    desk: Desk, stub: GitHubStub, clock: FixedClock
+) -> None:
+    n = inquiries.open_inquiry(
+        desk, title="Engine crash", channel="email", source="visit-users", body="Crash log"
+    )
+    github.mirror(desk, n, REPO, by="alice", sre_repos=CONFIG.sre_repos)
+    stub.requests.clear()
+    lossy = GitHubSender(desk, CONFIG, _CreateAnswerLostOnce("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": lossy}).retrying == 1
+    clock.advance(timedelta(minutes=5))
+    assert outbox.deliver_due(desk, {"github": lossy}).sent == 1
+    filed = [r for r in stub.requests if r.method == "POST" and r.path == f"/repos/{REPO}/issues"]
+    assert len(filed) == 1
+    number = stub.created[-1]["number"]
+    with desk.unit_of_work() as uow:
+        assert [(link.repo, link.number) for link in uow.github.links_for(n)] == [(REPO, number)]
     assert stub.violations == []

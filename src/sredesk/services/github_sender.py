@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sredesk.adapters.github.client import GitHubPort
+from sredesk.adapters.github.client import CreatedIssue, GitHubPort
 from sredesk.adapters.github.settings import GitHubSettings
 from sredesk.core import lifecycle
 from sredesk.core.github import GitHubLink, mark, marker_of
@@ -53,6 +53,17 @@ class GitHubSender:
         recent = self.client.comments_since(repo, issue, message.created_at)
         return any(marker_of(posted) == key for posted in recent)
 
+    def _filed(self, message: OutboundMessage, repo: str, body: str) -> CreatedIssue | None:
+        """The issue an earlier attempt filed already, though its answer was lost; as for
+        `_posted`, found by the marker in its body."""
+        key = marker_of(body)
+        if message.attempts <= 1 or key is None:
+            return None
+        for issue in self.client.issues_since(repo, message.created_at):
+            if marker_of(issue.get("body")) == key:
+                return CreatedIssue(int(issue["number"]), str(issue["html_url"]))
+        return None
+
     def _sync(self, number: int, repo: str, issue: int) -> None:
         sync = sync_fields(self.desk, self.config, number, repo, issue)
         if sync is None:
@@ -70,7 +81,9 @@ class GitHubSender:
     def _create(self, message: OutboundMessage) -> None:
         p = message.payload
         labels = [self.config.sre_label] if message.kind == "github.mirror" else []
-        created = self.client.create_issue(p["repo"], p["title"], p["body"], labels)
+        created = self._filed(message, p["repo"], p["body"]) or self.client.create_issue(
+            p["repo"], p["title"], p["body"], labels
+        )
         number = message.inquiry_number
         assert number is not None
         now = self.desk.now()

@@ -55,11 +55,17 @@ class GitHubPort(Protocol):
     def remove_assignees(self, repo: str, number: int, logins: list[str]) -> None: ...
     def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> CreatedIssue: ...
     def open_issues(self, repo: str, label: str) -> list[dict[str, Any]]: ...
+    def issues_since(self, repo: str, since: datetime) -> list[dict[str, Any]]: ...
 
 
 def _split(repo: str) -> tuple[str, str]:
     owner, name = repo.split("/", 1)
     return owner, name
+
+
+def _iso(instant: datetime) -> str:
+    """An instant as GitHub's `since` takes it; githubkit would send Python's str() of it."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _secondary(response: httpx.Response) -> bool:
@@ -151,8 +157,7 @@ class GitHubClient:
                 owner,
                 name,
                 number,
-                # As GitHub documents it; githubkit would send Python's str() of a datetime.
-                since=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                since=_iso(since),
                 per_page=100,
                 page=page,
             )
@@ -222,6 +227,29 @@ class GitHubClient:
         return CreatedIssue(
             number=int(response.parsed_data.number), url=str(response.parsed_data.html_url)
         )
+
+    def issues_since(self, repo: str, since: datetime) -> list[dict[str, Any]]:
+        """The repository's issues, open or closed, changed since `since`, newest first."""
+        owner, name = _split(repo)
+        found: list[dict[str, Any]] = []
+        for page in range(1, 11):  # a retry looks back minutes, not over the repository
+            response = self._call(
+                "list issues",
+                self._gh.rest.issues.list_for_repo,
+                owner,
+                name,
+                state="all",
+                since=_iso(since),
+                sort="created",
+                direction="desc",
+                per_page=100,
+                page=page,
+            )
+            batch = response.json()
+            found.extend(i for i in batch if isinstance(i, dict) and "pull_request" not in i)
+            if len(batch) < 100:
+                break
+        return found
 
     def open_issues(self, repo: str, label: str) -> list[dict[str, Any]]:
         owner, name = _split(repo)
