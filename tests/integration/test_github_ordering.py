@@ -115,3 +115,17 @@ def test_a_deletion_unlinks_whatever_its_timestamp(client: TestClient, desk: Des
     outcome(client, "issues", at(example("issues", "labeled"), "2019-05-15T17:00:00Z"))
     deleted = at(example("issues", "deleted"), "2019-05-15T16:00:00Z")
     assert outcome(client, "issues", deleted).startswith("unlinked inquiry #1")
+
+
+def test_a_delivery_id_too_long_to_keep_is_refused_in_one_line(
+    client: TestClient, desk: Desk
+) -> None:
+    response = deliver(client, "issues", example("issues", "opened"), delivery="x" * 101)
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "the X-GitHub-Delivery header is longer than 100 characters"
+    )
+    long_event = deliver(client, "e" * 60, example("issues", "opened"))
+    assert long_event.status_code == 200
+    assert long_event.json()["outcome"] == f"ignored: {'e' * 60} opened"
+    assert inquiries.list_inquiries(desk) == []

@@ -29,6 +29,9 @@ from sredesk.services.github_sync import queue_sync, shown_on_github, sync_back
 from sredesk.services.outbox import queue
 from sredesk.services.ports import AbstractUnitOfWork
 
+# As long as `github_deliveries.delivery_id` keeps.
+DELIVERY_ID_MAX = 100
+
 
 class Unauthorized(DeskError):
     """The delivery's signature is missing or wrong; nothing was stored."""
@@ -48,6 +51,11 @@ def receive(
         raise Unauthorized("the X-Hub-Signature-256 header is missing or wrong")
     if not delivery_id.strip():
         raise InvalidInput("the X-GitHub-Delivery header is missing")
+    if len(delivery_id) > DELIVERY_ID_MAX:
+        # GitHub's are GUIDs; a longer one could not be kept, and so not be recognised again.
+        raise InvalidInput(
+            f"the X-GitHub-Delivery header is longer than {DELIVERY_ID_MAX} characters"
+        )
     try:
         payload = json.loads(body)
     except ValueError:
@@ -70,7 +78,7 @@ def receive(
             outcome = _stale(uow, config, parsed) or _apply_and_sync(desk, uow, config, parsed, now)
         uow.github.add_delivery(
             GitHubDelivery(
-                delivery_id=delivery_id, event=event, received_at=now, outcome=outcome[:200]
+                delivery_id=delivery_id, event=event[:50], received_at=now, outcome=outcome[:200]
             )
         )
         uow.commit()
