@@ -56,3 +56,31 @@ def test_an_assignment_gives_the_inquiry_to_the_member_assigned(
     assigned["issue"]["assignees"] = [{"login": "alice-gh"}, {"login": "bob-gh"}]
     assert deliver(client, "issues", assigned).json()["outcome"] == "assigned to bob"
     assert inquiries.get_inquiry(desk, 1)["assignee"] == "bob"
+
+
+def test_a_bots_comment_is_kept_as_a_note_and_is_no_customer_writing(
+    client: TestClient, desk: Desk
+) -> None:
+    deliver(client, "issues", example("issues", "opened"))
+    inquiries.reply(desk, 1, "Which version?", by="alice")
+    inquiries.wait_on_customer(desk, 1, by="alice")
+    stale = example("issue_comment", "created")
+    bot = {**stale["comment"]["user"], "login": "stale[bot]", "type": "Bot"}
+    stale["comment"].update(user=bot, body="This issue has been marked stale.")
+    stale["sender"] = bot
+    assert deliver(client, "issue_comment", stale).json()["outcome"] == (
+        "note by stale[bot], a bot"
+    )
+    assert deliver(client, "issue_comment", stale).json()["outcome"] == "duplicate comment"
+    data = inquiries.get_inquiry(desk, 1)
+    assert (data["state"], data["customers"]) == ("waiting-on-customer", ["Codertocat"])
+    note = data["comments"][-1]
+    assert (note["author"], note["public"], note["body"]) == (
+        "stale[bot]",
+        False,
+        "This issue has been marked stale.",
+    )
+    inquiries.resolve(desk, 1, ["answered"], by="alice")
+    stale["comment"]["id"] += 1
+    deliver(client, "issue_comment", stale)
+    assert inquiries.get_inquiry(desk, 1)["state"] == "resolved"

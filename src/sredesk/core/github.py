@@ -122,6 +122,8 @@ class GitHubEvent:
     actor: str = ""
     # The one login an `assigned` event assigned; `assignees` are all the issue has.
     assignee: str = ""
+    # The author is a bot account (a stale bot, CI), which is no customer writing.
+    by_bot: bool = False
 
 
 def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
@@ -145,6 +147,10 @@ def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
 
 def _login(user: Any) -> str:
     return str(user.get("login", "")) if isinstance(user, dict) else ""
+
+
+def _is_bot(user: Any) -> bool:
+    return isinstance(user, dict) and user.get("type") == "Bot"
 
 
 def _number(value: Any) -> int | None:
@@ -217,6 +223,7 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         updated_at=timestamp(item.get("updated_at")),
         actor=_login(payload.get("sender")) or author,
         assignee=_login(payload.get("assignee")),
+        by_bot=_is_bot(text_source.get("user")),
     )
 
 

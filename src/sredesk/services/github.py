@@ -410,6 +410,12 @@ def _comment(
         comment.source_message_id = source  # so that GitHub's publisher leaves it be
         desk.publish(uow, inquiry, comment, now)
         return f"reply by {handle}"
+    if e.by_bot:
+        # A stale bot or CI writing would otherwise end a wait, reopen a resolved inquiry
+        # and restart its clock as if the customer had written; it is kept as a note.
+        note = _member_comment(inquiry, e.author, e.body or "(empty)", False, now)
+        note.source_message_id = source
+        return f"note by {e.author}, a bot"
     lifecycle.add_customer_comment(inquiry, e.author, e.body, now=now, source_message_id=source)
     return f"comment by {e.author}"
 
