@@ -147,7 +147,7 @@ EFFECTS = {
     "issues/reopened": "already open",
     "issues/deleted": "unlinked inquiry #1 from Codertocat/Hello-World#1: it was deleted on GitHub",
     "issue_comment/created": "comment by Codertocat",
-    "issue_comment/edited": "ignored: comment not on record",
+    "issue_comment/edited": "comment by Codertocat",  # its `created` may come later
     "issue_comment/deleted": "ignored: comment not on record",
     "discussion/created": "echo: thread already linked",
     "discussion/answered": "resolved",

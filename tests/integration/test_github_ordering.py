@@ -129,3 +129,37 @@ def test_a_delivery_id_too_long_to_keep_is_refused_in_one_line(
     assert long_event.status_code == 200
     assert long_event.json()["outcome"] == f"ignored: {'e' * 60} opened"
     assert inquiries.list_inquiries(desk) == []
+
+
+def edit(body: str, when: str) -> dict[str, Any]:
+    """GitHub's `issue_comment edited` for the example comment, edited to `body` at `when`."""
+    payload = example("issue_comment", "edited")
+    payload["comment"].update(id=example("issue_comment", "created")["comment"]["id"])
+    payload["comment"].update(body=body, updated_at=when)
+    return payload
+
+
+def test_an_older_edit_of_a_comment_does_not_undo_a_newer_one(
+    client: TestClient, desk: Desk
+) -> None:
+    outcome(client, "issues", example("issues", "opened"))
+    outcome(client, "issue_comment", example("issue_comment", "created"))
+    assert outcome(client, "issue_comment", edit("Third", "2019-05-15T15:25:00Z")) == (
+        "comment edited"
+    )
+    said = outcome(client, "issue_comment", edit("Second", "2019-05-15T15:22:00Z"))
+    assert said.startswith("stale: ")
+    assert inquiries.get_inquiry(desk, 1)["comments"][-1]["body"] == "Third"
+
+
+def test_an_edit_that_arrives_before_its_comment_is_not_lost(
+    client: TestClient, desk: Desk
+) -> None:
+    outcome(client, "issues", example("issues", "opened"))
+    assert outcome(client, "issue_comment", edit("Edited", "2019-05-15T15:22:00Z")) == (
+        "comment by Codertocat"
+    )
+    created = example("issue_comment", "created")
+    assert outcome(client, "issue_comment", created) == "duplicate comment"
+    bodies = [c["body"] for c in inquiries.get_inquiry(desk, 1)["comments"]]
+    assert bodies[1:] == ["Edited"]

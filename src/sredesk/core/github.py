@@ -124,6 +124,8 @@ class GitHubEvent:
     assignee: str = ""
     # The author is a bot account (a stale bot, CI), which is no customer writing.
     by_bot: bool = False
+    # When the comment (or a discussion's answer) was last written or edited, by GitHub.
+    comment_updated_at: datetime | None = None
 
 
 def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
@@ -224,6 +226,9 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         actor=_login(payload.get("sender")) or author,
         assignee=_login(payload.get("assignee")),
         by_bot=_is_bot(text_source.get("user")),
+        comment_updated_at=timestamp(comment.get("updated_at"))
+        if isinstance(comment, dict)
+        else None,
     )
 
 

@@ -163,6 +163,9 @@ class Comment:
     # True when a member wrote it; customer comments reopen and stop waiting.
     by_member: bool = True
     source_message_id: str | None = None
+    # For a comment from GitHub: GitHub's time of the version kept, so that an older edit
+    # delivered late does not replace a newer one.
+    source_updated_at: datetime | None = None
     id: int | None = None
 
 

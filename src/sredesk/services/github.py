@@ -346,11 +346,14 @@ def _change(
         return _comment(desk, uow, inquiry, e, now, source)
     if e.event == "issue_comment" and e.action in ("edited", "deleted"):
         stored = next((c for c in inquiry.comments if c.source_message_id == source), None)
+        if stored is None and e.action == "edited":
+            # Delivered before its `created`: the edit carries the whole comment, and the
+            # `created` coming later is then a duplicate.
+            return _comment(desk, uow, inquiry, e, now, source)
         if stored is None:
             return "ignored: comment not on record"
         if e.action == "edited":
-            stored.body = e.body.strip() or stored.body
-            return "comment edited"
+            return _comment_edited(stored, e)
         # The desk keeps what was said; the deletion is noted beside it.
         _member_comment(
             inquiry, "system", f"A comment by {e.author} was deleted on GitHub.", False, now
@@ -408,16 +411,33 @@ def _comment(
         # channels still need it: on a mirror, the customer who wrote by e-mail reads there.
         comment = _member_comment(inquiry, handle, e.body or "(empty)", True, now)
         comment.source_message_id = source  # so that GitHub's publisher leaves it be
+        comment.source_updated_at = e.comment_updated_at
         desk.publish(uow, inquiry, comment, now)
         return f"reply by {handle}"
     if e.by_bot:
         # A stale bot or CI writing would otherwise end a wait, reopen a resolved inquiry
         # and restart its clock as if the customer had written; it is kept as a note.
         note = _member_comment(inquiry, e.author, e.body or "(empty)", False, now)
-        note.source_message_id = source
+        note.source_message_id, note.source_updated_at = source, e.comment_updated_at
         return f"note by {e.author}, a bot"
-    lifecycle.add_customer_comment(inquiry, e.author, e.body, now=now, source_message_id=source)
+    comment = lifecycle.add_customer_comment(
+        inquiry, e.author, e.body, now=now, source_message_id=source
+    )
+    comment.source_updated_at = e.comment_updated_at
     return f"comment by {e.author}"
+
+
+def _comment_edited(stored: Comment, e: GitHubEvent) -> str:
+    """Take the edited text, unless the desk has a newer version of the comment already.
+
+    As for the thread (`_stale`), a version of the same second is taken.
+    """
+    when, kept = e.comment_updated_at, stored.source_updated_at
+    if when is not None and kept is not None and when < kept:
+        return f"stale: the edit of {_utc(when)} is older than the version of {_utc(kept)} kept"
+    stored.body = e.body.strip() or stored.body
+    stored.source_updated_at = when or kept
+    return "comment edited"
 
 
 def _edited(inquiry: Inquiry, e: GitHubEvent) -> str:

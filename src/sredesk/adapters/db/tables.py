@@ -210,6 +210,7 @@ comments = _child(
     Column("public", Boolean, nullable=False),
     Column("by_member", Boolean, nullable=False),
     Column("source_message_id", String(998), nullable=True),
+    Column("source_updated_at", UTCDateTime, nullable=True),
 )
 
 attachments = _child(
