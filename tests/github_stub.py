@@ -84,6 +84,7 @@ class GitHubStub:
         self._next_comment = 1000
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.created: list[dict[str, Any]] = []
+        self.discussion_comments: dict[str, list[str]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
@@ -122,7 +123,7 @@ class GitHubStub:
         self, method: str, path: str, body: Any, query: dict[str, list[str]]
     ) -> tuple[int, Any]:
         if path == "/graphql":
-            return 200, {"data": {"addDiscussionComment": {"comment": {"id": "DC_1"}}}}
+            return 200, self._graphql(body)
         match = re.fullmatch(
             r"/repos/([^/]+/[^/]+)/issues(?:/(\d+))?(/comments|/labels/.+|/assignees)?", path
         )
@@ -167,6 +168,16 @@ class GitHubStub:
         if method == "DELETE" and tail and tail.startswith("/labels/"):
             return 200, []
         return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com"}
+
+    def _graphql(self, body: Any) -> dict[str, Any]:
+        """The two GraphQL calls the desk makes: comment on a discussion, and list them."""
+        node_id = body["variables"]["id"]
+        posted = self.discussion_comments.setdefault(node_id, [])
+        if "addDiscussionComment" in body["query"]:
+            posted.append(body["variables"]["body"])
+            return {"data": {"addDiscussionComment": {"comment": {"id": f"DC_{len(posted)}"}}}}
+        nodes = [{"body": text} for text in posted[-100:]]
+        return {"data": {"node": {"comments": {"nodes": nodes}}}}
 
     # -- plumbing --------------------------------------------------------------------------
     def _handler(self) -> type[BaseHTTPRequestHandler]:

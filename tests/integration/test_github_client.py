@@ -42,6 +42,7 @@ def test_every_write_conforms_to_githubs_description(
     filed = client.issues_since("visit-dav/visit", since)
     assert created.number in [i["number"] for i in filed]
     client.discussion_comment("D_kwDOABC", "An answer")
+    assert client.discussion_comments("D_kwDOABC")[-1] == "An answer"
     assert stub.violations == []
     assert [(r.method, r.path) for r in stub.requests] == [
         ("POST", f"/repos/{repo}/issues/7/comments"),
@@ -53,6 +54,7 @@ def test_every_write_conforms_to_githubs_description(
         ("DELETE", f"/repos/{repo}/issues/7/assignees"),
         ("POST", "/repos/visit-dav/visit/issues"),
         ("GET", "/repos/visit-dav/visit/issues"),
+        ("POST", "/graphql"),
         ("POST", "/graphql"),
     ]
     assert stub.requests[0].body == {"body": "Thanks, try 3.4.1"}

@@ -105,3 +105,29 @@ def test_a_mirror_whose_answer_was_lost_is_not_filed_twice(
     with desk.unit_of_work() as uow:
         assert [(link.repo, link.number) for link in uow.github.links_for(n)] == [(REPO, number)]
     assert stub.violations == []
+
+
+class _DiscussionAnswerLostOnce(GitHubClient):
+    def __init__(self, token: str, api_url: str) -> None:
+        super().__init__(token, api_url)
+        self.lose = True
+
+    def discussion_comment(self, node_id: str, body: str) -> None:
+        super().discussion_comment(node_id, body)
+        if self.lose:
+            self.lose = False
+            raise DeliveryError("discussion comment: GitHub answered 502")
+
+
+def test_a_discussion_reply_whose_answer_was_lost_is_not_posted_again(
+    client: TestClient, desk: Desk, stub: GitHubStub, clock: FixedClock
+) -> None:
+    deliver(client, "discussion", example("discussion", "created"))
+    inquiries.reply(desk, 1, "See the FAQ.", by="alice")
+    stub.requests.clear()
+    lossy = GitHubSender(desk, CONFIG, _DiscussionAnswerLostOnce("t", stub.url))
+    assert outbox.deliver_due(desk, {"github": lossy}).retrying == 1
+    clock.advance(timedelta(minutes=5))
+    assert outbox.deliver_due(desk, {"github": lossy}).sent == 1
+    mutations = [r for r in stub.requests if "addDiscussionComment" in str(r.body)]
+    assert len(mutations) == 1

@@ -21,10 +21,7 @@ class GitHubSender:
     def send(self, message: OutboundMessage) -> None:
         p = message.payload
         if message.kind == "github.comment":
-            if p["kind"] == "discussion":
-                self.client.discussion_comment(p["node_id"], p["body"])
-            elif not self._posted(message, p["repo"], p["number"], p["body"]):
-                self.client.comment(p["repo"], p["number"], p["body"])
+            self._comment(message)
         elif message.kind == "github.sync":
             assert message.inquiry_number is not None
             self._sync(message.inquiry_number, p["repo"], p["number"])
@@ -33,15 +30,32 @@ class GitHubSender:
             # failed removal would be posted again when the message is retried.
             self.client.remove_label(p["repo"], p["number"], self.config.reviewed_label)
             body = mark(p["body"], f"known:{message.id}")
-            if not self._posted(message, p["repo"], p["number"], body):
+            if not self._posted(message, body, p["repo"], p["number"]):
                 self.client.comment(p["repo"], p["number"], body)
         elif message.kind in ("github.promote", "github.mirror"):
             self._create(message)
         else:
             raise PermanentDeliveryError(f"unknown GitHub message kind {message.kind}")
 
-    def _posted(self, message: OutboundMessage, repo: str, issue: int, body: str) -> bool:
-        """Whether an earlier attempt posted `body` already, though its answer was lost.
+    def _comment(self, message: OutboundMessage) -> None:
+        p = message.payload
+        if p["kind"] != "discussion":
+            if not self._posted(message, p["body"], p["repo"], p["number"]):
+                self.client.comment(p["repo"], p["number"], p["body"])
+        elif not self._posted(message, p["body"], discussion=p["node_id"]):
+            self.client.discussion_comment(p["node_id"], p["body"])
+
+    def _posted(
+        self,
+        message: OutboundMessage,
+        body: str,
+        repo: str = "",
+        issue: int = 0,
+        *,
+        discussion: str = "",
+    ) -> bool:
+        """Whether an earlier attempt posted `body` on the issue or discussion already,
+        though its answer was lost.
 
         GitHub takes no idempotency key, and a comment can be posted while its answer never
         arrives (a 502, a timeout, a worker stopped before recording it). A retry looks for
@@ -50,7 +64,10 @@ class GitHubSender:
         key = marker_of(body)
         if message.attempts <= 1 or key is None:
             return False
-        recent = self.client.comments_since(repo, issue, message.created_at)
+        if discussion:
+            recent = self.client.discussion_comments(discussion)
+        else:
+            recent = self.client.comments_since(repo, issue, message.created_at)
         return any(marker_of(posted) == key for posted in recent)
 
     def _filed(self, message: OutboundMessage, repo: str, body: str) -> CreatedIssue | None:

@@ -49,6 +49,7 @@ class GitHubPort(Protocol):
     def comment(self, repo: str, number: int, body: str) -> int: ...
     def comments_since(self, repo: str, number: int, since: datetime) -> list[str]: ...
     def discussion_comment(self, node_id: str, body: str) -> None: ...
+    def discussion_comments(self, node_id: str) -> list[str]: ...
     def update_issue(self, repo: str, number: int, fields: dict[str, Any]) -> None: ...
     def remove_label(self, repo: str, number: int, label: str) -> None: ...
     def add_assignees(self, repo: str, number: int, logins: list[str]) -> None: ...
@@ -176,6 +177,20 @@ class GitHubClient:
         self._call(
             "discussion comment", self._gh.graphql, query, variables={"id": node_id, "body": body}
         )
+
+    def discussion_comments(self, node_id: str) -> list[str]:
+        """The bodies of the discussion's newest hundred comments."""
+        query = (
+            "query($id: ID!) { node(id: $id) "
+            "{ ... on Discussion { comments(last: 100) { nodes { body } } } } }"
+        )
+        data = self._call(
+            "list discussion comments", self._gh.graphql, query, variables={"id": node_id}
+        )
+        node = data.get("node") if isinstance(data, dict) else None
+        comments = node.get("comments") if isinstance(node, dict) else None
+        nodes = comments.get("nodes") if isinstance(comments, dict) else None
+        return [str(n.get("body") or "") for n in nodes or [] if isinstance(n, dict)]
 
     def update_issue(self, repo: str, number: int, fields: dict[str, Any]) -> None:
         owner, name = _split(repo)
