@@ -104,7 +104,8 @@ def test_promote_says_when_github_refused_the_issue(
         result.stderr.strip()
         .splitlines()[-1]
         .startswith(  # after the worker's log line
-            "error: #1: GitHub refused the product issue (create issue: GitHub refused it (422))"
+            "error: #1: GitHub refused the product issue "
+            "(create issue: GitHub refused it (422: Validation Failed))"
         )
     )
 

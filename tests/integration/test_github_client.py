@@ -135,8 +135,24 @@ def test_a_secondary_rate_limit_without_headers_waits_longer_each_time(
 
 def test_a_403_that_is_no_rate_limit_is_refused(stub: GitHubStub, client: GitHubClient) -> None:
     stub.refusals = [(403, {"message": "Resource not accessible by integration"}, {})]
-    with pytest.raises(PermanentDeliveryError, match=r"\(403\)"):
+    with pytest.raises(PermanentDeliveryError, match=r"\(403: "):
         client.comment("visit-dav/visit-help", 7, "hello")
+
+
+def test_a_refusal_says_why_in_githubs_words_on_one_line(
+    stub: GitHubStub, client: GitHubClient
+) -> None:
+    """An operator reading the outbox sees what to fix (the token's access, a field)."""
+    why = "Resource not accessible by integration\n\nmore detail"
+    stub.refusals = [(403, {"message": why}, {})]
+    with pytest.raises(PermanentDeliveryError) as caught:
+        client.comment("visit-dav/visit-help", 7, "hello")
+    assert str(caught.value) == (
+        "comment: GitHub refused it (403: Resource not accessible by integration)"
+    )
+    # A label already gone is what removing it wanted, whatever GitHub says about it.
+    stub.refusals = [(404, {"message": "Label does not exist"}, {})]
+    client.remove_label("visit-dav/visit-help", 7, "reviewed")
 
 
 def test_a_refused_token_pauses_instead_of_failing_the_message(

@@ -37,6 +37,14 @@ class TokenRefused(DeliveryError):
         self.retry_at: datetime | None = retry_at
 
 
+class Refused(PermanentDeliveryError):
+    """GitHub refused the request for good; `status` says how."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class CreatedIssue:
     number: int
@@ -67,6 +75,17 @@ def _split(repo: str) -> tuple[str, str]:
 def _iso(instant: datetime) -> str:
     """An instant as GitHub's `since` takes it; githubkit would send Python's str() of it."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reason(response: httpx.Response) -> str:
+    """GitHub's own one-line reason for a refusal (its `message`), for whoever reads the
+    outbox; empty when the answer gives none."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        return ""
+    lines = str(message or "").strip().splitlines()
+    return lines[0][:200] if lines else ""
 
 
 def _secondary(response: httpx.Response) -> bool:
@@ -134,7 +153,10 @@ class GitHubClient:
                 raise RateLimited(f"{what}: rate limited ({status})", retry_at) from None
             if status >= 500:
                 raise DeliveryError(f"{what}: GitHub answered {status}") from None
-            raise PermanentDeliveryError(f"{what}: GitHub refused it ({status})") from None
+            reason = _reason(response)
+            raise Refused(
+                f"{what}: GitHub refused it ({status}{': ' if reason else ''}{reason})", status
+            ) from None
         except (GitHubException, httpx.HTTPError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
         self._strikes = 0
@@ -226,8 +248,8 @@ class GitHubClient:
             self._call(
                 "remove label", self._gh.rest.issues.remove_label, owner, name, number, label
             )
-        except PermanentDeliveryError as error:
-            if "(404)" not in str(error):  # already absent: the goal is met
+        except Refused as error:
+            if error.status != 404:  # already absent: the goal is met
                 raise
 
     def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> CreatedIssue:
