@@ -84,3 +84,41 @@ def test_a_bots_comment_is_kept_as_a_note_and_is_no_customer_writing(
     stale["comment"]["id"] += 1
     deliver(client, "issue_comment", stale)
     assert inquiries.get_inquiry(desk, 1)["state"] == "resolved"
+
+
+def test_a_comment_the_closer_saw_does_not_reopen_when_it_arrives_late(
+    client: TestClient, desk: Desk
+) -> None:
+    """GitHub delivers in any order: "Thanks, that fixed it" and the close that followed."""
+    deliver(client, "issues", example("issues", "opened"))
+    closed = closed_example()
+    closed["issue"]["updated_at"] = "2019-05-15T16:00:00Z"
+    closed["sender"] = {**closed["sender"], "login": "octodev"}
+    deliver(client, "issues", closed)
+    thanks = example("issue_comment", "created")  # written at 15:20:21, the issue open
+    assert thanks["issue"]["state"] == "open"
+    said = deliver(client, "issue_comment", thanks).json()["outcome"]
+    assert said == "comment by Codertocat, written before the issue was closed"
+    data = inquiries.get_inquiry(desk, 1)
+    assert data["state"] == "resolved"
+    assert data["comments"][-1]["body"] == thanks["comment"]["body"]
+    # Written on the closed issue, it is the customer writing again.
+    after = example("issue_comment", "created")
+    after["comment"].update(id=after["comment"]["id"] + 1, created_at="2019-05-15T16:05:00Z")
+    after["issue"]["state"] = "closed"
+    assert deliver(client, "issue_comment", after).json()["outcome"] == "comment by Codertocat"
+    assert inquiries.get_inquiry(desk, 1)["state"] == "new"
+
+
+def test_a_comment_after_a_discussion_was_answered_reopens(client: TestClient, desk: Desk) -> None:
+    deliver(client, "discussion", example("discussion", "created"))
+    assert deliver(client, "discussion", example("discussion", "answered")).json()["outcome"] == (
+        "resolved"
+    )
+    more = example("discussion_comment", "created")
+    more["comment"]["id"] += 1000
+    assert more["discussion"]["state"] == "open"  # as it stays, answered
+    assert deliver(client, "discussion_comment", more).json()["outcome"] == (
+        "comment by Codertocat"
+    )
+    assert inquiries.get_inquiry(desk, 1)["state"] == "new"

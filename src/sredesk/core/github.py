@@ -126,6 +126,8 @@ class GitHubEvent:
     by_bot: bool = False
     # When the comment (or a discussion's answer) was last written or edited, by GitHub.
     comment_updated_at: datetime | None = None
+    # The thread's state ("open", "closed") as it was when GitHub made the delivery.
+    thread_state: str = ""
 
 
 def _moved(changes: Any, issue_key: str, repo_key: str) -> Thread | None:
@@ -229,6 +231,7 @@ def parse_event(event: str, payload: dict[str, Any]) -> GitHubEvent | None:
         comment_updated_at=timestamp(comment.get("updated_at"))
         if isinstance(comment, dict)
         else None,
+        thread_state=str(item.get("state") or ""),
     )
 
 

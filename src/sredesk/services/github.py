@@ -420,11 +420,32 @@ def _comment(
         note = _member_comment(inquiry, e.author, e.body or "(empty)", False, now)
         note.source_message_id, note.source_updated_at = source, e.comment_updated_at
         return f"note by {e.author}, a bot"
+    if _seen_by_closer(inquiry, e):
+        kept = Comment(e.author, e.body.strip() or "(empty)", now, by_member=False)
+        kept.source_message_id, kept.source_updated_at = source, e.comment_updated_at
+        inquiry.comments.append(kept)
+        return f"comment by {e.author}, written before the issue was closed"
     comment = lifecycle.add_customer_comment(
         inquiry, e.author, e.body, now=now, source_message_id=source
     )
     comment.source_updated_at = e.comment_updated_at
     return f"comment by {e.author}"
+
+
+def _seen_by_closer(inquiry: Inquiry, e: GitHubEvent) -> bool:
+    """Whether a customer's comment was written before the close on GitHub that resolved
+    the inquiry, and only delivered after it ("Thanks, that fixed it", then the close).
+
+    The closer had it before them, so it does not reopen. One written on the closed issue
+    does, and so does any when a member resolved on the desk, who may not have seen it.
+    """
+    # A discussion stays open when answered: its state says nothing of the order.
+    if e.event != "issue_comment" or e.thread_state != "open":
+        return False
+    if inquiry.state not in (State.RESOLVED, State.CLOSED):
+        return False
+    last = inquiry.resolutions[-1] if inquiry.resolutions else None
+    return last is not None and last.by.startswith("github:")
 
 
 def _comment_edited(stored: Comment, e: GitHubEvent) -> str:
