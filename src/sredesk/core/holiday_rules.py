@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-import holidays as holidays_pkg
-import icalendar
+# `holidays` and `icalendar` are imported where a country's holidays or an .ics file are
+# read: together they are a third of every command's start, and the lab's calendar needs
+# neither.
 
 
 class CalendarError(ValueError):
@@ -103,6 +104,8 @@ class CountryHolidays:
     subdiv: str | None = None
 
     def __post_init__(self) -> None:
+        import holidays as holidays_pkg
+
         try:
             holidays_pkg.country_holidays(self.country, subdiv=self.subdiv, years=[])
         except NotImplementedError as exc:
@@ -116,6 +119,8 @@ class CountryHolidays:
         return [day for day, _name in self.named(year)]
 
     def named(self, year: int) -> Iterable[tuple[date, str]]:
+        import holidays as holidays_pkg
+
         found = holidays_pkg.country_holidays(self.country, subdiv=self.subdiv, years=[year])
         return list(found.items())
 
@@ -154,6 +159,8 @@ def parse_ics_holidays(text: str) -> DateHolidays:
     an event each year; other recurrences are refused, since a holiday list rarely needs
     them and a wrong expansion would silently move a deadline.
     """
+    import icalendar
+
     try:
         cal = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
