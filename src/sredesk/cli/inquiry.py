@@ -20,8 +20,9 @@ from sredesk.cli.common import (
     read_body,
     say,
 )
-from sredesk.core.calendar import CalendarError, check_year
+from sredesk.core.calendar_years import check_year
 from sredesk.core.errors import InvalidInput
+from sredesk.core.holiday_rules import CalendarError
 from sredesk.core.postmortem import PostmortemDraft
 from sredesk.services import escalations, inquiries, postmortems, shifts
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import imaplib
 import logging
 import os
 import sys
@@ -155,6 +154,8 @@ def poll(
     ),
 ) -> None:
     """Take mail from each list's IMAP folder, waiting in IDLE where the server offers it."""
+    import imaplib  # with ssl, a cost only this command should pay
+
     from sredesk.adapters.mail.imap import Poller
     from sredesk.services import mail
     from sredesk.services.mail import Arrival

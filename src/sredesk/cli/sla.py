@@ -12,15 +12,18 @@ import os
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
 
 from sredesk.cli.common import say
-from sredesk.core.calendar import BusinessCalendar, CalendarError, load_calendar
 from sredesk.core.errors import DeskError
+from sredesk.core.holiday_rules import CalendarError
 from sredesk.settings import Settings
+
+if TYPE_CHECKING:
+    from sredesk.core.calendar import BusinessCalendar
 
 CONFIG_ENV = "SREDESK_CONFIG"
 BAD_INPUT = 2
@@ -176,6 +179,9 @@ def _batch_lines(path: str) -> list[str]:
 
 
 def _calendar(name: str | None) -> BusinessCalendar:
+    # Imported here, not above: the calendar loads NumPy, which every other command skips.
+    from sredesk.core.calendar import load_calendar
+
     try:
         settings = Settings.from_env(os.environ)
         chosen = name or str(settings.calendars.get("default") or "llnl")

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from sredesk.core.calendar_spec import CalendarSpec, DayHours, load_spec
 from sredesk.core.calendar_timeline import Timeline, merge_intervals
+from sredesk.core.calendar_years import MAX_YEAR, MIN_YEAR, check_year
 from sredesk.core.holiday_rules import UNNAMED, CalendarError
 
 __all__ = ["BusinessCalendar", "CalendarError", "default_calendar", "load_calendar"]
@@ -27,8 +28,6 @@ __all__ = ["BusinessCalendar", "CalendarError", "default_calendar", "load_calend
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
 US_PER_S = 1_000_000
-# Year 1 and 9999 have no neighbour year in `datetime`; holidays look one year each side.
-MIN_YEAR, MAX_YEAR = 2, 9998
 # Spans of years closer than this to the current timeline are joined to it.
 JOIN_YEARS = 20
 # A calendar that stays shut this many years running would never reach a deadline.
@@ -299,12 +298,6 @@ class BusinessCalendar:
             year = MIN_YEAR - 1 if t < 0 else MAX_YEAR + 1
         check_year(year)
         return year
-
-
-def check_year(year: int) -> None:
-    """Refuse a year the calendar cannot compute in: check input before converting zones."""
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise CalendarError(f"year {year} is outside the supported years {MIN_YEAR}-{MAX_YEAR}")
 
 
 def _duration_us(duration: timedelta) -> int:

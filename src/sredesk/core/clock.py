@@ -22,8 +22,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from sredesk.core.calendar import BusinessCalendar, CalendarError
+from sredesk.core.holiday_rules import CalendarError
+
+# Only annotations name the calendar: importing it loads NumPy, which a command that runs
+# no clock does not need.
+if TYPE_CHECKING:
+    from sredesk.core.calendar import BusinessCalendar
 
 __all__ = [
     "ClockState",

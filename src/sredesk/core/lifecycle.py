@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email.utils import getaddresses
 
-from sredesk.core.calendar import check_year
+from sredesk.core.calendar_years import check_year
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.model import (
     OPEN_STATES,

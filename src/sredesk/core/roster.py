@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sredesk.core.calendar import BusinessCalendar
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import (
     Delegation,
@@ -17,6 +17,11 @@ from sredesk.core.model import (
     Inquiry,
     Shift,
 )
+
+# Only annotations name the calendar: importing it loads NumPy, which a command that reads
+# the roster without a calendar does not need.
+if TYPE_CHECKING:
+    from sredesk.core.calendar import BusinessCalendar
 
 
 def week_start(day: date) -> date:

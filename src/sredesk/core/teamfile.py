@@ -16,7 +16,7 @@ from difflib import get_close_matches
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sredesk.core.calendar import MAX_YEAR, MIN_YEAR
+from sredesk.core.calendar_years import MAX_YEAR, MIN_YEAR
 from sredesk.core.roster import week_start
 from sredesk.core.rotation_model import (
     RosterMember,

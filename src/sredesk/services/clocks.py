@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sredesk.core.calendar import BusinessCalendar
 from sredesk.core.clock import (
     Pause,
     ResponsePolicy,
@@ -17,7 +16,9 @@ from sredesk.core.clock import (
 from sredesk.core.model import AuditEvent, Inquiry, State
 from sredesk.services.desk import recorded
 
+# The caller passes the calendar in, so its module (and NumPy) is needed for annotations only.
 if TYPE_CHECKING:
+    from sredesk.core.calendar import BusinessCalendar
     from sredesk.services.desk import Desk
     from sredesk.services.ports import AbstractUnitOfWork
 

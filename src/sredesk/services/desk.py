@@ -6,18 +6,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from pwdlib import PasswordHash
+from typing import TYPE_CHECKING, Any
 
 from sredesk.core.audit import diff, snapshot
-from sredesk.core.calendar import BusinessCalendar, CalendarError, load_calendar
 from sredesk.core.clock import PolicyError, ResponsePolicy
 from sredesk.core.errors import DeskError, InvalidInput, no_inquiry
+from sredesk.core.holiday_rules import CalendarError
 from sredesk.core.model import AuditEvent, Comment, Inquiry, Member, Notification
 from sredesk.core.rotation_model import PlanningError
 from sredesk.core.teamfile import TeamFileError
 from sredesk.services.ports import AbstractUnitOfWork, Clock
+
+# Only annotations name these; the calendar (NumPy) is imported when a calendar is built,
+# so a command that needs none starts without it.
+if TYPE_CHECKING:
+    from pwdlib import PasswordHash
+
+    from sredesk.core.calendar import BusinessCalendar
 
 # Every error that means "the input is wrong; nothing changed": the CLI exits 2 on these
 # and the API answers 4xx. The core's calendar, clock, planner and team file raise
@@ -88,6 +93,8 @@ class Desk:
 
     def calendar_named(self, name: str) -> BusinessCalendar:
         if name not in self._calendars:
+            from sredesk.core.calendar import load_calendar  # loads NumPy: see the imports
+
             self._calendars[name] = load_calendar(
                 name, self.calendar_config, read_text=self.read_calendar_file
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sredesk.core.calendar import check_year
+from sredesk.core.calendar_years import check_year
 from sredesk.core.errors import InvalidInput
 from sredesk.core.model import EffortEntry
 from sredesk.services.desk import Desk, audit, classified_numbers, member

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sredesk.adapters.mail.parse import parse
 from sredesk.core import clearance
-from sredesk.core.calendar import CalendarError, check_year
+from sredesk.core.calendar import CalendarError
+from sredesk.core.calendar_years import check_year
 from sredesk.core.errors import NotFound
 from sredesk.core.handoff import earlier_handoff
 from sredesk.core.model import AuditEvent, EscalationStatus, Inquiry, LinkKind, ResolutionKind

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sredesk.core import roster as roster_rules
-from sredesk.core.calendar import check_year
+from sredesk.core.calendar_years import check_year
 from sredesk.core.errors import InvalidInput, InvalidTransition
 from sredesk.core.fairness import fairness_report, swap_candidates, swap_warnings
 from sredesk.core.model import (

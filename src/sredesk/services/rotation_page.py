@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from sredesk.core import roster
-from sredesk.core.calendar import MAX_YEAR, MIN_YEAR, BusinessCalendar
+from sredesk.core.calendar import BusinessCalendar
+from sredesk.core.calendar_years import MAX_YEAR, MIN_YEAR
 from sredesk.core.errors import InvalidInput
 from sredesk.core.model import Shift, TimeOff
 from sredesk.services import rotation

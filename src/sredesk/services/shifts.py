@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sredesk.core import clearance, lifecycle, roster
 from sredesk.core import handoff as handoff_rules
-from sredesk.core.calendar import check_year
+from sredesk.core.calendar_years import check_year
 from sredesk.core.errors import InvalidInput, NotFound
 from sredesk.core.model import Inquiry, Shift
 from sredesk.services.desk import Desk, audit, member, notify, recorded

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sredesk.core.calendar import check_year
+from sredesk.core.calendar_years import check_year
 from sredesk.core.errors import InvalidInput, InvalidTransition, NotFound
 from sredesk.core.model import Member, Team, TimeOff
 from sredesk.core.roster import roles_during, week_start

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, Table, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -368,6 +367,9 @@ class SqlRotationRepository(_Repo):
         rows = [
             {"uid": e.uid, "sequence": e.sequence, "fingerprint": e.fingerprint} for e in events
         ]
+        # Imported here: loading the PostgreSQL dialect costs a SQLite desk's every command.
+        from sqlalchemy.dialects import postgresql, sqlite
+
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         statement = dialect.insert(t.feed_events).on_conflict_do_nothing(
             index_elements=[t.feed_events.c.uid]
