@@ -86,15 +86,19 @@ class _Postgres:
         with self.admin.connect() as conn:
             conn.execute(text(sql))
 
-    def create(self, *, migrated: bool) -> str:
-        """A new database, empty or at the migrations' head; fail under CI without a server."""
+    def create(self, *, migrated: bool, copy_of: str | None = None) -> str:
+        """A new database, empty or at the migrations' head, or a copy of database `copy_of`.
+
+        Without a server it fails under CI and skips elsewhere.
+        """
         from sqlalchemy.exc import OperationalError
 
         name = f"sredesk_test_{uuid.uuid4().hex[:12]}"
         try:
-            if migrated and self.template is None:
+            if migrated and copy_of is None and self.template is None:
                 self.template = self._migrated_template()
-            template = f' TEMPLATE "{self.template}"' if migrated else ""
+            source = copy_of or (self.template if migrated else None)
+            template = f' TEMPLATE "{source}"' if source else ""
             self._execute(f'CREATE DATABASE "{name}"{template}')
         except OperationalError as error:
             message = f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {error.orig}"
