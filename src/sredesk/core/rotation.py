@@ -28,8 +28,8 @@ it would make someone's share less fair.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from math import gcd, lcm
@@ -178,10 +178,16 @@ def _integer_targets(shares: dict[str, Fraction]) -> tuple[int, dict[str, int]]:
 
 @dataclass(frozen=True)
 class _Level:
-    """One level of the objective, and a value it cannot go below."""
+    """One level of the objective, and a value it cannot go below.
+
+    `tighter`, when set, builds the level's objective anew once the level before it is
+    solved, from that level's value: an objective the solver proves faster when the model
+    knows the optimum above it.
+    """
 
     objective: cp_model.LinearExprT
     floor: int = 0
+    tighter: Callable[[int], cp_model.LinearExprT] | None = None
 
 
 @dataclass
@@ -225,12 +231,13 @@ class _Rotation:
         chosen = self.role_vars(role)
         deviations = []
         counts = []
+        ranges = []
         for m, member in enumerate(self.members):
             weeks = self.cp.new_int_var(0, slots, f"n_{role.value}_{m}")
-            self.cp.add(
-                weeks == served[member.handle] + sum(v for (_, i), v in chosen.items() if i == m)
-            )
+            planned = [v for (_, i), v in chosen.items() if i == m]
+            self.cp.add(weeks == served[member.handle] + sum(planned))
             counts.append(weeks)
+            ranges.append(range(served[member.handle], served[member.handle] + len(planned) + 1))
             excess = unit * weeks - scaled[member.handle]
             deviation = self.cp.new_int_var(0, bound, f"dev_{role.value}_{m}")
             self.cp.add_abs_equality(deviation, excess)
@@ -240,7 +247,40 @@ class _Rotation:
         self.cp.add(sum(counts) == slots)
         largest = self.cp.new_int_var(0, bound, f"largest_{role.value}")
         self.cp.add_max_equality(largest, deviations)
-        self.levels += [_Level(largest), _Level(sum(deviations))]
+
+        def total(most: int) -> cp_model.LinearExprT:
+            targets = [scaled[member.handle] for member in self.members]
+            return self._total_deviation(counts, ranges, targets, unit, most)
+
+        self.levels += [_Level(largest), _Level(sum(deviations), tighter=total)]
+
+    def _total_deviation(
+        self,
+        counts: list[cp_model.IntVar],
+        ranges: list[range],
+        targets: list[int],
+        unit: int,
+        most: int,
+    ) -> cp_model.LinearExprT:
+        """The members' total deviation, once no deviation may exceed `most`.
+
+        As the sum of |unit * count - target| it left the solver's relaxation so weak that
+        some teams of a few members took minutes, and the optimum was not proven. So each
+        count a member can still end with gets a flag, and the deviation is a constant times
+        its flag: the relaxation sees each deviation's true (convex) shape. With the largest
+        deviation known by now, a member has only a few such counts left.
+        """
+        terms: list[cp_model.LinearExprT] = []
+        for weeks, possible, target in zip(counts, ranges, targets, strict=True):
+            ends = {
+                n: self.cp.new_bool_var(f"{weeks.name}_is_{n}")
+                for n in possible
+                if abs(unit * n - target) <= most
+            }
+            self.cp.add_exactly_one(ends.values())
+            self.cp.add(weeks == sum(n * flag for n, flag in ends.items()))
+            terms += [abs(unit * n - target) * flag for n, flag in ends.items()]
+        return sum(terms)
 
     def add_back_to_back(self) -> None:
         before = {w.week_start: w.primary for w in self.history}.get(self.mondays[0] - _WEEK)
@@ -333,11 +373,19 @@ class _Rotation:
         solver.parameters.max_deterministic_time = effort
         solution = self._greedy()
         self._hint(solution)
-        optimal, solved = True, False
+        optimal, solved, above = True, False, 0
         for level in self.levels:
             if isinstance(level.objective, int):
                 continue
-            if solved and solver.value(level.objective) <= level.floor:
+            tighter = level.tighter if solved else None
+            if tighter is not None:
+                level = replace(level, objective=tighter(above))
+            # A rebuilt objective's new variables have no value in the plan in hand.
+            if (
+                solved
+                and tighter is None
+                and (above := solver.value(level.objective)) <= level.floor
+            ):
                 # The plan in hand already reaches the level's floor: nothing to search.
                 self.cp.add(level.objective <= level.floor)
                 continue
@@ -346,7 +394,8 @@ class _Rotation:
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return self._weeks(solution), False
             optimal, solved = optimal and status == cp_model.OPTIMAL, True
-            self.cp.add(level.objective <= round(solver.objective_value))
+            above = round(solver.objective_value)
+            self.cp.add(level.objective <= above)
             solution = (
                 {slot for slot, v in self.primary.items() if solver.value(v)},
                 {slot for slot, v in self.backup.items() if solver.value(v)},
