@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -118,7 +119,10 @@ def desk() -> Desk:
     settings = Settings.from_env(os.environ)
     key = (settings.database_url, str(settings.config_path))
     if key not in _desks:
-        _desks[key], _database = build_desk(settings, github=GitHubSettings.from_env(os.environ))
+        _desks[key], database = build_desk(settings, github=GitHubSettings.from_env(os.environ))
+        # Closed before the process ends, not whenever collection gets to it: SQLite then
+        # folds its write-ahead log back into the file, leaving one file to copy or back up.
+        atexit.register(database.dispose)
     return _desks[key]
 
 
