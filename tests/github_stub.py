@@ -24,6 +24,9 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from sredesk.services import github
+from sredesk.services.desk import Desk
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "github"
 SPEC = SHARED / "rest-api" / "api.github.com.json"
 
@@ -276,3 +279,10 @@ def running_stub() -> Iterator[GitHubStub]:
         yield stub
     finally:
         stub.stop()
+
+
+def wired(desk: Desk) -> Desk:
+    """`desk`, with GitHub's publisher and observer, as the app's desk has them."""
+    desk.publishers.append(github.publisher)
+    desk.observers.append(github.observer)
+    return desk

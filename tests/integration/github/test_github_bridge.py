@@ -29,17 +29,19 @@ from sredesk.services.mail_outbound import mail_publisher
 from sredesk.services.outbox import DeliveryError
 from sredesk.web.app import create_app
 from tests.accounts_support import admin_headers
-from tests.github_stub import GitHubStub, running_stub
+from tests.github_stub import GitHubStub
 from tests.mailfactory import SETTINGS as MAIL
 from tests.mailfactory import list_message
 
-WEBHOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
+WEBHOOKS = Path(__file__).resolve().parents[4] / "shared" / "github" / "webhooks"
 REPO = "Codertocat/Hello-World"
 SECRET = "it's a secret to everybody"
 CONFIG = GitHubSettings(
     webhook_secret=SECRET, token="t", sre_repos=(REPO,), product_repos=("visit-dav/visit",)
 )
 EXAMPLES = sorted(p for event in HANDLED for p in (WEBHOOKS / event).glob("*.payload.json"))
+# Without them the tests over every example would be skipped as empty, not failed.
+assert EXAMPLES, f"GitHub's webhook examples are not at {WEBHOOKS}"
 
 
 def example(event: str, name: str) -> dict[str, Any]:
@@ -53,25 +55,6 @@ def closed_example() -> dict[str, Any]:
     payload["action"] = "closed"
     payload["issue"].update(state="closed", closed_at="2019-05-15T16:00:00Z")
     return payload
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[GitHubStub]:
-    yield from running_stub()
-
-
-@pytest.fixture
-def desk(sql_desk: Desk) -> Desk:
-    sql_desk.publishers.append(github.publisher)
-    sql_desk.observers.append(github.observer)
-    return sql_desk
-
-
-@pytest.fixture
-def client(desk: Desk) -> Iterator[TestClient]:
-    app = create_app(desk, github=CONFIG)
-    with TestClient(app, headers=admin_headers(desk)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,29 +13,14 @@ from sredesk.services import github, inquiries, outbox
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
 from sredesk.services.outbox import DeliveryError
-from sredesk.web.app import create_app
-from tests.accounts_support import admin_headers
-from tests.github_stub import GitHubStub, running_stub
-from tests.integration.test_github_bridge import CONFIG, REPO, deliver, example
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[GitHubStub]:
-    yield from running_stub()
+from tests.github_stub import GitHubStub, wired
+from tests.integration.github.test_github_bridge import CONFIG, REPO, deliver, example
 
 
 @pytest.fixture
 def desk(memory_desk: Desk) -> Desk:
-    memory_desk.publishers.append(github.publisher)
-    memory_desk.observers.append(github.observer)
-    return memory_desk
-
-
-@pytest.fixture
-def client(desk: Desk) -> Iterator[TestClient]:
-    app = create_app(desk, github=CONFIG)
-    with TestClient(app, headers=admin_headers(desk)) as test_client:
-        yield test_client
+    """On the in-memory desk: these tests need no database."""
+    return wired(memory_desk)
 
 
 class _AnswerLostOnce(GitHubClient):

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from sredesk.services import github, inquiries, team
+from sredesk.services import inquiries, team
 from sredesk.services.desk import Desk
-from sredesk.web.app import create_app
-from tests.accounts_support import admin_headers
-from tests.integration.test_github_bridge import CONFIG, closed_example, deliver, example
+from tests.github_stub import wired
+from tests.integration.github.test_github_bridge import closed_example, deliver, example
 
 
 @pytest.fixture
 def desk(memory_desk: Desk) -> Desk:
-    memory_desk.publishers.append(github.publisher)
-    memory_desk.observers.append(github.observer)
-    return memory_desk
-
-
-@pytest.fixture
-def client(desk: Desk) -> Iterator[TestClient]:
-    app = create_app(desk, github=CONFIG)
-    with TestClient(app, headers=admin_headers(desk)) as test_client:
-        yield test_client
+    """On the in-memory desk: these tests need no database."""
+    return wired(memory_desk)
 
 
 def test_a_close_is_the_closers_not_the_issue_authors(client: TestClient, desk: Desk) -> None:

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
 from sredesk.adapters.github.client import GitHubClient
-from sredesk.services import github, inquiries, outbox, team
+from sredesk.services import inquiries, outbox, team
 from sredesk.services.desk import Desk
 from sredesk.services.github_sender import GitHubSender
-from sredesk.web.app import create_app
-from tests.accounts_support import admin_headers
-from tests.github_stub import GitHubStub, running_stub
-from tests.integration.test_github_bridge import CONFIG, REPO, deliver, example
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[GitHubStub]:
-    yield from running_stub()
-
-
-@pytest.fixture
-def desk(sql_desk: Desk) -> Desk:
-    sql_desk.publishers.append(github.publisher)
-    sql_desk.observers.append(github.observer)
-    return sql_desk
-
-
-@pytest.fixture
-def client(desk: Desk) -> Iterator[TestClient]:
-    app = create_app(desk, github=CONFIG)
-    with TestClient(app, headers=admin_headers(desk)) as test_client:
-        yield test_client
+from tests.github_stub import GitHubStub
+from tests.integration.github.test_github_bridge import CONFIG, REPO, deliver, example
 
 
 def sent(desk: Desk, stub: GitHubStub) -> list[tuple[str, str, object]]:

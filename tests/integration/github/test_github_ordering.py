@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from sredesk.services import github, inquiries, outbox, team
+from sredesk.services import inquiries, outbox, team
 from sredesk.services.desk import Desk
-from sredesk.web.app import create_app
-from tests.accounts_support import admin_headers
-from tests.integration.test_github_bridge import CONFIG, closed_example, deliver, example
-
-
-@pytest.fixture
-def desk(sql_desk: Desk) -> Desk:
-    sql_desk.publishers.append(github.publisher)
-    sql_desk.observers.append(github.observer)
-    return sql_desk
-
-
-@pytest.fixture
-def client(desk: Desk) -> Iterator[TestClient]:
-    app = create_app(desk, github=CONFIG)
-    with TestClient(app, headers=admin_headers(desk)) as test_client:
-        yield test_client
+from tests.integration.github.test_github_bridge import closed_example, deliver, example
 
 
 def at(payload: dict[str, Any], when: str) -> dict[str, Any]:
