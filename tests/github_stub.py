@@ -77,6 +77,11 @@ class Recorded:
 
 class GitHubStub:
     def __init__(self) -> None:
+        self.reset()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+
+    def reset(self) -> None:
+        """Forget every request and answer: a test starts with an empty GitHub."""
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.rate_limit_next = 0
@@ -88,7 +93,6 @@ class GitHubStub:
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.created: list[dict[str, Any]] = []
         self.discussion_comments: dict[str, list[str]] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
     def url(self) -> str:

@@ -15,8 +15,15 @@ from tests.integration.github.test_github_bridge import CONFIG
 
 
 @pytest.fixture(scope="module")
-def stub() -> Iterator[GitHubStub]:
+def _github() -> Iterator[GitHubStub]:
     yield from running_stub()
+
+
+@pytest.fixture
+def stub(_github: GitHubStub) -> GitHubStub:
+    """The module's stub GitHub, emptied: one test's comments must not answer another's."""
+    _github.reset()
+    return _github
 
 
 @pytest.fixture
