@@ -51,7 +51,10 @@ def has_demo_login(desk: Desk) -> bool:
 def seed(desk: Desk) -> None:
     team.create_team(desk, "VisIt")
     now = desk.now()
-    monday = week_start(now.date())
+    with desk.unit_of_work() as uow:
+        zone = desk.calendar(uow).tz
+    # The desk's own week: on a Sunday evening in San Francisco it is Monday in UTC already.
+    monday = week_start(now.astimezone(zone).date())
     first = monday + timedelta(weeks=_FIRST_OFFSET)
     for handle, name, percent, served, classified in MEMBERS:
         team.add_member(
@@ -126,8 +129,10 @@ def _seed_inquiries(desk: Desk) -> None:
         serious=True,
         message_id="<launch-1@lab.example.gov>",
     )
+    # Escalated as it came in: an hour later the desk may have closed for the weekend, and
+    # the Backup it would ask first is then the week after's, who may be its holder.
     escalations.escalate(
-        _at(desk, ago(49)), n3, by=_holder(desk, n3), note="Launcher profiles: your area?"
+        _at(desk, ago(50)), n3, by=_holder(desk, n3), note="Launcher profiles: your area?"
     )
     n4 = inquiries.open_inquiry(
         _at(desk, ago(120)),
