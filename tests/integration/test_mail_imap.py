@@ -177,7 +177,8 @@ def test_a_failed_poll_is_logged_in_one_line_and_retried(
     with caplog.at_level(logging.WARNING, logger="sredesk.mail.imap"):
         runner.start()
         try:
-            wait_for(lambda: len(caplog.records) >= 2)
+            # Dovecot answers a refused login after a pause of seconds, longer on a busy machine.
+            wait_for(lambda: len(caplog.records) >= 2, timeout=60)
         finally:
             stop.set()
             runner.join(10)
